@@ -1,0 +1,410 @@
+//! Account use cases: register, log in, refresh, log out, read and edit the profile,
+//! change the password. Handlers call one of these; each parses its input into domain
+//! types first, and runs database and bcrypt work on blocking threads.
+
+use chrono::Utc;
+use mediconnect_shared::{
+    ChangePasswordRequest, LoginRequest, LoginResponse, ProfileResponse, RegisterRequest,
+    RegisterResponse, Role, UpdateProfileRequest, UserSummary,
+};
+use uuid::Uuid;
+
+use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
+use crate::auth::{AuthUser, password, session};
+use crate::db::models::{doctors, patients, refresh_tokens, users};
+use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
+use crate::domain::{
+    DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization,
+};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::telemetry::blocking;
+
+/// A new account, validated.
+pub struct NewAccount {
+    pub name: PersonName,
+    pub email: EmailAddress,
+    pub password: Password,
+    pub role: Role,
+    pub specialization: Option<Specialization>,
+}
+
+impl NewAccount {
+    /// Parses a registration request; every invalid field is reported at once.
+    pub fn parse(req: &RegisterRequest) -> Result<Self, ApiError> {
+        let mut fields = Fields::new();
+        let name = fields.check("name", PersonName::parse(&req.name));
+        let email = fields.check("email", EmailAddress::parse(&req.email));
+        let password = fields.check("password", Password::parse(&req.password));
+        let specialization = match (req.role, req.specialization.as_deref()) {
+            (Role::Doctor, Some(s)) => fields.check("specialization", Specialization::parse(s)),
+            (Role::Doctor, None) => {
+                fields.push("specialization", "Specialization is required for doctors");
+                None
+            }
+            _ => None,
+        };
+        fields.finish()?;
+        match (name, email, password) {
+            (Some(name), Some(email), Some(password)) => Ok(NewAccount {
+                name,
+                email,
+                password,
+                role: req.role,
+                specialization,
+            }),
+            _ => unreachable!("finish() returned Ok, so every field parsed"),
+        }
+    }
+}
+
+fn email_taken() -> ApiError {
+    ApiError::Conflict {
+        rule: "email-taken",
+        detail: "An account with this email already exists.".into(),
+    }
+}
+
+/// Inserts the user and its role row in one transaction. Returns `email-taken` on a
+/// duplicate (the unique index decides, whatever the concurrency).
+pub fn insert_account(
+    conn: &mut AnyConnection,
+    account: &NewAccount,
+    password_hash: &str,
+) -> Result<users::UserRow, ApiError> {
+    crate::db::write_transaction(conn, |conn| {
+        let now = DbTime(Utc::now());
+        let id = DbId(Uuid::new_v4());
+        let new = users::NewUser {
+            id,
+            email: account.email.as_str(),
+            name: account.name.as_str(),
+            password_hash,
+            role: account.role.as_str(),
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        users::insert(conn, &new).map_err(|e| {
+            if is_unique_violation(&e) {
+                email_taken()
+            } else {
+                e.into()
+            }
+        })?;
+        match account.role {
+            Role::Doctor => doctors::insert(
+                conn,
+                &doctors::NewDoctor {
+                    id: DbId(Uuid::new_v4()),
+                    user_id: id,
+                    specialization: account
+                        .specialization
+                        .as_ref()
+                        .map(Specialization::as_str)
+                        .unwrap_or("General Practice"),
+                    is_online: false,
+                },
+            )?,
+            Role::Patient => patients::insert(
+                conn,
+                &patients::NewPatient {
+                    id: DbId(Uuid::new_v4()),
+                    user_id: id,
+                },
+            )?,
+            Role::Admin => {}
+        }
+        users::find(conn, id.0)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("inserted user vanished")))
+    })
+}
+
+pub async fn register(state: &AppState, req: RegisterRequest) -> Result<RegisterResponse, ApiError> {
+    if req.role == Role::Admin {
+        return Err(ApiError::Forbidden(
+            "Admin accounts cannot be registered; an operator creates them.".into(),
+        ));
+    }
+    let account = NewAccount::parse(&req)?;
+    let cost = state.config.bcrypt_cost;
+    let secret = account.password.clone();
+    let hash = blocking(move || password::hash(secret.expose(), cost)).await??;
+    let user = state
+        .db
+        .run(move |conn| insert_account(conn, &account, &hash))
+        .await?;
+    tracing::info!(user_id = %user.id.0, role = %user.role, "account registered");
+    Ok(RegisterResponse {
+        message: "User registered successfully".into(),
+        user: UserSummary::from(&user),
+    })
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::Unauthorized("Invalid email or password.".into())
+}
+
+async fn new_session(state: &AppState, user: &users::UserRow) -> Result<LoginResponse, ApiError> {
+    let user_id = user.uuid();
+    let refresh_token = state
+        .db
+        .write(move |conn| session::start(conn, user_id, Utc::now()))
+        .await?;
+    session_response(state, user, refresh_token)
+}
+
+fn session_response(
+    state: &AppState,
+    user: &users::UserRow,
+    refresh_token: String,
+) -> Result<LoginResponse, ApiError> {
+    Ok(LoginResponse {
+        token: state.jwt.issue(user.uuid(), user.role())?,
+        refresh_token,
+        expires_in: ACCESS_TOKEN_TTL_SECS,
+        user: UserSummary::from(user),
+    })
+}
+
+pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse, ApiError> {
+    let email = req.email.trim().to_lowercase();
+    let user = state
+        .db
+        .run(move |conn| Ok(users::find_by_email(conn, &email)?))
+        .await?;
+    let cost = state.config.bcrypt_cost;
+    let secret = req.password;
+    // Unknown emails pay for a verification too, against a dummy hash.
+    let (user, matches) = blocking(move || match user {
+        Some(user) => {
+            let ok = password::verify(&secret, &user.password_hash);
+            (Some(user), ok)
+        }
+        None => {
+            password::verify_dummy(&secret, cost);
+            (None, false)
+        }
+    })
+    .await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(bad_credentials()),
+    };
+    if !user.active {
+        return Err(ApiError::Forbidden(
+            "This account has been deactivated. Contact the clinic.".into(),
+        ));
+    }
+    tracing::info!(user_id = %user.id.0, "signed in");
+    new_session(state, &user).await
+}
+
+pub async fn refresh(state: &AppState, presented: String) -> Result<LoginResponse, ApiError> {
+    let (user, next) = state
+        .db
+        .write(move |conn| session::rotate(conn, &presented, Utc::now()))
+        .await??;
+    session_response(state, &user, next)
+}
+
+pub async fn logout(state: &AppState, presented: String) -> Result<(), ApiError> {
+    state
+        .db
+        .write(move |conn| session::end(conn, &presented, Utc::now()))
+        .await
+}
+
+fn load_profile(conn: &mut AnyConnection, user_id: Uuid) -> Result<ProfileResponse, ApiError> {
+    let user = users::find(conn, user_id)?
+        .filter(|u| u.active)
+        .ok_or_else(|| ApiError::Unauthorized("This account no longer exists.".into()))?;
+    let mut profile = ProfileResponse {
+        id: user.id.0,
+        name: user.name.clone(),
+        email: user.email.clone(),
+        role: user.role(),
+        created_at: user.created_at.0,
+        doctor: None,
+        patient: None,
+    };
+    match user.role() {
+        Role::Doctor => profile.doctor = doctors::find_by_user(conn, user_id)?.as_ref().map(Into::into),
+        Role::Patient => profile.patient = patients::find_by_user(conn, user_id)?.as_ref().map(Into::into),
+        Role::Admin => {}
+    }
+    Ok(profile)
+}
+
+pub async fn profile(state: &AppState, user: AuthUser) -> Result<ProfileResponse, ApiError> {
+    state.db.run(move |conn| load_profile(conn, user.id)).await
+}
+
+/// A validated profile change.
+#[derive(Default)]
+struct ProfileChanges {
+    name: Option<PersonName>,
+    specialization: Option<Specialization>,
+    patient: patients::PatientChanges,
+}
+
+impl ProfileChanges {
+    fn parse(role: Role, req: &UpdateProfileRequest) -> Result<Self, ApiError> {
+        let mut fields = Fields::new();
+        let mut changes = ProfileChanges::default();
+        if let Some(name) = &req.name {
+            changes.name = fields.check("name", PersonName::parse(name));
+        }
+        if let Some(s) = &req.specialization {
+            if role == Role::Doctor {
+                changes.specialization = fields.check("specialization", Specialization::parse(s));
+            } else {
+                fields.push("specialization", "Only doctors have a specialization");
+            }
+        }
+        let patient_only = "Only patients have this field";
+        match req.date_of_birth {
+            Some(_) if role != Role::Patient => fields.push("dateOfBirth", patient_only),
+            Some(Some(date)) => {
+                changes.patient.date_of_birth = fields
+                    .check("dateOfBirth", DateOfBirth::parse(date))
+                    .map(|d| Some(d.date()));
+            }
+            Some(None) => changes.patient.date_of_birth = Some(None),
+            None => {}
+        }
+        match &req.phone_number {
+            Some(_) if role != Role::Patient => fields.push("phoneNumber", patient_only),
+            Some(Some(phone)) => {
+                changes.patient.phone_number = fields
+                    .check("phoneNumber", PhoneNumber::parse(phone))
+                    .map(|p| Some(p.as_str().to_owned()));
+            }
+            Some(None) => changes.patient.phone_number = Some(None),
+            None => {}
+        }
+        fields.finish()?;
+        Ok(changes)
+    }
+}
+
+pub async fn update_profile(
+    state: &AppState,
+    user: AuthUser,
+    req: UpdateProfileRequest,
+) -> Result<ProfileResponse, ApiError> {
+    let changes = ProfileChanges::parse(user.role, &req)?;
+    state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            match &changes.name {
+                Some(name) => users::update_name(conn, user.id, name.as_str(), now)?,
+                None => users::touch(conn, user.id, now)?,
+            }
+            if let Some(s) = &changes.specialization {
+                doctors::update_specialization(conn, user.id, s.as_str())?;
+            }
+            patients::update(conn, user.id, &changes.patient)?;
+            load_profile(conn, user.id)
+        })
+        .await
+}
+
+/// Changes the password and ends every session of the user; the caller gets a new one.
+pub async fn change_password(
+    state: &AppState,
+    user: AuthUser,
+    req: ChangePasswordRequest,
+) -> Result<LoginResponse, ApiError> {
+    let new_password = Password::parse(&req.new_password).map_err(|m| ApiError::field("newPassword", m))?;
+    let row = state
+        .db
+        .run(move |conn| {
+            users::find(conn, user.id)?
+                .filter(|u| u.active)
+                .ok_or_else(|| ApiError::Unauthorized("This account no longer exists.".into()))
+        })
+        .await?;
+    let cost = state.config.bcrypt_cost;
+    let current = req.current_password;
+    let stored = row.password_hash.clone();
+    let new_hash = blocking(move || {
+        if !password::verify(&current, &stored) {
+            return Err(ApiError::field("currentPassword", "The current password is not correct"));
+        }
+        Ok(password::hash(new_password.expose(), cost)?)
+    })
+    .await??;
+    let user_id = user.id;
+    let refresh_token = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            users::update_password_hash(conn, user_id, &new_hash, now)?;
+            refresh_tokens::revoke_all_for_user(conn, user_id, now)?;
+            session::start(conn, user_id, now)
+        })
+        .await?;
+    tracing::info!(user_id = %user_id, "password changed; other sessions revoked");
+    session_response(state, &row, refresh_token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(role: Role, specialization: Option<&str>) -> RegisterRequest {
+        RegisterRequest {
+            name: " Ada ".into(),
+            email: " ADA@Example.com".into(),
+            password: "long enough".into(),
+            role,
+            specialization: specialization.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn doctors_need_a_specialization() {
+        let err = NewAccount::parse(&req(Role::Doctor, None)).err().unwrap();
+        match err {
+            ApiError::Validation(errors) => assert_eq!(errors[0].field, "specialization"),
+            other => panic!("{other:?}"),
+        }
+        assert!(NewAccount::parse(&req(Role::Doctor, Some("Cardiology"))).is_ok());
+        assert!(NewAccount::parse(&req(Role::Patient, None)).is_ok());
+    }
+
+    #[test]
+    fn all_invalid_fields_are_reported() {
+        let bad = RegisterRequest {
+            name: "".into(),
+            email: "nope".into(),
+            password: "short".into(),
+            role: Role::Patient,
+            specialization: None,
+        };
+        match NewAccount::parse(&bad).err().unwrap() {
+            ApiError::Validation(errors) => {
+                let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["name", "email", "password"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn profile_fields_belong_to_roles() {
+        let doctor_phone = UpdateProfileRequest {
+            phone_number: Some(Some("5550100100".into())),
+            ..Default::default()
+        };
+        assert!(ProfileChanges::parse(Role::Doctor, &doctor_phone).is_err());
+        assert!(ProfileChanges::parse(Role::Patient, &doctor_phone).is_ok());
+        let patient_spec = UpdateProfileRequest {
+            specialization: Some("Cardiology".into()),
+            ..Default::default()
+        };
+        assert!(ProfileChanges::parse(Role::Patient, &patient_spec).is_err());
+        assert!(ProfileChanges::parse(Role::Doctor, &patient_spec).is_ok());
+    }
+}

@@ -1,0 +1,316 @@
+//! Typed settings, read once from the environment (plus an optional `.env`).
+//! Secrets are wrapped so that `Debug` never prints them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::db::DbTarget;
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DbTarget,
+    pub bind_addr: SocketAddr,
+    /// Base URL for links in emails, without a trailing slash.
+    pub public_url: Option<String>,
+    pub jwt_secret: Secret<Vec<u8>>,
+    pub smtp_url: Option<Secret<String>>,
+    pub mail_from: String,
+    pub bcrypt_cost: u32,
+    pub static_dir: PathBuf,
+    pub app_env: AppEnv,
+    pub log_format: LogFormat,
+    /// Origins allowed to call the API cross-origin, e.g. `https://clinic.example`.
+    pub cors_origins: Vec<String>,
+    /// Attempts per minute per client IP on login, register and refresh. 0 disables.
+    pub auth_rate_limit_per_minute: u32,
+    /// Where development state (the generated JWT secret, .eml files) lives.
+    pub data_dir: PathBuf,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mediconnect.db";
+const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
+const DEFAULT_MAIL_FROM: &str = "MediConnect <no-reply@mediconnect.localhost>";
+pub const DEFAULT_AUTH_RATE_LIMIT: u32 = 10;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let app_env = match get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => bail!("APP_ENV must be `development` or `production`, not `{other}`"),
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("LOG_FORMAT must be `pretty` or `json`, not `{other}`"),
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database = DbTarget::parse(&database_url).map_err(anyhow::Error::msg)?;
+        let bind_addr: SocketAddr = get("BIND_ADDR")
+            .unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned())
+            .parse()
+            .context("BIND_ADDR must be an address like 127.0.0.1:8080")?;
+        let public_url = match get("PUBLIC_URL") {
+            Some(url) => Some(parse_base_url(&url).context("PUBLIC_URL")?),
+            None => None,
+        };
+        let bcrypt_cost = match get("BCRYPT_COST") {
+            Some(v) => {
+                let cost: u32 = v.parse().context("BCRYPT_COST must be a number from 4 to 31")?;
+                if !(4..=31).contains(&cost) {
+                    bail!("BCRYPT_COST must be from 4 to 31, not {cost}");
+                }
+                cost
+            }
+            None => 12,
+        };
+        let auth_rate_limit_per_minute = match get("AUTH_RATE_LIMIT_PER_MINUTE") {
+            Some(v) => v
+                .parse()
+                .context("AUTH_RATE_LIMIT_PER_MINUTE must be a whole number (0 disables the limit)")?,
+            None => DEFAULT_AUTH_RATE_LIMIT,
+        };
+        let cors_origins = match get("CORS_ORIGINS") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| parse_origin(o).with_context(|| format!("CORS_ORIGINS entry `{o}`")))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let smtp_url = get("SMTP_URL").map(Secret::new);
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+
+        let jwt_secret = match (get("JWT_SECRET"), app_env) {
+            (Some(secret), AppEnv::Production) if secret.len() < 32 => {
+                bail!("JWT_SECRET must be at least 32 bytes in production (it has {})", secret.len())
+            }
+            (Some(secret), _) => secret.into_bytes(),
+            (None, AppEnv::Production) => {
+                bail!("JWT_SECRET must be set (at least 32 bytes) when APP_ENV=production")
+            }
+            (None, AppEnv::Development) => Vec::new(), // generated on start, see `ensure_dev_secret`
+        };
+        if app_env == AppEnv::Production && smtp_url.is_none() {
+            bail!("SMTP_URL must be set when APP_ENV=production, or no email can be sent");
+        }
+
+        Ok(Config {
+            database,
+            bind_addr,
+            public_url,
+            jwt_secret: Secret::new(jwt_secret),
+            smtp_url,
+            mail_from: get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+            bcrypt_cost,
+            static_dir: PathBuf::from(get("STATIC_DIR").unwrap_or_else(|| "frontend/dist".to_owned())),
+            app_env,
+            log_format,
+            cors_origins,
+            auth_rate_limit_per_minute,
+            data_dir,
+        })
+    }
+
+    /// In development without `JWT_SECRET`, generates a secret once and keeps it in the
+    /// data directory, so that tokens survive a restart.
+    pub fn ensure_dev_secret(&mut self) -> anyhow::Result<()> {
+        if !self.jwt_secret.expose().is_empty() {
+            return Ok(());
+        }
+        let path = self.data_dir.join("jwt_secret");
+        let secret = load_or_create_secret(&path)
+            .with_context(|| format!("cannot keep the development JWT secret in {}", path.display()))?;
+        self.jwt_secret = Secret::new(secret);
+        Ok(())
+    }
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    let secret = hex::encode(bytes);
+    write_private(path, secret.as_bytes())?;
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// `http(s)://host[:port][/path]`, returned without a trailing slash.
+fn parse_base_url(url: &str) -> anyhow::Result<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .context("must start with http:// or https://")?;
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
+        bail!("must name a host, like https://clinic.example");
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// An origin is `scheme://host[:port]`, with no path.
+fn parse_origin(origin: &str) -> anyhow::Result<String> {
+    let base = parse_base_url(origin)?;
+    let after_scheme = base.split_once("://").map(|(_, r)| r).unwrap_or_default();
+    if after_scheme.contains('/') {
+        bail!("an origin has no path: use scheme://host[:port]");
+    }
+    Ok(base.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database, DbTarget::Sqlite("data/mediconnect.db".into()));
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.bcrypt_cost, 12);
+        assert_eq!(c.app_env, AppEnv::Development);
+        assert_eq!(c.static_dir, PathBuf::from("frontend/dist"));
+        assert!(c.cors_origins.is_empty());
+        assert_eq!(c.auth_rate_limit_per_minute, DEFAULT_AUTH_RATE_LIMIT);
+    }
+
+    #[test]
+    fn production_needs_a_strong_secret_and_smtp() {
+        let weak = config(&[("APP_ENV", "production"), ("JWT_SECRET", "short"), ("SMTP_URL", "smtp://m:25")]);
+        assert!(weak.unwrap_err().to_string().contains("at least 32 bytes"));
+        let missing = config(&[("APP_ENV", "production"), ("SMTP_URL", "smtp://m:25")]);
+        assert!(missing.unwrap_err().to_string().contains("JWT_SECRET"));
+        let no_smtp = config(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]);
+        assert!(no_smtp.unwrap_err().to_string().contains("SMTP_URL"));
+        assert!(config(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", &"s".repeat(32)),
+            ("SMTP_URL", "smtp://m:25")
+        ])
+        .is_ok());
+    }
+
+    #[test]
+    fn bcrypt_cost_range() {
+        assert!(config(&[("BCRYPT_COST", "3")]).is_err());
+        assert_eq!(config(&[("BCRYPT_COST", "4")]).unwrap().bcrypt_cost, 4);
+        assert_eq!(config(&[("BCRYPT_COST", "31")]).unwrap().bcrypt_cost, 31);
+        assert!(config(&[("BCRYPT_COST", "32")]).is_err());
+        assert!(config(&[("BCRYPT_COST", "twelve")]).is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_validated() {
+        let c = config(&[("CORS_ORIGINS", "https://a.example, http://localhost:3000")]).unwrap();
+        assert_eq!(c.cors_origins, vec!["https://a.example", "http://localhost:3000"]);
+        assert!(config(&[("CORS_ORIGINS", "a.example")]).is_err());
+        assert!(config(&[("CORS_ORIGINS", "https://a.example/path")]).is_err());
+    }
+
+    #[test]
+    fn secrets_never_debug_print() {
+        let c = config(&[("JWT_SECRET", "super-secret-value-of-some-length"), ("SMTP_URL", "smtp://u:pw@m:25")]).unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("super-secret"));
+        assert!(!dbg.contains("pw@"));
+    }
+
+    #[test]
+    fn dev_secret_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir_str = dir.path().to_str().unwrap();
+        let mut a = config(&[("DATA_DIR", dir_str)]).unwrap();
+        a.ensure_dev_secret().unwrap();
+        let mut b = config(&[("DATA_DIR", dir_str)]).unwrap();
+        b.ensure_dev_secret().unwrap();
+        assert_eq!(a.jwt_secret.expose(), b.jwt_secret.expose());
+        assert!(a.jwt_secret.expose().len() >= 32);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert!(config(&[("APP_ENV", "staging")]).unwrap_err().to_string().contains("APP_ENV"));
+        assert!(config(&[("BIND_ADDR", "nowhere")]).unwrap_err().to_string().contains("BIND_ADDR"));
+        assert!(config(&[("DATABASE_URL", "mysql://x")]).is_err());
+        assert!(config(&[("PUBLIC_URL", "clinic.example")]).is_err());
+        assert_eq!(
+            config(&[("PUBLIC_URL", "https://clinic.example/")]).unwrap().public_url.as_deref(),
+            Some("https://clinic.example")
+        );
+    }
+}

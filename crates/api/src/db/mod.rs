@@ -1,0 +1,180 @@
+//! The database: one pool for either backend, embedded migrations, and the helpers
+//! that keep every blocking call off the async workers.
+
+pub mod connection;
+pub mod models;
+pub mod schema;
+pub mod types;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use connection::{AnyConnection, DbTarget, Pool};
+pub use types::{DbId, DbTime};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// An arbitrary key for the advisory lock that serializes migrations between replicas.
+const MIGRATION_LOCK_KEY: i64 = 0x4d45_4449_434f;
+
+/// A cloneable handle on the pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    target: DbTarget,
+}
+
+impl Db {
+    /// Creates the pool. No connection is opened until [`Db::check`] or the first query.
+    pub fn new(target: DbTarget) -> Self {
+        let pool = connection::build_pool(&target);
+        Self { pool, target }
+    }
+
+    pub fn target(&self) -> &DbTarget {
+        &self.target
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.target.backend_name()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.target, DbTarget::Postgres(_))
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<F, T>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection");
+                ApiError::Unavailable("The database is unavailable. Try again shortly.".into())
+            })?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Like [`Db::run`], inside a write transaction (see [`write_transaction`]).
+    pub async fn write<F, T>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| write_transaction(conn, f)).await
+    }
+
+    /// A blocking connection, for the command-line tools and start-up.
+    pub fn get_blocking(&self) -> Result<connection::PooledConnection, anyhow::Error> {
+        self.pool.get().map_err(|pool_err| {
+            // r2d2 keeps only a generic timeout; open one connection directly for the cause.
+            use diesel::r2d2::ManageConnection;
+            let cause = match connection::Manager::new(self.target.clone()).connect() {
+                Err(e) => e.to_string(),
+                Ok(_) => pool_err.to_string(),
+            };
+            anyhow::anyhow!(
+                "cannot connect to the database at {}: {}",
+                self.target.display(),
+                cause.trim()
+            )
+        })
+    }
+
+    /// Opens one connection, applies pending migrations, and reports which ran.
+    pub fn migrate_blocking(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.get_blocking()?;
+        run_migrations(&mut conn)
+    }
+
+    /// `SELECT 1`, for the health check.
+    pub async fn check(&self) -> Result<(), ApiError> {
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        AnyConnection::Postgresql(c) => {
+            // Replicas starting together must not race on the migrations table.
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// Runs `f` in a transaction that takes the write lock up front.
+///
+/// On SQLite a deferred transaction that reads and then writes can fail with SQLITE_BUSY
+/// when another connection wrote in between, however long `busy_timeout` is. `BEGIN
+/// IMMEDIATE` takes the single writer lock first (waiting `busy_timeout` for it), so
+/// writes queue instead of failing. PostgreSQL gets an ordinary transaction.
+pub fn write_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+{
+    let sqlite = match conn {
+        AnyConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            true
+        }
+        AnyConnection::Postgresql(_) => false,
+    };
+    if !sqlite {
+        return conn.transaction(f);
+    }
+    let result = f(conn);
+    let AnyConnection::Sqlite(inner) = conn else {
+        unreachable!("the variant does not change")
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(inner)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(inner) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Whether a diesel error is a unique-constraint violation.
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,66 @@
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use mediconnect_shared::PatientProfile;
+use uuid::Uuid;
+
+use crate::db::schema::patients;
+use crate::db::{AnyConnection, DbId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = patients)]
+pub struct PatientRow {
+    pub id: DbId,
+    pub user_id: DbId,
+    pub date_of_birth: Option<NaiveDate>,
+    pub phone_number: Option<String>,
+}
+
+impl From<&PatientRow> for PatientProfile {
+    fn from(row: &PatientRow) -> Self {
+        PatientProfile {
+            id: row.id.0,
+            date_of_birth: row.date_of_birth,
+            phone_number: row.phone_number.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = patients)]
+pub struct NewPatient {
+    pub id: DbId,
+    pub user_id: DbId,
+}
+
+pub fn insert(conn: &mut AnyConnection, new: &NewPatient) -> QueryResult<()> {
+    diesel::insert_into(patients::table)
+        .values(new)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_user(conn: &mut AnyConnection, user_id: Uuid) -> QueryResult<Option<PatientRow>> {
+    patients::table
+        .filter(patients::user_id.eq(DbId(user_id)))
+        .select(PatientRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The patient fields of a profile update; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = patients)]
+pub struct PatientChanges {
+    pub date_of_birth: Option<Option<NaiveDate>>,
+    pub phone_number: Option<Option<String>>,
+}
+
+pub fn update(conn: &mut AnyConnection, user_id: Uuid, changes: &PatientChanges) -> QueryResult<()> {
+    if changes.date_of_birth.is_none() && changes.phone_number.is_none() {
+        return Ok(());
+    }
+    diesel::update(patients::table.filter(patients::user_id.eq(DbId(user_id))))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}

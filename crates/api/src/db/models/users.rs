@@ -1,0 +1,112 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use mediconnect_shared::{Role, UserSummary};
+use uuid::Uuid;
+
+use crate::db::schema::users;
+use crate::db::{AnyConnection, DbId, DbTime};
+
+/// A user row. Holds the password hash, so it is never serialized.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: DbId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub active: bool,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
+}
+
+impl UserRow {
+    /// The stored role. The CHECK constraint admits only the three known values.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Patient)
+    }
+
+    pub fn uuid(&self) -> Uuid {
+        self.id.0
+    }
+}
+
+impl From<&UserRow> for UserSummary {
+    fn from(row: &UserRow) -> Self {
+        UserSummary {
+            id: row.id.0,
+            name: row.name.clone(),
+            email: row.email.clone(),
+            role: row.role(),
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: DbId,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub active: bool,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
+}
+
+pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(DbId(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut AnyConnection, new: &NewUser<'_>) -> QueryResult<()> {
+    diesel::insert_into(users::table).values(new).execute(conn)?;
+    Ok(())
+}
+
+pub fn update_name(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    name: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(DbId(id)))
+        .set((users::name.eq(name), users::updated_at.eq(DbTime(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_password_hash(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(DbId(id)))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(DbTime(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn touch(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(users::table.find(DbId(id)))
+        .set(users::updated_at.eq(DbTime(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}

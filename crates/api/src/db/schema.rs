@@ -1,0 +1,108 @@
+// The diesel schema of both backends. It has the form `diesel print-schema` gives, with
+// the two portable types of `db::types` (UUID and UTC timestamp) in place of the native
+// ones, since SQLite has neither. Keep it in step with migrations/*/ (the integration
+// tests load every column of every table on both backends).
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    appointments (id) {
+        id -> Uuid,
+        doctor_id -> Uuid,
+        patient_id -> Uuid,
+        scheduled_for -> UtcTime,
+        duration_minutes -> Integer,
+        reason -> Nullable<Text>,
+        status -> Text,
+        created_at -> UtcTime,
+        updated_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    doctors (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        specialization -> Text,
+        is_online -> Bool,
+        last_online -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    notifications (id) {
+        id -> Uuid,
+        email -> Text,
+        subject -> Text,
+        content -> Text,
+        sent -> Bool,
+        sent_at -> Nullable<UtcTime>,
+        created_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::Uuid;
+
+    patients (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        date_of_birth -> Nullable<Date>,
+        phone_number -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    refresh_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        family_id -> Uuid,
+        token_hash -> Text,
+        created_at -> UtcTime,
+        expires_at -> UtcTime,
+        used_at -> Nullable<UtcTime>,
+        revoked_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> UtcTime,
+        updated_at -> UtcTime,
+    }
+}
+
+diesel::joinable!(appointments -> doctors (doctor_id));
+diesel::joinable!(appointments -> patients (patient_id));
+diesel::joinable!(doctors -> users (user_id));
+diesel::joinable!(patients -> users (user_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    appointments,
+    doctors,
+    notifications,
+    patients,
+    refresh_tokens,
+    users,
+);

@@ -1,0 +1,78 @@
+//! Domain newtypes. Each parses untrusted input once, at the edge; code past that line
+//! cannot hold an invalid value. Parse errors are messages for the user, without the
+//! field name (the caller knows which field it parsed).
+
+mod date_of_birth;
+mod email;
+mod password;
+mod person_name;
+mod phone;
+mod specialization;
+
+pub use date_of_birth::DateOfBirth;
+pub use email::EmailAddress;
+pub use password::Password;
+pub use person_name::PersonName;
+pub use phone::PhoneNumber;
+pub use specialization::Specialization;
+
+use mediconnect_shared::FieldError;
+
+/// Collects the parse errors of several fields, so that one answer lists all of them.
+#[derive(Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the error of a parse under `field` and returns the value, if any.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.errors.push(FieldError {
+                    field: field.to_owned(),
+                    message,
+                });
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// `Ok` when no field failed.
+    pub fn finish(self) -> Result<(), crate::error::ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::ApiError::Validation(self.errors))
+        }
+    }
+}
+
+/// Trims and checks a one-line free-text value: length in characters, no control
+/// characters.
+pub(crate) fn single_line(input: &str, what: &str, max: usize) -> Result<String, String> {
+    let trimmed = input.trim();
+    let len = trimmed.chars().count();
+    if len == 0 {
+        return Err(format!("{what} must not be empty"));
+    }
+    if len > max {
+        return Err(format!("{what} must be at most {max} characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!("{what} must not contain control characters"));
+    }
+    Ok(trimmed.to_owned())
+}

@@ -1,0 +1,35 @@
+/// A doctor's specialization, e.g. "Cardiology": 1 to 100 characters, one line, inner
+/// runs of whitespace collapsed so that filters match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Specialization(String);
+
+impl Specialization {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let line = super::single_line(input, "Specialization", 100)?;
+        Ok(Self(line.split_whitespace().collect::<Vec<_>>().join(" ")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Specialization;
+
+    #[test]
+    fn normalizes_whitespace() {
+        assert_eq!(
+            Specialization::parse("  Internal   Medicine ").unwrap().as_str(),
+            "Internal Medicine"
+        );
+    }
+
+    #[test]
+    fn bounds() {
+        assert!(Specialization::parse("").is_err());
+        assert!(Specialization::parse(&"c".repeat(101)).is_err());
+        assert!(Specialization::parse("Cardio\tlogy").is_err());
+    }
+}

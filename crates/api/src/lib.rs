@@ -1,0 +1,16 @@
+//! MediConnect: real-time doctor availability and appointments.
+//!
+//! The binary (`src/main.rs`) only parses its command and calls in here;
+//! [`startup::Application`] is what the integration tests start too.
+
+pub mod accounts;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,115 @@
+use actix_web::{HttpResponse, post, web};
+use mediconnect_shared::{LoginRequest, LoginResponse, Problem, RefreshRequest, RegisterRequest, RegisterResponse};
+
+use crate::accounts;
+use crate::auth::rate_limit::AuthAttempt;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh)
+        .service(logout);
+}
+
+/// Creates a doctor or patient account.
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = RegisterResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`role: ADMIN` cannot be registered", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is taken, in any letter case", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = accounts::register(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Exchanges an email and password for an access token and a refresh token.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is deactivated", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let session = accounts::login(&state, body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(session))
+}
+
+/// Spends a refresh token for a new pair. Presenting a spent token ends the session.
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new access token and refresh token", body = LoginResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, spent or revoked refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let session = accounts::refresh(&state, body.into_inner().refresh_token).await?;
+    Ok(no_store(HttpResponse::Ok()).json(session))
+}
+
+/// Ends the session the refresh token belongs to. Answers 204 even for an unknown token.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The session is ended"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    accounts::logout(&state, body.into_inner().refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub(crate) fn no_store(mut res: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    res.insert_header(("Cache-Control", "no-store"));
+    res
+}

@@ -1,0 +1,64 @@
+//! The OpenAPI 3.1 document, generated from the handlers and DTOs, and the docs UI.
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "MediConnect API",
+        description = "Real-time doctor availability and appointments. Errors are RFC 9457 \
+                       `application/problem+json`. Authenticate with `Authorization: Bearer <token>` \
+                       from `POST /api/auth/login`.",
+        license(name = "MIT")
+    ),
+    paths(
+        super::health::health,
+        super::auth::register,
+        super::auth::login,
+        super::auth::refresh,
+        super::auth::logout,
+        super::users::get_profile,
+        super::users::update_profile,
+        super::users::change_password,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "users", description = "The signed-in user's profile"),
+        (name = "health", description = "Service health"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::from(Http::new(HttpAuthScheme::Bearer))
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/openapi.json` and the Swagger UI at `/api/docs/`, served from vendored
+/// assets (no CDN). Register before the `/api` scope.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/api/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/api/docs/"))
+                .finish()
+        }),
+    )
+    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()));
+}

@@ -1,0 +1,44 @@
+//! HTTP routes. One file per resource; handlers are thin: extract, call one use case,
+//! answer with a `mediconnect_shared` DTO.
+
+pub mod auth;
+pub mod docs;
+pub mod health;
+pub mod spa;
+pub mod users;
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::{ApiError, extractors};
+
+/// The JSON body limit of every endpoint.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// Registers everything under `/api`.
+pub fn api(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(extractors::json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(extractors::query_error))
+    .app_data(web::PathConfig::default().error_handler(extractors::path_error))
+    .service(
+        web::scope("/api")
+            .configure(health::routes)
+            .configure(auth::routes)
+            .configure(users::routes)
+            .default_service(web::to(api_not_found)),
+    );
+}
+
+async fn api_not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    let _ = req;
+    ApiError::NotFound("There is no such API endpoint.".into()).error_response()
+}
+
+/// A `405` for a known path with an unsupported method.
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}

@@ -1,0 +1,84 @@
+use actix_web::{HttpResponse, get, put, web};
+use mediconnect_shared::{
+    ChangePasswordRequest, LoginResponse, Problem, ProfileResponse, UpdateProfileRequest,
+};
+
+use crate::accounts;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::routes::auth::no_store;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_profile)
+        .service(update_profile)
+        .service(change_password);
+}
+
+/// The signed-in user's profile, with the doctor or patient part.
+#[utoipa::path(
+    get,
+    path = "/api/users/profile",
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = ProfileResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/profile")]
+pub async fn get_profile(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let profile = accounts::profile(&state, user).await?;
+    Ok(no_store(HttpResponse::Ok()).json(profile))
+}
+
+/// Changes the name, a doctor's specialization, or a patient's date of birth and phone.
+#[utoipa::path(
+    put,
+    path = "/api/users/profile",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "The updated profile", body = ProfileResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a field of another role", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/users/profile")]
+pub async fn update_profile(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<UpdateProfileRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let profile = accounts::update_profile(&state, user, body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(profile))
+}
+
+/// Changes the password. Every other session ends; the answer is a new session.
+#[utoipa::path(
+    put,
+    path = "/api/users/password",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Changed; a new session for this client", body = LoginResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password, or an invalid new one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/users/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let session = accounts::change_password(&state, user, body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(session))
+}

@@ -1,0 +1,115 @@
+//! Builds the application: pool, migrations, listener, routes.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders, NormalizePath, TrailingSlash, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::auth::JwtKeys;
+use crate::auth::rate_limit::{AuthLimiter, RateLimiter};
+use crate::config::Config;
+use crate::db::Db;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds `config.bind_addr`
+    /// (port 0 picks a free port, as the tests do).
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        config.ensure_dev_secret()?;
+        let db = Db::new(config.database.clone());
+        let migrate_db = db.clone();
+        let applied = crate::telemetry::blocking(move || migrate_db.migrate_blocking())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))??;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "migrations applied");
+        }
+        let listener = TcpListener::bind(config.bind_addr)
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            jwt: JwtKeys::new(config.jwt_secret.expose()),
+            db,
+            config: Arc::new(config),
+        };
+        let server = serve(listener, state.clone())?;
+        tracing::info!(
+            address = %format!("http://{}:{port}", state.config.bind_addr.ip()),
+            database = %state.db.target().display(),
+            "MediConnect is listening"
+        );
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Runs until the server stops (SIGINT/SIGTERM, gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    // Same-origin needs no CORS at all; the allow-list only opens the API to the
+    // listed origins. No wildcard is ever sent.
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers(["authorization", "content-type", "idempotency-key"])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let auth_limiter = web::Data::new(AuthLimiter(RateLimiter::per_minute(
+        state.config.auth_rate_limit_per_minute,
+    )));
+    let data = web::Data::new(state.clone());
+    let static_dir = state.config.static_dir.clone();
+    routes::spa::check(&static_dir);
+    let origins = state.config.cors_origins.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(auth_limiter.clone())
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
+            .wrap(cors(&origins))
+            .wrap(Compress::default())
+            .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+            .wrap(from_fn(crate::telemetry::log_request))
+            .configure(routes::docs::routes)
+            .configure(routes::api)
+            .configure(|cfg| routes::spa::routes(cfg, &static_dir))
+    })
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,109 @@
+//! Registration, login and token refresh.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A user's role. Serialized as `DOCTOR`, `PATIENT` or `ADMIN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Doctor,
+    Patient,
+    Admin,
+}
+
+impl Role {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Doctor => "DOCTOR",
+            Role::Patient => "PATIENT",
+            Role::Admin => "ADMIN",
+        }
+    }
+
+    /// Parses the wire/database spelling (`DOCTOR`, `PATIENT`, `ADMIN`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "DOCTOR" => Some(Role::Doctor),
+            "PATIENT" => Some(Role::Patient),
+            "ADMIN" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `POST /api/auth/register`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterRequest {
+    /// 1–100 characters after trimming.
+    pub name: String,
+    /// Trimmed and lower-cased by the server.
+    pub email: String,
+    /// 8–128 characters.
+    pub password: String,
+    /// `DOCTOR` or `PATIENT`; `ADMIN` is refused with 403.
+    pub role: Role,
+    /// Required when `role` is `DOCTOR`, ignored otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specialization: Option<String>,
+}
+
+/// The public part of a user account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// `201` answer of `POST /api/auth/register`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterResponse {
+    pub message: String,
+    pub user: UserSummary,
+}
+
+/// `POST /api/auth/login`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// A fresh session: answer of login, refresh and password change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginResponse {
+    /// HS256 JWT access token, sent as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Opaque, single-use refresh token for `POST /api/auth/refresh`.
+    pub refresh_token: String,
+    /// Lifetime of `token` in seconds.
+    pub expires_in: u64,
+    pub user: UserSummary,
+}
+
+/// `POST /api/auth/refresh` and `POST /api/auth/logout`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}

@@ -1,0 +1,17 @@
+//! Types that cross the wire between the MediConnect API and its clients.
+//!
+//! Every request and response body of the REST API and every WebSocket message is
+//! defined here once, and used by both the server (`crates/api`) and the SPA
+//! (`frontend`). JSON field names are camelCase, as the public contract requires.
+//!
+//! This crate has no server dependencies and builds for `wasm32-unknown-unknown`.
+
+pub mod auth;
+pub mod health;
+pub mod problem;
+pub mod profile;
+
+pub use auth::*;
+pub use health::*;
+pub use problem::*;
+pub use profile::*;

@@ -1,0 +1,113 @@
+//! `GET/PUT /api/users/profile` and `PUT /api/users/password`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use crate::Role;
+
+/// The doctor part of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorProfile {
+    /// The doctor id used by `/api/doctors` and appointments.
+    pub id: Uuid,
+    pub specialization: String,
+    pub is_online: bool,
+    pub last_online: Option<DateTime<Utc>>,
+}
+
+/// The patient part of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PatientProfile {
+    pub id: Uuid,
+    pub date_of_birth: Option<NaiveDate>,
+    pub phone_number: Option<String>,
+}
+
+/// `GET /api/users/profile`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<DoctorProfile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient: Option<PatientProfile>,
+}
+
+/// `PUT /api/users/profile`. Absent fields are left unchanged; for the nullable
+/// patient fields an explicit `null` clears the value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateProfileRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Doctors only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specialization: Option<String>,
+    /// Patients only. `YYYY-MM-DD`; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
+    pub date_of_birth: Option<Option<NaiveDate>>,
+    /// Patients only. 7–15 digits, optionally with `+`, spaces, dashes or parentheses; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub phone_number: Option<Option<String>>,
+}
+
+/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `PUT /api/users/password`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_and_null_fields_differ() {
+        let absent: UpdateProfileRequest = serde_json::from_str(r#"{"name":"A"}"#).unwrap();
+        assert_eq!(absent.phone_number, None);
+        let null: UpdateProfileRequest = serde_json::from_str(r#"{"phoneNumber":null}"#).unwrap();
+        assert_eq!(null.phone_number, Some(None));
+        let set: UpdateProfileRequest =
+            serde_json::from_str(r#"{"phoneNumber":"+1 555 0100"}"#).unwrap();
+        assert_eq!(set.phone_number, Some(Some("+1 555 0100".into())));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(serde_json::from_str::<UpdateProfileRequest>(r#"{"role":"ADMIN"}"#).is_err());
+    }
+}
