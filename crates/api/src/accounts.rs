@@ -115,11 +115,15 @@ pub fn insert_account(
             )?,
             Role::Admin => {}
         }
-        users::find(conn, id.0)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("inserted user vanished")))
+        users::find(conn, id.0)?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("inserted user vanished")))
     })
 }
 
-pub async fn register(state: &AppState, req: RegisterRequest) -> Result<RegisterResponse, ApiError> {
+pub async fn register(
+    state: &AppState,
+    req: RegisterRequest,
+) -> Result<RegisterResponse, ApiError> {
     if req.role == Role::Admin {
         return Err(ApiError::Forbidden(
             "Admin accounts cannot be registered; an operator creates them.".into(),
@@ -175,21 +179,12 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
     let cost = state.config.bcrypt_cost;
     let secret = req.password;
     // Unknown emails pay for a verification too, against a dummy hash.
-    let (user, matches) = blocking(move || match user {
-        Some(user) => {
-            let ok = password::verify(&secret, &user.password_hash);
-            (Some(user), ok)
-        }
-        None => {
-            password::verify_dummy(&secret, cost);
-            (None, false)
-        }
+    let user = blocking(move || {
+        let candidate = user.as_ref().map(|u| (u.clone(), u.password_hash.as_str()));
+        password::authenticate(candidate, &secret, cost, password::verify)
     })
-    .await?;
-    let user = match user {
-        Some(user) if matches => user,
-        _ => return Err(bad_credentials()),
-    };
+    .await?
+    .ok_or_else(bad_credentials)?;
     if !user.active {
         return Err(ApiError::Forbidden(
             "This account has been deactivated. Contact the clinic.".into(),
@@ -228,8 +223,16 @@ fn load_profile(conn: &mut AnyConnection, user_id: Uuid) -> Result<ProfileRespon
         patient: None,
     };
     match user.role() {
-        Role::Doctor => profile.doctor = doctors::find_by_user(conn, user_id)?.as_ref().map(Into::into),
-        Role::Patient => profile.patient = patients::find_by_user(conn, user_id)?.as_ref().map(Into::into),
+        Role::Doctor => {
+            profile.doctor = doctors::find_by_user(conn, user_id)?
+                .as_ref()
+                .map(Into::into)
+        }
+        Role::Patient => {
+            profile.patient = patients::find_by_user(conn, user_id)?
+                .as_ref()
+                .map(Into::into)
+        }
         Role::Admin => {}
     }
     Ok(profile)
@@ -316,7 +319,8 @@ pub async fn change_password(
     user: AuthUser,
     req: ChangePasswordRequest,
 ) -> Result<LoginResponse, ApiError> {
-    let new_password = Password::parse(&req.new_password).map_err(|m| ApiError::field("newPassword", m))?;
+    let new_password =
+        Password::parse(&req.new_password).map_err(|m| ApiError::field("newPassword", m))?;
     let row = state
         .db
         .run(move |conn| {
@@ -330,7 +334,10 @@ pub async fn change_password(
     let stored = row.password_hash.clone();
     let new_hash = blocking(move || {
         if !password::verify(&current, &stored) {
-            return Err(ApiError::field("currentPassword", "The current password is not correct"));
+            return Err(ApiError::field(
+                "currentPassword",
+                "The current password is not correct",
+            ));
         }
         Ok(password::hash(new_password.expose(), cost)?)
     })

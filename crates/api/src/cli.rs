@@ -30,12 +30,36 @@ pub fn migrate(config: &Config) -> anyhow::Result<()> {
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 const DEMO_DOCTORS: &[(&str, &str, &str)] = &[
-    ("Dr. Amara Okafor", "amara.okafor@demo.mediconnect.test", "Cardiology"),
-    ("Dr. Lucas Meyer", "lucas.meyer@demo.mediconnect.test", "Dermatology"),
-    ("Dr. Sofia Rossi", "sofia.rossi@demo.mediconnect.test", "Pediatrics"),
-    ("Dr. Kenji Watanabe", "kenji.watanabe@demo.mediconnect.test", "General Practice"),
-    ("Dr. Priya Nair", "priya.nair@demo.mediconnect.test", "Neurology"),
-    ("Dr. Mateo Garcia", "mateo.garcia@demo.mediconnect.test", "General Practice"),
+    (
+        "Dr. Amara Okafor",
+        "amara.okafor@demo.mediconnect.test",
+        "Cardiology",
+    ),
+    (
+        "Dr. Lucas Meyer",
+        "lucas.meyer@demo.mediconnect.test",
+        "Dermatology",
+    ),
+    (
+        "Dr. Sofia Rossi",
+        "sofia.rossi@demo.mediconnect.test",
+        "Pediatrics",
+    ),
+    (
+        "Dr. Kenji Watanabe",
+        "kenji.watanabe@demo.mediconnect.test",
+        "General Practice",
+    ),
+    (
+        "Dr. Priya Nair",
+        "priya.nair@demo.mediconnect.test",
+        "Neurology",
+    ),
+    (
+        "Dr. Mateo Garcia",
+        "mateo.garcia@demo.mediconnect.test",
+        "General Practice",
+    ),
 ];
 
 const DEMO_PATIENTS: &[(&str, &str)] = &[
@@ -50,7 +74,9 @@ const DEMO_ADMIN: (&str, &str) = ("Clinic Admin", "admin@demo.mediconnect.test")
 /// already has users is left alone.
 pub fn seed_demo(config: &Config) -> anyhow::Result<()> {
     if config.app_env == AppEnv::Production {
-        bail!("seed-demo creates accounts with a published password; it is refused when APP_ENV=production");
+        bail!(
+            "seed-demo creates accounts with a published password; it is refused when APP_ENV=production"
+        );
     }
     let db = Db::new(config.database.clone());
     db.migrate_blocking()?;
@@ -62,9 +88,18 @@ pub fn seed_demo(config: &Config) -> anyhow::Result<()> {
     }
     // One hash serves every demo account: they share the published password.
     let hash = password::hash(DEMO_PASSWORD, config.bcrypt_cost)?;
-    let mut accounts: Vec<(Role, &str, &str, Option<&str>)> = vec![(Role::Admin, DEMO_ADMIN.0, DEMO_ADMIN.1, None)];
-    accounts.extend(DEMO_DOCTORS.iter().map(|(n, e, s)| (Role::Doctor, *n, *e, Some(*s))));
-    accounts.extend(DEMO_PATIENTS.iter().map(|(n, e)| (Role::Patient, *n, *e, None)));
+    let mut accounts: Vec<(Role, &str, &str, Option<&str>)> =
+        vec![(Role::Admin, DEMO_ADMIN.0, DEMO_ADMIN.1, None)];
+    accounts.extend(
+        DEMO_DOCTORS
+            .iter()
+            .map(|(n, e, s)| (Role::Doctor, *n, *e, Some(*s))),
+    );
+    accounts.extend(
+        DEMO_PATIENTS
+            .iter()
+            .map(|(n, e)| (Role::Patient, *n, *e, None)),
+    );
     for (role, name, email, specialization) in &accounts {
         let account = NewAccount::parse(&RegisterRequest {
             name: (*name).to_owned(),

@@ -74,7 +74,11 @@ impl Config {
 
     /// Reads settings through `lookup`, so tests can pass a map.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let get = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |key: &str| {
+            lookup(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let app_env = match get("APP_ENV").as_deref() {
             None | Some("development") | Some("dev") => AppEnv::Development,
@@ -98,7 +102,9 @@ impl Config {
         };
         let bcrypt_cost = match get("BCRYPT_COST") {
             Some(v) => {
-                let cost: u32 = v.parse().context("BCRYPT_COST must be a number from 4 to 31")?;
+                let cost: u32 = v
+                    .parse()
+                    .context("BCRYPT_COST must be a number from 4 to 31")?;
                 if !(4..=31).contains(&cost) {
                     bail!("BCRYPT_COST must be from 4 to 31, not {cost}");
                 }
@@ -107,9 +113,9 @@ impl Config {
             None => 12,
         };
         let auth_rate_limit_per_minute = match get("AUTH_RATE_LIMIT_PER_MINUTE") {
-            Some(v) => v
-                .parse()
-                .context("AUTH_RATE_LIMIT_PER_MINUTE must be a whole number (0 disables the limit)")?,
+            Some(v) => v.parse().context(
+                "AUTH_RATE_LIMIT_PER_MINUTE must be a whole number (0 disables the limit)",
+            )?,
             None => DEFAULT_AUTH_RATE_LIMIT,
         };
         let cors_origins = match get("CORS_ORIGINS") {
@@ -126,7 +132,10 @@ impl Config {
 
         let jwt_secret = match (get("JWT_SECRET"), app_env) {
             (Some(secret), AppEnv::Production) if secret.len() < 32 => {
-                bail!("JWT_SECRET must be at least 32 bytes in production (it has {})", secret.len())
+                bail!(
+                    "JWT_SECRET must be at least 32 bytes in production (it has {})",
+                    secret.len()
+                )
             }
             (Some(secret), _) => secret.into_bytes(),
             (None, AppEnv::Production) => {
@@ -146,7 +155,9 @@ impl Config {
             smtp_url,
             mail_from: get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
             bcrypt_cost,
-            static_dir: PathBuf::from(get("STATIC_DIR").unwrap_or_else(|| "frontend/dist".to_owned())),
+            static_dir: PathBuf::from(
+                get("STATIC_DIR").unwrap_or_else(|| "frontend/dist".to_owned()),
+            ),
             app_env,
             log_format,
             cors_origins,
@@ -162,8 +173,12 @@ impl Config {
             return Ok(());
         }
         let path = self.data_dir.join("jwt_secret");
-        let secret = load_or_create_secret(&path)
-            .with_context(|| format!("cannot keep the development JWT secret in {}", path.display()))?;
+        let secret = load_or_create_secret(&path).with_context(|| {
+            format!(
+                "cannot keep the development JWT secret in {}",
+                path.display()
+            )
+        })?;
         self.jwt_secret = Secret::new(secret);
         Ok(())
     }
@@ -232,8 +247,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -251,18 +268,24 @@ mod tests {
 
     #[test]
     fn production_needs_a_strong_secret_and_smtp() {
-        let weak = config(&[("APP_ENV", "production"), ("JWT_SECRET", "short"), ("SMTP_URL", "smtp://m:25")]);
+        let weak = config(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "short"),
+            ("SMTP_URL", "smtp://m:25"),
+        ]);
         assert!(weak.unwrap_err().to_string().contains("at least 32 bytes"));
         let missing = config(&[("APP_ENV", "production"), ("SMTP_URL", "smtp://m:25")]);
         assert!(missing.unwrap_err().to_string().contains("JWT_SECRET"));
         let no_smtp = config(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]);
         assert!(no_smtp.unwrap_err().to_string().contains("SMTP_URL"));
-        assert!(config(&[
-            ("APP_ENV", "production"),
-            ("JWT_SECRET", &"s".repeat(32)),
-            ("SMTP_URL", "smtp://m:25")
-        ])
-        .is_ok());
+        assert!(
+            config(&[
+                ("APP_ENV", "production"),
+                ("JWT_SECRET", &"s".repeat(32)),
+                ("SMTP_URL", "smtp://m:25")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]
@@ -277,14 +300,21 @@ mod tests {
     #[test]
     fn cors_origins_are_validated() {
         let c = config(&[("CORS_ORIGINS", "https://a.example, http://localhost:3000")]).unwrap();
-        assert_eq!(c.cors_origins, vec!["https://a.example", "http://localhost:3000"]);
+        assert_eq!(
+            c.cors_origins,
+            vec!["https://a.example", "http://localhost:3000"]
+        );
         assert!(config(&[("CORS_ORIGINS", "a.example")]).is_err());
         assert!(config(&[("CORS_ORIGINS", "https://a.example/path")]).is_err());
     }
 
     #[test]
     fn secrets_never_debug_print() {
-        let c = config(&[("JWT_SECRET", "super-secret-value-of-some-length"), ("SMTP_URL", "smtp://u:pw@m:25")]).unwrap();
+        let c = config(&[
+            ("JWT_SECRET", "super-secret-value-of-some-length"),
+            ("SMTP_URL", "smtp://u:pw@m:25"),
+        ])
+        .unwrap();
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("super-secret"));
         assert!(!dbg.contains("pw@"));
@@ -304,12 +334,25 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        assert!(config(&[("APP_ENV", "staging")]).unwrap_err().to_string().contains("APP_ENV"));
-        assert!(config(&[("BIND_ADDR", "nowhere")]).unwrap_err().to_string().contains("BIND_ADDR"));
+        assert!(
+            config(&[("APP_ENV", "staging")])
+                .unwrap_err()
+                .to_string()
+                .contains("APP_ENV")
+        );
+        assert!(
+            config(&[("BIND_ADDR", "nowhere")])
+                .unwrap_err()
+                .to_string()
+                .contains("BIND_ADDR")
+        );
         assert!(config(&[("DATABASE_URL", "mysql://x")]).is_err());
         assert!(config(&[("PUBLIC_URL", "clinic.example")]).is_err());
         assert_eq!(
-            config(&[("PUBLIC_URL", "https://clinic.example/")]).unwrap().public_url.as_deref(),
+            config(&[("PUBLIC_URL", "https://clinic.example/")])
+                .unwrap()
+                .public_url
+                .as_deref(),
             Some("https://clinic.example")
         );
     }

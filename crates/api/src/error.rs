@@ -77,10 +77,7 @@ impl ApiError {
     /// The problem body; logs the cause of an internal error under a fresh correlation id.
     pub fn to_problem(&self) -> Problem {
         let status = self.status_code();
-        let title = status
-            .canonical_reason()
-            .unwrap_or("Error")
-            .to_owned();
+        let title = status.canonical_reason().unwrap_or("Error").to_owned();
         let mut problem = Problem {
             kind: self.problem_type(),
             title,
@@ -182,7 +179,8 @@ pub mod extractors {
 
     pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
         let api = match err {
-            JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            JsonPayloadError::OverflowKnownLength { limit, .. }
+            | JsonPayloadError::Overflow { limit } => {
                 ApiError::PayloadTooLarge(format!("The request body is larger than {limit} bytes."))
             }
             JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
@@ -206,7 +204,9 @@ pub mod extractors {
             Category::Syntax | Category::Eof => {
                 ApiError::BadRequest(format!("The request body is not valid JSON: {e}"))
             }
-            Category::Io => ApiError::BadRequest(format!("The request body could not be read: {e}")),
+            Category::Io => {
+                ApiError::BadRequest(format!("The request body could not be read: {e}"))
+            }
         }
     }
 

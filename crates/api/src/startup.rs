@@ -49,7 +49,11 @@ impl Application {
             database = %state.db.target().display(),
             "MediConnect is listening"
         );
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

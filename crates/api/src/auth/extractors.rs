@@ -10,8 +10,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 use mediconnect_shared::Role;
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
@@ -34,11 +34,11 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState not registered")))?
         .jwt;
-    let token = bearer_token(req)
-        .ok_or_else(|| ApiError::Unauthorized("Sign in to continue.".into()))?;
-    let claims = keys
-        .verify(token)
-        .ok_or_else(|| ApiError::Unauthorized("Your session has expired or is invalid. Sign in again.".into()))?;
+    let token =
+        bearer_token(req).ok_or_else(|| ApiError::Unauthorized("Sign in to continue.".into()))?;
+    let claims = keys.verify(token).ok_or_else(|| {
+        ApiError::Unauthorized("Your session has expired or is invalid. Sign in again.".into())
+    })?;
     Ok(AuthUser {
         id: claims.sub,
         role: claims.role,
@@ -69,7 +69,9 @@ macro_rules! role_extractor {
                     if user.role == $role {
                         Ok($name(user))
                     } else {
-                        Err(ApiError::Forbidden(concat!("Only ", $what, "s can do this.").into()))
+                        Err(ApiError::Forbidden(
+                            concat!("Only ", $what, "s can do this.").into(),
+                        ))
                     }
                 }))
             }

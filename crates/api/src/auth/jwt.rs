@@ -85,12 +85,20 @@ mod tests {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let now = Utc::now().timestamp();
         let expired = keys
-            .encode(&Claims { sub: Uuid::new_v4(), role: Role::Patient, iat: now - 3600, exp: now - 60 })
+            .encode(&Claims {
+                sub: Uuid::new_v4(),
+                role: Role::Patient,
+                iat: now - 3600,
+                exp: now - 60,
+            })
             .unwrap();
         assert!(keys.verify(&expired).is_none());
 
         let other = JwtKeys::new(b"another-secret-another-secret-xx");
-        assert!(keys.verify(&other.issue(Uuid::new_v4(), Role::Admin).unwrap()).is_none());
+        assert!(
+            keys.verify(&other.issue(Uuid::new_v4(), Role::Admin).unwrap())
+                .is_none()
+        );
 
         let token = keys.issue(Uuid::new_v4(), Role::Patient).unwrap();
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();

@@ -231,7 +231,10 @@ mod tests {
 
     #[test]
     fn adds_a_connect_timeout() {
-        assert_eq!(with_connect_timeout("postgres://h/db"), "postgres://h/db?connect_timeout=5");
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=5"
+        );
         assert_eq!(
             with_connect_timeout("postgres://h/db?sslmode=require"),
             "postgres://h/db?sslmode=require&connect_timeout=5"

@@ -19,13 +19,17 @@ use super::connection::MultiBackend;
 
 pub mod sql {
     /// `uuid` on PostgreSQL, TEXT on SQLite.
-    #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[derive(
+        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+    )]
     #[diesel(postgres_type(oid = 2950, array_oid = 2951))]
     #[diesel(sqlite_type(name = "Text"))]
     pub struct Uuid;
 
     /// `timestamptz` on PostgreSQL, fixed-width UTC TEXT on SQLite.
-    #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[derive(
+        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+    )]
     #[diesel(postgres_type(oid = 1184, array_oid = 1185))]
     #[diesel(sqlite_type(name = "Text"))]
     pub struct UtcTime;
@@ -185,7 +189,11 @@ mod tests {
         let a = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
         let b = a + chrono::Duration::microseconds(1);
         let c = a + chrono::Duration::days(400);
-        let (ta, tb, tc) = (sqlite_time_text(&a), sqlite_time_text(&b), sqlite_time_text(&c));
+        let (ta, tb, tc) = (
+            sqlite_time_text(&a),
+            sqlite_time_text(&b),
+            sqlite_time_text(&c),
+        );
         assert_eq!(ta, "2026-01-02T03:04:05.000000Z");
         assert_eq!(ta.len(), tb.len());
         assert_eq!(ta.len(), tc.len());

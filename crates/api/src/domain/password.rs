@@ -10,7 +10,10 @@ impl Password {
     pub fn parse(input: &str) -> Result<Self, String> {
         let len = input.chars().count();
         if len < Self::MIN {
-            return Err(format!("Password must be at least {} characters", Self::MIN));
+            return Err(format!(
+                "Password must be at least {} characters",
+                Self::MIN
+            ));
         }
         if len > Self::MAX {
             return Err(format!("Password must be at most {} characters", Self::MAX));

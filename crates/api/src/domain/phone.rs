@@ -37,15 +37,31 @@ mod tests {
 
     #[test]
     fn accepts_common_forms() {
-        for ok in ["+1 (555) 010-0100", "0301234567", "+44 20 7946 0958", " 555.010.0100 "] {
+        for ok in [
+            "+1 (555) 010-0100",
+            "0301234567",
+            "+44 20 7946 0958",
+            " 555.010.0100 ",
+        ] {
             assert!(PhoneNumber::parse(ok).is_ok(), "{ok}");
         }
-        assert_eq!(PhoneNumber::parse(" 5550100100 ").unwrap().as_str(), "5550100100");
+        assert_eq!(
+            PhoneNumber::parse(" 5550100100 ").unwrap().as_str(),
+            "5550100100"
+        );
     }
 
     #[test]
     fn rejects_bad_ones() {
-        for bad in ["", "123456", "1234567890123456", "call me", "++15550100", "555-0100 ext 2", "+1 555 0100 x"] {
+        for bad in [
+            "",
+            "123456",
+            "1234567890123456",
+            "call me",
+            "++15550100",
+            "555-0100 ext 2",
+            "+1 555 0100 x",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
         }
         assert!(PhoneNumber::parse(&format!("1234567{}", " ".repeat(30))).is_ok());

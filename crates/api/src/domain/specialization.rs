@@ -21,7 +21,9 @@ mod tests {
     #[test]
     fn normalizes_whitespace() {
         assert_eq!(
-            Specialization::parse("  Internal   Medicine ").unwrap().as_str(),
+            Specialization::parse("  Internal   Medicine ")
+                .unwrap()
+                .as_str(),
             "Internal Medicine"
         );
     }

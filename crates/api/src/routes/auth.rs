@@ -1,5 +1,7 @@
 use actix_web::{HttpResponse, post, web};
-use mediconnect_shared::{LoginRequest, LoginResponse, Problem, RefreshRequest, RegisterRequest, RegisterResponse};
+use mediconnect_shared::{
+    LoginRequest, LoginResponse, Problem, RefreshRequest, RegisterRequest, RegisterResponse,
+};
 
 use crate::accounts;
 use crate::auth::rate_limit::AuthAttempt;

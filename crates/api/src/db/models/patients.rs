@@ -55,7 +55,11 @@ pub struct PatientChanges {
     pub phone_number: Option<Option<String>>,
 }
 
-pub fn update(conn: &mut AnyConnection, user_id: Uuid, changes: &PatientChanges) -> QueryResult<()> {
+pub fn update(
+    conn: &mut AnyConnection,
+    user_id: Uuid,
+    changes: &PatientChanges,
+) -> QueryResult<()> {
     if changes.date_of_birth.is_none() && changes.phone_number.is_none() {
         return Ok(());
     }

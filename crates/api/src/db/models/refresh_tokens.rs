@@ -58,7 +58,11 @@ pub fn mark_used(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Quer
     Ok(n == 1)
 }
 
-pub fn revoke_family(conn: &mut AnyConnection, family: Uuid, now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn revoke_family(
+    conn: &mut AnyConnection,
+    family: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(DbId(family)))
@@ -68,7 +72,11 @@ pub fn revoke_family(conn: &mut AnyConnection, family: Uuid, now: DateTime<Utc>)
     .execute(conn)
 }
 
-pub fn revoke_all_for_user(conn: &mut AnyConnection, user: Uuid, now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn revoke_all_for_user(
+    conn: &mut AnyConnection,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(DbId(user)))

@@ -72,7 +72,9 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<UserRow>> 
 }
 
 pub fn insert(conn: &mut AnyConnection, new: &NewUser<'_>) -> QueryResult<()> {
-    diesel::insert_into(users::table).values(new).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(new)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -95,7 +97,10 @@ pub fn update_password_hash(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(DbId(id)))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(DbTime(now))))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(DbTime(now)),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -1,0 +1,52 @@
+use crate::both_backends;
+use crate::helpers::*;
+
+/// Every (method, path) the API serves; the OpenAPI document must describe each.
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("get", "/api/health"),
+    ("post", "/api/auth/register"),
+    ("post", "/api/auth/login"),
+    ("post", "/api/auth/refresh"),
+    ("post", "/api/auth/logout"),
+    ("get", "/api/users/profile"),
+    ("put", "/api/users/profile"),
+    ("put", "/api/users/password"),
+];
+
+both_backends! {
+    async fn openapi_describes_every_endpoint(backend) {
+        let app = spawn_app(backend).await;
+        let doc = json_ok(app.get("/api/openapi.json", None).await).await;
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        for (method, path) in ENDPOINTS {
+            let op = &doc["paths"][path][method];
+            assert!(op.is_object(), "{method} {path} is not documented");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.keys().any(|k| k.starts_with('2')), "{method} {path}: no success response");
+            if *path != "/api/health" && *path != "/api/auth/logout" {
+                assert!(responses.keys().any(|k| k.starts_with('4')), "{method} {path}: no error response");
+            }
+        }
+        for schema in ["RegisterRequest", "LoginResponse", "Problem", "ProfileResponse", "FieldError"] {
+            assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+        }
+        // Field names are camelCase, as the contract says.
+        assert!(doc["components"]["schemas"]["LoginResponse"]["properties"]["refreshToken"].is_object());
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+
+    async fn docs_ui_works_offline(backend) {
+        let app = spawn_app(backend).await;
+        let res = app.get("/api/docs", None).await;
+        assert!(res.status().is_redirection());
+        let res = app.get("/api/docs/", None).await;
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("swagger"), "{html}");
+        assert!(!html.contains("https://"), "the docs page must not load from the internet");
+        let init = app.get("/api/docs/swagger-initializer.js", None).await;
+        assert_eq!(init.status(), 200);
+        assert!(init.text().await.unwrap().contains("/api/openapi.json"));
+        assert_eq!(app.get("/api/docs/swagger-ui-bundle.js", None).await.status(), 200);
+    }
+}

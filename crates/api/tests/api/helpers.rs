@@ -1,0 +1,342 @@
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use mediconnect_api::config::{AppEnv, Config, LogFormat, Secret};
+use mediconnect_api::db::{AnyConnection, Db, DbTarget};
+use mediconnect_api::startup::Application;
+use mediconnect_shared::{LoginResponse, Problem, RegisterResponse, Role};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The secret the test servers sign tokens with, so tests can forge edge cases.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares each test once per backend: `mod sqlite { .. }` and `mod postgres { .. }`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($backend:ident) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $backend = $crate::helpers::Backend::Sqlite;
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let $backend = $crate::helpers::Backend::Postgres;
+                    $body
+                }
+            )*
+        }
+    };
+}
+
+fn init_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            mediconnect_api::telemetry::init(LogFormat::Pretty);
+        }
+    });
+}
+
+/// A fresh, empty database of the backend.
+pub struct TestDb {
+    pub url: String,
+    dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+            Backend::Postgres => create_pg_database(),
+        };
+        TestDb {
+            url,
+            dir: std::sync::Arc::new(dir),
+        }
+    }
+
+    /// Another handle on the same database.
+    pub fn attach(other: &TestDb) -> TestDb {
+        TestDb {
+            url: other.url.clone(),
+            dir: other.dir.clone(),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().to_owned()
+    }
+}
+
+fn create_pg_database() -> String {
+    let admin = std::env::var("MEDICONNECT_TEST_PG_URL").expect(
+        "PostgreSQL tests need MEDICONNECT_TEST_PG_URL (a superuser URL of a throwaway cluster); \
+         `cargo xtask test` starts one and sets it",
+    );
+    let name = format!("test_{}", Uuid::new_v4().simple());
+    let mut conn = diesel::PgConnection::establish(&admin).expect("connect to the test cluster");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create the test database");
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    format!("{base}/{name}")
+}
+
+pub fn test_config(db: &TestDb) -> Config {
+    Config {
+        database: DbTarget::parse(&db.url).unwrap(),
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        public_url: Some("http://localhost:8080".into()),
+        jwt_secret: Secret::new(JWT_SECRET.as_bytes().to_vec()),
+        smtp_url: None,
+        mail_from: "MediConnect <test@mediconnect.test>".into(),
+        bcrypt_cost: 4,
+        static_dir: db.path().join("no-spa"),
+        app_env: AppEnv::Development,
+        log_format: LogFormat::Pretty,
+        cors_origins: vec![],
+        auth_rate_limit_per_minute: 0,
+        data_dir: db.path().join("data"),
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub config: Config,
+    pub test_db: TestDb,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let test_db = tokio::task::spawn_blocking(move || TestDb::new(backend))
+        .await
+        .unwrap();
+    let mut config = test_config(&test_db);
+    customize(&mut config);
+    spawn_on(backend, test_db, config).await
+}
+
+/// Starts a server on an existing database.
+pub async fn spawn_on(_backend: Backend, test_db: TestDb, config: Config) -> TestApp {
+    let app = Application::build(config.clone())
+        .await
+        .expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db,
+        config,
+        test_db,
+    }
+}
+
+/// A signed-in user of a test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(reqwest::Method::POST, path, token, body)
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(reqwest::Method::PUT, path, token, body)
+            .await
+    }
+
+    pub async fn register(
+        &self,
+        name: &str,
+        email: &str,
+        password: &str,
+        role: &str,
+        specialization: Option<&str>,
+    ) -> Response {
+        let mut body = json!({"name": name, "email": email, "password": password, "role": role});
+        if let Some(s) = specialization {
+            body["specialization"] = json!(s);
+        }
+        self.post("/api/auth/register", None, &body).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers a user of `role` with a unique email and signs them in.
+    pub async fn user(&self, role: Role) -> TestUser {
+        let email = format!(
+            "{}-{}@example.com",
+            role.as_str().to_lowercase(),
+            Uuid::new_v4().simple()
+        );
+        let specialization = (role == Role::Doctor).then_some("Cardiology");
+        let id = match role {
+            Role::Admin => self.create_admin(&email).await,
+            _ => {
+                let res = self
+                    .register("Test User", &email, PASSWORD, role.as_str(), specialization)
+                    .await;
+                assert_eq!(
+                    res.status(),
+                    StatusCode::CREATED,
+                    "{}",
+                    res.text().await.unwrap()
+                );
+                res.json::<RegisterResponse>().await.unwrap().user.id
+            }
+        };
+        let res = self.login(&email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let session: LoginResponse = res.json().await.unwrap();
+        TestUser {
+            id,
+            email,
+            token: session.token,
+            refresh_token: session.refresh_token,
+        }
+    }
+
+    /// Creates an admin the way operators do (there is no API for it).
+    async fn create_admin(&self, email: &str) -> Uuid {
+        let email = email.to_owned();
+        let cost = self.config.bcrypt_cost;
+        self.with_conn(move |conn| {
+            use mediconnect_api::accounts::{NewAccount, insert_account};
+            use mediconnect_api::domain::{EmailAddress, Password, PersonName};
+            let account = NewAccount {
+                name: PersonName::parse("Test Admin").unwrap(),
+                email: EmailAddress::parse(&email).unwrap(),
+                password: Password::parse(PASSWORD).unwrap(),
+                role: Role::Admin,
+                specialization: None,
+            };
+            let hash = mediconnect_api::auth::password::hash(PASSWORD, cost).unwrap();
+            insert_account(conn, &account, &hash).unwrap().id.0
+        })
+        .await
+    }
+
+    /// Runs `f` on a connection to the app's database (to arrange or inspect state).
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get_blocking().expect("a connection");
+            f(&mut conn)
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Forges an access token signed with the server's secret.
+    pub fn forge_token(&self, sub: Uuid, role: Role, iat: i64, exp: i64) -> String {
+        let keys = mediconnect_api::auth::JwtKeys::new(JWT_SECRET.as_bytes());
+        keys.encode(&mediconnect_api::auth::jwt::Claims {
+            sub,
+            role,
+            iat,
+            exp,
+        })
+        .unwrap()
+    }
+
+    pub fn now() -> i64 {
+        Utc::now().timestamp()
+    }
+}
+
+/// Reads a problem+json body, checking the content type and status.
+pub async fn problem(res: Response, status: u16) -> Problem {
+    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(ct, "application/problem+json", "not a problem body");
+    let problem: Problem = res.json().await.expect("a problem body");
+    assert_eq!(problem.status, status);
+    problem
+}
+
+pub async fn json_ok(res: Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}

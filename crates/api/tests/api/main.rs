@@ -1,0 +1,13 @@
+//! Black-box tests: each starts the real server on port 0 with a fresh database, on
+//! SQLite and on PostgreSQL, and talks HTTP to it.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod docs;
+mod errors;
+mod health;
+mod schema;
+mod spa;
+mod users;

@@ -1,0 +1,116 @@
+use mediconnect_shared::{LoginResponse, ProfileResponse, Role};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends! {
+    async fn profile_has_the_role_part(backend) {
+        let app = spawn_app(backend).await;
+        let patient = app.user(Role::Patient).await;
+        let body = json_ok(app.get("/api/users/profile", Some(&patient.token)).await).await;
+        assert_eq!(body["email"], patient.email);
+        assert_eq!(body["role"], "PATIENT");
+        assert!(body["createdAt"].as_str().unwrap().ends_with('Z'));
+        assert!(body["patient"].is_object());
+        assert!(body["patient"]["dateOfBirth"].is_null());
+        assert!(body.get("doctor").is_none());
+        assert!(body.get("passwordHash").is_none() && body.get("password_hash").is_none());
+
+        let doctor = app.user(Role::Doctor).await;
+        let body = json_ok(app.get("/api/users/profile", Some(&doctor.token)).await).await;
+        assert_eq!(body["doctor"]["specialization"], "Cardiology");
+        assert_eq!(body["doctor"]["isOnline"], false);
+        assert!(body.get("patient").is_none());
+
+        let admin = app.user(Role::Admin).await;
+        let body = json_ok(app.get("/api/users/profile", Some(&admin.token)).await).await;
+        assert_eq!(body["role"], "ADMIN");
+        assert!(body.get("doctor").is_none() && body.get("patient").is_none());
+    }
+
+    async fn patients_update_their_fields(backend) {
+        let app = spawn_app(backend).await;
+        let p = app.user(Role::Patient).await;
+        let res = app.put("/api/users/profile", Some(&p.token), &json!({
+            "name": "  New Name ", "dateOfBirth": "1990-04-01", "phoneNumber": "+1 (555) 010-0100"
+        })).await;
+        let body: ProfileResponse = serde_json::from_value(json_ok(res).await).unwrap();
+        assert_eq!(body.name, "New Name");
+        let patient = body.patient.unwrap();
+        assert_eq!(patient.date_of_birth.unwrap().to_string(), "1990-04-01");
+        assert_eq!(patient.phone_number.as_deref(), Some("+1 (555) 010-0100"));
+        // Absent fields stay; null clears.
+        let res = app.put("/api/users/profile", Some(&p.token), &json!({"phoneNumber": null})).await;
+        let body: ProfileResponse = serde_json::from_value(json_ok(res).await).unwrap();
+        assert_eq!(body.name, "New Name");
+        let patient = body.patient.unwrap();
+        assert!(patient.phone_number.is_none());
+        assert!(patient.date_of_birth.is_some());
+        // And it was stored.
+        let again: ProfileResponse = app.get("/api/users/profile", Some(&p.token)).await.json().await.unwrap();
+        assert!(again.patient.unwrap().phone_number.is_none());
+    }
+
+    async fn doctors_update_their_specialization(backend) {
+        let app = spawn_app(backend).await;
+        let d = app.user(Role::Doctor).await;
+        let res = app.put("/api/users/profile", Some(&d.token), &json!({"specialization": " Internal  Medicine "})).await;
+        let body: ProfileResponse = serde_json::from_value(json_ok(res).await).unwrap();
+        assert_eq!(body.doctor.unwrap().specialization, "Internal Medicine");
+    }
+
+    async fn profile_fields_are_validated(backend) {
+        let app = spawn_app(backend).await;
+        let p = app.user(Role::Patient).await;
+        let d = app.user(Role::Doctor).await;
+        let cases = [
+            (&p, json!({"name": ""}), "name"),
+            (&p, json!({"name": "x".repeat(101)}), "name"),
+            (&p, json!({"dateOfBirth": "2999-01-01"}), "dateOfBirth"),
+            (&p, json!({"dateOfBirth": "1850-01-01"}), "dateOfBirth"),
+            (&p, json!({"phoneNumber": "call me maybe"}), "phoneNumber"),
+            (&p, json!({"specialization": "Cardiology"}), "specialization"),
+            (&d, json!({"phoneNumber": "5550100100"}), "phoneNumber"),
+            (&d, json!({"specialization": ""}), "specialization"),
+        ];
+        for (user, body, field) in cases {
+            let pr = problem(app.put("/api/users/profile", Some(&user.token), &body).await, 422).await;
+            assert!(pr.field_message(field).is_some(), "{body}: {pr:?}");
+        }
+        // Shape errors: a bad date format, an unknown field.
+        problem(app.put("/api/users/profile", Some(&p.token), &json!({"dateOfBirth": "01/04/1990"})).await, 422).await;
+        problem(app.put("/api/users/profile", Some(&p.token), &json!({"role": "ADMIN"})).await, 422).await;
+        // Nothing changed.
+        let body: ProfileResponse = app.get("/api/users/profile", Some(&p.token)).await.json().await.unwrap();
+        assert_eq!(body.name, "Test User");
+        problem(app.put("/api/users/profile", None, &json!({"name": "X"})).await, 401).await;
+    }
+
+    async fn password_change_needs_the_current_password(backend) {
+        let app = spawn_app(backend).await;
+        let u = app.user(Role::Patient).await;
+        let pr = problem(app.put("/api/users/password", Some(&u.token), &json!({"currentPassword": "wrong one", "newPassword": "new password 1"})).await, 422).await;
+        assert!(pr.field_message("currentPassword").is_some());
+        let pr = problem(app.put("/api/users/password", Some(&u.token), &json!({"currentPassword": PASSWORD, "newPassword": "short"})).await, 422).await;
+        assert!(pr.field_message("newPassword").is_some());
+        // Still the old password.
+        assert_eq!(app.login(&u.email, PASSWORD).await.status(), 200);
+    }
+
+    async fn password_change_revokes_other_sessions(backend) {
+        let app = spawn_app(backend).await;
+        let u = app.user(Role::Patient).await;
+        let other_device: LoginResponse = app.login(&u.email, PASSWORD).await.json().await.unwrap();
+        let res = app.put("/api/users/password", Some(&u.token), &json!({"currentPassword": PASSWORD, "newPassword": "a brand new password"})).await;
+        let session: LoginResponse = serde_json::from_value(json_ok(res).await).unwrap();
+        // Old password out, new one in.
+        problem(app.login(&u.email, PASSWORD).await, 401).await;
+        assert_eq!(app.login(&u.email, "a brand new password").await.status(), 200);
+        // Every earlier refresh token is revoked; the new session works.
+        for old in [&u.refresh_token, &other_device.refresh_token] {
+            problem(app.post("/api/auth/refresh", None, &json!({"refreshToken": old})).await, 401).await;
+        }
+        assert_eq!(app.post("/api/auth/refresh", None, &json!({"refreshToken": session.refresh_token})).await.status(), 200);
+    }
+}
