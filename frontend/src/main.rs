@@ -1,1 +1,12 @@
-fn main() {}
+//! MediConnect single-page app (Leptos, client-side rendered).
+
+mod api;
+mod app;
+mod components;
+mod pages;
+mod state;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

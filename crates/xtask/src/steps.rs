@@ -1,0 +1,392 @@
+//! The `run` and `test` commands.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::postgres::Cluster;
+use crate::tools::{self, run as exec};
+use crate::{Result, root, say, target_dir};
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root())
+        .env("CARGO_TARGET_DIR", target_dir());
+    cmd
+}
+
+// ---------------------------------------------------------------------------- run
+
+fn parse_run_args(args: &[String]) -> Result<Option<String>> {
+    let mut postgres = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--postgres" => postgres = Some(it.next().ok_or("--postgres needs a URL")?.clone()),
+            other => return Err(format!("unknown option {other}; see `cargo xtask --help`")),
+        }
+    }
+    Ok(postgres)
+}
+
+pub fn run(args: &[String]) -> Result {
+    let postgres = parse_run_args(args)?;
+    let database_url = postgres
+        .or_else(|| {
+            std::env::var("DATABASE_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| "sqlite://data/mediconnect.db".into());
+
+    let path_env = tools::ensure_spa_tools()?;
+    tools::ensure_libpq()?;
+    tools::build_spa(&path_env)?;
+    say("Building the server (release)");
+    exec(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "mediconnect-api",
+        "--bin",
+        "mediconnect",
+    ]))?;
+    let bin = target_dir().join("release").join("mediconnect");
+
+    let server = |sub: &str| {
+        let mut cmd = Command::new(&bin);
+        cmd.arg(sub)
+            .current_dir(root())
+            .env("DATABASE_URL", &database_url)
+            .env("STATIC_DIR", root().join("frontend").join("dist"));
+        cmd
+    };
+    say("Applying database migrations");
+    exec(&mut server("migrate"))?;
+    say("Adding demo data to an empty database");
+    exec(&mut server("seed-demo"))?;
+    let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    say(&format!(
+        "Serving MediConnect at http://{bind}  (Ctrl-C stops it)"
+    ));
+    exec(&mut server("serve"))
+}
+
+// ---------------------------------------------------------------------------- test
+
+/// What each stage of `test` found.
+#[derive(Default)]
+struct Report {
+    stages: Vec<(String, bool)>,
+    passed: u64,
+    failed: u64,
+}
+
+impl Report {
+    fn stage(&mut self, name: &str, result: Result) -> bool {
+        let ok = match result {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("\nxtask: {name} failed: {e}");
+                false
+            }
+        };
+        if !ok {
+            self.failed += 1;
+        }
+        self.stages.push((name.to_owned(), ok));
+        ok
+    }
+
+    fn all_ok(&self) -> bool {
+        self.stages.iter().all(|(_, ok)| *ok)
+    }
+}
+
+pub fn test(args: &[String]) -> Result {
+    if let Some(extra) = args.first() {
+        return Err(format!(
+            "unknown option {extra}; `cargo xtask test` takes none"
+        ));
+    }
+    let started = Instant::now();
+    let mut report = Report::default();
+
+    say("Checking tools");
+    let path_env = tools::ensure_spa_tools()?;
+    tools::ensure_libpq()?;
+    tools::ensure_chromium()?;
+    tools::ensure_e2e_packages()?;
+
+    say("cargo fmt --check");
+    report.stage(
+        "format",
+        exec(cargo().args(["fmt", "--all", "--", "--check"])),
+    );
+
+    say("clippy (native)");
+    report.stage(
+        "clippy native",
+        exec(cargo().args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "mediconnect-frontend",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])),
+    );
+    say("clippy (wasm32)");
+    report.stage(
+        "clippy wasm32",
+        exec(cargo().args([
+            "clippy",
+            "-p",
+            "mediconnect-frontend",
+            "-p",
+            "mediconnect-shared",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ])),
+    );
+
+    {
+        let cluster = Cluster::start();
+        let result = cluster.and_then(|cluster| {
+            say("Unit and integration tests, on SQLite and PostgreSQL");
+            let mut cmd = cargo();
+            cmd.args(["test", "--workspace", "--exclude", "mediconnect-frontend"])
+                .env("MEDICONNECT_TEST_PG_URL", &cluster.url);
+            let counts = run_counting(&mut cmd, parse_cargo_test_line);
+            drop(cluster);
+            counts
+        });
+        record_counts(&mut report, "tests", result);
+    }
+
+    let spa = report.stage("web app build", tools::build_spa(&path_env));
+    if spa {
+        let result = browser_tests();
+        record_counts(&mut report, "browser tests", result);
+    } else {
+        report.stage(
+            "browser tests",
+            Err("skipped: the web app did not build".into()),
+        );
+    }
+
+    println!("\n==> Summary ({} s)", started.elapsed().as_secs());
+    for (name, ok) in &report.stages {
+        println!("    {} {name}", if *ok { "ok  " } else { "FAIL" });
+    }
+    println!("{} passed, {} failed", report.passed, report.failed);
+    if report.all_ok() {
+        Ok(())
+    } else {
+        Err("some checks failed".into())
+    }
+}
+
+fn record_counts(report: &mut Report, stage: &str, result: Result<(u64, u64)>) {
+    match result {
+        Ok((passed, failed)) => {
+            report.passed += passed;
+            report.failed += failed;
+            report.stages.push((stage.to_owned(), failed == 0));
+        }
+        Err(e) => {
+            report.stage(stage, Err(e));
+        }
+    }
+}
+
+/// Runs a command, echoing its stdout while counting passed and failed tests with
+/// `parse`. Fails if the command fails and no test failure explains it.
+fn run_counting(cmd: &mut Command, parse: fn(&str) -> Option<(u64, u64)>) -> Result<(u64, u64)> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", tools::describe(cmd)))?;
+    let (mut passed, mut failed) = (0, 0);
+    let stdout = child.stdout.take().expect("piped");
+    let mut out = std::io::stdout();
+    for line in BufReader::new(stdout)
+        .lines()
+        .map_while(std::result::Result::ok)
+    {
+        let _ = writeln!(out, "{line}");
+        if let Some((p, f)) = parse(&line) {
+            passed += p;
+            failed += f;
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() && failed == 0 {
+        return Err(format!("{} failed ({status})", tools::describe(cmd)));
+    }
+    Ok((passed, failed))
+}
+
+/// `test result: ok. 45 passed; 0 failed; ...`
+fn parse_cargo_test_line(line: &str) -> Option<(u64, u64)> {
+    let rest = line.strip_prefix("test result: ")?;
+    let count = |label: &str| -> u64 {
+        rest.split(';')
+            .find_map(|part| {
+                part.trim()
+                    .trim_start_matches("ok.")
+                    .trim_start_matches("FAILED.")
+                    .trim()
+                    .strip_suffix(label)
+            })
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Some((count("passed"), count("failed")))
+}
+
+/// Playwright's closing lines: `  12 passed (30.1s)`, `  1 failed`, `  2 flaky`.
+fn parse_playwright_line(line: &str) -> Option<(u64, u64)> {
+    let mut words = line.split_whitespace();
+    let n: u64 = words.next()?.parse().ok()?;
+    match words.next()? {
+        "passed" => Some((n, 0)),
+        "failed" | "flaky" => Some((0, n)),
+        _ => None,
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// A server process for the browser tests, killed on drop.
+struct Server {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn wait_healthy(port: u16, child: &mut Child) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the server exited at start ({status})"));
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = stream.write_all(b"GET /api/health HTTP/1.0\r\nHost: localhost\r\n\r\n");
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err("the server did not become healthy within 30 s".into())
+}
+
+fn start_e2e_server(bin: &Path) -> Result<(Server, u16)> {
+    let port = free_port()?;
+    let dir = std::env::temp_dir().join(format!("mediconnect-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(dir.join("server.log")).map_err(|e| e.to_string())?;
+    let child = Command::new(bin)
+        .arg("serve")
+        .current_dir(&dir)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("e2e.db").display()),
+        )
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("STATIC_DIR", root().join("frontend").join("dist"))
+        .env("DATA_DIR", dir.join("data"))
+        .env("BCRYPT_COST", "4")
+        .env("AUTH_RATE_LIMIT_PER_MINUTE", "0")
+        .env("RUST_LOG", "info")
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let mut server = Server { child, dir };
+    wait_healthy(port, &mut server.child)?;
+    Ok((server, port))
+}
+
+fn browser_tests() -> Result<(u64, u64)> {
+    say("Browser tests (Playwright in Debian's Chromium)");
+    // The debug binary that the integration tests were built with.
+    let bin = target_dir().join("debug").join("mediconnect");
+    if !bin.exists() {
+        exec(cargo().args(["build", "-p", "mediconnect-api", "--bin", "mediconnect"]))?;
+    }
+    let (server, port) = start_e2e_server(&bin)?;
+    let mut cmd = Command::new("npx");
+    cmd.args(["playwright", "test"])
+        .current_dir(root().join("e2e"))
+        .env("BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("CHROMIUM_PATH", tools::CHROMIUM)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .env("CI", "1");
+    let result = run_counting(&mut cmd, parse_playwright_line);
+    if !matches!(result, Ok((_, 0))) {
+        let log = std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(40).collect();
+        eprintln!("--- last lines of the server log ---");
+        for line in tail.iter().rev() {
+            eprintln!("{line}");
+        }
+    }
+    drop(server);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cargo_summaries() {
+        assert_eq!(
+            parse_cargo_test_line(
+                "test result: ok. 45 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s"
+            ),
+            Some((45, 0))
+        );
+        assert_eq!(
+            parse_cargo_test_line(
+                "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out"
+            ),
+            Some((3, 2))
+        );
+        assert_eq!(parse_cargo_test_line("running 3 tests"), None);
+    }
+
+    #[test]
+    fn parses_playwright_summaries() {
+        assert_eq!(parse_playwright_line("  12 passed (30.1s)"), Some((12, 0)));
+        assert_eq!(parse_playwright_line("  1 failed"), Some((0, 1)));
+        assert_eq!(parse_playwright_line("  2 flaky"), Some((0, 2)));
+        assert_eq!(parse_playwright_line("  3 skipped"), None);
+        assert_eq!(
+            parse_playwright_line("Running 12 tests using 1 worker"),
+            None
+        );
+    }
+}

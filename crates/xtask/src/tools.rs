@@ -1,0 +1,284 @@
+//! Finding, checking and installing the tools the build needs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::{Result, cache_dir, root, say};
+
+/// trunk 0.22 needs a newer rustc than this toolchain; 0.21.14 is known to work.
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// npm's binaryen, whose wasm-opt Trunk.toml names (`version_132`).
+pub const BINARYEN_VERSION: &str = "132";
+
+/// Runs a command, streaming its output; fails with the command line on error.
+pub fn run(cmd: &mut Command) -> Result {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", describe(cmd)))
+    }
+}
+
+/// Runs a command and returns its stdout, or None if it cannot run or fails.
+pub fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.stderr(Stdio::null()).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+pub fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    home.join("bin").join(name)
+}
+
+/// The version of a tool as `NAME VERSION` on its first line.
+fn tool_version(program: &Path) -> Option<String> {
+    let out = output(Command::new(program).arg("--version"))?;
+    out.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
+pub fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+pub fn ensure_wasm_target() -> Result {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    say("Adding the wasm32-unknown-unknown target (the web app compiles to WebAssembly)");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// Installs `krate` at `version` with cargo unless `bin` already reports that version.
+fn ensure_cargo_tool(
+    bin: &str,
+    krate: &str,
+    version: &str,
+    locked: bool,
+    minutes: u32,
+) -> Result<PathBuf> {
+    let path = cargo_bin(bin);
+    if tool_version(&path).as_deref() == Some(version) {
+        return Ok(path);
+    }
+    say(&format!(
+        "Installing {krate} {version} from the Rust crate registry. This happens once, and takes \
+         about {minutes} minutes on two cores because it compiles from source."
+    ));
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", krate, "--version", version, "--force"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    // Its own target dir: keep the project's build cache out of it.
+    cmd.env("CARGO_TARGET_DIR", cache_dir().join("tool-build"));
+    run(&mut cmd)?;
+    match tool_version(&path) {
+        Some(v) if v == version => Ok(path),
+        other => Err(format!(
+            "{bin} was installed but reports version {other:?}, not {version}"
+        )),
+    }
+}
+
+pub fn ensure_trunk() -> Result<PathBuf> {
+    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, 7)
+}
+
+pub fn ensure_wasm_bindgen() -> Result<PathBuf> {
+    let version = locked_wasm_bindgen()?;
+    check_trunk_toml(&version)?;
+    // Not --locked: its lockfile wants a webpki-roots release the registry lacks.
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &version, false, 5)
+}
+
+/// Trunk.toml must name the same wasm-bindgen as Cargo.lock, or trunk would look for
+/// (and try to download) another one.
+fn check_trunk_toml(version: &str) -> Result {
+    let toml = std::fs::read_to_string(root().join("Trunk.toml"))
+        .map_err(|e| format!("cannot read Trunk.toml: {e}"))?;
+    let expected = format!("wasm_bindgen = \"{version}\"");
+    if toml.lines().any(|l| l.trim() == expected) {
+        Ok(())
+    } else {
+        Err(format!(
+            "Trunk.toml's [tools] must say {expected}, matching Cargo.lock's wasm-bindgen"
+        ))
+    }
+}
+
+/// The directory holding npm's wasm-opt, installed if missing.
+pub fn ensure_wasm_opt() -> Result<PathBuf> {
+    let dir = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
+    let bin = dir.join("node_modules").join(".bin");
+    let wanted = format!("version_{BINARYEN_VERSION}");
+    let current = output(Command::new(bin.join("wasm-opt")).arg("--version")).unwrap_or_default();
+    if current.contains(&wanted) {
+        return Ok(bin);
+    }
+    ensure_node()?;
+    say(&format!(
+        "Installing wasm-opt (npm package binaryen@{BINARYEN_VERSION}) to shrink the web app"
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--no-save"])
+        .arg(format!("binaryen@{BINARYEN_VERSION}"))
+        .current_dir(&dir))?;
+    Ok(bin)
+}
+
+fn ensure_node() -> Result {
+    if output(Command::new("npm").arg("--version")).is_some() {
+        return Ok(());
+    }
+    apt_install(
+        &["nodejs", "npm"],
+        "Node.js and npm (for wasm-opt and the browser tests)",
+    )
+}
+
+fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).as_deref() == Some("0")
+}
+
+/// Installs Debian packages, refreshing the package lists once if needed.
+pub fn apt_install(packages: &[&str], why: &str) -> Result {
+    say(&format!(
+        "Installing {why}: apt-get install {}",
+        packages.join(" ")
+    ));
+    let apt = |args: &[&str]| -> Command {
+        let mut cmd = if is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    let mut install_args = vec!["install", "-y", "--no-install-recommends"];
+    install_args.extend_from_slice(packages);
+    if run(&mut apt(&install_args)).is_ok() {
+        return Ok(());
+    }
+    run(&mut apt(&["update"]))?;
+    run(&mut apt(&install_args))
+        .map_err(|e| format!("{e}; install {} yourself and run again", packages.join(" ")))
+}
+
+/// libpq is linked by the PostgreSQL backend of the server.
+pub fn ensure_libpq() -> Result {
+    let found = [
+        "/usr/lib/x86_64-linux-gnu/libpq.so",
+        "/usr/lib/aarch64-linux-gnu/libpq.so",
+        "/usr/lib/libpq.so",
+    ]
+    .iter()
+    .any(|p| Path::new(p).exists())
+        || output(Command::new("pg_config").arg("--libdir"))
+            .map(|d| Path::new(&d).join("libpq.so").exists())
+            .unwrap_or(false);
+    if found {
+        return Ok(());
+    }
+    apt_install(&["libpq-dev"], "libpq (the server links it for PostgreSQL)")
+}
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub fn ensure_chromium() -> Result {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    apt_install(&["chromium"], "Debian's Chromium, for the browser tests")
+}
+
+/// The browser test dependencies (Playwright's test runner; it downloads no browser).
+pub fn ensure_e2e_packages() -> Result {
+    ensure_node()?;
+    let e2e = root().join("e2e");
+    let marker = e2e.join("node_modules").join(".package-lock.json");
+    let lock = e2e.join("package-lock.json");
+    let fresh = match (
+        marker.metadata().and_then(|m| m.modified()),
+        lock.metadata().and_then(|m| m.modified()),
+    ) {
+        (Ok(installed), Ok(locked)) => installed >= locked,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    say("Installing the browser test packages (npm ci in e2e/)");
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .current_dir(&e2e))
+}
+
+/// Everything the web app build needs, and the PATH for trunk to find it.
+pub fn ensure_spa_tools() -> Result<String> {
+    ensure_wasm_target()?;
+    let trunk = ensure_trunk()?;
+    let wasm_bindgen = ensure_wasm_bindgen()?;
+    let wasm_opt = ensure_wasm_opt()?;
+    let mut paths = vec![
+        wasm_opt,
+        wasm_bindgen
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_default(),
+        trunk.parent().map(Path::to_owned).unwrap_or_default(),
+    ];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let joined = std::env::join_paths(paths).map_err(|e| e.to_string())?;
+    Ok(joined.to_string_lossy().into_owned())
+}
+
+/// Builds the web app in release mode into frontend/dist.
+pub fn build_spa(path_env: &str) -> Result {
+    say("Building the web app (release)");
+    run(Command::new(cargo_bin("trunk"))
+        .args(["build", "--release"])
+        .env("PATH", path_env)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .env("CARGO_TARGET_DIR", crate::target_dir())
+        .current_dir(root()))
+}

@@ -1,0 +1,106 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, openApp, registerPatient, signIn, uniqueEmail } from './helpers';
+
+test('a patient registers, sees the profile, stays signed in after a reload, and signs out', async ({ page }) => {
+  const email = uniqueEmail('patient');
+  await registerPatient(page, 'Pat Example', email);
+
+  await expect(page.getByRole('heading', { name: 'Your profile' })).toBeVisible();
+  await expect(page.locator('[data-test="profile-name"]')).toHaveText('Pat Example');
+  await expect(page.locator('[data-test="profile-email"]')).toHaveText(email);
+
+  await page.reload();
+  await expect(page.locator('[data-test="profile-email"]')).toHaveText(email);
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+  // The session is gone for good: the profile now asks to sign in.
+  await page.goto('/profile');
+  await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
+});
+
+test('a registered user signs in and is taken back where they were going', async ({ page }) => {
+  const email = uniqueEmail('returning');
+  await registerPatient(page, 'Ret Urning', email);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.goto('/profile');
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await page.getByLabel('Email').fill(email.toUpperCase());
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.locator('[data-test="profile-name"]')).toHaveText('Ret Urning');
+});
+
+test('a wrong password shows an error and keeps the user signed out', async ({ page }) => {
+  const email = uniqueEmail('wrong');
+  await registerPatient(page, 'Wrong Pass', email);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+
+  await signIn(page, email, 'not the password');
+  await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+});
+
+test('registration shows the server field errors', async ({ page }) => {
+  await openApp(page, '/register');
+  await page.getByLabel('Doctor').check();
+  await page.getByLabel('Full name').fill('Dr. Short');
+  await page.getByLabel('Email').fill(uniqueEmail('short'));
+  await page.getByLabel('Password').fill('short');
+  await page.getByLabel('Specialization').fill('Cardiology');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByText('Password must be at least 8 characters')).toBeVisible();
+  await expect(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
+});
+
+test('a doctor registers with a specialization and edits it', async ({ page }) => {
+  await openApp(page, '/register');
+  await page.getByLabel('Doctor').check();
+  await page.getByLabel('Full name').fill('Dr. Ada Heart');
+  await page.getByLabel('Email').fill(uniqueEmail('doctor'));
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Specialization').fill('Cardiology');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByText('Cardiology').first()).toBeVisible();
+
+  await page.getByLabel('Specialization').fill('Pediatric Cardiology');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Your profile is saved.')).toBeVisible();
+  await expect(page.locator('dd', { hasText: 'Pediatric Cardiology' })).toBeVisible();
+});
+
+test('a patient adds a phone number and a date of birth', async ({ page }) => {
+  await registerPatient(page, 'Phone Person', uniqueEmail('phone'));
+  await page.getByLabel('Phone number').fill('+1 555 010 0100');
+  await page.getByLabel('Date of birth').fill('1990-04-01');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Your profile is saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.locator('dd', { hasText: '+1 555 010 0100' })).toBeVisible();
+  await expect(page.locator('dd', { hasText: 'April 1990' })).toBeVisible();
+});
+
+test('unknown pages show a not-found page', async ({ page }) => {
+  await openApp(page, '/no/such/page');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});
+
+test('the layout fits a 360 px wide phone', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const path of ['/', '/login', '/register']) {
+    await openApp(page, path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+  }
+  await registerPatient(page, 'Small Screen', uniqueEmail('phone-width'));
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

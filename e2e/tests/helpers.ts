@@ -1,0 +1,30 @@
+import { expect, Page } from '@playwright/test';
+
+export const PASSWORD = 'a long enough password';
+
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Waits until the WebAssembly app has rendered its header. */
+export async function openApp(page: Page, path = '/') {
+  await page.goto(path);
+  await expect(page.getByRole('link', { name: 'MediConnect' })).toBeVisible();
+}
+
+export async function registerPatient(page: Page, name: string, email: string) {
+  await openApp(page, '/register');
+  await page.getByLabel('Patient').check();
+  await page.getByLabel('Full name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await openApp(page, '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

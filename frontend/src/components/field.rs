@@ -1,0 +1,62 @@
+use leptos::prelude::*;
+
+/// A labelled input with its error message (from the server's problem+json) below it.
+#[component]
+pub fn Field(
+    /// The element id, also used for the label's `for`.
+    id: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] required: bool,
+    value: RwSignal<String>,
+    #[prop(optional, into)] error: MaybeProp<String>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if !hint.is_empty() {
+                ids.push(hint_id.clone());
+            }
+            if error.with(Option::is_some) {
+                ids.push(error_id.clone());
+            }
+            ids.join(" ")
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=id
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                aria-describedby=described_by
+            />
+            <Show when=move || !hint.is_empty()>
+                <p class="hint" id=hint_id.clone()>{hint}</p>
+            </Show>
+            {move || error.get().map(|message| view! {
+                <p class="field-error" id=error_id.clone()>{message}</p>
+            })}
+        </div>
+    }
+}
+
+/// The form-level error, announced to screen readers.
+#[component]
+pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        {move || message.get().map(|m| view! { <div class="alert error" role="alert">{m}</div> })}
+    }
+}

@@ -1,0 +1,60 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::api;
+use crate::state::session::use_session;
+
+/// The site header: brand, and the links of the signed-in user or of a visitor.
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let logging_out = RwSignal::new(false);
+    let log_out = move |_| {
+        // Leave protected pages first, so they do not ask to sign in again on the way out.
+        navigate("/login", Default::default());
+        logging_out.set(true);
+        spawn_local(async move {
+            api::logout().await;
+            logging_out.set(false);
+        });
+    };
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <div class="inner">
+                <A href="/" attr:class="brand">"MediConnect"</A>
+                <nav class="site-nav" aria-label="Main">
+                    <Show
+                        when=move || session.signed_in()
+                        fallback=move || view! {
+                            <A href="/login">"Sign in"</A>
+                            <A href="/register">"Create account"</A>
+                        }
+                    >
+                        <span class="who">
+                            {move || session.user.get().map(|u| u.name).unwrap_or_default()}
+                        </span>
+                        <A href="/profile">"Profile"</A>
+                        <button class="link-button" on:click=log_out.clone() disabled=move || logging_out.get()>
+                            {move || if logging_out.get() { "Signing out…" } else { "Sign out" }}
+                        </button>
+                    </Show>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+/// A loading indicator with a message.
+#[component]
+pub fn Loading(#[prop(default = "Loading…")] message: &'static str) -> impl IntoView {
+    view! {
+        <div class="loading" role="status">
+            <span class="spinner" aria-hidden="true"></span>
+            <span>{message}</span>
+        </div>
+    }
+}

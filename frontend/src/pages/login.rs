@@ -1,0 +1,62 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use mediconnect_shared::LoginRequest;
+
+use crate::api::{self, ApiError};
+use crate::components::{Field, FormError};
+use crate::state::session::use_session;
+
+/// Only same-site paths are followed after signing in.
+fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into())
+}
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+
+    let submit = Action::new_local(move |req: &LoginRequest| {
+        let req = req.clone();
+        async move { api::login(&req).await }
+    });
+    let error = Signal::derive(move || {
+        submit
+            .value()
+            .get()
+            .and_then(|r: Result<_, ApiError>| r.err())
+            .map(|e| e.message())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = submit.value().get() {
+            let next = safe_next(query.with_untracked(|q| q.get("next")));
+            navigate(&next, Default::default());
+        }
+    });
+
+    view! {
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <Show when=move || session.signed_in() && submit.value().with(Option::is_none)>
+                <p class="alert success">"You are already signed in."</p>
+            </Show>
+            <FormError message=error/>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                submit.dispatch(LoginRequest { email: email.get(), password: password.get() });
+            }>
+                <Field id="email" label="Email" kind="email" autocomplete="username" required=true value=email/>
+                <Field id="password" label="Password" kind="password" autocomplete="current-password" required=true value=password/>
+                <button class="button full" type="submit" disabled=move || submit.pending().get()>
+                    {move || if submit.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            <p class="center muted">"New here? " <A href="/register">"Create an account"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <section class="card narrow center">
+            <h1>"Page not found"</h1>
+            <p class="muted">"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <A href="/" attr:class="button">"Go to the home page"</A>
+        </section>
+    }
+}

@@ -1,0 +1,226 @@
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use mediconnect_shared::{ChangePasswordRequest, ProfileResponse, Role, UpdateProfileRequest};
+
+use crate::api::{self, ApiError};
+use crate::components::{Field, FormError, Loading, RequireAuth};
+
+#[component]
+pub fn Profile() -> impl IntoView {
+    view! {
+        <RequireAuth>
+            <ProfileLoader/>
+        </RequireAuth>
+    }
+}
+
+#[component]
+fn ProfileLoader() -> impl IntoView {
+    let profile = LocalResource::new(api::profile);
+    view! {
+        <h1>"Your profile"</h1>
+        <Transition fallback=|| view! { <Loading message="Loading your profile…"/> }>
+            {move || profile.get().map(|result| match result {
+                Ok(p) => view! { <ProfileView profile=p/> }.into_any(),
+                Err(e) => view! {
+                    <div class="alert error" role="alert">
+                        <p>{e.message()}</p>
+                        <button class="button secondary" on:click=move |_| profile.refetch()>"Try again"</button>
+                    </div>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Doctor => "Doctor",
+        Role::Patient => "Patient",
+        Role::Admin => "Administrator",
+    }
+}
+
+#[component]
+fn ProfileView(profile: ProfileResponse) -> impl IntoView {
+    let current = RwSignal::new(profile);
+    view! {
+        <section class="card" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Details"</h2>
+            {move || {
+                let p = current.get();
+                view! {
+                    <dl class="details">
+                        <dt>"Name"</dt><dd data-test="profile-name">{p.name.clone()}</dd>
+                        <dt>"Email"</dt><dd data-test="profile-email">{p.email.clone()}</dd>
+                        <dt>"Role"</dt><dd><span class="badge">{role_label(p.role)}</span></dd>
+                        {p.doctor.clone().map(|d| view! {
+                            <dt>"Specialization"</dt><dd>{d.specialization}</dd>
+                        })}
+                        {p.patient.clone().map(|pt| view! {
+                            <dt>"Date of birth"</dt>
+                            <dd>{pt.date_of_birth.map(|d| d.format("%e %B %Y").to_string()).unwrap_or_else(|| "Not given".into())}</dd>
+                            <dt>"Phone"</dt>
+                            <dd>{pt.phone_number.unwrap_or_else(|| "Not given".into())}</dd>
+                        })}
+                        <dt>"Member since"</dt><dd>{p.created_at.format("%e %B %Y").to_string()}</dd>
+                    </dl>
+                }
+            }}
+        </section>
+        <EditProfile current=current/>
+        <ChangePassword/>
+    }
+}
+
+#[component]
+fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
+    let initial = current.get_untracked();
+    let role = initial.role;
+    let name = RwSignal::new(initial.name.clone());
+    let specialization = RwSignal::new(
+        initial
+            .doctor
+            .as_ref()
+            .map(|d| d.specialization.clone())
+            .unwrap_or_default(),
+    );
+    let date_of_birth = RwSignal::new(
+        initial
+            .patient
+            .as_ref()
+            .and_then(|p| p.date_of_birth)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    );
+    let phone = RwSignal::new(
+        initial
+            .patient
+            .as_ref()
+            .and_then(|p| p.phone_number.clone())
+            .unwrap_or_default(),
+    );
+    let local_error = RwSignal::new(None::<String>);
+
+    let save = Action::new_local(move |req: &UpdateProfileRequest| {
+        let req = req.clone();
+        async move { api::update_profile(&req).await }
+    });
+    let failure = move || {
+        save.value()
+            .get()
+            .and_then(|r: Result<_, ApiError>| r.err())
+    };
+    let field_error =
+        move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
+    Effect::new(move |_| {
+        if let Some(Ok(updated)) = save.value().get() {
+            current.set(updated);
+        }
+    });
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        local_error.set(None);
+        let mut req = UpdateProfileRequest {
+            name: Some(name.get()),
+            ..Default::default()
+        };
+        match role {
+            Role::Doctor => req.specialization = Some(specialization.get()),
+            Role::Patient => {
+                let dob = date_of_birth.get();
+                req.date_of_birth = Some(if dob.trim().is_empty() {
+                    None
+                } else {
+                    match NaiveDate::parse_from_str(dob.trim(), "%Y-%m-%d") {
+                        Ok(d) => Some(d),
+                        Err(_) => {
+                            local_error.set(Some("Enter the date of birth as YYYY-MM-DD.".into()));
+                            return;
+                        }
+                    }
+                });
+                let phone = phone.get();
+                req.phone_number = Some((!phone.trim().is_empty()).then_some(phone));
+            }
+            Role::Admin => {}
+        }
+        save.dispatch(req);
+    };
+
+    view! {
+        <section class="card" aria-labelledby="edit-heading">
+            <h2 id="edit-heading">"Edit profile"</h2>
+            <FormError message=Signal::derive(move || local_error.get().or_else(|| failure().map(|e| e.message())))/>
+            <Show when=saved>
+                <p class="alert success" role="status">"Your profile is saved."</p>
+            </Show>
+            <form on:submit=on_submit>
+                <Field id="profile-name" label="Full name" autocomplete="name" required=true value=name error=field_error("name")/>
+                {(role == Role::Doctor).then(|| view! {
+                    <Field id="profile-specialization" label="Specialization" required=true value=specialization error=field_error("specialization")/>
+                })}
+                {(role == Role::Patient).then(|| view! {
+                    <Field id="profile-dob" label="Date of birth" kind="date" autocomplete="bday"
+                        hint="Optional. Leave empty to remove it." value=date_of_birth error=field_error("dateOfBirth")/>
+                    <Field id="profile-phone" label="Phone number" kind="tel" autocomplete="tel"
+                        hint="Optional. 7 to 15 digits, for example +1 555 010 0100." value=phone error=field_error("phoneNumber")/>
+                })}
+                <button class="button" type="submit" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn ChangePassword() -> impl IntoView {
+    let current_password = RwSignal::new(String::new());
+    let new_password = RwSignal::new(String::new());
+    let change = Action::new_local(move |req: &ChangePasswordRequest| {
+        let req = req.clone();
+        async move { api::change_password(&req).await }
+    });
+    let failure = move || {
+        change
+            .value()
+            .get()
+            .and_then(|r: Result<_, ApiError>| r.err())
+    };
+    let field_error =
+        move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = change.value().get() {
+            current_password.set(String::new());
+            new_password.set(String::new());
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Change password"</h2>
+            <p class="muted">"Changing your password signs you out on every other device."</p>
+            <FormError message=Signal::derive(move || failure().map(|e| e.message()))/>
+            <Show when=move || matches!(change.value().get(), Some(Ok(_)))>
+                <p class="alert success" role="status">"Your password is changed."</p>
+            </Show>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                change.dispatch(ChangePasswordRequest {
+                    current_password: current_password.get(),
+                    new_password: new_password.get(),
+                });
+            }>
+                <Field id="current-password" label="Current password" kind="password" autocomplete="current-password"
+                    required=true value=current_password error=field_error("currentPassword")/>
+                <Field id="new-password" label="New password" kind="password" autocomplete="new-password"
+                    required=true hint="8 to 128 characters." value=new_password error=field_error("newPassword")/>
+                <button class="button" type="submit" disabled=move || change.pending().get()>
+                    {move || if change.pending().get() { "Changing…" } else { "Change password" }}
+                </button>
+            </form>
+        </section>
+    }
+}

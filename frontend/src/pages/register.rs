@@ -1,0 +1,91 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use mediconnect_shared::{LoginRequest, RegisterRequest, Role};
+
+use crate::api::{self, ApiError};
+use crate::components::{Field, FormError};
+
+#[component]
+pub fn Register() -> impl IntoView {
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Patient);
+    let specialization = RwSignal::new(String::new());
+
+    // Register, then sign straight in with the same credentials.
+    let submit = Action::new_local(move |req: &RegisterRequest| {
+        let req = req.clone();
+        async move {
+            api::register(&req).await?;
+            api::login(&LoginRequest {
+                email: req.email,
+                password: req.password,
+            })
+            .await
+        }
+    });
+    let failure = move || {
+        submit
+            .value()
+            .get()
+            .and_then(|r: Result<_, ApiError>| r.err())
+    };
+    let field_error =
+        move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = submit.value().get() {
+            navigate("/profile", Default::default());
+        }
+    });
+
+    view! {
+        <section class="card narrow">
+            <h1>"Create your account"</h1>
+            <FormError message=Signal::derive(move || failure().map(|e| e.message()))/>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                let specialization = (role.get() == Role::Doctor).then(|| specialization.get());
+                submit.dispatch(RegisterRequest {
+                    name: name.get(),
+                    email: email.get(),
+                    password: password.get(),
+                    role: role.get(),
+                    specialization,
+                });
+            }>
+                <fieldset>
+                    <legend>"I am a"</legend>
+                    <label class="choice">
+                        <input type="radio" name="role" value="PATIENT"
+                            prop:checked=move || role.get() == Role::Patient
+                            on:change=move |_| role.set(Role::Patient)/>
+                        "Patient"
+                    </label>
+                    <label class="choice">
+                        <input type="radio" name="role" value="DOCTOR"
+                            prop:checked=move || role.get() == Role::Doctor
+                            on:change=move |_| role.set(Role::Doctor)/>
+                        "Doctor"
+                    </label>
+                </fieldset>
+                <Field id="name" label="Full name" autocomplete="name" required=true value=name error=field_error("name")/>
+                <Field id="email" label="Email" kind="email" autocomplete="email" required=true value=email error=field_error("email")/>
+                <Field id="password" label="Password" kind="password" autocomplete="new-password" required=true
+                    hint="8 to 128 characters. A long phrase is easy to remember and hard to guess."
+                    value=password error=field_error("password")/>
+                <Show when=move || role.get() == Role::Doctor>
+                    <Field id="specialization" label="Specialization" autocomplete="off" required=true
+                        hint="For example: Cardiology, Pediatrics, General Practice."
+                        value=specialization error=field_error("specialization")/>
+                </Show>
+                <button class="button full" type="submit" disabled=move || submit.pending().get()>
+                    {move || if submit.pending().get() { "Creating your account…" } else { "Create account" }}
+                </button>
+            </form>
+            <p class="center muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
+        </section>
+    }
+}

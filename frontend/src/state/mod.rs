@@ -1,0 +1,3 @@
+//! App-wide reactive state.
+
+pub mod session;
