@@ -17,6 +17,7 @@ use crate::domain::{
     DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization,
 };
 use crate::error::ApiError;
+use crate::live::bridge::{self, LiveEvent};
 use crate::state::AppState;
 use crate::telemetry::blocking;
 
@@ -75,6 +76,7 @@ pub fn insert_account(
     crate::db::write_transaction(conn, |conn| {
         let now = DbTime(Utc::now());
         let id = DbId(Uuid::new_v4());
+        let name_folded = crate::domain::fold(account.name.as_str());
         let new = users::NewUser {
             id,
             email: account.email.as_str(),
@@ -84,6 +86,7 @@ pub fn insert_account(
             active: true,
             created_at: now,
             updated_at: now,
+            name_folded: &name_folded,
         };
         users::insert(conn, &new).map_err(|e| {
             if is_unique_violation(&e) {
@@ -93,19 +96,23 @@ pub fn insert_account(
             }
         })?;
         match account.role {
-            Role::Doctor => doctors::insert(
-                conn,
-                &doctors::NewDoctor {
-                    id: DbId(Uuid::new_v4()),
-                    user_id: id,
-                    specialization: account
-                        .specialization
-                        .as_ref()
-                        .map(Specialization::as_str)
-                        .unwrap_or("General Practice"),
-                    is_online: false,
-                },
-            )?,
+            Role::Doctor => {
+                let specialization = account
+                    .specialization
+                    .as_ref()
+                    .map(Specialization::as_str)
+                    .unwrap_or("General Practice");
+                doctors::insert(
+                    conn,
+                    &doctors::NewDoctor {
+                        id: DbId(Uuid::new_v4()),
+                        user_id: id,
+                        specialization,
+                        specialization_folded: &crate::domain::fold(specialization),
+                        is_online: false,
+                    },
+                )?
+            }
             Role::Patient => patients::insert(
                 conn,
                 &patients::NewPatient {
@@ -296,7 +303,8 @@ pub async fn update_profile(
     req: UpdateProfileRequest,
 ) -> Result<ProfileResponse, ApiError> {
     let changes = ProfileChanges::parse(user.role, &req)?;
-    state
+    let hub = state.hub.clone();
+    let (profile, event) = state
         .db
         .write(move |conn| {
             let now = Utc::now();
@@ -308,9 +316,24 @@ pub async fn update_profile(
                 doctors::update_specialization(conn, user.id, s.as_str())?;
             }
             patients::update(conn, user.id, &changes.patient)?;
-            load_profile(conn, user.id)
+            // A doctor's name and specialization are public: live lists follow them.
+            let event = match (user.role, crate::doctors::of_user(conn, user.id)?) {
+                (Role::Doctor, Some(doctor))
+                    if changes.name.is_some() || changes.specialization.is_some() =>
+                {
+                    let event = LiveEvent::Doctor { doctor };
+                    bridge::notify_in_tx(conn, &hub, &event)?;
+                    Some(event)
+                }
+                _ => None,
+            };
+            Ok((load_profile(conn, user.id)?, event))
         })
-        .await
+        .await?;
+    if let Some(event) = event {
+        bridge::apply(&state.hub, event);
+    }
+    Ok(profile)
 }
 
 /// Changes the password and ends every session of the user; the caller gets a new one.

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 
@@ -59,6 +60,12 @@ pub struct Config {
     pub auth_rate_limit_per_minute: u32,
     /// Where development state (the generated JWT secret, .eml files) lives.
     pub data_dir: PathBuf,
+    /// How long a doctor's last socket may be gone before they go offline.
+    pub presence_grace: Duration,
+    /// How often sockets are pinged (and socket presence refreshed).
+    pub ws_heartbeat: Duration,
+    /// A socket silent for this long is dropped.
+    pub ws_client_timeout: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mediconnect.db";
@@ -127,6 +134,26 @@ impl Config {
                 .collect::<anyhow::Result<Vec<_>>>()?,
             None => Vec::new(),
         };
+        let seconds = |key: &str, default: u64, min: u64| -> anyhow::Result<Duration> {
+            match get(key) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => {
+                    let n: u64 = v
+                        .parse()
+                        .with_context(|| format!("{key} must be a whole number of seconds"))?;
+                    if n < min {
+                        bail!("{key} must be at least {min}");
+                    }
+                    Ok(Duration::from_secs(n))
+                }
+            }
+        };
+        let presence_grace = seconds("PRESENCE_GRACE_SECONDS", 60, 1)?;
+        let ws_heartbeat = seconds("WS_HEARTBEAT_SECONDS", 15, 1)?;
+        let ws_client_timeout = seconds("WS_CLIENT_TIMEOUT_SECONDS", 45, 1)?;
+        if ws_client_timeout <= ws_heartbeat {
+            bail!("WS_CLIENT_TIMEOUT_SECONDS must be longer than WS_HEARTBEAT_SECONDS");
+        }
         let smtp_url = get("SMTP_URL").map(Secret::new);
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
 
@@ -163,6 +190,9 @@ impl Config {
             cors_origins,
             auth_rate_limit_per_minute,
             data_dir,
+            presence_grace,
+            ws_heartbeat,
+            ws_client_timeout,
         })
     }
 
@@ -264,6 +294,28 @@ mod tests {
         assert_eq!(c.static_dir, PathBuf::from("frontend/dist"));
         assert!(c.cors_origins.is_empty());
         assert_eq!(c.auth_rate_limit_per_minute, DEFAULT_AUTH_RATE_LIMIT);
+        assert_eq!(c.presence_grace, Duration::from_secs(60));
+        assert_eq!(c.ws_heartbeat, Duration::from_secs(15));
+        assert_eq!(c.ws_client_timeout, Duration::from_secs(45));
+    }
+
+    #[test]
+    fn socket_timing_is_checked() {
+        assert!(config(&[("PRESENCE_GRACE_SECONDS", "0")]).is_err());
+        assert!(config(&[("PRESENCE_GRACE_SECONDS", "soon")]).is_err());
+        assert!(
+            config(&[
+                ("WS_HEARTBEAT_SECONDS", "30"),
+                ("WS_CLIENT_TIMEOUT_SECONDS", "30")
+            ])
+            .is_err()
+        );
+        assert_eq!(
+            config(&[("PRESENCE_GRACE_SECONDS", "5")])
+                .unwrap()
+                .presence_grace,
+            Duration::from_secs(5)
+        );
     }
 
     #[test]

@@ -13,6 +13,11 @@ use crate::auth::JwtKeys;
 use crate::auth::rate_limit::{AuthLimiter, RateLimiter};
 use crate::config::Config;
 use crate::db::Db;
+use crate::live::{
+    self,
+    hub::Hub,
+    presence::{PresenceTracker, Timing},
+};
 use crate::routes;
 use crate::state::AppState;
 
@@ -38,10 +43,24 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr)
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
+        let load_db = db.clone();
+        let online =
+            crate::telemetry::blocking(move || crate::doctors::load_online_blocking(&load_db))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))??;
+        let hub = Arc::new(Hub::new(online));
+        live::bridge::spawn_listener(&db, &hub);
+        let timing = Timing {
+            grace: config.presence_grace,
+            refresh: config.ws_heartbeat,
+        };
+        let presence = PresenceTracker::start(db.clone(), hub.clone(), timing);
         let state = AppState {
             jwt: JwtKeys::new(config.jwt_secret.expose()),
             db,
             config: Arc::new(config),
+            hub,
+            presence,
         };
         let server = serve(listener, state.clone())?;
         tracing::info!(

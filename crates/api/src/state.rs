@@ -5,10 +5,23 @@ use std::sync::Arc;
 use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::Db;
+use crate::live::hub::Hub;
+use crate::live::presence::{PresenceTracker, Timing};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
+    pub hub: Arc<Hub>,
+    pub presence: Arc<PresenceTracker>,
+}
+
+impl AppState {
+    pub fn presence_timing(&self) -> Timing {
+        Timing {
+            grace: self.config.presence_grace,
+            refresh: self.config.ws_heartbeat,
+        }
+    }
 }

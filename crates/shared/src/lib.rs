@@ -7,11 +7,15 @@
 //! This crate has no server dependencies and builds for `wasm32-unknown-unknown`.
 
 pub mod auth;
+pub mod doctors;
 pub mod health;
+pub mod live;
 pub mod problem;
 pub mod profile;
 
 pub use auth::*;
+pub use doctors::*;
 pub use health::*;
+pub use live::*;
 pub use problem::*;
 pub use profile::*;

@@ -30,6 +30,7 @@ diesel::table! {
         specialization -> Text,
         is_online -> Bool,
         last_online -> Nullable<UtcTime>,
+        specialization_folded -> Text,
     }
 }
 
@@ -64,6 +65,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
+    presence_leases (user_id, replica_id) {
+        user_id -> Uuid,
+        replica_id -> Uuid,
+        sockets -> Integer,
+        updated_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
     refresh_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -89,6 +102,7 @@ diesel::table! {
         active -> Bool,
         created_at -> UtcTime,
         updated_at -> UtcTime,
+        name_folded -> Text,
     }
 }
 
@@ -96,6 +110,7 @@ diesel::joinable!(appointments -> doctors (doctor_id));
 diesel::joinable!(appointments -> patients (patient_id));
 diesel::joinable!(doctors -> users (user_id));
 diesel::joinable!(patients -> users (user_id));
+diesel::joinable!(presence_leases -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -103,6 +118,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     doctors,
     notifications,
     patients,
+    presence_leases,
     refresh_tokens,
     users,
 );

@@ -18,6 +18,13 @@ pub use specialization::Specialization;
 
 use mediconnect_shared::FieldError;
 
+/// The case-folded form of a name or specialization, stored beside it so that
+/// case-insensitive search works the same on both backends (SQLite's `lower()` folds
+/// only ASCII).
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
 /// Collects the parse errors of several fields, so that one answer lists all of them.
 #[derive(Default)]
 pub struct Fields {

@@ -23,11 +23,20 @@ use utoipa_swagger_ui::SwaggerUi;
         super::users::get_profile,
         super::users::update_profile,
         super::users::change_password,
+        super::doctors::list,
+        super::doctors::online,
+        super::doctors::get_one,
+        super::doctors::set_status,
+        super::doctors::specializations,
+        crate::live::socket::ws,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "users", description = "The signed-in user's profile"),
+        (name = "doctors", description = "Doctors and their live status. Live updates arrive on the \
+                                           WebSocket `GET /api/ws`: a `snapshot` of the online doctors \
+                                           first, then a `doctor_status` message per change."),
         (name = "health", description = "Service health"),
     )
 )]

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod docs;
+pub mod doctors;
 pub mod health;
 pub mod spa;
 pub mod users;
@@ -28,6 +29,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(auth::routes)
             .configure(users::routes)
+            .configure(doctors::routes)
+            .route("/ws", web::get().to(crate::live::socket::ws))
             .default_service(web::to(api_not_found)),
     );
 }

@@ -120,6 +120,9 @@ pub fn test_config(db: &TestDb) -> Config {
         cors_origins: vec![],
         auth_rate_limit_per_minute: 0,
         data_dir: db.path().join("data"),
+        presence_grace: std::time::Duration::from_secs(60),
+        ws_heartbeat: std::time::Duration::from_secs(15),
+        ws_client_timeout: std::time::Duration::from_secs(45),
     }
 }
 
@@ -127,8 +130,17 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
+    pub hub: std::sync::Arc<mediconnect_api::live::hub::Hub>,
     pub config: Config,
     pub test_db: TestDb,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the workers, so the app's pool and listener end with the test.
+        drop(self.server.stop(false));
+    }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -152,8 +164,12 @@ pub async fn spawn_on(_backend: Backend, test_db: TestDb, config: Config) -> Tes
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
+    let hub = app.state().hub.clone();
+    let server = app.server_handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        hub,
+        server,
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -301,6 +317,36 @@ impl TestApp {
         })
         .await
         .unwrap()
+    }
+
+    /// Sets a doctor's status through the API and returns the doctor JSON.
+    pub async fn set_online(&self, doctor: &TestUser, online: bool) -> Value {
+        json_ok(
+            self.put(
+                "/api/doctors/status",
+                Some(&doctor.token),
+                &json!({"isOnline": online}),
+            )
+            .await,
+        )
+        .await
+    }
+
+    /// Registers a doctor with this name and specialization, signed in.
+    pub async fn doctor(&self, name: &str, specialization: &str) -> TestUser {
+        let email = format!("doc-{}@example.com", Uuid::new_v4().simple());
+        let res = self
+            .register(name, &email, PASSWORD, "DOCTOR", Some(specialization))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let id = res.json::<RegisterResponse>().await.unwrap().user.id;
+        let session: LoginResponse = self.login(&email, PASSWORD).await.json().await.unwrap();
+        TestUser {
+            id,
+            email,
+            token: session.token,
+            refresh_token: session.refresh_token,
+        }
     }
 
     /// Forges an access token signed with the server's secret.

@@ -2,12 +2,15 @@
 //! SQLite and on PostgreSQL, and talks HTTP to it.
 
 mod helpers;
+mod ws;
 
 mod auth;
 mod cli;
 mod docs;
+mod doctors;
 mod errors;
 mod health;
+mod live;
 mod schema;
 mod spa;
 mod users;

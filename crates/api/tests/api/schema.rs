@@ -20,6 +20,7 @@ both_backends! {
             patients::table.select(patients::all_columns).load::<PatientTuple>(conn).unwrap();
             appointments::table.select(appointments::all_columns).load::<AppointmentTuple>(conn).unwrap();
             notifications::table.select(notifications::all_columns).load::<NotificationTuple>(conn).unwrap();
+            presence_leases::table.select(presence_leases::all_columns).load::<LeaseTuple>(conn).unwrap();
             let tokens = refresh_tokens::table.select(refresh_tokens::all_columns).load::<TokenTuple>(conn).unwrap();
             assert_eq!(tokens.len(), 2);
         }).await;
@@ -29,7 +30,7 @@ both_backends! {
         let app = spawn_app(backend).await;
         let user = app.user(mediconnect_shared::Role::Patient).await;
         // A second server on the same database applies nothing and sees the data.
-        let again = spawn_on(backend, app.test_db, app.config.clone()).await;
+        let again = spawn_on(backend, TestDb::attach(&app.test_db), app.config.clone()).await;
         assert_eq!(again.login(&user.email, PASSWORD).await.status(), 200);
         let applied = again.db.migrate_blocking().unwrap();
         assert!(applied.is_empty(), "{applied:?}");
@@ -37,8 +38,19 @@ both_backends! {
 }
 
 use mediconnect_api::db::{DbId, DbTime};
-type UserTuple = (DbId, String, String, String, String, bool, DbTime, DbTime);
-type DoctorTuple = (DbId, DbId, String, bool, Option<DbTime>);
+type UserTuple = (
+    DbId,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    DbTime,
+    DbTime,
+    String,
+);
+type DoctorTuple = (DbId, DbId, String, bool, Option<DbTime>, String);
+type LeaseTuple = (DbId, DbId, i32, DbTime);
 type PatientTuple = (DbId, DbId, Option<chrono::NaiveDate>, Option<String>);
 type AppointmentTuple = (
     DbId,

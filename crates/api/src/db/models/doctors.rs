@@ -32,6 +32,8 @@ pub struct NewDoctor<'a> {
     pub id: DbId,
     pub user_id: DbId,
     pub specialization: &'a str,
+    /// `crate::domain::fold(specialization)`, for the case-insensitive filter.
+    pub specialization_folded: &'a str,
     pub is_online: bool,
 }
 
@@ -56,7 +58,10 @@ pub fn update_specialization(
     specialization: &str,
 ) -> QueryResult<()> {
     diesel::update(doctors::table.filter(doctors::user_id.eq(DbId(user_id))))
-        .set(doctors::specialization.eq(specialization))
+        .set((
+            doctors::specialization.eq(specialization),
+            doctors::specialization_folded.eq(crate::domain::fold(specialization)),
+        ))
         .execute(conn)?;
     Ok(())
 }

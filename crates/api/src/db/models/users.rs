@@ -53,6 +53,8 @@ pub struct NewUser<'a> {
     pub active: bool,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    /// `crate::domain::fold(name)`, for case-insensitive search.
+    pub name_folded: &'a str,
 }
 
 pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -85,7 +87,11 @@ pub fn update_name(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(DbId(id)))
-        .set((users::name.eq(name), users::updated_at.eq(DbTime(now))))
+        .set((
+            users::name.eq(name),
+            users::name_folded.eq(crate::domain::fold(name)),
+            users::updated_at.eq(DbTime(now)),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -1,0 +1,323 @@
+//! Doctor use cases: the directory (`GET /api/doctors*`, `/api/specializations`) and
+//! the online switch (`PUT /api/doctors/status`), which emits a live event.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use mediconnect_shared::{Doctor, DoctorList, DoctorQuery, Pagination, SpecializationSummary};
+use uuid::Uuid;
+
+use crate::auth::DoctorUser;
+use crate::db::models::doctors::DoctorRow;
+use crate::db::schema::{doctors, users};
+use crate::db::{AnyConnection, Db, DbId, DbTime};
+use crate::error::ApiError;
+use crate::live::bridge::{self, LiveEvent};
+use crate::live::presence;
+use crate::state::AppState;
+
+/// A doctor row with the user's name, as the directory shows it.
+type DoctorWithName = (DoctorRow, String);
+
+pub fn to_dto((row, name): DoctorWithName) -> Doctor {
+    Doctor {
+        id: row.id.0,
+        name,
+        specialization: row.specialization,
+        is_online: row.is_online,
+        last_online: row.last_online.map(|t| t.0),
+    }
+}
+
+/// Validated directory filters.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    specialization: Option<String>,
+    online: Option<bool>,
+    /// A LIKE pattern, case-folded, with `%` and `_` escaped.
+    name_pattern: Option<String>,
+    page: u32,
+    limit: u32,
+}
+
+impl Filters {
+    pub fn parse(q: &DoctorQuery) -> Result<Self, ApiError> {
+        let bad = |m: &str| Err(ApiError::BadRequest(m.to_owned()));
+        let page = q.page.unwrap_or(1);
+        if page == 0 {
+            return bad("page starts at 1.");
+        }
+        let limit = q.limit.unwrap_or(DoctorQuery::DEFAULT_LIMIT);
+        if !(1..=DoctorQuery::MAX_LIMIT).contains(&limit) {
+            return bad("limit must be from 1 to 100.");
+        }
+        let text = |v: &Option<String>, what: &str| -> Result<Option<String>, ApiError> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(s) if s.chars().count() > 100 => Err(ApiError::BadRequest(format!(
+                    "{what} must be at most 100 characters."
+                ))),
+                Some(s) => Ok(Some(crate::domain::fold(s))),
+            }
+        };
+        let specialization = text(&q.specialization, "specialization")?
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "));
+        let name_pattern = text(&q.q, "q")?.map(|s| {
+            let escaped = s
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        Ok(Filters {
+            specialization,
+            online: q.online,
+            name_pattern,
+            page,
+            limit,
+        })
+    }
+}
+
+pub fn list_blocking(conn: &mut AnyConnection, f: &Filters) -> Result<DoctorList, ApiError> {
+    macro_rules! query {
+        () => {{
+            let mut query = doctors::table
+                .inner_join(users::table)
+                .filter(users::active.eq(true))
+                .into_boxed();
+            if let Some(s) = &f.specialization {
+                query = query.filter(doctors::specialization_folded.eq(s.clone()));
+            }
+            if let Some(online) = f.online {
+                query = query.filter(doctors::is_online.eq(online));
+            }
+            if let Some(pattern) = &f.name_pattern {
+                query = query.filter(users::name_folded.like(pattern.clone()).escape('\\'));
+            }
+            query
+        }};
+    }
+    let total: i64 = query!().count().get_result(conn)?;
+    let offset = i64::from(f.page - 1) * i64::from(f.limit);
+    let rows: Vec<DoctorWithName> = query!()
+        .order((users::name.asc(), doctors::id.asc()))
+        .limit(i64::from(f.limit))
+        .offset(offset)
+        .select((DoctorRow::as_select(), users::name))
+        .load(conn)?;
+    Ok(DoctorList {
+        doctors: rows.into_iter().map(to_dto).collect(),
+        pagination: Pagination::new(f.page, f.limit, total.max(0) as u64),
+    })
+}
+
+pub async fn list(state: &AppState, query: &DoctorQuery) -> Result<DoctorList, ApiError> {
+    let filters = Filters::parse(query)?;
+    state
+        .db
+        .run(move |conn| list_blocking(conn, &filters))
+        .await
+}
+
+fn find_blocking(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Doctor>, ApiError> {
+    Ok(doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(id)))
+        .filter(users::active.eq(true))
+        .select((DoctorRow::as_select(), users::name))
+        .first::<DoctorWithName>(conn)
+        .optional()?
+        .map(to_dto))
+}
+
+pub async fn get(state: &AppState, id: Uuid) -> Result<Doctor, ApiError> {
+    state
+        .db
+        .run(move |conn| find_blocking(conn, id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound("There is no such doctor.".into()))
+}
+
+/// The doctor of a user account, as the directory shows it.
+pub fn of_user(conn: &mut AnyConnection, user: Uuid) -> Result<Option<Doctor>, ApiError> {
+    Ok(doctors::table
+        .inner_join(users::table)
+        .filter(doctors::user_id.eq(DbId(user)))
+        .select((DoctorRow::as_select(), users::name))
+        .first::<DoctorWithName>(conn)
+        .optional()?
+        .map(to_dto))
+}
+
+/// The online, active doctors: the presence view's truth.
+pub fn load_online(conn: &mut AnyConnection) -> Result<Vec<Doctor>, ApiError> {
+    let rows: Vec<DoctorWithName> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::is_online.eq(true))
+        .filter(users::active.eq(true))
+        .select((DoctorRow::as_select(), users::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(to_dto).collect())
+}
+
+pub fn load_online_blocking(db: &Db) -> anyhow::Result<Vec<Doctor>> {
+    let mut conn = db.get_blocking()?;
+    load_online(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub async fn specializations(state: &AppState) -> Result<Vec<SpecializationSummary>, ApiError> {
+    let rows: Vec<(String, bool)> = state
+        .db
+        .run(|conn| {
+            Ok(doctors::table
+                .inner_join(users::table)
+                .filter(users::active.eq(true))
+                .select((doctors::specialization, doctors::is_online))
+                .load(conn)?)
+        })
+        .await?;
+    // Grouped in any letter case, named as most doctors spell it.
+    let mut groups: BTreeMap<String, (BTreeMap<String, u64>, u64, u64)> = BTreeMap::new();
+    for (name, online) in rows {
+        let entry = groups.entry(name.to_lowercase()).or_default();
+        *entry.0.entry(name).or_default() += 1;
+        entry.1 += 1;
+        entry.2 += u64::from(online);
+    }
+    let mut out: Vec<SpecializationSummary> = groups
+        .into_values()
+        .map(|(spellings, doctors, online)| SpecializationSummary {
+            name: spellings
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(n, _)| n)
+                .unwrap_or_default(),
+            doctors,
+            online,
+        })
+        .collect();
+    out.sort_by_key(|s| s.name.to_lowercase());
+    Ok(out)
+}
+
+/// Takes a doctor offline if online, recording when. Returns the doctor if it changed.
+pub fn go_offline(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Doctor>, ApiError> {
+    let changed = diesel::update(
+        doctors::table
+            .filter(doctors::id.eq(DbId(doctor)))
+            .filter(doctors::is_online.eq(true)),
+    )
+    .set((
+        doctors::is_online.eq(false),
+        doctors::last_online.eq(Some(DbTime(now))),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    find_any_blocking(conn, doctor)
+}
+
+fn find_any_blocking(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Doctor>, ApiError> {
+    Ok(doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(id)))
+        .select((DoctorRow::as_select(), users::name))
+        .first::<DoctorWithName>(conn)
+        .optional()?
+        .map(to_dto))
+}
+
+/// Sets the caller's status. Setting the status a doctor already has changes nothing
+/// and emits no event; a change is committed together with its event.
+pub async fn set_status(
+    state: &AppState,
+    doctor: DoctorUser,
+    online: bool,
+) -> Result<Doctor, ApiError> {
+    let user = doctor.0.id;
+    let hub = state.hub.clone();
+    let timing = state.presence_timing();
+    let (doctor, event) = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let current = of_user(conn, user)?.ok_or_else(|| {
+                ApiError::NotFound("There is no doctor profile for this account.".into())
+            })?;
+            if current.is_online == online {
+                return Ok((current, None));
+            }
+            let updated = if online {
+                let n = diesel::update(
+                    doctors::table
+                        .filter(doctors::user_id.eq(DbId(user)))
+                        .filter(doctors::is_online.eq(false)),
+                )
+                .set(doctors::is_online.eq(true))
+                .execute(conn)?;
+                // Presence is tracked again from the next socket, not from old ones.
+                presence::forget_dead_leases(conn, user, now, timing)?;
+                (n == 1).then_some(())
+            } else {
+                go_offline(conn, current.id, now)?.map(|_| ())
+            };
+            let doctor = of_user(conn, user)?.unwrap_or(current);
+            if updated.is_none() {
+                return Ok((doctor, None));
+            }
+            let event = LiveEvent::Doctor {
+                doctor: doctor.clone(),
+            };
+            bridge::notify_in_tx(conn, &hub, &event)?;
+            Ok((doctor, Some(event)))
+        })
+        .await?;
+    if let Some(event) = event {
+        tracing::info!(doctor_id = %doctor.id, online, "doctor status changed");
+        bridge::apply(&state.hub, event);
+    }
+    Ok(doctor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_validate_paging() {
+        let q = |page, limit| DoctorQuery {
+            page,
+            limit,
+            ..Default::default()
+        };
+        assert!(Filters::parse(&q(Some(0), None)).is_err());
+        assert!(Filters::parse(&q(None, Some(0))).is_err());
+        assert!(Filters::parse(&q(None, Some(101))).is_err());
+        let f = Filters::parse(&q(None, None)).unwrap();
+        assert_eq!((f.page, f.limit), (1, 20));
+        assert!(Filters::parse(&q(Some(3), Some(100))).is_ok());
+    }
+
+    #[test]
+    fn name_search_escapes_wildcards() {
+        let f = Filters::parse(&DoctorQuery {
+            q: Some(" 50%_Off\\ ".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(f.name_pattern.as_deref(), Some("%50\\%\\_off\\\\%"));
+        let f = Filters::parse(&DoctorQuery {
+            specialization: Some("  Internal   MEDICINE ".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(f.specialization.as_deref(), Some("internal medicine"));
+    }
+}

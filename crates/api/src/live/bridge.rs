@@ -1,0 +1,162 @@
+//! Events across replicas. On PostgreSQL, a change's event is sent with `pg_notify` in
+//! the same transaction as the change, so it is delivered if and only if the change
+//! commits; every replica LISTENs on a dedicated connection. The replica that made the
+//! change applies its own event at once, and ignores the echo.
+//!
+//! On SQLite (one process) the event is applied in-process after the commit.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use mediconnect_shared::Doctor;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::db::{AnyConnection, Db, DbTarget};
+use crate::error::ApiError;
+use crate::live::hub::Hub;
+
+pub const CHANNEL: &str = "mediconnect_events";
+
+/// A change other replicas must hear of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A doctor's status or public details changed.
+    Doctor { doctor: Doctor },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    origin: Uuid,
+    event: LiveEvent,
+}
+
+/// Queues `event` for the other replicas, inside the caller's transaction. A no-op on
+/// SQLite, which has no other replicas.
+pub fn notify_in_tx(
+    conn: &mut AnyConnection,
+    hub: &Hub,
+    event: &LiveEvent,
+) -> Result<(), ApiError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        let payload = serde_json::to_string(&Envelope {
+            origin: hub.replica_id,
+            event: event.clone(),
+        })
+        .map_err(ApiError::internal)?;
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(CHANNEL)
+            .bind::<Text, _>(payload)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Applies an event to this replica's hub (after the commit).
+pub fn apply(hub: &Hub, event: LiveEvent) {
+    match event {
+        LiveEvent::Doctor { doctor } => hub.doctor_changed(doctor),
+    }
+}
+
+/// How often the listener looks for notifications. libpq gives no blocking wait through
+/// diesel; a check is one non-blocking read.
+const POLL: Duration = Duration::from_millis(5);
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
+
+/// Starts the LISTEN thread on PostgreSQL. It reconnects when the connection drops and
+/// then resyncs the presence view from the database. It ends when the hub is dropped.
+pub fn spawn_listener(db: &Db, hub: &Arc<Hub>) {
+    let DbTarget::Postgres(url) = db.target().clone() else {
+        return;
+    };
+    hub.feed_connected.store(false, Ordering::Relaxed);
+    let weak = Arc::downgrade(hub);
+    let db = db.clone();
+    std::thread::Builder::new()
+        .name("pg-listener".into())
+        .spawn(move || {
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                if weak.strong_count() == 0 {
+                    return;
+                }
+                match listen(&url) {
+                    Ok(mut conn) => {
+                        backoff = Duration::from_millis(100);
+                        let Some(hub) = weak.upgrade() else { return };
+                        // Events may have been missed while disconnected (or before the
+                        // LISTEN began): take the truth from the database.
+                        match crate::doctors::load_online_blocking(&db) {
+                            Ok(online) => hub.resync(online),
+                            Err(e) => tracing::warn!(error = %e, "presence resync failed"),
+                        }
+                        hub.feed_connected.store(true, Ordering::Relaxed);
+                        tracing::info!("listening for events from other replicas");
+                        drop(hub);
+                        if !pump(&mut conn, &weak) {
+                            return;
+                        }
+                        if let Some(hub) = weak.upgrade() {
+                            hub.feed_connected.store(false, Ordering::Relaxed);
+                        }
+                        tracing::warn!("the event feed connection dropped; reconnecting");
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "cannot listen for events");
+                        std::thread::sleep(backoff);
+                        backoff = (backoff * 2).min(RECONNECT_MAX);
+                    }
+                }
+            }
+        })
+        .expect("spawn the listener thread");
+}
+
+fn listen(url: &str) -> Result<diesel::PgConnection, String> {
+    // Named, so operators (and tests) can tell it apart in pg_stat_activity.
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let mut url = format!("{url}{sep}application_name=mediconnect-listener");
+    if !url.contains("connect_timeout=") {
+        url.push_str("&connect_timeout=5");
+    }
+    let mut conn = diesel::PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    diesel::sql_query(format!("LISTEN {CHANNEL}"))
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+/// Delivers notifications until the connection fails (returns true: reconnect) or the
+/// hub is gone (returns false: stop).
+fn pump(conn: &mut diesel::PgConnection, hub: &std::sync::Weak<Hub>) -> bool {
+    let mut since_check = std::time::Instant::now();
+    loop {
+        let Some(hub) = hub.upgrade() else {
+            return false;
+        };
+        for notification in conn.notifications_iter() {
+            match notification {
+                Ok(n) => match serde_json::from_str::<Envelope>(&n.payload) {
+                    Ok(envelope) if envelope.origin == hub.replica_id => {}
+                    Ok(envelope) => apply(&hub, envelope.event),
+                    Err(e) => tracing::warn!(error = %e, "unreadable event"),
+                },
+                Err(_) => return true,
+            }
+        }
+        drop(hub);
+        // A dead server does not always show as a read error: ask now and then.
+        if since_check.elapsed() > Duration::from_secs(2) {
+            if diesel::sql_query("SELECT 1").execute(conn).is_err() {
+                return true;
+            }
+            since_check = std::time::Instant::now();
+        }
+        std::thread::sleep(POLL);
+    }
+}

@@ -1,0 +1,264 @@
+//! The hub: the presence view (who is online), the fan-out of public events to every
+//! socket, and the delivery of personal events to one user's sockets.
+//!
+//! Every event is serialized once into a `ByteString` that all sockets share. Public
+//! events go through a bounded broadcast channel: a socket that falls behind loses its
+//! place and gets a fresh snapshot instead, and never delays the others.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use actix_web::web::Bytes;
+use bytestring::ByteString;
+use mediconnect_shared::{Doctor, OnlineDoctors, ServerMessage};
+use tokio::sync::{broadcast, mpsc};
+use uuid::Uuid;
+
+/// How many public events a socket may lag behind before it is resynced.
+const BROADCAST_CAPACITY: usize = 256;
+/// Personal events queued per socket before it is considered stuck.
+pub const PERSONAL_CAPACITY: usize = 64;
+
+/// The cached answers derived from the presence view, rebuilt on every change.
+struct View {
+    online: HashMap<Uuid, Doctor>,
+    /// `GET /api/doctors/online`, ready to send.
+    online_json: Bytes,
+    /// `{"type":"snapshot",...}`, ready to send.
+    snapshot: ByteString,
+}
+
+impl View {
+    fn build(online: HashMap<Uuid, Doctor>) -> View {
+        let mut doctors: Vec<Doctor> = online.values().cloned().collect();
+        doctors.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        let online_json = serde_json::to_vec(&OnlineDoctors {
+            doctors: doctors.clone(),
+        })
+        .expect("doctors serialize");
+        let snapshot =
+            serde_json::to_string(&ServerMessage::Snapshot { doctors }).expect("doctors serialize");
+        View {
+            online,
+            online_json: Bytes::from(online_json),
+            snapshot: ByteString::from(snapshot),
+        }
+    }
+}
+
+/// One socket's queue of personal events, by connection id.
+type PersonalSocket = (u64, mpsc::Sender<ByteString>);
+
+pub struct Hub {
+    /// This process, among the replicas sharing a database.
+    pub replica_id: Uuid,
+    view: RwLock<View>,
+    public: broadcast::Sender<ByteString>,
+    personal: Mutex<HashMap<Uuid, Vec<PersonalSocket>>>,
+    next_conn: AtomicU64,
+    /// Whether the cross-replica event feed is connected (always true on SQLite).
+    pub feed_connected: AtomicBool,
+}
+
+impl Hub {
+    pub fn new(online: Vec<Doctor>) -> Hub {
+        let (public, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Hub {
+            replica_id: Uuid::new_v4(),
+            view: RwLock::new(View::build(online.into_iter().map(|d| (d.id, d)).collect())),
+            public,
+            personal: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            feed_connected: AtomicBool::new(true),
+        }
+    }
+
+    /// The body of `GET /api/doctors/online`: no database query, no serialization.
+    pub fn online_json(&self) -> Bytes {
+        self.view
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .online_json
+            .clone()
+    }
+
+    pub fn snapshot(&self) -> ByteString {
+        self.view
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .snapshot
+            .clone()
+    }
+
+    pub fn is_online(&self, doctor: Uuid) -> bool {
+        self.view
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .online
+            .contains_key(&doctor)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ByteString> {
+        self.public.subscribe()
+    }
+
+    pub fn sockets(&self) -> usize {
+        self.public.receiver_count()
+    }
+
+    /// Applies a doctor's new state to the view and sends it to every socket.
+    pub fn doctor_changed(&self, doctor: Doctor) {
+        let frame = ByteString::from(
+            serde_json::to_string(&ServerMessage::DoctorStatus {
+                doctor: doctor.clone(),
+            })
+            .expect("doctor serializes"),
+        );
+        {
+            let mut view = self.view.write().unwrap_or_else(|e| e.into_inner());
+            let was = view.online.get(&doctor.id);
+            let changed = match (was, doctor.is_online) {
+                (Some(old), true) => *old != doctor,
+                (None, true) | (Some(_), false) => true,
+                (None, false) => false,
+            };
+            if changed {
+                let mut online = std::mem::take(&mut view.online);
+                if doctor.is_online {
+                    online.insert(doctor.id, doctor);
+                } else {
+                    online.remove(&doctor.id);
+                }
+                *view = View::build(online);
+            }
+        }
+        // No receivers is fine: nobody is connected.
+        let _ = self.public.send(frame);
+    }
+
+    /// Replaces the view with the database's truth, and resyncs every socket with a
+    /// snapshot (they may have missed events).
+    pub fn resync(&self, online: Vec<Doctor>) {
+        let view = View::build(online.into_iter().map(|d| (d.id, d)).collect());
+        let snapshot = view.snapshot.clone();
+        *self.view.write().unwrap_or_else(|e| e.into_inner()) = view;
+        let _ = self.public.send(snapshot);
+    }
+
+    /// Registers a socket for `user`'s personal events.
+    pub fn register_personal(&self, user: Uuid) -> (u64, mpsc::Receiver<ByteString>) {
+        let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(PERSONAL_CAPACITY);
+        self.personal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(user)
+            .or_default()
+            .push((id, tx));
+        (id, rx)
+    }
+
+    pub fn unregister_personal(&self, user: Uuid, conn: u64) {
+        let mut map = self.personal.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(list) = map.get_mut(&user) {
+            list.retain(|(id, _)| *id != conn);
+            if list.is_empty() {
+                map.remove(&user);
+            }
+        }
+    }
+
+    /// Sends a personal event to every socket of `user` on this replica. A socket whose
+    /// queue is full is dropped from the list (its session then closes and the client
+    /// reconnects).
+    pub fn send_to_user(&self, user: Uuid, message: &ServerMessage) {
+        let mut map = self.personal.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(list) = map.get_mut(&user) else {
+            return;
+        };
+        let frame = ByteString::from(serde_json::to_string(message).expect("message serializes"));
+        list.retain(|(_, tx)| tx.try_send(frame.clone()).is_ok());
+        if list.is_empty() {
+            map.remove(&user);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn doctor(name: &str, online: bool) -> Doctor {
+        Doctor {
+            id: Uuid::new_v4(),
+            name: name.into(),
+            specialization: "Cardiology".into(),
+            is_online: online,
+            last_online: (!online).then(Utc::now),
+        }
+    }
+
+    #[test]
+    fn the_cached_answer_follows_changes() {
+        let hub = Hub::new(vec![]);
+        assert_eq!(&hub.online_json()[..], br#"{"doctors":[]}"#);
+        let mut d = doctor("Dr. A", true);
+        hub.doctor_changed(d.clone());
+        let json: serde_json::Value = serde_json::from_slice(&hub.online_json()).unwrap();
+        assert_eq!(json["doctors"][0]["name"], "Dr. A");
+        assert!(hub.is_online(d.id));
+        d.is_online = false;
+        hub.doctor_changed(d.clone());
+        assert_eq!(&hub.online_json()[..], br#"{"doctors":[]}"#);
+        assert!(hub.snapshot().contains(r#""type":"snapshot""#));
+    }
+
+    #[test]
+    fn the_same_bytes_are_reused_until_a_change() {
+        let hub = Hub::new(vec![doctor("Dr. B", true)]);
+        let a = hub.online_json();
+        let b = hub.online_json();
+        assert_eq!(
+            a.as_ptr(),
+            b.as_ptr(),
+            "the cached body is shared, not rebuilt"
+        );
+        hub.doctor_changed(doctor("Dr. C", true));
+        assert_ne!(hub.online_json().as_ptr(), a.as_ptr());
+    }
+
+    #[tokio::test]
+    async fn a_slow_receiver_does_not_hold_back_a_fast_one() {
+        let hub = Hub::new(vec![]);
+        let mut fast = hub.subscribe();
+        let mut slow = hub.subscribe();
+        for i in 0..(BROADCAST_CAPACITY + 50) {
+            hub.doctor_changed(doctor(&format!("Dr. {i}"), true));
+            // The fast one keeps up with every event, as sent.
+            let frame = fast.recv().await.unwrap();
+            assert!(frame.contains(&format!("\"Dr. {i}\"")));
+        }
+        // The slow one lost its place; the session answers that with a snapshot.
+        assert!(matches!(
+            slow.recv().await,
+            Err(broadcast::error::RecvError::Lagged(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn personal_events_reach_only_their_user() {
+        let hub = Hub::new(vec![]);
+        let alice = Uuid::new_v4();
+        let bob = Uuid::new_v4();
+        let (_, mut a) = hub.register_personal(alice);
+        let (bob_conn, mut b) = hub.register_personal(bob);
+        hub.send_to_user(alice, &ServerMessage::AuthOk);
+        assert!(a.recv().await.unwrap().contains("auth_ok"));
+        assert!(b.try_recv().is_err());
+        hub.unregister_personal(bob, bob_conn);
+        hub.send_to_user(bob, &ServerMessage::AuthOk);
+        assert!(b.try_recv().is_err());
+    }
+}

@@ -1,0 +1,313 @@
+//! Presence that expires: a doctor who went online through the web app holds an
+//! authenticated socket; when the last one has been gone for the grace period, on every
+//! replica, the doctor goes offline by themselves.
+//!
+//! Each replica records, per doctor, how many sockets it holds (`presence_leases`, one
+//! row per doctor and replica) and refreshes the rows of the sockets it holds, so that
+//! a replica that dies stops counting. A sweeper on every replica takes online doctors
+//! offline when none of their leases is alive and the last one died more than the grace
+//! period ago; a conditional update lets exactly one replica do it and emit the event.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::db::schema::{doctors, presence_leases};
+use crate::db::{AnyConnection, Db, DbId, DbTime, write_transaction};
+use crate::error::ApiError;
+use crate::live::bridge::{self, LiveEvent};
+use crate::live::hub::Hub;
+
+/// Timing of presence, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// How long a doctor's last socket may be gone before they go offline.
+    pub grace: Duration,
+    /// How often a replica refreshes the leases of the sockets it holds.
+    pub refresh: Duration,
+}
+
+impl Timing {
+    /// A lease not refreshed for this long belongs to a replica that is gone.
+    pub fn stale_after(&self) -> Duration {
+        self.refresh * 3
+    }
+
+    fn sweep_every(&self) -> Duration {
+        (self.grace / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
+    }
+}
+
+enum Command {
+    Set { user: Uuid, sockets: i32 },
+}
+
+/// The handle sockets use to report doctors' connections.
+pub struct PresenceTracker {
+    local: Mutex<HashMap<Uuid, i32>>,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl PresenceTracker {
+    /// Starts the lease writer and the sweeper.
+    pub fn start(db: Db, hub: Arc<Hub>, timing: Timing) -> Arc<PresenceTracker> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(db, Arc::downgrade(&hub), timing, rx));
+        Arc::new(PresenceTracker {
+            local: Mutex::new(HashMap::new()),
+            commands: tx,
+        })
+    }
+
+    fn change(&self, user: Uuid, delta: i32) {
+        let mut local = self.local.lock().unwrap_or_else(|e| e.into_inner());
+        let count = local.entry(user).or_insert(0);
+        *count = (*count + delta).max(0);
+        let sockets = *count;
+        if sockets == 0 {
+            local.remove(&user);
+        }
+        // Sent under the lock, so the writer sees the counts in order.
+        let _ = self.commands.send(Command::Set { user, sockets });
+    }
+
+    pub fn socket_opened(&self, doctor_user: Uuid) {
+        self.change(doctor_user, 1);
+    }
+
+    pub fn socket_closed(&self, doctor_user: Uuid) {
+        self.change(doctor_user, -1);
+    }
+}
+
+async fn run(
+    db: Db,
+    hub: std::sync::Weak<Hub>,
+    timing: Timing,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let Some(replica) = hub.upgrade().map(|h| h.replica_id) else {
+        return;
+    };
+    let mut refresh = tokio::time::interval(timing.refresh);
+    let mut sweep = tokio::time::interval(timing.sweep_every());
+    loop {
+        tokio::select! {
+            command = commands.recv() => {
+                let Some(first) = command else { return };
+                // Coalesce whatever else is queued: only the latest count matters.
+                let mut latest = HashMap::new();
+                let Command::Set { user, sockets } = first;
+                latest.insert(user, sockets);
+                while let Ok(Command::Set { user, sockets }) = commands.try_recv() {
+                    latest.insert(user, sockets);
+                }
+                let result = db.write(move |conn| {
+                    let now = Utc::now();
+                    for (user, sockets) in latest {
+                        set_lease(conn, user, replica, sockets, now)?;
+                    }
+                    Ok(())
+                }).await;
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "cannot record socket presence");
+                }
+            }
+            _ = refresh.tick() => {
+                let result = db.run(move |conn| {
+                    diesel::update(
+                        presence_leases::table
+                            .filter(presence_leases::replica_id.eq(DbId(replica)))
+                            .filter(presence_leases::sockets.gt(0)),
+                    )
+                    .set(presence_leases::updated_at.eq(DbTime(Utc::now())))
+                    .execute(conn)?;
+                    Ok(())
+                }).await;
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "cannot refresh socket presence");
+                }
+            }
+            _ = sweep.tick() => {
+                let Some(strong) = hub.upgrade() else { return };
+                if let Err(e) = expire(&db, &strong, timing).await {
+                    tracing::warn!(error = %e, "presence sweep failed");
+                }
+            }
+        }
+    }
+}
+
+fn set_lease(
+    conn: &mut AnyConnection,
+    user: Uuid,
+    replica: Uuid,
+    sockets: i32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let key = presence_leases::table
+        .filter(presence_leases::user_id.eq(DbId(user)))
+        .filter(presence_leases::replica_id.eq(DbId(replica)));
+    let updated = diesel::update(key)
+        .set((
+            presence_leases::sockets.eq(sockets),
+            presence_leases::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        // Only this replica writes its own rows, so there is no race on the key. The
+        // user may have been deleted meanwhile: nothing to record then.
+        let exists: i64 = crate::db::schema::users::table
+            .find(DbId(user))
+            .count()
+            .get_result(conn)?;
+        if exists == 1 {
+            diesel::insert_into(presence_leases::table)
+                .values((
+                    presence_leases::user_id.eq(DbId(user)),
+                    presence_leases::replica_id.eq(DbId(replica)),
+                    presence_leases::sockets.eq(sockets),
+                    presence_leases::updated_at.eq(DbTime(now)),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Forgets the leases of sockets that are gone. Called when a doctor goes online
+/// through the API: presence is tracked again only once a socket is open.
+pub fn forget_dead_leases(
+    conn: &mut AnyConnection,
+    user: Uuid,
+    now: DateTime<Utc>,
+    timing: Timing,
+) -> Result<(), ApiError> {
+    let stale = DbTime(now - chrono::Duration::from_std(timing.stale_after()).unwrap_or_default());
+    diesel::delete(
+        presence_leases::table
+            .filter(presence_leases::user_id.eq(DbId(user)))
+            .filter(
+                presence_leases::sockets
+                    .eq(0)
+                    .or(presence_leases::updated_at.lt(stale)),
+            ),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A lease as the sweeper reads it: sockets held, and when last written.
+type Lease = (i32, DateTime<Utc>);
+
+/// When the last socket of a doctor was seen, if none is alive now.
+fn dead_since(
+    leases: &[Lease],
+    now: DateTime<Utc>,
+    stale: chrono::Duration,
+) -> Option<DateTime<Utc>> {
+    let mut latest: Option<DateTime<Utc>> = None;
+    for &(sockets, updated_at) in leases {
+        let died = if sockets > 0 {
+            if updated_at + stale > now {
+                return None; // a live socket
+            }
+            updated_at + stale
+        } else {
+            updated_at
+        };
+        latest = Some(latest.map_or(died, |l| l.max(died)));
+    }
+    latest
+}
+
+async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError> {
+    let hub_for_tx = hub.clone();
+    let events = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let now = Utc::now();
+                let stale = chrono::Duration::from_std(timing.stale_after()).unwrap_or_default();
+                let grace = chrono::Duration::from_std(timing.grace).unwrap_or_default();
+                let rows: Vec<(DbId, DbId, i32, DbTime)> = doctors::table
+                    .inner_join(
+                        presence_leases::table.on(presence_leases::user_id.eq(doctors::user_id)),
+                    )
+                    .filter(doctors::is_online.eq(true))
+                    .select((
+                        doctors::id,
+                        doctors::user_id,
+                        presence_leases::sockets,
+                        presence_leases::updated_at,
+                    ))
+                    .load(conn)?;
+                let mut by_doctor: HashMap<(Uuid, Uuid), Vec<Lease>> = HashMap::new();
+                for (doctor, user, sockets, updated_at) in rows {
+                    by_doctor
+                        .entry((doctor.0, user.0))
+                        .or_default()
+                        .push((sockets, updated_at.0));
+                }
+                let mut events = Vec::new();
+                for ((doctor, user), leases) in by_doctor {
+                    let Some(since) = dead_since(&leases, now, stale) else {
+                        continue;
+                    };
+                    if now - since < grace {
+                        continue;
+                    }
+                    if let Some(doctor) = crate::doctors::go_offline(conn, doctor, now)? {
+                        diesel::delete(
+                            presence_leases::table.filter(presence_leases::user_id.eq(DbId(user))),
+                        )
+                        .execute(conn)?;
+                        let event = LiveEvent::Doctor { doctor };
+                        bridge::notify_in_tx(conn, &hub_for_tx, &event)?;
+                        events.push(event);
+                    }
+                }
+                Ok(events)
+            })
+        })
+        .await?;
+    for event in events {
+        let LiveEvent::Doctor { doctor } = &event;
+        tracing::info!(doctor_id = %doctor.id, "doctor went offline: no connection within the grace period");
+        bridge::apply(hub, event);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_socket_keeps_the_doctor() {
+        let now = Utc::now();
+        let stale = chrono::Duration::seconds(45);
+        let fresh = (1, now - chrono::Duration::seconds(10));
+        let closed = (0, now - chrono::Duration::seconds(100));
+        assert_eq!(dead_since(&[fresh, closed], now, stale), None);
+        assert_eq!(dead_since(&[closed], now, stale), Some(closed.1));
+    }
+
+    #[test]
+    fn a_stale_replica_counts_as_gone() {
+        let now = Utc::now();
+        let stale = chrono::Duration::seconds(45);
+        let silent = (2, now - chrono::Duration::seconds(60));
+        assert_eq!(dead_since(&[silent], now, stale), Some(silent.1 + stale));
+        let closed_later = (0, now - chrono::Duration::seconds(5));
+        assert_eq!(
+            dead_since(&[silent, closed_later], now, stale),
+            Some(closed_later.1)
+        );
+        assert_eq!(dead_since(&[], now, stale), None);
+    }
+}

@@ -1,0 +1,242 @@
+//! `GET /api/ws`: one task per socket. It sends the snapshot first, then every public
+//! event, answers `auth`, relays personal events once authenticated, pings every
+//! heartbeat and drops a client that has been silent for too long.
+
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
+use bytestring::ByteString;
+use mediconnect_shared::{ClientMessage, Role, ServerMessage};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Inbound frames larger than this are refused (the only client message is `auth`).
+pub const MAX_FRAME: usize = 4 * 1024;
+
+/// Whether a browser page at `origin` may open the socket: the server's own origin, the
+/// origin of PUBLIC_URL, or one of CORS_ORIGINS. Clients that send no Origin (not a
+/// browser) are allowed.
+pub fn origin_allowed(req: &HttpRequest, state: &AppState) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    let info = req.connection_info();
+    let same = format!("{}://{}", info.scheme(), info.host()).to_ascii_lowercase();
+    // Behind a TLS-terminating proxy the scheme we see may be http.
+    let same_tls = format!("https://{}", info.host()).to_ascii_lowercase();
+    origin == same
+        || origin == same_tls
+        || state
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|p| origin_of(p) == origin)
+        || state.config.cors_origins.contains(&origin)
+}
+
+fn origin_of(url: &str) -> String {
+    let lower = url.to_ascii_lowercase();
+    match lower.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split('/').next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => lower,
+    }
+}
+
+/// The live socket. Messages are JSON objects tagged by `type`: from the server,
+/// `snapshot` (first, and after any gap), `doctor_status`, `auth_ok`, `error`; from the
+/// client, `{"type":"auth","token":"<access token>"}` for personal events. The server
+/// pings every 15 s and drops clients silent for 45 s.
+#[utoipa::path(
+    get,
+    path = "/api/ws",
+    tag = "doctors",
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket handshake", body = mediconnect_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A browser Origin that is not allowed", body = mediconnect_shared::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ws(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    if !origin_allowed(&req, &state) {
+        return Err(
+            ApiError::Forbidden("This origin may not open the live connection.".into()).into(),
+        );
+    }
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let stream = stream
+        .max_frame_size(MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME);
+    actix_web::rt::spawn(run(state.into_inner(), session, stream));
+    Ok(response)
+}
+
+fn frame(message: &ServerMessage) -> ByteString {
+    ByteString::from(serde_json::to_string(message).expect("message serializes"))
+}
+
+struct Authenticated {
+    user: AuthUser,
+    conn: u64,
+    personal: mpsc::Receiver<ByteString>,
+}
+
+async fn next_personal(auth: &mut Option<Authenticated>) -> Option<ByteString> {
+    match auth {
+        Some(a) => a.personal.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn run(
+    state: std::sync::Arc<AppState>,
+    mut session: actix_ws::Session,
+    mut stream: actix_ws::AggregatedMessageStream,
+) {
+    let hub = state.hub.clone();
+    let mut events = hub.subscribe();
+    let mut auth: Option<Authenticated> = None;
+    let mut last_heard = Instant::now();
+    let mut heartbeat = tokio::time::interval(state.config.ws_heartbeat);
+    heartbeat.tick().await; // the first tick is immediate
+    let mut close: Option<CloseReason> = None;
+
+    if session.text(hub.snapshot()).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            inbound = stream.recv() => {
+                last_heard = Instant::now();
+                match inbound {
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        let reply = handle_client_message(&state, &text, &mut auth);
+                        if session.text(frame(&reply)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        let reply = ServerMessage::Error { message: "Send JSON text messages.".into() };
+                        if session.text(frame(&reply)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Close(_))) | None => break,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "socket protocol error");
+                        close = Some(CloseReason { code: CloseCode::Size, description: Some("message too large or malformed".into()) });
+                        break;
+                    }
+                }
+            }
+            event = events.recv() => {
+                let sent = match event {
+                    Ok(frame) => session.text(frame).await,
+                    // Fell behind: skip what was missed and resync from a snapshot.
+                    Err(RecvError::Lagged(_)) => session.text(hub.snapshot()).await,
+                    Err(RecvError::Closed) => break,
+                };
+                if sent.is_err() {
+                    break;
+                }
+            }
+            personal = next_personal(&mut auth) => {
+                match personal {
+                    Some(frame) => {
+                        if session.text(frame).await.is_err() {
+                            break;
+                        }
+                    }
+                    // The hub dropped this socket's queue: it was not keeping up.
+                    None => {
+                        close = Some(CloseReason { code: CloseCode::Again, description: Some("fell behind; reconnect".into()) });
+                        break;
+                    }
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > state.config.ws_client_timeout {
+                    tracing::debug!("dropping a socket that stopped answering pings");
+                    close = Some(CloseReason { code: CloseCode::Policy, description: Some("no answer to pings".into()) });
+                    break;
+                }
+                if session.ping(b"").await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(a) = auth {
+        hub.unregister_personal(a.user.id, a.conn);
+        if a.user.role == Role::Doctor {
+            state.presence.socket_closed(a.user.id);
+        }
+    }
+    let _ = session.close(close).await;
+}
+
+fn handle_client_message(
+    state: &AppState,
+    text: &str,
+    auth: &mut Option<Authenticated>,
+) -> ServerMessage {
+    let message = match serde_json::from_str::<ClientMessage>(text) {
+        Ok(m) => m,
+        Err(_) => {
+            return ServerMessage::Error {
+                message: "Unknown message. Send {\"type\":\"auth\",\"token\":\"...\"}.".into(),
+            };
+        }
+    };
+    match message {
+        ClientMessage::Auth { token } => {
+            if auth.is_some() {
+                return ServerMessage::Error {
+                    message: "This connection is already authenticated.".into(),
+                };
+            }
+            let Some(claims) = state.jwt.verify(&token) else {
+                return ServerMessage::Error {
+                    message: "The token is invalid or expired.".into(),
+                };
+            };
+            let user = AuthUser {
+                id: claims.sub,
+                role: claims.role,
+            };
+            let (conn, personal) = state.hub.register_personal(user.id);
+            if user.role == Role::Doctor {
+                state.presence.socket_opened(user.id);
+            }
+            *auth = Some(Authenticated {
+                user,
+                conn,
+                personal,
+            });
+            ServerMessage::AuthOk
+        }
+    }
+}

@@ -1,0 +1,369 @@
+use std::time::Duration;
+
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use mediconnect_shared::{Doctor, Role};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::ws::{self, connect, try_connect};
+
+/// Short presence timings, so expiry can be watched in a test.
+fn quick(c: &mut mediconnect_api::config::Config) {
+    c.presence_grace = Duration::from_secs(1);
+    c.ws_heartbeat = Duration::from_secs(1);
+    c.ws_client_timeout = Duration::from_secs(3);
+}
+
+async fn doctor_state(app: &TestApp, name: &str) -> Doctor {
+    let list: mediconnect_shared::DoctorList =
+        app.get("/api/doctors", None).await.json().await.unwrap();
+    list.doctors
+        .into_iter()
+        .find(|d| d.name == name)
+        .expect("the doctor is listed")
+}
+
+both_backends! {
+    async fn the_snapshot_comes_first_with_the_online_doctors(backend) {
+        let app = spawn_app(backend).await;
+        let a = app.doctor("Dr. Online", "Cardiology").await;
+        app.doctor("Dr. Offline", "Cardiology").await;
+        app.set_online(&a, true).await;
+        let mut socket = ws::try_connect(&app, None).await.unwrap();
+        let first = socket.next_json().await.unwrap();
+        assert_eq!(first["type"], "snapshot");
+        let doctors = first["doctors"].as_array().unwrap();
+        assert_eq!(doctors.len(), 1);
+        assert_eq!(doctors[0]["name"], "Dr. Online");
+        assert_eq!(doctors[0]["isOnline"], true);
+    }
+
+    async fn one_event_per_change_and_none_for_a_no_op(backend) {
+        let app = spawn_app(backend).await;
+        let d = app.doctor("Dr. Events", "Cardiology").await;
+        let mut a = connect(&app).await;
+        let mut b = connect(&app).await;
+        let rest = app.set_online(&d, true).await;
+        for socket in [&mut a, &mut b] {
+            let event = socket.next_json().await.unwrap();
+            assert_eq!(event["type"], "doctor_status");
+            // The same doctor JSON as REST.
+            assert_eq!(event["doctor"], rest);
+        }
+        app.set_online(&d, true).await; // no-op
+        a.expect_quiet(Duration::from_millis(400)).await;
+        let off = app.set_online(&d, false).await;
+        let event = a.next_json().await.unwrap();
+        assert_eq!(event["doctor"], off);
+        assert!(event["doctor"]["lastOnline"].is_string());
+    }
+
+    async fn concurrent_switches_emit_one_event(backend) {
+        let app = spawn_app(backend).await;
+        let d = app.doctor("Dr. Race", "Cardiology").await;
+        let mut watcher = connect(&app).await;
+        let body = json!({"isOnline": true});
+        let results = futures_util::future::join_all((0..10).map(|_| app.put("/api/doctors/status", Some(&d.token), &body))).await;
+        assert!(results.iter().all(|r| r.status() == 200));
+        let event = watcher.next_json().await.unwrap();
+        assert_eq!(event["doctor"]["isOnline"], true);
+        watcher.expect_quiet(Duration::from_millis(500)).await;
+    }
+
+    async fn the_auth_message(backend) {
+        let app = spawn_app(backend).await;
+        let patient = app.user(Role::Patient).await;
+        let mut socket = connect(&app).await;
+        let refused = socket.auth("not-a-token").await;
+        assert_eq!(refused["type"], "error");
+        assert!(refused["message"].as_str().unwrap().contains("invalid"));
+        assert_eq!(socket.auth(&patient.token).await, json!({"type": "auth_ok"}));
+        assert_eq!(socket.auth(&patient.token).await["type"], "error");
+        socket.send_json(&json!({"type": "dance"})).await;
+        assert_eq!(socket.next_json().await.unwrap()["type"], "error");
+        // Still open, still receiving events.
+        let d = app.doctor("Dr. After Auth", "X").await;
+        app.set_online(&d, true).await;
+        assert_eq!(socket.next_of("doctor_status").await.unwrap()["doctor"]["name"], "Dr. After Auth");
+    }
+
+    async fn an_expired_token_is_refused_on_the_socket(backend) {
+        let app = spawn_app(backend).await;
+        let user = app.user(Role::Patient).await;
+        let now = TestApp::now();
+        let expired = app.forge_token(user.id, Role::Patient, now - 1000, now - 100);
+        let mut socket = connect(&app).await;
+        assert_eq!(socket.auth(&expired).await["type"], "error");
+    }
+
+    async fn oversized_frames_are_refused(backend) {
+        let app = spawn_app(backend).await;
+        let mut socket = connect(&app).await;
+        socket.send_json(&json!({"type": "auth", "token": "x".repeat(5000)})).await;
+        // The server closes the connection rather than reading it.
+        assert!(socket.next_json().await.is_none());
+    }
+
+    async fn the_origin_is_checked(backend) {
+        let app = spawn_app_with(backend, |c| c.cors_origins = vec!["https://partner.example".into()]).await;
+        let own = app.address.clone();
+        assert!(try_connect(&app, Some(&own)).await.is_ok());
+        assert!(try_connect(&app, Some("https://partner.example")).await.is_ok());
+        assert!(try_connect(&app, Some("http://localhost:8080")).await.is_ok(), "PUBLIC_URL's origin");
+        assert!(try_connect(&app, None).await.is_ok(), "non-browser clients send no Origin");
+        let refused = try_connect(&app, Some("https://evil.example")).await;
+        match refused {
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+            other => panic!("expected a 403, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    async fn the_heartbeat_pings_and_drops_silent_clients(backend) {
+        let app = spawn_app_with(backend, quick).await;
+        let mut socket = connect(&app).await;
+        // A ping arrives within the heartbeat.
+        let ping = tokio::time::timeout(Duration::from_secs(3), async {
+            loop {
+                match socket.stream.next().await {
+                    Some(Ok(Message::Ping(_))) => return true,
+                    Some(Ok(_)) => continue,
+                    _ => return false,
+                }
+            }
+        }).await;
+        assert_eq!(ping, Ok(true));
+        // A client that keeps reading answers pings (tungstenite pongs by itself) and stays.
+        let mut alive = connect(&app).await;
+        let keeps_reading = tokio::spawn(async move {
+            // Reads for 8 s, past several client timeouts; returns the first event.
+            alive.next_of_within("doctor_status", Duration::from_secs(8)).await
+        });
+        // A silent client, which reads nothing and so answers no ping, is dropped.
+        let mut silent = connect(&app).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let mut closed = false;
+        while let Ok(msg) = tokio::time::timeout(Duration::from_secs(2), silent.stream.next()).await {
+            match msg {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => { closed = true; break; }
+                Some(Ok(_)) => {}
+            }
+        }
+        assert!(closed, "the silent client was not dropped");
+        // The live one is still served.
+        let d = app.doctor("Dr. Still Here", "X").await;
+        app.set_online(&d, true).await;
+        let event = keeps_reading.await.unwrap().expect("the answering client stays connected");
+        assert_eq!(event["doctor"]["name"], "Dr. Still Here");
+    }
+
+    async fn a_slow_reader_does_not_delay_a_fast_one(backend) {
+        let app = spawn_app(backend).await;
+        let mut fast = connect(&app).await;
+        let mut slow = connect(&app).await; // never read until the end
+        let template = Doctor {
+            id: uuid::Uuid::new_v4(),
+            name: "Dr. Padding ".to_string() + &"x".repeat(4000),
+            specialization: "Cardiology".into(),
+            is_online: true,
+            last_online: None,
+        };
+        // Enough traffic (20 MB) to fill the slow client's socket buffers and its queue.
+        let total = 5000;
+        let reader = tokio::spawn(async move {
+            let mut seen = 0;
+            while seen < total {
+                let msg = fast.next_json().await.expect("the fast client keeps receiving");
+                if msg["type"] == "doctor_status" {
+                    seen += 1;
+                }
+            }
+            seen
+        });
+        for i in 0..total {
+            let mut d = template.clone();
+            d.is_online = i % 2 == 0;
+            app.hub.doctor_changed(d);
+            if i % 100 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        let seen = tokio::time::timeout(Duration::from_secs(30), reader).await.expect("the fast client is not held back").unwrap();
+        assert_eq!(seen, total);
+        // The slow client fell behind: it is resynced with a snapshot (or dropped).
+        let mut resynced = false;
+        while let Some(msg) = slow.next_json_within(Duration::from_secs(2)).await {
+            if msg["type"] == "snapshot" {
+                resynced = true;
+                break;
+            }
+        }
+        assert!(resynced, "the slow client got no fresh snapshot");
+    }
+
+    async fn a_doctor_whose_sockets_are_gone_goes_offline_after_the_grace(backend) {
+        let app = spawn_app_with(backend, quick).await;
+        let d = app.doctor("Dr. Laptop", "Cardiology").await;
+        let mut watcher = connect(&app).await;
+        let mut own = connect(&app).await;
+        assert_eq!(own.auth(&d.token).await["type"], "auth_ok");
+        app.set_online(&d, true).await;
+        assert_eq!(watcher.next_of("doctor_status").await.unwrap()["doctor"]["isOnline"], true);
+        // The doctor closes the laptop.
+        drop(own);
+        let gone = watcher.next_of("doctor_status").await.expect("an offline event after the grace");
+        assert_eq!(gone["doctor"]["isOnline"], false);
+        assert!(gone["doctor"]["lastOnline"].is_string());
+        let state = doctor_state(&app, "Dr. Laptop").await;
+        assert!(!state.is_online);
+        assert!(state.last_online.is_some());
+    }
+
+    async fn a_reconnect_inside_the_grace_changes_nothing(backend) {
+        let app = spawn_app_with(backend, |c| { quick(c); c.presence_grace = Duration::from_secs(2); }).await;
+        let d = app.doctor("Dr. Flaky Wifi", "Cardiology").await;
+        let mut own = connect(&app).await;
+        own.auth(&d.token).await;
+        app.set_online(&d, true).await;
+        let mut watcher = connect(&app).await;
+        drop(own);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut again = connect(&app).await;
+        assert_eq!(again.auth(&d.token).await["type"], "auth_ok");
+        watcher.expect_quiet(Duration::from_secs(4)).await;
+        assert!(doctor_state(&app, "Dr. Flaky Wifi").await.is_online);
+        drop(again);
+    }
+
+    async fn a_doctor_online_through_rest_only_is_not_expired(backend) {
+        let app = spawn_app_with(backend, quick).await;
+        let d = app.doctor("Dr. Api Client", "Cardiology").await;
+        // Even one who had the web app open earlier, then closed it.
+        let mut own = connect(&app).await;
+        own.auth(&d.token).await;
+        drop(own);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.set_online(&d, true).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(doctor_state(&app, "Dr. Api Client").await.is_online);
+    }
+}
+
+/// PostgreSQL only: several replicas on one database.
+mod replicas {
+    use super::*;
+
+    async fn two_replicas(
+        customize: impl Fn(&mut mediconnect_api::config::Config),
+    ) -> (TestApp, TestApp) {
+        let a = spawn_app_with(Backend::Postgres, &customize).await;
+        let mut config = a.config.clone();
+        customize(&mut config);
+        let b = spawn_on(Backend::Postgres, TestDb::attach(&a.test_db), config).await;
+        (a, b)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_on_one_replica_reaches_sockets_on_the_other() {
+        let (a, b) = two_replicas(|_| {}).await;
+        let d = a.doctor("Dr. Replicated", "Cardiology").await;
+        let mut on_b = connect(&b).await;
+        let on = a.set_online(&d, true).await;
+        let event = on_b
+            .next_of("doctor_status")
+            .await
+            .expect("the event crosses replicas");
+        assert_eq!(event["doctor"], on);
+        // B's in-memory view follows too.
+        let online = json_ok(b.get("/api/doctors/online", None).await).await;
+        assert_eq!(online["doctors"][0]["name"], "Dr. Replicated");
+        a.set_online(&d, false).await;
+        assert_eq!(
+            on_b.next_of("doctor_status").await.unwrap()["doctor"]["isOnline"],
+            false
+        );
+        assert_eq!(
+            json_ok(b.get("/api/doctors/online", None).await).await,
+            json!({"doctors": []})
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_socket_on_one_replica_keeps_the_doctor_online() {
+        let (a, b) = two_replicas(quick).await;
+        let d = a.doctor("Dr. Held By A", "Cardiology").await;
+        let mut own = connect(&a).await;
+        own.auth(&d.token).await;
+        b.set_online(&d, true).await;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert!(doctor_state(&b, "Dr. Held By A").await.is_online);
+        // And once it is gone, one of them takes the doctor offline, once.
+        let mut watcher = connect(&b).await;
+        drop(own);
+        let event = watcher
+            .next_of("doctor_status")
+            .await
+            .expect("offline after the grace");
+        assert_eq!(event["doctor"]["isOnline"], false);
+        watcher.expect_quiet(Duration::from_secs(2)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_listener_reconnects_and_resyncs() {
+        let (a, b) = two_replicas(|_| {}).await;
+        let d = a.doctor("Dr. Missed", "Cardiology").await;
+        let mut on_b = connect(&b).await;
+        // Cut every event feed of the database, then change the status while they are down.
+        let killed: Vec<bool> = b
+            .with_conn(|c| {
+                diesel::sql_query(
+                    "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity \
+                 WHERE application_name = 'mediconnect-listener' AND datname = current_database()",
+                )
+                .load::<Killed>(c)
+                .unwrap()
+                .into_iter()
+                .map(|k| k.killed)
+                .collect()
+            })
+            .await;
+        assert_eq!(killed.len(), 2, "one feed per replica");
+        a.set_online(&d, true).await;
+        // B learns of it either from the event or from the snapshot after reconnecting.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let online = json_ok(b.get("/api/doctors/online", None).await).await;
+            if online["doctors"].as_array().unwrap().len() == 1 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "B never resynced");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut seen = false;
+        while let Some(msg) = on_b.next_json_within(Duration::from_secs(3)).await {
+            let doctors = match msg["type"].as_str() {
+                Some("snapshot") => msg["doctors"].clone(),
+                Some("doctor_status") => json!([msg["doctor"]]),
+                _ => continue,
+            };
+            if doctors
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["name"] == "Dr. Missed" && d["isOnline"] == true)
+            {
+                seen = true;
+                break;
+            }
+        }
+        assert!(seen, "the socket on B was not brought up to date");
+    }
+
+    #[derive(QueryableByName)]
+    struct Killed {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        killed: bool,
+    }
+}

@@ -1,0 +1,99 @@
+//! A WebSocket client for the tests.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::helpers::TestApp;
+
+pub struct Ws {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// Connects to `/api/ws`, optionally with an Origin header.
+pub async fn try_connect(
+    app: &TestApp,
+    origin: Option<&str>,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    let url = app.address.replace("http://", "ws://") + "/api/ws";
+    let mut request = url.into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().unwrap());
+    }
+    let (stream, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(Ws { stream })
+}
+
+pub async fn connect(app: &TestApp) -> Ws {
+    let mut ws = try_connect(app, None).await.expect("the socket opens");
+    let first = ws.next_json().await.expect("a first message");
+    assert_eq!(
+        first["type"], "snapshot",
+        "the snapshot comes first: {first}"
+    );
+    ws
+}
+
+impl Ws {
+    /// The next JSON text message within 5 s (control frames are skipped).
+    pub async fn next_json(&mut self) -> Option<Value> {
+        self.next_json_within(Duration::from_secs(5)).await
+    }
+
+    pub async fn next_json_within(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??;
+            match msg.ok()? {
+                Message::Text(t) => return Some(serde_json::from_str(t.as_str()).expect("JSON")),
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next message of `kind`, skipping others, within 5 s.
+    pub async fn next_of(&mut self, kind: &str) -> Option<Value> {
+        self.next_of_within(kind, Duration::from_secs(5)).await
+    }
+
+    pub async fn next_of_within(&mut self, kind: &str, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let msg = self.next_json_within(left).await?;
+            if msg["type"] == kind {
+                return Some(msg);
+            }
+        }
+    }
+
+    pub async fn send_json(&mut self, value: &Value) {
+        self.stream
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn auth(&mut self, token: &str) -> Value {
+        self.send_json(&serde_json::json!({"type": "auth", "token": token}))
+            .await;
+        self.next_json().await.expect("an answer to auth")
+    }
+
+    /// Asserts that no text message arrives within `wait`.
+    pub async fn expect_quiet(&mut self, wait: Duration) {
+        if let Some(msg) = self.next_json_within(wait).await {
+            panic!("expected no message, got {msg}");
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Doctors and their live status: `/api/doctors*` and `/api/specializations`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A doctor as patients see them. The same shape in REST answers and socket events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Doctor {
+    /// The doctor id (not the user id).
+    pub id: Uuid,
+    pub name: String,
+    pub specialization: String,
+    pub is_online: bool,
+    /// When the doctor last went offline; `null` if never.
+    pub last_online: Option<DateTime<Utc>>,
+}
+
+/// Page information of a list answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    /// 1-based.
+    pub page: u32,
+    pub limit: u32,
+    /// Items matching the filters, on all pages.
+    pub total: u64,
+    pub total_pages: u32,
+}
+
+impl Pagination {
+    pub fn new(page: u32, limit: u32, total: u64) -> Self {
+        let total_pages = if limit == 0 {
+            0
+        } else {
+            total.div_ceil(u64::from(limit)).min(u64::from(u32::MAX)) as u32
+        };
+        Pagination {
+            page,
+            limit,
+            total,
+            total_pages,
+        }
+    }
+}
+
+/// `GET /api/doctors`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorList {
+    pub doctors: Vec<Doctor>,
+    pub pagination: Pagination,
+}
+
+/// `GET /api/doctors/online`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OnlineDoctors {
+    pub doctors: Vec<Doctor>,
+}
+
+/// One entry of `GET /api/specializations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SpecializationSummary {
+    pub name: String,
+    /// Active doctors with this specialization.
+    pub doctors: u64,
+    /// How many of them are online now.
+    pub online: u64,
+}
+
+/// The query of `GET /api/doctors`. Every parameter is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorQuery {
+    /// Exact specialization, in any letter case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specialization: Option<String>,
+    /// `true` for online doctors only, `false` for offline only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<bool>,
+    /// Part of the doctor's name, in any letter case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// 1-based page number (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl DoctorQuery {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// The parameters as query-string pairs, for clients.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(s) = &self.specialization {
+            pairs.push(("specialization", s.clone()));
+        }
+        if let Some(o) = self.online {
+            pairs.push(("online", o.to_string()));
+        }
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        if let Some(p) = self.page {
+            pairs.push(("page", p.to_string()));
+        }
+        if let Some(l) = self.limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs
+    }
+}
+
+/// `PUT /api/doctors/status`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StatusUpdate {
+    pub is_online: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn total_pages_rounds_up() {
+        assert_eq!(Pagination::new(1, 20, 0).total_pages, 0);
+        assert_eq!(Pagination::new(1, 20, 1).total_pages, 1);
+        assert_eq!(Pagination::new(1, 20, 20).total_pages, 1);
+        assert_eq!(Pagination::new(1, 20, 21).total_pages, 2);
+    }
+}
