@@ -4,22 +4,26 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::Header;
-use crate::pages::{Home, Login, NotFound, Profile, Register};
+use crate::components::{Announcer, Header};
+use crate::pages::{Doctors, Home, Login, NotFound, Profile, Register};
+use crate::state::live::provide_live;
 use crate::state::session::provide_session;
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_session();
+    let session = provide_session();
+    provide_live(session);
     view! {
         <Router>
             <Header/>
+            <Announcer/>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/login") view=Login/>
                     <Route path=path!("/register") view=Register/>
                     <Route path=path!("/profile") view=Profile/>
+                    <Route path=path!("/doctors") view=Doctors/>
                 </Routes>
             </main>
         </Router>

@@ -132,8 +132,6 @@ pub fn test(args: &[String]) -> Result {
         exec(cargo().args([
             "clippy",
             "--workspace",
-            "--exclude",
-            "mediconnect-frontend",
             "--all-targets",
             "--",
             "-D",
@@ -162,7 +160,7 @@ pub fn test(args: &[String]) -> Result {
         let result = cluster.and_then(|cluster| {
             say("Unit and integration tests, on SQLite and PostgreSQL");
             let mut cmd = cargo();
-            cmd.args(["test", "--workspace", "--exclude", "mediconnect-frontend"])
+            cmd.args(["test", "--workspace"])
                 .env("MEDICONNECT_TEST_PG_URL", &cluster.url);
             let counts = run_counting(&mut cmd, parse_cargo_test_line);
             drop(cluster);
@@ -319,6 +317,8 @@ fn start_e2e_server(bin: &Path) -> Result<(Server, u16)> {
         .env("DATA_DIR", dir.join("data"))
         .env("BCRYPT_COST", "4")
         .env("AUTH_RATE_LIMIT_PER_MINUTE", "0")
+        // Short, so the browser tests can watch a closed page's doctor expire.
+        .env("PRESENCE_GRACE_SECONDS", "2")
         .env("RUST_LOG", "info")
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)

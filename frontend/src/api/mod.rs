@@ -6,12 +6,13 @@ mod client;
 mod session;
 
 pub use client::ApiError;
-pub use session::{on_session_change, restore};
+pub use session::{access_token, on_session_change, restore};
 
 use gloo_net::http::Method;
 use mediconnect_shared::{
-    ChangePasswordRequest, LoginRequest, LoginResponse, ProfileResponse, RefreshRequest,
-    RegisterRequest, RegisterResponse, UpdateProfileRequest, UserSummary,
+    ChangePasswordRequest, Doctor, DoctorList, DoctorQuery, LoginRequest, LoginResponse,
+    OnlineDoctors, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse,
+    SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
 };
 
 pub async fn register(req: &RegisterRequest) -> Result<RegisterResponse, ApiError> {
@@ -47,4 +48,38 @@ pub async fn change_password(req: &ChangePasswordRequest) -> Result<UserSummary,
     let session: LoginResponse =
         client::authed(Method::PUT, "/api/users/password", Some(req)).await?;
     Ok(session::store(session))
+}
+
+pub async fn online_doctors() -> Result<Vec<Doctor>, ApiError> {
+    let online: OnlineDoctors =
+        client::send_json(Method::GET, "/api/doctors/online", None::<&()>, None).await?;
+    Ok(online.doctors)
+}
+
+pub async fn doctors(query: &DoctorQuery) -> Result<DoctorList, ApiError> {
+    let pairs = query.pairs();
+    let path = if pairs.is_empty() {
+        "/api/doctors".to_owned()
+    } else {
+        let encoded: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+            .collect();
+        format!("/api/doctors?{}", encoded.join("&"))
+    };
+    client::send_json(Method::GET, &path, None::<&()>, None).await
+}
+
+pub async fn specializations() -> Result<Vec<SpecializationSummary>, ApiError> {
+    client::send_json(Method::GET, "/api/specializations", None::<&()>, None).await
+}
+
+/// The signed-in doctor goes online or offline.
+pub async fn set_status(online: bool) -> Result<Doctor, ApiError> {
+    client::authed(
+        Method::PUT,
+        "/api/doctors/status",
+        Some(&StatusUpdate { is_online: online }),
+    )
+    .await
 }

@@ -27,6 +27,7 @@ pub fn Header() -> impl IntoView {
             <div class="inner">
                 <A href="/" attr:class="brand">"MediConnect"</A>
                 <nav class="site-nav" aria-label="Main">
+                    <A href="/doctors">"Doctors"</A>
                     <Show
                         when=move || session.signed_in()
                         fallback=move || view! {

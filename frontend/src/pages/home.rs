@@ -2,55 +2,52 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use mediconnect_shared::Role;
 
+use super::doctor_home::DoctorHome;
+use super::online::OnlineDoctors;
+use crate::components::Loading;
 use crate::state::session::use_session;
 
-/// The landing page: what MediConnect does, and where to go next.
+/// The home page: a doctor's availability switch, or, for patients and visitors, the
+/// doctors online right now.
 #[component]
 pub fn Home() -> impl IntoView {
     let session = use_session();
-    view! {
-        <section class="hero">
-            {move || match session.user.get() {
-                Some(user) => {
-                    let next = match user.role {
-                        Role::Doctor => "Keep your profile current so patients can find you by specialization.",
-                        Role::Patient => "Keep your contact details current so your clinic can reach you.",
-                        Role::Admin => "You are signed in as a clinic administrator.",
-                    };
-                    view! {
-                        <h1>{format!("Welcome, {}", user.name)}</h1>
-                        <p>{next}</p>
-                        <div class="actions">
-                            <A href="/profile" attr:class="button">"View your profile"</A>
-                        </div>
-                    }.into_any()
-                }
-                None => view! {
+    move || {
+        if !session.ready.get() {
+            return view! { <Loading message="Loading…"/> }.into_any();
+        }
+        match session.user.get().map(|u| u.role) {
+            Some(Role::Doctor) => view! { <DoctorHome/> }.into_any(),
+            Some(Role::Admin) => view! {
+                <section class="hero">
+                    <h1>"Clinic administration"</h1>
+                    <p>"You are signed in as an administrator."</p>
+                    <div class="actions">
+                        <A href="/doctors" attr:class="button">"See all doctors"</A>
+                        <A href="/profile" attr:class="button secondary">"Your profile"</A>
+                    </div>
+                </section>
+                <OnlineDoctors/>
+            }.into_any(),
+            Some(Role::Patient) => view! {
+                <h1 class="page-title">"Find a doctor"</h1>
+                <OnlineDoctors/>
+                <p class="center"><A href="/doctors">"Browse all doctors"</A></p>
+            }.into_any(),
+            None => view! {
+                <section class="hero">
                     <h1>"See which doctors are available right now"</h1>
                     <p>
-                        "MediConnect shows patients which doctors are online at this moment, "
-                        "lets them book an appointment, and emails them when a doctor they follow comes online."
+                        "MediConnect shows which doctors are online at this moment, lets patients book "
+                        "an appointment, and emails them when a doctor they follow comes online."
                     </p>
                     <div class="actions">
                         <A href="/register" attr:class="button">"Create an account"</A>
                         <A href="/login" attr:class="button secondary">"Sign in"</A>
                     </div>
-                }.into_any(),
-            }}
-        </section>
-        <section class="features" aria-label="What MediConnect does">
-            <div class="card">
-                <h2>"Live availability"</h2>
-                <p>"Doctors switch themselves online or offline with one click; patients see it without reloading."</p>
-            </div>
-            <div class="card">
-                <h2>"Appointments"</h2>
-                <p>"Book a free slot with a doctor. A slot can never be booked twice."</p>
-            </div>
-            <div class="card">
-                <h2>"Careful with your data"</h2>
-                <p>"Only what is needed is shown or sent, and your records are visible only to you and your doctor."</p>
-            </div>
-        </section>
+                </section>
+                <OnlineDoctors/>
+            }.into_any(),
+        }
     }
 }

@@ -1,3 +1,4 @@
 //! App-wide reactive state.
 
+pub mod live;
 pub mod session;

@@ -1,0 +1,106 @@
+import { expect, test } from '@playwright/test';
+import { openApp, registerViaApi, signIn } from './helpers';
+
+function unique(prefix: string) {
+  return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
+}
+
+test('a patient sees a doctor come online and go offline without reloading', async ({ browser, request }) => {
+  const name = unique('Dr. Live');
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Cardiology');
+  const patientEmail = await registerViaApi(request, 'PATIENT', 'Pat Watcher');
+
+  const doctorContext = await browser.newContext();
+  const patientContext = await browser.newContext();
+  const doctor = await doctorContext.newPage();
+  const patient = await patientContext.newPage();
+
+  await signIn(patient, patientEmail);
+  await expect(patient.getByRole('heading', { name: 'Online now' })).toBeVisible();
+  await expect(patient.locator('[data-test="connection"]')).toHaveText('Live');
+  const card = patient.locator('[data-test="doctor-card"]', { hasText: name });
+  await expect(card).toHaveCount(0);
+
+  await signIn(doctor, doctorEmail);
+  const toggle = doctor.getByRole('switch', { name: 'Available to patients' });
+  await expect(toggle).toHaveAttribute('aria-checked', 'false');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'true');
+
+  // Within 2 s, without a reload.
+  await expect(card).toBeVisible({ timeout: 2_000 });
+  await expect(card).toContainText('Cardiology');
+  await expect(card).toContainText('Online now');
+  await expect(patient.getByRole('status').filter({ hasText: `${name} is now online.` })).toHaveCount(1);
+
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'false');
+  await expect(card).toHaveCount(0, { timeout: 2_000 });
+
+  await doctorContext.close();
+  await patientContext.close();
+});
+
+test('a doctor who closes the page goes offline after the grace period', async ({ browser, request }) => {
+  const name = unique('Dr. Laptop');
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Dermatology');
+
+  const watcherContext = await browser.newContext();
+  const watcher = await watcherContext.newPage();
+  await openApp(watcher, '/');
+  await expect(watcher.locator('[data-test="connection"]')).toHaveText('Live');
+
+  const doctorContext = await browser.newContext();
+  const doctor = await doctorContext.newPage();
+  await signIn(doctor, doctorEmail);
+  const toggle = doctor.getByRole('switch', { name: 'Available to patients' });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'true');
+  const card = watcher.locator('[data-test="doctor-card"]', { hasText: name });
+  await expect(card).toBeVisible({ timeout: 2_000 });
+
+  // The doctor closes the laptop: no click, the page is simply gone.
+  await doctorContext.close();
+  // The server's test grace is 2 s.
+  await expect(card).toHaveCount(0, { timeout: 8_000 });
+
+  await watcherContext.close();
+});
+
+test('the doctor switch follows a change made on another device', async ({ browser, request }) => {
+  const name = unique('Dr. Two Tabs');
+  const email = await registerViaApi(request, 'DOCTOR', name, 'Neurology');
+  const firstContext = await browser.newContext();
+  const secondContext = await browser.newContext();
+  const first = await firstContext.newPage();
+  const second = await secondContext.newPage();
+  await signIn(first, email);
+  await signIn(second, email);
+  const one = first.getByRole('switch', { name: 'Available to patients' });
+  const two = second.getByRole('switch', { name: 'Available to patients' });
+  await expect(two).toHaveAttribute('aria-checked', 'false');
+  await one.click();
+  await expect(two).toHaveAttribute('aria-checked', 'true', { timeout: 2_000 });
+  await two.click();
+  await expect(one).toHaveAttribute('aria-checked', 'false', { timeout: 2_000 });
+  await firstContext.close();
+  await secondContext.close();
+});
+
+test('all doctors are listed with their status and can be filtered', async ({ page, request }) => {
+  const name = unique('Dr. Listed');
+  const specialty = unique('Rare Specialty');
+  await registerViaApi(request, 'DOCTOR', name, specialty);
+  await openApp(page, '/doctors');
+  await expect(page.getByRole('heading', { name: 'All doctors' })).toBeVisible();
+  await page.getByLabel('Search by name').fill(name);
+  const card = page.locator('[data-test="doctor-card"]', { hasText: name });
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('Offline');
+  await expect(card).toContainText('Not online yet');
+  await page.getByLabel('Search by name').fill('');
+  await page.getByLabel('Specialization').selectOption({ label: `${specialty} (1)` });
+  await expect(page.locator('[data-test="doctor-card"]')).toHaveCount(1);
+  await page.getByLabel('Status').selectOption('true');
+  await expect(page.getByText('No doctor matches these filters.')).toBeVisible();
+});

@@ -1,0 +1,122 @@
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use mediconnect_shared::Doctor;
+
+use crate::state::live::{Connection, use_live};
+
+/// "Live" or "Reconnecting…": whether the list is being kept current.
+#[component]
+pub fn ConnectionBadge() -> impl IntoView {
+    let live = use_live();
+    let label = move || match live.connection.get() {
+        Connection::Live => "Live",
+        Connection::Connecting => "Connecting…",
+        Connection::Reconnecting => "Reconnecting…",
+    };
+    let class = move || match live.connection.get() {
+        Connection::Live => "connection live",
+        _ => "connection down",
+    };
+    view! {
+        <span class=class data-test="connection" title="Whether this page updates by itself">
+            <span class="dot" aria-hidden="true"></span>
+            {label}
+        </span>
+    }
+}
+
+/// The polite live region that reads changes out to screen readers.
+#[component]
+pub fn Announcer() -> impl IntoView {
+    let live = use_live();
+    view! {
+        <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+            {move || live.announcement.get()}
+        </div>
+    }
+}
+
+/// "just now", "5 minutes ago", "3 days ago".
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - t).num_seconds().max(0);
+    let (n, unit) = match secs {
+        0..=44 => return "just now".into(),
+        45..=3599 => ((secs + 30) / 60, "minute"),
+        3600..=86_399 => ((secs + 1800) / 3600, "hour"),
+        86_400..=2_591_999 => ((secs + 43_200) / 86_400, "day"),
+        _ => return format!("on {}", t.format("%e %b %Y").to_string().trim()),
+    };
+    let n = n.max(1);
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// The current time, refreshed every 30 s, for relative times.
+pub fn use_clock() -> ReadSignal<DateTime<Utc>> {
+    let (now, set_now) = signal(Utc::now());
+    let handle = set_interval_with_handle(
+        move || set_now.set(Utc::now()),
+        std::time::Duration::from_secs(30),
+    );
+    on_cleanup(move || {
+        if let Ok(h) = handle {
+            h.clear();
+        }
+    });
+    now
+}
+
+/// One doctor, with their status.
+#[component]
+pub fn DoctorCard(doctor: Doctor, #[prop(into)] now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let status = if doctor.is_online {
+        "Online now"
+    } else {
+        "Offline"
+    };
+    let last = doctor.last_online;
+    let online = doctor.is_online;
+    view! {
+        <li class="doctor-card" data-test="doctor-card">
+            <div class="doctor-main">
+                <span class=if online { "status-dot online" } else { "status-dot" } aria-hidden="true"></span>
+                <div>
+                    <p class="doctor-name">{doctor.name.clone()}</p>
+                    <p class="doctor-spec">{doctor.specialization.clone()}</p>
+                </div>
+            </div>
+            <p class="doctor-status">
+                <span class=if online { "badge online" } else { "badge offline" }>{status}</span>
+                {(!online).then(|| view! {
+                    <span class="muted last-online">
+                        {move || match last {
+                            Some(t) => format!("Last online {}", relative(t, now.get())),
+                            None => "Not online yet".to_owned(),
+                        }}
+                    </span>
+                })}
+            </p>
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times() {
+        let now = Utc::now();
+        let ago = |s| now - chrono::Duration::seconds(s);
+        assert_eq!(relative(ago(5), now), "just now");
+        assert_eq!(relative(ago(60), now), "1 minute ago");
+        assert_eq!(relative(ago(600), now), "10 minutes ago");
+        assert_eq!(relative(ago(3600), now), "1 hour ago");
+        assert_eq!(relative(ago(3 * 86_400), now), "3 days ago");
+        assert!(relative(ago(90 * 86_400), now).starts_with("on "));
+        // A clock slightly behind the server's never says "in the future".
+        assert_eq!(
+            relative(now + chrono::Duration::seconds(3), now),
+            "just now"
+        );
+    }
+}

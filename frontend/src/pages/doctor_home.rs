@@ -1,0 +1,97 @@
+use leptos::prelude::*;
+use mediconnect_shared::Doctor;
+
+use crate::api::{self, ApiError};
+use crate::components::{ConnectionBadge, Loading};
+use crate::state::live::{Connection, use_live};
+
+/// The doctor's own page: one big switch between online and offline, showing the live
+/// state (also when it changes in another tab, on another device, or by expiry).
+#[component]
+pub fn DoctorHome() -> impl IntoView {
+    let profile = LocalResource::new(api::profile);
+    view! {
+        <Transition fallback=|| view! { <Loading message="Loading your status…"/> }>
+            {move || profile.get().map(|result| match result {
+                Ok(p) => match p.doctor {
+                    Some(d) => view! {
+                        <StatusSwitch initial=Doctor {
+                            id: d.id,
+                            name: p.name.clone(),
+                            specialization: d.specialization,
+                            is_online: d.is_online,
+                            last_online: d.last_online,
+                        }/>
+                    }.into_any(),
+                    None => view! { <p class="alert error">"This account has no doctor profile."</p> }.into_any(),
+                },
+                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StatusSwitch(initial: Doctor) -> impl IntoView {
+    let live = use_live();
+    let id = initial.id;
+    let known = RwSignal::new(initial.is_online);
+    // Once the socket is live, it is the truth (other tabs, devices, expiry).
+    let online = Memo::new(move |_| {
+        if live.connection.get() == Connection::Live && live.loaded.get() {
+            live.is_online(id)
+        } else {
+            known.get()
+        }
+    });
+    let toggle = Action::new_local(move |want: &bool| {
+        let want = *want;
+        async move { api::set_status(want).await }
+    });
+    // The answer is the new truth until the socket's own event confirms it.
+    Effect::new(move |_| {
+        if let Some(Ok(doctor)) = toggle.value().get() {
+            known.set(doctor.is_online);
+            live.apply(doctor);
+        }
+    });
+    let error = move || {
+        toggle
+            .value()
+            .get()
+            .and_then(|r: Result<_, ApiError>| r.err())
+            .map(|e| e.message())
+    };
+    view! {
+        <section class="card status-card" aria-labelledby="status-heading">
+            <div class="section-head">
+                <h1 id="status-heading">"Your availability"</h1>
+                <ConnectionBadge/>
+            </div>
+            {move || error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
+            <button
+                type="button"
+                role="switch"
+                class=move || if online.get() { "big-switch on" } else { "big-switch" }
+                aria-checked=move || if online.get() { "true" } else { "false" }
+                aria-label="Available to patients"
+                disabled=move || toggle.pending().get()
+                on:click=move |_| { toggle.dispatch(!online.get_untracked()); }
+            >
+                <span class="knob" aria-hidden="true"></span>
+                <span class="switch-label" data-test="status-label">
+                    {move || if online.get() { "Online" } else { "Offline" }}
+                </span>
+            </button>
+            <p class="muted" role="status">
+                {move || if toggle.pending().get() {
+                    "Updating…"
+                } else if online.get() {
+                    "Patients see you as available right now. If you close MediConnect, you go offline after a short while."
+                } else {
+                    "Patients see you as offline. Switch on when you are ready to see patients."
+                }}
+            </p>
+        </section>
+    }
+}

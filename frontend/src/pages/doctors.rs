@@ -1,0 +1,111 @@
+use leptos::prelude::*;
+use mediconnect_shared::{DoctorQuery, Pagination};
+
+use crate::api;
+use crate::components::{ConnectionBadge, DoctorCard, Loading, use_clock};
+use crate::state::live::use_live;
+
+const PAGE_SIZE: u32 = 20;
+
+/// Every doctor, with their status and when they were last online; filters and pages.
+#[component]
+pub fn Doctors() -> impl IntoView {
+    let live = use_live();
+    let now = use_clock();
+    let specialization = RwSignal::new(String::new());
+    let online = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    let specializations = LocalResource::new(api::specializations);
+    let query = Memo::new(move |_| DoctorQuery {
+        specialization: Some(specialization.get()).filter(|s| !s.is_empty()),
+        online: match online.get().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        q: Some(search.get()).filter(|s| !s.trim().is_empty()),
+        page: Some(page.get()),
+        limit: Some(PAGE_SIZE),
+    });
+    let results = LocalResource::new(move || {
+        let q = query.get();
+        async move { api::doctors(&q).await }
+    });
+    // A filter change starts again from the first page.
+    let reset = move || page.set(1);
+
+    view! {
+        <div class="section-head">
+            <h1>"All doctors"</h1>
+            <ConnectionBadge/>
+        </div>
+        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+            <div class="field">
+                <label for="doctors-specialization">"Specialization"</label>
+                <select id="doctors-specialization" prop:value=move || specialization.get()
+                    on:change=move |ev| { specialization.set(event_target_value(&ev)); reset(); }>
+                    <option value="">"All specializations"</option>
+                    {move || specializations.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|s| {
+                        let value = s.name.clone();
+                        view! { <option value=value>{format!("{} ({})", s.name, s.doctors)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="doctors-online">"Status"</label>
+                <select id="doctors-online" prop:value=move || online.get()
+                    on:change=move |ev| { online.set(event_target_value(&ev)); reset(); }>
+                    <option value="">"Online and offline"</option>
+                    <option value="true">"Online now"</option>
+                    <option value="false">"Offline"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="doctors-search">"Search by name"</label>
+                <input id="doctors-search" type="search" autocomplete="off" prop:value=move || search.get()
+                    on:input=move |ev| { search.set(event_target_value(&ev)); reset(); }/>
+            </div>
+        </form>
+        <Transition fallback=|| view! { <Loading message="Loading doctors…"/> }>
+            {move || results.get().map(|result| match result {
+                Err(e) => view! {
+                    <div class="alert error" role="alert">
+                        <p>{e.message()}</p>
+                        <button class="button secondary" on:click=move |_| results.refetch()>"Try again"</button>
+                    </div>
+                }.into_any(),
+                Ok(list) if list.doctors.is_empty() => view! {
+                    <p class="empty">"No doctor matches these filters."</p>
+                }.into_any(),
+                Ok(list) => {
+                    let pagination = list.pagination;
+                    // Live events correct the status shown since the page was loaded.
+                    let doctors = list.doctors.into_iter().map(|d| {
+                        live.changes.with(|c| c.get(&d.id).cloned()).unwrap_or(d)
+                    }).collect::<Vec<_>>();
+                    view! {
+                        <ul class="doctor-list" data-test="all-doctors">
+                            {doctors.into_iter().map(|d| view! { <DoctorCard doctor=d now=now/> }).collect_view()}
+                        </ul>
+                        <Pager pagination=pagination page=page/>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Pager(pagination: Pagination, page: RwSignal<u32>) -> impl IntoView {
+    let last = pagination.total_pages.max(1);
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <button class="button secondary" disabled=move || page.get() <= 1
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
+            <span>{format!("Page {} of {last} · {} doctors", pagination.page, pagination.total)}</span>
+            <button class="button secondary" disabled=move || page.get() >= last
+                on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+        </nav>
+    }
+}

@@ -1,0 +1,89 @@
+use leptos::prelude::*;
+use mediconnect_shared::Doctor;
+
+use crate::components::{ConnectionBadge, DoctorCard, Loading, use_clock};
+use crate::state::live::use_live;
+
+fn matches(doctor: &Doctor, specialization: &str, search: &str) -> bool {
+    (specialization.is_empty()
+        || doctor.specialization.to_lowercase() == specialization.to_lowercase())
+        && (search.trim().is_empty()
+            || doctor
+                .name
+                .to_lowercase()
+                .contains(&search.trim().to_lowercase()))
+}
+
+/// The live list of doctors online right now, with a specialization filter and a name
+/// search. It updates by itself.
+#[component]
+pub fn OnlineDoctors() -> impl IntoView {
+    let live = use_live();
+    let now = use_clock();
+    let specialization = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let specializations = Memo::new(move |_| {
+        let mut names: Vec<String> = live
+            .online
+            .with(|m| m.values().map(|d| d.specialization.clone()).collect());
+        names.sort_by_key(|n| n.to_lowercase());
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        names
+    });
+    let shown = Memo::new(move |_| {
+        let spec = specialization.get();
+        let q = search.get();
+        live.online_sorted()
+            .into_iter()
+            .filter(|d| matches(d, &spec, &q))
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <section aria-labelledby="online-heading" class="online">
+            <div class="section-head">
+                <h2 id="online-heading">"Online now"</h2>
+                <ConnectionBadge/>
+            </div>
+            <div class="filters">
+                <div class="field">
+                    <label for="online-specialization">"Specialization"</label>
+                    <select id="online-specialization"
+                        on:change=move |ev| specialization.set(event_target_value(&ev))
+                        prop:value=move || specialization.get()>
+                        <option value="">"All specializations"</option>
+                        {move || specializations.get().into_iter().map(|name| {
+                            let value = name.clone();
+                            view! { <option value=value>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="online-search">"Search by name"</label>
+                    <input id="online-search" type="search" autocomplete="off"
+                        prop:value=move || search.get()
+                        on:input=move |ev| search.set(event_target_value(&ev))/>
+                </div>
+            </div>
+            <Show when=move || live.loaded.get() fallback=|| view! { <Loading message="Finding doctors online…"/> }>
+                <Show
+                    when=move || !shown.with(Vec::is_empty)
+                    fallback=move || view! {
+                        <p class="empty" data-test="online-empty">
+                            {move || if live.online.with(|m| m.is_empty()) {
+                                "No doctor is online right now. This list updates by itself when one comes online."
+                            } else {
+                                "No online doctor matches these filters."
+                            }}
+                        </p>
+                    }
+                >
+                    <ul class="doctor-list" data-test="online-list">
+                        <For each=move || shown.get() key=|d| (d.id, d.name.clone(), d.specialization.clone()) let:doctor>
+                            <DoctorCard doctor=doctor now=now/>
+                        </For>
+                    </ul>
+                </Show>
+            </Show>
+        </section>
+    }
+}

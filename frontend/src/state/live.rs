@@ -1,0 +1,233 @@
+//! Live availability: one WebSocket for the whole app. It keeps the online doctors
+//! current, says whether it is live, announces changes to screen readers, and falls
+//! back to polling while it reconnects.
+
+use std::collections::HashMap;
+
+use futures::channel::mpsc;
+use futures::{FutureExt, SinkExt, StreamExt};
+use gloo_net::websocket::Message;
+use gloo_net::websocket::futures::WebSocket;
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mediconnect_shared::{ClientMessage, Doctor, ServerMessage};
+use uuid::Uuid;
+
+use crate::api;
+use crate::state::session::Session;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Live,
+    Reconnecting,
+}
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// Online doctors by id.
+    pub online: RwSignal<HashMap<Uuid, Doctor>>,
+    /// The latest state of every doctor an event told us about (online or not).
+    pub changes: RwSignal<HashMap<Uuid, Doctor>>,
+    pub connection: RwSignal<Connection>,
+    /// The last change, in words, for the ARIA live region.
+    pub announcement: RwSignal<String>,
+    /// Whether the first snapshot (or poll) has arrived.
+    pub loaded: RwSignal<bool>,
+    restart: StoredValue<Option<mpsc::UnboundedSender<()>>, LocalStorage>,
+}
+
+impl Live {
+    /// Online doctors, sorted by name.
+    pub fn online_sorted(&self) -> Vec<Doctor> {
+        let mut list: Vec<Doctor> = self.online.with(|m| m.values().cloned().collect());
+        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        list
+    }
+
+    pub fn is_online(&self, id: Uuid) -> bool {
+        self.online.with(|m| m.contains_key(&id))
+    }
+
+    /// Reconnects, e.g. after signing in or out, so the socket carries the right identity.
+    pub fn restart(&self) {
+        self.restart.with_value(|tx| {
+            if let Some(tx) = tx {
+                let _ = tx.unbounded_send(());
+            }
+        });
+    }
+
+    fn replace(&self, doctors: Vec<Doctor>) {
+        self.online
+            .set(doctors.into_iter().map(|d| (d.id, d)).collect());
+        self.loaded.set(true);
+    }
+
+    /// Takes in a doctor's new state (from an event, or from our own switch).
+    pub fn apply(&self, doctor: Doctor) {
+        // Untracked: this writes the signals it reads, and may run inside an effect.
+        let was_online = self.online.with_untracked(|m| m.contains_key(&doctor.id));
+        let message = match (was_online, doctor.is_online) {
+            (false, true) => Some(format!("{} is now online.", doctor.name)),
+            (true, false) => Some(format!("{} went offline.", doctor.name)),
+            _ => None,
+        };
+        self.online.update(|m| {
+            if doctor.is_online {
+                m.insert(doctor.id, doctor.clone());
+            } else {
+                m.remove(&doctor.id);
+            }
+        });
+        self.changes.update(|m| {
+            m.insert(doctor.id, doctor);
+        });
+        if let Some(message) = message {
+            self.announcement.set(message);
+        }
+    }
+}
+
+fn socket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!("{scheme}://{}/api/ws", location.host().ok()?))
+}
+
+/// Starts the socket and provides the context.
+pub fn provide_live(session: Session) -> Live {
+    let (tx, rx) = mpsc::unbounded();
+    let live = Live {
+        online: RwSignal::new(HashMap::new()),
+        changes: RwSignal::new(HashMap::new()),
+        connection: RwSignal::new(Connection::Connecting),
+        announcement: RwSignal::new(String::new()),
+        loaded: RwSignal::new(false),
+        restart: StoredValue::new_local(Some(tx)),
+    };
+    provide_context(live);
+    // Reconnect with the new identity whenever the user signs in or out.
+    let signed_in = Memo::new(move |_| session.user.with(|u| u.as_ref().map(|u| u.id)));
+    Effect::new(move |previous: Option<Option<Uuid>>| {
+        let now = signed_in.get();
+        if previous.is_some_and(|p| p != now) {
+            live.restart();
+        }
+        now
+    });
+    spawn_local(run(live, session, rx));
+    live
+}
+
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}
+
+async fn run(live: Live, session: Session, mut restart: mpsc::UnboundedReceiver<()>) {
+    // Wait for the stored session to be restored, so the first socket can sign in.
+    while !session.ready.get_untracked() {
+        TimeoutFuture::new(50).await;
+    }
+    let mut backoff_ms: u32 = 500;
+    loop {
+        let ended = connect_once(live, session, &mut restart).await;
+        if ended == Ended::Restart {
+            // A new identity: reconnect at once, so a doctor's socket signs in before
+            // they can switch themselves online.
+            backoff_ms = 500;
+            continue;
+        }
+        if ended == Ended::AfterSnapshot {
+            backoff_ms = 500;
+        }
+        live.connection.set(Connection::Reconnecting);
+        // While the socket is down, keep the list true by polling.
+        if let Ok(doctors) = api::online_doctors().await {
+            live.replace(doctors);
+        }
+        // Backoff with jitter, cut short by a restart request.
+        let jitter = (js_sys::Math::random() * f64::from(backoff_ms) / 2.0) as u32;
+        let mut sleep = TimeoutFuture::new(backoff_ms + jitter).fuse();
+        let mut wake = restart.next().fuse();
+        futures::select! {
+            _ = sleep => {}
+            _ = wake => { backoff_ms = 500; continue; }
+        }
+        backoff_ms = (backoff_ms * 2).min(15_000);
+        // Poll every few seconds during long outages.
+        if backoff_ms >= 4_000
+            && let Ok(doctors) = api::online_doctors().await
+        {
+            live.replace(doctors);
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// A restart was asked for.
+    Restart,
+    /// The connection dropped after it had worked.
+    AfterSnapshot,
+    /// The connection failed, or dropped before the snapshot.
+    Failed,
+}
+
+/// One connection, until it drops or a restart is asked for.
+async fn connect_once(
+    live: Live,
+    session: Session,
+    restart: &mut mpsc::UnboundedReceiver<()>,
+) -> Ended {
+    let Some(url) = socket_url() else {
+        return Ended::Failed;
+    };
+    let Ok(socket) = WebSocket::open(&url) else {
+        return Ended::Failed;
+    };
+    let (mut write, mut read) = socket.split();
+    if session.user.get_untracked().is_some()
+        && let Ok(token) = api::access_token().await
+    {
+        let auth = serde_json::to_string(&ClientMessage::Auth { token }).unwrap_or_default();
+        if write.send(Message::Text(auth)).await.is_err() {
+            return Ended::Failed;
+        }
+    }
+    let mut got_snapshot = false;
+    let dropped = |got_snapshot: bool| {
+        if got_snapshot {
+            Ended::AfterSnapshot
+        } else {
+            Ended::Failed
+        }
+    };
+    loop {
+        let mut next = read.next().fuse();
+        let mut wake = restart.next().fuse();
+        let message = futures::select! {
+            m = next => m,
+            _ = wake => return Ended::Restart,
+        };
+        let text = match message {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Bytes(_))) => continue,
+            Some(Err(_)) | None => return dropped(got_snapshot),
+        };
+        match serde_json::from_str::<ServerMessage>(&text) {
+            Ok(ServerMessage::Snapshot { doctors }) => {
+                live.replace(doctors);
+                live.connection.set(Connection::Live);
+                got_snapshot = true;
+            }
+            Ok(ServerMessage::DoctorStatus { doctor }) => live.apply(doctor),
+            Ok(ServerMessage::AuthOk) | Ok(ServerMessage::Error { .. }) | Err(_) => {}
+        }
+    }
+}
