@@ -5,7 +5,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::{Announcer, Header};
-use crate::pages::{Doctors, Home, Login, NotFound, Profile, Register};
+use crate::pages::{Appointments, Doctors, Home, Login, NotFound, Profile, Register, SchedulePage};
 use crate::state::live::provide_live;
 use crate::state::session::provide_session;
 
@@ -24,6 +24,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=Register/>
                     <Route path=path!("/profile") view=Profile/>
                     <Route path=path!("/doctors") view=Doctors/>
+                    <Route path=path!("/appointments") view=Appointments/>
+                    <Route path=path!("/schedule") view=SchedulePage/>
                 </Routes>
             </main>
         </Router>

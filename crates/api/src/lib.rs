@@ -4,6 +4,7 @@
 //! [`startup::Application`] is what the integration tests start too.
 
 pub mod accounts;
+pub mod appointments;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod live;
 pub mod routes;
+pub mod schedule;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -6,6 +6,7 @@
 //!
 //! This crate has no server dependencies and builds for `wasm32-unknown-unknown`.
 
+pub mod appointments;
 pub mod auth;
 pub mod doctors;
 pub mod health;
@@ -13,6 +14,7 @@ pub mod live;
 pub mod problem;
 pub mod profile;
 
+pub use appointments::*;
 pub use auth::*;
 pub use doctors::*;
 pub use health::*;

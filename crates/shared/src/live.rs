@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Doctor;
+use crate::{Appointment, Doctor};
 
 /// From the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,6 +14,8 @@ pub enum ServerMessage {
     Snapshot { doctors: Vec<Doctor> },
     /// A doctor's status (or public details) changed.
     DoctorStatus { doctor: Doctor },
+    /// An appointment of the signed-in user was booked or changed (personal).
+    Appointment { appointment: Appointment },
     /// The `auth` message was accepted: personal events now arrive on this socket.
     AuthOk,
     /// A message from the client was refused.

@@ -62,9 +62,22 @@ async fn raw<B: Serialize + ?Sized>(
     body: Option<&B>,
     token: Option<&str>,
 ) -> Result<Response, ApiError> {
+    raw_with(method, path, body, token, &[]).await
+}
+
+async fn raw_with<B: Serialize + ?Sized>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Result<Response, ApiError> {
     let mut builder = RequestBuilder::new(path)
         .method(method)
         .header("Accept", "application/json");
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
     if let Some(token) = token {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
@@ -124,13 +137,23 @@ pub async fn authed<T: DeserializeOwned, B: Serialize + ?Sized>(
     path: &str,
     body: Option<&B>,
 ) -> Result<T, ApiError> {
+    authed_with(method, path, body, &[]).await
+}
+
+/// [`authed`] with extra request headers.
+pub async fn authed_with<T: DeserializeOwned, B: Serialize + ?Sized>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    headers: &[(&str, &str)],
+) -> Result<T, ApiError> {
     let token = session::access_token().await?;
-    let res = raw(method.clone(), path, body, Some(&token)).await?;
+    let res = raw_with(method.clone(), path, body, Some(&token), headers).await?;
     if res.status() != 401 {
         return decode(res).await;
     }
     let token = session::refresh(Some(&token)).await?;
-    let res = raw(method, path, body, Some(&token)).await?;
+    let res = raw_with(method, path, body, Some(&token), headers).await?;
     if res.status() == 401 {
         session::clear();
     }

@@ -10,10 +10,12 @@ pub use session::{access_token, on_session_change, restore};
 
 use gloo_net::http::Method;
 use mediconnect_shared::{
-    ChangePasswordRequest, Doctor, DoctorList, DoctorQuery, LoginRequest, LoginResponse,
-    OnlineDoctors, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse,
+    Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangePasswordRequest,
+    Doctor, DoctorList, DoctorQuery, LoginRequest, LoginResponse, NewAppointment, OnlineDoctors,
+    ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse, Schedule, SlotList,
     SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
 };
+use uuid::Uuid;
 
 pub async fn register(req: &RegisterRequest) -> Result<RegisterResponse, ApiError> {
     client::send_json(Method::POST, "/api/auth/register", Some(req), None).await
@@ -56,17 +58,20 @@ pub async fn online_doctors() -> Result<Vec<Doctor>, ApiError> {
     Ok(online.doctors)
 }
 
+/// `path?k=v&...`, each value URI-encoded.
+fn with_query(path: &str, pairs: &[(&'static str, String)]) -> String {
+    if pairs.is_empty() {
+        return path.to_owned();
+    }
+    let encoded: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+        .collect();
+    format!("{path}?{}", encoded.join("&"))
+}
+
 pub async fn doctors(query: &DoctorQuery) -> Result<DoctorList, ApiError> {
-    let pairs = query.pairs();
-    let path = if pairs.is_empty() {
-        "/api/doctors".to_owned()
-    } else {
-        let encoded: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
-            .collect();
-        format!("/api/doctors?{}", encoded.join("&"))
-    };
+    let path = with_query("/api/doctors", &query.pairs());
     client::send_json(Method::GET, &path, None::<&()>, None).await
 }
 
@@ -82,4 +87,63 @@ pub async fn set_status(online: bool) -> Result<Doctor, ApiError> {
         Some(&StatusUpdate { is_online: online }),
     )
     .await
+}
+
+/// Books an appointment. `key` makes a retry of the same booking safe.
+pub async fn book(req: &NewAppointment, key: &str) -> Result<Appointment, ApiError> {
+    client::authed_with(
+        Method::POST,
+        "/api/appointments",
+        Some(req),
+        &[("Idempotency-Key", key)],
+    )
+    .await
+}
+
+pub async fn appointments(query: &AppointmentQuery) -> Result<AppointmentList, ApiError> {
+    let path = with_query("/api/appointments", &query.pairs());
+    client::authed(Method::GET, &path, None::<&()>).await
+}
+
+pub async fn change_appointment(
+    id: Uuid,
+    change: &AppointmentChange,
+) -> Result<Appointment, ApiError> {
+    client::authed(
+        Method::PUT,
+        &format!("/api/appointments/{id}"),
+        Some(change),
+    )
+    .await
+}
+
+pub async fn cancel_appointment(id: Uuid) -> Result<Appointment, ApiError> {
+    client::authed(
+        Method::DELETE,
+        &format!("/api/appointments/{id}"),
+        None::<&()>,
+    )
+    .await
+}
+
+pub async fn slots(doctor: Uuid, days: i64) -> Result<SlotList, ApiError> {
+    let from = chrono::Utc::now();
+    let to = from + chrono::Duration::days(days);
+    let pairs = [
+        (
+            "from",
+            from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ),
+        ("to", to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    ];
+    let path = with_query(&format!("/api/doctors/{doctor}/slots"), &pairs);
+    client::send_json(Method::GET, &path, None::<&()>, None).await
+}
+
+pub async fn schedule() -> Result<Schedule, ApiError> {
+    client::authed(Method::GET, "/api/doctors/me/schedule", None::<&()>).await
+}
+
+pub async fn set_schedule(schedule: &Schedule) -> Result<Schedule, ApiError> {
+    client::authed(Method::PUT, "/api/doctors/me/schedule", Some(schedule)).await
 }

@@ -35,10 +35,14 @@ pub fn Header() -> impl IntoView {
                             <A href="/register">"Create account"</A>
                         }
                     >
+                        <A href="/appointments">"Appointments"</A>
+                        <Show when=move || session.user.with(|u| u.as_ref().is_some_and(|u| u.role == mediconnect_shared::Role::Doctor))>
+                            <A href="/schedule">"Hours"</A>
+                        </Show>
+                        <A href="/profile">"Profile"</A>
                         <span class="who">
                             {move || session.user.get().map(|u| u.name).unwrap_or_default()}
                         </span>
-                        <A href="/profile">"Profile"</A>
                         <button class="link-button" on:click=log_out.clone() disabled=move || logging_out.get()>
                             {move || if logging_out.get() { "Signing out…" } else { "Sign out" }}
                         </button>

@@ -36,6 +36,13 @@ pub fn Announcer() -> impl IntoView {
     }
 }
 
+/// A time in the viewer's own time zone: "Mon 4 Jan, 09:30".
+pub fn format_local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%a %-d %b, %H:%M")
+        .to_string()
+}
+
 /// "just now", "5 minutes ago", "3 days ago".
 pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - t).num_seconds().max(0);
@@ -65,9 +72,17 @@ pub fn use_clock() -> ReadSignal<DateTime<Utc>> {
     now
 }
 
-/// One doctor, with their status.
+/// One doctor, with their status, and a way to book for signed-in patients.
 #[component]
 pub fn DoctorCard(doctor: Doctor, #[prop(into)] now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let session = crate::state::session::use_session();
+    let bookable = move || {
+        session.user.with(|u| {
+            u.as_ref()
+                .is_some_and(|u| u.role == mediconnect_shared::Role::Patient)
+        })
+    };
+    let for_booking = doctor.clone();
     let status = if doctor.is_online {
         "Online now"
     } else {
@@ -95,6 +110,9 @@ pub fn DoctorCard(doctor: Doctor, #[prop(into)] now: Signal<DateTime<Utc>>) -> i
                     </span>
                 })}
             </p>
+            <Show when=bookable>
+                <super::BookButton doctor=for_booking.clone()/>
+            </Show>
         </li>
     }
 }

@@ -1,11 +1,15 @@
 //! Small building blocks shared by the pages.
 
+mod booking;
+mod dialog;
 mod field;
 mod layout;
 mod live;
 mod require_auth;
 
+pub use booking::{BookButton, SlotPicker};
+pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};
-pub use live::{Announcer, ConnectionBadge, DoctorCard, use_clock};
+pub use live::{Announcer, ConnectionBadge, DoctorCard, format_local, use_clock};
 pub use require_auth::RequireAuth;

@@ -1,5 +1,6 @@
 //! One component per route.
 
+mod appointments;
 mod doctor_home;
 mod doctors;
 mod home;
@@ -8,10 +9,13 @@ mod not_found;
 mod online;
 mod profile;
 mod register;
+mod schedule;
 
+pub use appointments::Appointments;
 pub use doctors::Doctors;
 pub use home::Home;
 pub use login::Login;
 pub use not_found::NotFound;
 pub use profile::Profile;
 pub use register::Register;
+pub use schedule::SchedulePage;

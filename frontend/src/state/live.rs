@@ -35,6 +35,8 @@ pub struct Live {
     pub announcement: RwSignal<String>,
     /// Whether the first snapshot (or poll) has arrived.
     pub loaded: RwSignal<bool>,
+    /// Bumped on every change to one of the user's appointments (pages refetch on it).
+    pub appointments_changed: RwSignal<u64>,
     restart: StoredValue<Option<mpsc::UnboundedSender<()>>, LocalStorage>,
 }
 
@@ -109,6 +111,7 @@ pub fn provide_live(session: Session) -> Live {
         connection: RwSignal::new(Connection::Connecting),
         announcement: RwSignal::new(String::new()),
         loaded: RwSignal::new(false),
+        appointments_changed: RwSignal::new(0),
         restart: StoredValue::new_local(Some(tx)),
     };
     provide_context(live);
@@ -227,6 +230,15 @@ async fn connect_once(
                 got_snapshot = true;
             }
             Ok(ServerMessage::DoctorStatus { doctor }) => live.apply(doctor),
+            Ok(ServerMessage::Appointment { appointment }) => {
+                live.announcement.set(format!(
+                    "Appointment with {} on {} is {}.",
+                    appointment.doctor.name,
+                    crate::components::format_local(appointment.scheduled_for),
+                    appointment.status.as_str().to_lowercase().replace('_', " ")
+                ));
+                live.appointments_changed.update(|v| *v += 1);
+            }
             Ok(ServerMessage::AuthOk) | Ok(ServerMessage::Error { .. }) | Err(_) => {}
         }
     }

@@ -17,6 +17,24 @@ diesel::table! {
         status -> Text,
         created_at -> UtcTime,
         updated_at -> UtcTime,
+        ends_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    appointment_events (id) {
+        id -> Uuid,
+        appointment_id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        from_time -> Nullable<UtcTime>,
+        to_time -> Nullable<UtcTime>,
+        created_at -> UtcTime,
     }
 }
 
@@ -31,6 +49,22 @@ diesel::table! {
         is_online -> Bool,
         last_online -> Nullable<UtcTime>,
         specialization_folded -> Text,
+        slot_minutes -> Integer,
+        time_zone -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> UtcTime,
     }
 }
 
@@ -91,6 +125,19 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::db::types::sql::Uuid;
+
+    schedule_exceptions (id) {
+        id -> Uuid,
+        doctor_id -> Uuid,
+        day -> Date,
+        start_minute -> Nullable<Integer>,
+        end_minute -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
     users (id) {
@@ -106,19 +153,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::Uuid;
+
+    working_hours (id) {
+        id -> Uuid,
+        doctor_id -> Uuid,
+        weekday -> Integer,
+        start_minute -> Integer,
+        end_minute -> Integer,
+    }
+}
+
+diesel::joinable!(appointment_events -> appointments (appointment_id));
+diesel::joinable!(appointment_events -> users (actor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
 diesel::joinable!(appointments -> patients (patient_id));
 diesel::joinable!(doctors -> users (user_id));
 diesel::joinable!(patients -> users (user_id));
 diesel::joinable!(presence_leases -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(schedule_exceptions -> doctors (doctor_id));
+diesel::joinable!(working_hours -> doctors (doctor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    appointment_events,
     appointments,
     doctors,
+    idempotency_keys,
     notifications,
     patients,
     presence_leases,
     refresh_tokens,
+    schedule_exceptions,
     users,
+    working_hours,
 );

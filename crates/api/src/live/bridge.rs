@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use mediconnect_shared::Doctor;
+use mediconnect_shared::{Appointment, Doctor, ServerMessage};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -27,6 +27,11 @@ pub const CHANNEL: &str = "mediconnect_events";
 pub enum LiveEvent {
     /// A doctor's status or public details changed.
     Doctor { doctor: Doctor },
+    /// An appointment was booked or changed: for the sockets of its two parties.
+    Appointment {
+        appointment: Appointment,
+        users: Vec<Uuid>,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -60,6 +65,12 @@ pub fn notify_in_tx(
 pub fn apply(hub: &Hub, event: LiveEvent) {
     match event {
         LiveEvent::Doctor { doctor } => hub.doctor_changed(doctor),
+        LiveEvent::Appointment { appointment, users } => {
+            let message = ServerMessage::Appointment { appointment };
+            for user in users {
+                hub.send_to_user(user, &message);
+            }
+        }
     }
 }
 

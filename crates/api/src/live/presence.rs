@@ -276,8 +276,9 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
         })
         .await?;
     for event in events {
-        let LiveEvent::Doctor { doctor } = &event;
-        tracing::info!(doctor_id = %doctor.id, "doctor went offline: no connection within the grace period");
+        if let LiveEvent::Doctor { doctor } = &event {
+            tracing::info!(doctor_id = %doctor.id, "doctor went offline: no connection within the grace period");
+        }
         bridge::apply(hub, event);
     }
     Ok(())

@@ -29,6 +29,15 @@ use utoipa_swagger_ui::SwaggerUi;
         super::doctors::set_status,
         super::doctors::specializations,
         crate::live::socket::ws,
+        super::appointments::book,
+        super::appointments::list,
+        super::appointments::get_one,
+        super::appointments::update,
+        super::appointments::cancel,
+        super::appointments::history,
+        super::appointments::get_schedule,
+        super::appointments::put_schedule,
+        super::appointments::slots,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -37,6 +46,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "doctors", description = "Doctors and their live status. Live updates arrive on the \
                                            WebSocket `GET /api/ws`: a `snapshot` of the online doctors \
                                            first, then a `doctor_status` message per change."),
+        (name = "appointments", description = "Booking (never double-booked), the lifecycle, working hours and free slots"),
         (name = "health", description = "Service health"),
     )
 )]

@@ -1,6 +1,7 @@
 //! HTTP routes. One file per resource; handlers are thin: extract, call one use case,
 //! answer with a `mediconnect_shared` DTO.
 
+pub mod appointments;
 pub mod auth;
 pub mod docs;
 pub mod doctors;
@@ -29,6 +30,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(auth::routes)
             .configure(users::routes)
+            .configure(appointments::routes)
             .configure(doctors::routes)
             .route("/ws", web::get().to(crate::live::socket::ws))
             .default_service(web::to(api_not_found)),

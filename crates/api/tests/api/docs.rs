@@ -17,6 +17,15 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("put", "/api/doctors/status"),
     ("get", "/api/specializations"),
     ("get", "/api/ws"),
+    ("post", "/api/appointments"),
+    ("get", "/api/appointments"),
+    ("get", "/api/appointments/{id}"),
+    ("put", "/api/appointments/{id}"),
+    ("delete", "/api/appointments/{id}"),
+    ("get", "/api/appointments/{id}/history"),
+    ("get", "/api/doctors/me/schedule"),
+    ("put", "/api/doctors/me/schedule"),
+    ("get", "/api/doctors/{id}/slots"),
 ];
 
 both_backends! {

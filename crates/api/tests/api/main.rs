@@ -4,6 +4,7 @@
 mod helpers;
 mod ws;
 
+mod appointments;
 mod auth;
 mod cli;
 mod docs;

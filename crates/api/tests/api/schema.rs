@@ -20,6 +20,10 @@ both_backends! {
             patients::table.select(patients::all_columns).load::<PatientTuple>(conn).unwrap();
             appointments::table.select(appointments::all_columns).load::<AppointmentTuple>(conn).unwrap();
             notifications::table.select(notifications::all_columns).load::<NotificationTuple>(conn).unwrap();
+            appointment_events::table.select(appointment_events::all_columns).load::<EventTuple>(conn).unwrap();
+            idempotency_keys::table.select(idempotency_keys::all_columns).load::<KeyTuple>(conn).unwrap();
+            working_hours::table.select(working_hours::all_columns).load::<(DbId, DbId, i32, i32, i32)>(conn).unwrap();
+            schedule_exceptions::table.select(schedule_exceptions::all_columns).load::<(DbId, DbId, chrono::NaiveDate, Option<i32>, Option<i32>)>(conn).unwrap();
             presence_leases::table.select(presence_leases::all_columns).load::<LeaseTuple>(conn).unwrap();
             let tokens = refresh_tokens::table.select(refresh_tokens::all_columns).load::<TokenTuple>(conn).unwrap();
             assert_eq!(tokens.len(), 2);
@@ -49,7 +53,16 @@ type UserTuple = (
     DbTime,
     String,
 );
-type DoctorTuple = (DbId, DbId, String, bool, Option<DbTime>, String);
+type DoctorTuple = (
+    DbId,
+    DbId,
+    String,
+    bool,
+    Option<DbTime>,
+    String,
+    i32,
+    String,
+);
 type LeaseTuple = (DbId, DbId, i32, DbTime);
 type PatientTuple = (DbId, DbId, Option<chrono::NaiveDate>, Option<String>);
 type AppointmentTuple = (
@@ -60,6 +73,7 @@ type AppointmentTuple = (
     i32,
     Option<String>,
     String,
+    DbTime,
     DbTime,
     DbTime,
 );
@@ -74,3 +88,15 @@ type TokenTuple = (
     Option<DbTime>,
     Option<DbTime>,
 );
+type EventTuple = (
+    DbId,
+    DbId,
+    Option<DbId>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<DbTime>,
+    Option<DbTime>,
+    DbTime,
+);
+type KeyTuple = (DbId, String, String, Option<i32>, Option<String>, DbTime);

@@ -13,6 +13,8 @@ pub struct DoctorRow {
     pub specialization: String,
     pub is_online: bool,
     pub last_online: Option<DbTime>,
+    pub slot_minutes: i32,
+    pub time_zone: String,
 }
 
 impl From<&DoctorRow> for DoctorProfile {

@@ -1,0 +1,943 @@
+//! Appointment use cases: booking (idempotent, never double-booked), reading, the
+//! lifecycle, history, working hours and free slots. Double-booking is refused by the
+//! database itself (an exclusion constraint on PostgreSQL, triggers on SQLite); these
+//! functions map its refusal to a 409 that names the rule.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use mediconnect_shared::{
+    Actor, Appointment, AppointmentAction, AppointmentChange, AppointmentDoctor, AppointmentEvent,
+    AppointmentHistory, AppointmentList, AppointmentPatient, AppointmentQuery, AppointmentStatus,
+    NewAppointment, Pagination, Role, Schedule, SlotList, SlotQuery,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, DoctorUser, PatientUser};
+use crate::db::models::appointments::{AppointmentRow, EventRow, NewAppointmentRow, NewEventRow};
+use crate::db::schema::{
+    appointment_events, appointments, doctors, idempotency_keys, patients, schedule_exceptions,
+    users, working_hours,
+};
+use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
+use crate::error::ApiError;
+use crate::live::bridge::{self, LiveEvent};
+use crate::schedule::{Hours, Interval};
+use crate::state::AppState;
+
+/// How far ahead an appointment may be booked.
+pub const MAX_DAYS_AHEAD: i64 = 180;
+pub const REASON_MAX: usize = 500;
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 100;
+
+/// Who is asking, as a party to appointments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Party {
+    Patient(Uuid),
+    Doctor(Uuid),
+    Admin,
+}
+
+fn party(conn: &mut AnyConnection, user: AuthUser) -> Result<Party, ApiError> {
+    let missing = || ApiError::Forbidden("This account has no profile for appointments.".into());
+    Ok(match user.role {
+        Role::Patient => Party::Patient(
+            patients::table
+                .filter(patients::user_id.eq(DbId(user.id)))
+                .select(patients::id)
+                .first::<DbId>(conn)
+                .optional()?
+                .ok_or_else(missing)?
+                .0,
+        ),
+        Role::Doctor => Party::Doctor(
+            doctors::table
+                .filter(doctors::user_id.eq(DbId(user.id)))
+                .select(doctors::id)
+                .first::<DbId>(conn)
+                .optional()?
+                .ok_or_else(missing)?
+                .0,
+        ),
+        Role::Admin => Party::Admin,
+    })
+}
+
+fn visible(party: Party, row: &AppointmentRow) -> bool {
+    match party {
+        Party::Patient(p) => row.patient_id.0 == p,
+        Party::Doctor(d) => row.doctor_id.0 == d,
+        Party::Admin => true,
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("There is no such appointment.".into())
+}
+
+fn status_of(row: &AppointmentRow) -> AppointmentStatus {
+    AppointmentStatus::parse(&row.status).unwrap_or(AppointmentStatus::Scheduled)
+}
+
+/// A history entry's actor: id, name, role.
+type ActorRow = (DbId, String, String);
+
+/// An appointment with the user ids of its two parties (for personal events).
+struct Loaded {
+    dto: Appointment,
+    users: [Uuid; 2],
+}
+
+fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Loaded>, ApiError> {
+    let doctor_ids: Vec<DbId> = rows.iter().map(|r| r.doctor_id).collect();
+    let patient_ids: Vec<DbId> = rows.iter().map(|r| r.patient_id).collect();
+    let doctor_info: HashMap<Uuid, (String, String, Uuid)> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq_any(doctor_ids))
+        .select((doctors::id, users::name, doctors::specialization, users::id))
+        .load::<(DbId, String, String, DbId)>(conn)?
+        .into_iter()
+        .map(|(id, name, spec, user)| (id.0, (name, spec, user.0)))
+        .collect();
+    let patient_info: HashMap<Uuid, (String, Uuid)> = patients::table
+        .inner_join(users::table)
+        .filter(patients::id.eq_any(patient_ids))
+        .select((patients::id, users::name, users::id))
+        .load::<(DbId, String, DbId)>(conn)?
+        .into_iter()
+        .map(|(id, name, user)| (id.0, (name, user.0)))
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let (doctor_name, specialization, doctor_user) =
+                doctor_info.get(&row.doctor_id.0).cloned().ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("appointment without a doctor"))
+                })?;
+            let (patient_name, patient_user) = patient_info
+                .get(&row.patient_id.0)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("appointment without a patient"))
+                })?;
+            Ok(Loaded {
+                users: [doctor_user, patient_user],
+                dto: Appointment {
+                    id: row.id.0,
+                    scheduled_for: row.scheduled_for.0,
+                    ends_at: row.ends_at.0,
+                    duration_minutes: row.duration_minutes.max(0) as u32,
+                    status: status_of(&row),
+                    reason: row.reason,
+                    created_at: row.created_at.0,
+                    updated_at: row.updated_at.0,
+                    doctor: AppointmentDoctor {
+                        id: row.doctor_id.0,
+                        name: doctor_name,
+                        specialization,
+                    },
+                    patient: AppointmentPatient {
+                        id: row.patient_id.0,
+                        name: patient_name,
+                    },
+                },
+            })
+        })
+        .collect()
+}
+
+fn load_one(conn: &mut AnyConnection, id: Uuid) -> Result<Option<AppointmentRow>, ApiError> {
+    Ok(appointments::table
+        .find(DbId(id))
+        .select(AppointmentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn loaded(conn: &mut AnyConnection, row: AppointmentRow) -> Result<Loaded, ApiError> {
+    to_dtos(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("appointment vanished")))
+}
+
+/// Maps the database's refusal of an overlap to a 409 naming the rule.
+fn overlap_error(err: diesel::result::Error) -> ApiError {
+    if let diesel::result::Error::DatabaseError(_, info) = &err {
+        let text = format!(
+            "{} {}",
+            info.message(),
+            info.constraint_name().unwrap_or_default()
+        );
+        if text.contains("appointments_doctor_overlap") {
+            return ApiError::Conflict {
+                rule: "doctor-unavailable",
+                detail: "The doctor already has an appointment at that time. Pick another time."
+                    .into(),
+            };
+        }
+        if text.contains("appointments_patient_overlap") {
+            return ApiError::Conflict {
+                rule: "patient-overlap",
+                detail: "You already have an appointment at that time.".into(),
+            };
+        }
+    }
+    err.into()
+}
+
+fn check_start(start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
+    if start <= now {
+        return Err(ApiError::field(
+            "scheduledFor",
+            "The time must be in the future",
+        ));
+    }
+    if start > now + Duration::days(MAX_DAYS_AHEAD) {
+        return Err(ApiError::field(
+            "scheduledFor",
+            format!("Appointments can be booked at most {MAX_DAYS_AHEAD} days ahead"),
+        ));
+    }
+    Ok(())
+}
+
+fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
+    match reason.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) if r.chars().count() > REASON_MAX => Err(ApiError::field(
+            "reason",
+            format!("The reason must be at most {REASON_MAX} characters"),
+        )),
+        Some(r) => Ok(Some(r.to_owned())),
+    }
+}
+
+/// The doctor's hours (time zone, slot length, weekly hours, exceptions).
+fn load_hours(conn: &mut AnyConnection, doctor: Uuid) -> Result<Hours, ApiError> {
+    let (slot_minutes, time_zone): (i32, String) = doctors::table
+        .find(DbId(doctor))
+        .select((doctors::slot_minutes, doctors::time_zone))
+        .first(conn)?;
+    let tz = crate::schedule::parse_time_zone(&time_zone).unwrap_or(chrono_tz::UTC);
+    let mut hours = Hours {
+        tz,
+        slot_minutes: slot_minutes.clamp(10, 120) as u32,
+        weekly: Default::default(),
+        exceptions: Default::default(),
+    };
+    let weekly: Vec<(i32, i32, i32)> = working_hours::table
+        .filter(working_hours::doctor_id.eq(DbId(doctor)))
+        .select((
+            working_hours::weekday,
+            working_hours::start_minute,
+            working_hours::end_minute,
+        ))
+        .load(conn)?;
+    for (day, start, end) in weekly {
+        if let Some(list) = hours.weekly.get_mut((day - 1).clamp(0, 6) as usize) {
+            list.push((start as u16, end as u16));
+        }
+    }
+    for list in hours.weekly.iter_mut() {
+        list.sort();
+    }
+    let exceptions: Vec<(chrono::NaiveDate, Option<i32>, Option<i32>)> = schedule_exceptions::table
+        .filter(schedule_exceptions::doctor_id.eq(DbId(doctor)))
+        .select((
+            schedule_exceptions::day,
+            schedule_exceptions::start_minute,
+            schedule_exceptions::end_minute,
+        ))
+        .load(conn)?;
+    for (day, start, end) in exceptions {
+        let list: &mut Vec<Interval> = hours.exceptions.entry(day).or_default();
+        if let (Some(s), Some(e)) = (start, end) {
+            list.push((s as u16, e as u16));
+            list.sort();
+        }
+    }
+    Ok(hours)
+}
+
+fn check_hours(
+    hours: &Hours,
+    doctor_name: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if hours.published() && !hours.fits(start, end) {
+        return Err(ApiError::field(
+            "scheduledFor",
+            format!("{doctor_name} does not see patients at that time; pick one of the free slots"),
+        ));
+    }
+    Ok(())
+}
+
+fn record(
+    conn: &mut AnyConnection,
+    appointment: Uuid,
+    actor: Uuid,
+    action: AppointmentAction,
+    status: (Option<AppointmentStatus>, Option<AppointmentStatus>),
+    time: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let action = match action {
+        AppointmentAction::Created => "CREATED",
+        AppointmentAction::StatusChanged => "STATUS_CHANGED",
+        AppointmentAction::Rescheduled => "RESCHEDULED",
+        AppointmentAction::ReasonChanged => "REASON_CHANGED",
+    };
+    diesel::insert_into(appointment_events::table)
+        .values(&NewEventRow {
+            id: DbId(Uuid::new_v4()),
+            appointment_id: DbId(appointment),
+            actor_id: Some(DbId(actor)),
+            action,
+            from_status: status.0.map(AppointmentStatus::as_str),
+            to_status: status.1.map(AppointmentStatus::as_str),
+            from_time: time.0.map(DbTime),
+            to_time: time.1.map(DbTime),
+            created_at: DbTime(now),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Queues the personal event for both parties, in the transaction.
+fn announce(
+    conn: &mut AnyConnection,
+    state_hub: &crate::live::hub::Hub,
+    l: &Loaded,
+) -> Result<LiveEvent, ApiError> {
+    let event = LiveEvent::Appointment {
+        appointment: l.dto.clone(),
+        users: l.users.to_vec(),
+    };
+    bridge::notify_in_tx(conn, state_hub, &event)?;
+    Ok(event)
+}
+
+// ------------------------------------------------------------------------- booking
+
+/// The answer to a booking: what was sent the first time, for replays.
+pub struct BookingAnswer {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Checks an `Idempotency-Key` header value.
+pub fn parse_idempotency_key(raw: &str) -> Result<String, ApiError> {
+    let key = raw.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+fn request_hash(req: &NewAppointment) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(req).unwrap_or_default()))
+}
+
+fn stored_answer(
+    conn: &mut AnyConnection,
+    user: Uuid,
+    key: &str,
+    hash: &str,
+) -> Result<Option<BookingAnswer>, ApiError> {
+    let row: Option<(String, Option<i32>, Option<String>)> = idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq(DbId(user)))
+        .filter(idempotency_keys::key.eq(key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+        ))
+        .first(conn)
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((stored_hash, _, _)) if stored_hash != hash => Err(ApiError::Unprocessable(
+            "This Idempotency-Key was already used for a different request.".into(),
+        )),
+        Some((_, Some(status), Some(body))) => Ok(Some(BookingAnswer {
+            status: status as u16,
+            body,
+            replayed: true,
+        })),
+        Some(_) => Err(ApiError::Conflict {
+            rule: "idempotency-in-progress",
+            detail: "A request with this Idempotency-Key is still being processed.".into(),
+        }),
+    }
+}
+
+pub async fn book(
+    state: &AppState,
+    patient: PatientUser,
+    req: NewAppointment,
+    key: Option<String>,
+) -> Result<BookingAnswer, ApiError> {
+    let user = patient.0;
+    let reason = parse_reason(req.reason.as_deref())?;
+    check_start(req.scheduled_for, Utc::now())?;
+    let hash = request_hash(&req);
+    if let Some(key) = key.clone() {
+        let hash = hash.clone();
+        if let Some(answer) = state
+            .db
+            .run(move |conn| stored_answer(conn, user.id, &key, &hash))
+            .await?
+        {
+            return Ok(answer);
+        }
+    }
+    let hub = state.hub.clone();
+    let attempt_key = key.clone();
+    let attempt_hash = hash.clone();
+    let result = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            if let Some(key) = &attempt_key {
+                // Claimed first: a concurrent retry with this key waits here, then
+                // replays this request's answer.
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::user_id.eq(DbId(user.id)),
+                        idempotency_keys::key.eq(key),
+                        idempotency_keys::request_hash.eq(&attempt_hash),
+                        idempotency_keys::created_at.eq(DbTime(now)),
+                    ))
+                    .execute(conn)
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            ApiError::Conflict {
+                                rule: "idempotency-replay",
+                                detail: String::new(),
+                            }
+                        } else {
+                            e.into()
+                        }
+                    })?;
+            }
+            let Party::Patient(patient_id) = party(conn, user)? else {
+                return Err(ApiError::Forbidden("Only patients can book.".into()));
+            };
+            let doctor: Option<(i32, String)> = doctors::table
+                .inner_join(users::table)
+                .filter(doctors::id.eq(DbId(req.doctor_id)))
+                .filter(users::active.eq(true))
+                .select((doctors::slot_minutes, users::name))
+                .first(conn)
+                .optional()?;
+            let Some((slot_minutes, doctor_name)) = doctor else {
+                return Err(ApiError::field("doctorId", "There is no such doctor"));
+            };
+            let start = req.scheduled_for;
+            let end = start + Duration::minutes(i64::from(slot_minutes));
+            check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
+            let id = Uuid::new_v4();
+            diesel::insert_into(appointments::table)
+                .values(&NewAppointmentRow {
+                    id: DbId(id),
+                    doctor_id: DbId(req.doctor_id),
+                    patient_id: DbId(patient_id),
+                    scheduled_for: DbTime(start),
+                    ends_at: DbTime(end),
+                    duration_minutes: slot_minutes,
+                    reason: reason.as_deref(),
+                    status: AppointmentStatus::Scheduled.as_str(),
+                    created_at: DbTime(now),
+                    updated_at: DbTime(now),
+                })
+                .execute(conn)
+                .map_err(overlap_error)?;
+            record(
+                conn,
+                id,
+                user.id,
+                AppointmentAction::Created,
+                (None, Some(AppointmentStatus::Scheduled)),
+                (None, Some(start)),
+                now,
+            )?;
+            let row = load_one(conn, id)?.ok_or_else(not_found)?;
+            let l = loaded(conn, row)?;
+            let body = serde_json::to_string(&l.dto).map_err(ApiError::internal)?;
+            if let Some(key) = &attempt_key {
+                diesel::update(
+                    idempotency_keys::table
+                        .filter(idempotency_keys::user_id.eq(DbId(user.id)))
+                        .filter(idempotency_keys::key.eq(key)),
+                )
+                .set((
+                    idempotency_keys::response_status.eq(Some(201)),
+                    idempotency_keys::response_body.eq(Some(&body)),
+                ))
+                .execute(conn)?;
+            }
+            let event = announce(conn, &hub, &l)?;
+            Ok((
+                BookingAnswer {
+                    status: 201,
+                    body,
+                    replayed: false,
+                },
+                event,
+            ))
+        })
+        .await;
+    match result {
+        Ok((answer, event)) => {
+            tracing::info!(doctor_id = %req.doctor_id, "appointment booked");
+            bridge::apply(&state.hub, event);
+            Ok(answer)
+        }
+        Err(ApiError::Conflict {
+            rule: "idempotency-replay",
+            ..
+        }) => {
+            let key = key.unwrap_or_default();
+            state
+                .db
+                .run(move |conn| stored_answer(conn, user.id, &key, &hash))
+                .await?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotency key vanished")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ------------------------------------------------------------------------- reading
+
+pub async fn list(
+    state: &AppState,
+    user: AuthUser,
+    q: AppointmentQuery,
+) -> Result<AppointmentList, ApiError> {
+    let page = q.page.unwrap_or(1);
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if page == 0 {
+        return Err(ApiError::BadRequest("page starts at 1.".into()));
+    }
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest("limit must be from 1 to 100.".into()));
+    }
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && to < from
+    {
+        return Err(ApiError::BadRequest("to must not be before from.".into()));
+    }
+    state
+        .db
+        .run(move |conn| {
+            let party = party(conn, user)?;
+            macro_rules! query {
+                () => {{
+                    let mut query = appointments::table.into_boxed();
+                    match party {
+                        Party::Patient(p) => {
+                            query = query.filter(appointments::patient_id.eq(DbId(p)))
+                        }
+                        Party::Doctor(d) => {
+                            query = query.filter(appointments::doctor_id.eq(DbId(d)))
+                        }
+                        Party::Admin => {}
+                    }
+                    if let Some(s) = q.status {
+                        query = query.filter(appointments::status.eq(s.as_str()));
+                    }
+                    if let Some(from) = q.from {
+                        query = query.filter(appointments::scheduled_for.ge(DbTime(from)));
+                    }
+                    if let Some(to) = q.to {
+                        query = query.filter(appointments::scheduled_for.lt(DbTime(to)));
+                    }
+                    query
+                }};
+            }
+            let total: i64 = query!().count().get_result(conn)?;
+            let rows: Vec<AppointmentRow> = query!()
+                .order((appointments::scheduled_for.asc(), appointments::id.asc()))
+                .limit(i64::from(limit))
+                .offset(i64::from(page - 1) * i64::from(limit))
+                .select(AppointmentRow::as_select())
+                .load(conn)?;
+            Ok(AppointmentList {
+                appointments: to_dtos(conn, rows)?.into_iter().map(|l| l.dto).collect(),
+                pagination: Pagination::new(page, limit, total.max(0) as u64),
+            })
+        })
+        .await
+}
+
+pub async fn get(state: &AppState, user: AuthUser, id: Uuid) -> Result<Appointment, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            let party = party(conn, user)?;
+            let row = load_one(conn, id)?
+                .filter(|r| visible(party, r))
+                .ok_or_else(not_found)?;
+            Ok(loaded(conn, row)?.dto)
+        })
+        .await
+}
+
+pub async fn history(
+    state: &AppState,
+    user: AuthUser,
+    id: Uuid,
+) -> Result<AppointmentHistory, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            let party = party(conn, user)?;
+            load_one(conn, id)?
+                .filter(|r| visible(party, r))
+                .ok_or_else(not_found)?;
+            let rows: Vec<(EventRow, Option<ActorRow>)> = appointment_events::table
+                .left_join(users::table)
+                .filter(appointment_events::appointment_id.eq(DbId(id)))
+                .order((
+                    appointment_events::created_at.asc(),
+                    appointment_events::id.asc(),
+                ))
+                .select((
+                    EventRow::as_select(),
+                    (users::id, users::name, users::role).nullable(),
+                ))
+                .load(conn)?;
+            let status = |s: Option<String>| s.and_then(|s| AppointmentStatus::parse(&s));
+            Ok(AppointmentHistory {
+                events: rows
+                    .into_iter()
+                    .map(|(e, actor)| AppointmentEvent {
+                        action: match e.action.as_str() {
+                            "CREATED" => AppointmentAction::Created,
+                            "RESCHEDULED" => AppointmentAction::Rescheduled,
+                            "REASON_CHANGED" => AppointmentAction::ReasonChanged,
+                            _ => AppointmentAction::StatusChanged,
+                        },
+                        actor: actor.map(|(id, name, role)| Actor {
+                            id: id.0,
+                            name,
+                            role: Role::parse(&role).unwrap_or(Role::Patient),
+                        }),
+                        at: e.created_at.0,
+                        from_status: status(e.from_status),
+                        to_status: status(e.to_status),
+                        from_time: e.from_time.map(|t| t.0),
+                        to_time: e.to_time.map(|t| t.0),
+                    })
+                    .collect(),
+            })
+        })
+        .await
+}
+
+// ------------------------------------------------------------------------- changes
+
+pub async fn change(
+    state: &AppState,
+    user: AuthUser,
+    id: Uuid,
+    req: AppointmentChange,
+) -> Result<Appointment, ApiError> {
+    if req.status.is_none() && req.scheduled_for.is_none() && req.reason.is_none() {
+        return Err(ApiError::Unprocessable(
+            "Nothing to change: send status, scheduledFor or reason.".into(),
+        ));
+    }
+    if req.scheduled_for.is_some()
+        && req
+            .status
+            .is_some_and(|s| s != AppointmentStatus::Scheduled)
+    {
+        return Err(ApiError::Unprocessable(
+            "Reschedule or change the status, not both at once.".into(),
+        ));
+    }
+    let reason = match &req.reason {
+        Some(r) => Some(parse_reason(Some(r))?),
+        None => None,
+    };
+    let hub = state.hub.clone();
+    let (dto, event) = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let party = party(conn, user)?;
+            let row = load_one(conn, id)?.filter(|r| visible(party, r)).ok_or_else(not_found)?;
+            if party == Party::Admin {
+                return Err(ApiError::Forbidden(
+                    "Administrators can read appointments but not change them.".into(),
+                ));
+            }
+            let current = status_of(&row);
+            if current.is_final() {
+                return Err(ApiError::Conflict {
+                    rule: "appointment-final",
+                    detail: format!("This appointment is {} and can no longer change.", current.as_str()),
+                });
+            }
+            let mut changed = false;
+            if let Some(reason) = reason {
+                if !matches!(party, Party::Patient(_)) {
+                    return Err(ApiError::Forbidden("Only the patient can change the reason.".into()));
+                }
+                if reason != row.reason {
+                    diesel::update(appointments::table.find(DbId(id)))
+                        .set(appointments::reason.eq(reason))
+                        .execute(conn)?;
+                    record(conn, id, user.id, AppointmentAction::ReasonChanged, (None, None), (None, None), now)?;
+                    changed = true;
+                }
+            }
+            if let Some(start) = req.scheduled_for
+                && start != row.scheduled_for.0
+            {
+                check_start(start, now)?;
+                let end = start + Duration::minutes(i64::from(row.duration_minutes));
+                let doctor_name: String = doctors::table
+                    .inner_join(users::table)
+                    .filter(doctors::id.eq(row.doctor_id))
+                    .select(users::name)
+                    .first(conn)?;
+                check_hours(&load_hours(conn, row.doctor_id.0)?, &doctor_name, start, end)?;
+                diesel::update(appointments::table.find(DbId(id)))
+                    .set((appointments::scheduled_for.eq(DbTime(start)), appointments::ends_at.eq(DbTime(end))))
+                    .execute(conn)
+                    .map_err(overlap_error)?;
+                record(
+                    conn,
+                    id,
+                    user.id,
+                    AppointmentAction::Rescheduled,
+                    (None, None),
+                    (Some(row.scheduled_for.0), Some(start)),
+                    now,
+                )?;
+                changed = true;
+            }
+            if let Some(next) = req.status.filter(|s| *s != current) {
+                match next {
+                    AppointmentStatus::Cancelled => {}
+                    AppointmentStatus::Completed | AppointmentStatus::NoShow => {
+                        if !matches!(party, Party::Doctor(_)) {
+                            return Err(ApiError::Forbidden(
+                                "Only the doctor can mark an appointment completed or missed.".into(),
+                            ));
+                        }
+                        if now < row.scheduled_for.0 {
+                            return Err(ApiError::Unprocessable(
+                                "An appointment can be marked completed or missed only once it has started.".into(),
+                            ));
+                        }
+                    }
+                    AppointmentStatus::Scheduled => unreachable!("filtered: same as current"),
+                }
+                diesel::update(appointments::table.find(DbId(id)))
+                    .set(appointments::status.eq(next.as_str()))
+                    .execute(conn)?;
+                record(conn, id, user.id, AppointmentAction::StatusChanged, (Some(current), Some(next)), (None, None), now)?;
+                changed = true;
+            }
+            if changed {
+                diesel::update(appointments::table.find(DbId(id)))
+                    .set(appointments::updated_at.eq(DbTime(now)))
+                    .execute(conn)?;
+            }
+            let row = load_one(conn, id)?.ok_or_else(not_found)?;
+            let l = loaded(conn, row)?;
+            let event = if changed { Some(announce(conn, &hub, &l)?) } else { None };
+            Ok((l.dto, event))
+        })
+        .await?;
+    if let Some(event) = event {
+        bridge::apply(&state.hub, event);
+    }
+    Ok(dto)
+}
+
+pub async fn cancel(state: &AppState, user: AuthUser, id: Uuid) -> Result<Appointment, ApiError> {
+    change(
+        state,
+        user,
+        id,
+        AppointmentChange {
+            status: Some(AppointmentStatus::Cancelled),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+// --------------------------------------------------------------- hours and slots
+
+pub async fn schedule(state: &AppState, doctor: DoctorUser) -> Result<Schedule, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            let Party::Doctor(id) = party(conn, doctor.0)? else {
+                unreachable!("a doctor")
+            };
+            Ok(load_hours(conn, id)?.to_dto())
+        })
+        .await
+}
+
+pub async fn set_schedule(
+    state: &AppState,
+    doctor: DoctorUser,
+    req: Schedule,
+) -> Result<Schedule, ApiError> {
+    let hours = Hours::parse(&req)?;
+    state
+        .db
+        .write(move |conn| {
+            let Party::Doctor(id) = party(conn, doctor.0)? else {
+                unreachable!("a doctor")
+            };
+            diesel::update(doctors::table.find(DbId(id)))
+                .set((
+                    doctors::slot_minutes.eq(hours.slot_minutes as i32),
+                    doctors::time_zone.eq(hours.tz.name()),
+                ))
+                .execute(conn)?;
+            diesel::delete(working_hours::table.filter(working_hours::doctor_id.eq(DbId(id))))
+                .execute(conn)?;
+            diesel::delete(
+                schedule_exceptions::table.filter(schedule_exceptions::doctor_id.eq(DbId(id))),
+            )
+            .execute(conn)?;
+            for (day, list) in hours.weekly.iter().enumerate() {
+                for &(start, end) in list {
+                    diesel::insert_into(working_hours::table)
+                        .values((
+                            working_hours::id.eq(DbId(Uuid::new_v4())),
+                            working_hours::doctor_id.eq(DbId(id)),
+                            working_hours::weekday.eq(day as i32 + 1),
+                            working_hours::start_minute.eq(i32::from(start)),
+                            working_hours::end_minute.eq(i32::from(end)),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            for (date, list) in &hours.exceptions {
+                let rows: Vec<(Option<i32>, Option<i32>)> = if list.is_empty() {
+                    vec![(None, None)]
+                } else {
+                    list.iter()
+                        .map(|&(s, e)| (Some(i32::from(s)), Some(i32::from(e))))
+                        .collect()
+                };
+                for (start, end) in rows {
+                    diesel::insert_into(schedule_exceptions::table)
+                        .values((
+                            schedule_exceptions::id.eq(DbId(Uuid::new_v4())),
+                            schedule_exceptions::doctor_id.eq(DbId(id)),
+                            schedule_exceptions::day.eq(*date),
+                            schedule_exceptions::start_minute.eq(start),
+                            schedule_exceptions::end_minute.eq(end),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            Ok(load_hours(conn, id)?.to_dto())
+        })
+        .await
+}
+
+pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotList, ApiError> {
+    let now = Utc::now();
+    let from = q.from.unwrap_or(now).max(now);
+    let to = q.to.unwrap_or(from + Duration::days(7));
+    if to <= from {
+        return Err(ApiError::BadRequest(
+            "to must be after from (and after now).".into(),
+        ));
+    }
+    if to - from > Duration::days(31) {
+        return Err(ApiError::BadRequest(
+            "Ask for at most 31 days of slots at a time.".into(),
+        ));
+    }
+    state
+        .db
+        .run(move |conn| {
+            let exists: i64 = doctors::table
+                .inner_join(users::table)
+                .filter(doctors::id.eq(DbId(doctor)))
+                .filter(users::active.eq(true))
+                .count()
+                .get_result(conn)?;
+            if exists == 0 {
+                return Err(ApiError::NotFound("There is no such doctor.".into()));
+            }
+            let hours = load_hours(conn, doctor)?;
+            let booked: Vec<(DbTime, DbTime)> = appointments::table
+                .filter(appointments::doctor_id.eq(DbId(doctor)))
+                .filter(appointments::status.eq(AppointmentStatus::Scheduled.as_str()))
+                .filter(appointments::scheduled_for.lt(DbTime(to)))
+                .filter(appointments::ends_at.gt(DbTime(from)))
+                .select((appointments::scheduled_for, appointments::ends_at))
+                .load(conn)?;
+            let booked: Vec<_> = booked.into_iter().map(|(s, e)| (s.0, e.0)).collect();
+            let published = hours.published();
+            Ok(SlotList {
+                doctor_id: doctor,
+                time_zone: hours.tz.name().to_owned(),
+                slot_minutes: hours.slot_minutes,
+                hours_published: published,
+                slots: if published {
+                    hours.free_slots(from, to, &booked)
+                } else {
+                    Vec::new()
+                },
+            })
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_rules() {
+        let now = Utc::now();
+        assert!(check_start(now - Duration::minutes(1), now).is_err());
+        assert!(check_start(now, now).is_err());
+        assert!(check_start(now + Duration::minutes(1), now).is_ok());
+        assert!(check_start(now + Duration::days(180), now).is_ok());
+        assert!(check_start(now + Duration::days(180) + Duration::seconds(1), now).is_err());
+    }
+
+    #[test]
+    fn reason_rules() {
+        assert_eq!(parse_reason(None).unwrap(), None);
+        assert_eq!(parse_reason(Some("  ")).unwrap(), None);
+        assert_eq!(
+            parse_reason(Some(" Checkup ")).unwrap().as_deref(),
+            Some("Checkup")
+        );
+        assert!(parse_reason(Some(&"é".repeat(500))).is_ok());
+        assert!(parse_reason(Some(&"é".repeat(501))).is_err());
+    }
+
+    #[test]
+    fn idempotency_keys_are_checked() {
+        assert!(parse_idempotency_key("abc-123").is_ok());
+        assert!(parse_idempotency_key("").is_err());
+        assert!(parse_idempotency_key("has space").is_err());
+        assert!(parse_idempotency_key(&"k".repeat(256)).is_err());
+    }
+}

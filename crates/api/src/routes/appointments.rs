@@ -1,0 +1,261 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use mediconnect_shared::{
+    Appointment, AppointmentChange, AppointmentHistory, AppointmentList, AppointmentQuery,
+    NewAppointment, Problem, Schedule, SlotList, SlotQuery,
+};
+use uuid::Uuid;
+
+use crate::appointments;
+use crate::auth::{AuthUser, DoctorUser, PatientUser};
+use crate::error::ApiError;
+use crate::routes::auth::no_store;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(book)
+        .service(list)
+        .service(get_one)
+        .service(update)
+        .service(cancel)
+        .service(history)
+        .service(get_schedule)
+        .service(put_schedule)
+        .service(slots);
+}
+
+/// Books an appointment with a doctor, for the signed-in patient. Send an
+/// `Idempotency-Key` header to make retries safe: a retry with the same key and body
+/// gets the first answer, and books nothing more.
+#[utoipa::path(
+    post,
+    path = "/api/appointments",
+    tag = "appointments",
+    security(("bearer" = [])),
+    request_body = NewAppointment,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters, unique per booking")),
+    responses(
+        (status = 201, description = "Booked", body = Appointment),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a patient", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The doctor (`doctor-unavailable`) or the patient (`patient-overlap`) already has an appointment then", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Past, too far ahead, outside the doctor's hours, unknown doctor, reason too long", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/appointments")]
+pub async fn book(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: PatientUser,
+    body: web::Json<NewAppointment>,
+) -> Result<HttpResponse, ApiError> {
+    let key = match req.headers().get("idempotency-key") {
+        Some(v) => Some(appointments::parse_idempotency_key(v.to_str().map_err(
+            |_| ApiError::BadRequest("Idempotency-Key must be visible ASCII.".into()),
+        )?)?),
+        None => None,
+    };
+    let answer = appointments::book(&state, patient, body.into_inner(), key).await?;
+    let mut res = no_store(HttpResponse::build(
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED),
+    ));
+    if answer.replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(res.content_type("application/json").body(answer.body))
+}
+
+/// The caller's appointments: a patient's or a doctor's own, or all for an admin,
+/// ordered by `scheduledFor`.
+#[utoipa::path(
+    get,
+    path = "/api/appointments",
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(AppointmentQuery),
+    responses(
+        (status = 200, description = "A page of appointments", body = AppointmentList),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/appointments")]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<AppointmentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let list = appointments::list(&state, user, query.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(list))
+}
+
+/// One appointment of the caller. Another user's appointment answers 404.
+#[utoipa::path(
+    get,
+    path = "/api/appointments/{id}",
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The appointment", body = Appointment),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/appointments/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let appointment = appointments::get(&state, user, id.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(appointment))
+}
+
+/// Changes the status, the time or the reason. SCHEDULED becomes COMPLETED or NO_SHOW
+/// (the doctor, once it has started) or CANCELLED (either party); a final status never
+/// changes again.
+#[utoipa::path(
+    put,
+    path = "/api/appointments/{id}",
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = AppointmentChange,
+    responses(
+        (status = 200, description = "The changed appointment", body = Appointment),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for this party (e.g. a patient marking COMPLETED)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Final already (`appointment-final`), or the new time overlaps", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/appointments/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<AppointmentChange>,
+) -> Result<HttpResponse, ApiError> {
+    let appointment =
+        appointments::change(&state, user, id.into_inner(), body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(appointment))
+}
+
+/// Cancels: the status becomes CANCELLED and the appointment is kept.
+#[utoipa::path(
+    delete,
+    path = "/api/appointments/{id}",
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The cancelled appointment", body = Appointment),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An admin (who may read, not change)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already final", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/appointments/{id}")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let appointment = appointments::cancel(&state, user, id.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(appointment))
+}
+
+/// Every change of an appointment: who, when, from what to what.
+#[utoipa::path(
+    get,
+    path = "/api/appointments/{id}/history",
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Oldest first", body = AppointmentHistory),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/appointments/{id}/history")]
+pub async fn history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let history = appointments::history(&state, user, id.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(history))
+}
+
+/// The signed-in doctor's working hours, slot length and time zone.
+#[utoipa::path(
+    get,
+    path = "/api/doctors/me/schedule",
+    tag = "appointments",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The schedule", body = Schedule),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a doctor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/doctors/me/schedule")]
+pub async fn get_schedule(
+    state: web::Data<AppState>,
+    doctor: DoctorUser,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(appointments::schedule(&state, doctor).await?))
+}
+
+/// Replaces the signed-in doctor's working hours, exceptions, slot length and time zone.
+#[utoipa::path(
+    put,
+    path = "/api/doctors/me/schedule",
+    tag = "appointments",
+    security(("bearer" = [])),
+    request_body = Schedule,
+    responses(
+        (status = 200, description = "The stored schedule", body = Schedule),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a doctor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid hours, time zone or slot length", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/doctors/me/schedule")]
+pub async fn put_schedule(
+    state: web::Data<AppState>,
+    doctor: DoctorUser,
+    body: web::Json<Schedule>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok())
+        .json(appointments::set_schedule(&state, doctor, body.into_inner()).await?))
+}
+
+/// A doctor's free slots: working hours minus booked time, in UTC.
+#[utoipa::path(
+    get,
+    path = "/api/doctors/{id}/slots",
+    tag = "appointments",
+    params(("id" = Uuid, Path), SlotQuery),
+    responses(
+        (status = 200, description = "Free slots", body = SlotList),
+        (status = 400, description = "A bad range", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such doctor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/doctors/{id}/slots")]
+pub async fn slots(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<SlotQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(appointments::slots(&state, id.into_inner(), query.into_inner()).await?))
+}

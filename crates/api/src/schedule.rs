@@ -1,0 +1,420 @@
+//! Working hours and free slots. Hours are local to the doctor's IANA time zone; every
+//! instant that leaves this module is UTC. Windows are computed per local date and
+//! slots are stepped in real time from the window's start, so a day with a DST change
+//! has the slots its real hours hold: none inside a skipped hour, and the repeated hour
+//! counted twice.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use mediconnect_shared::{Schedule, ScheduleException, Slot, TimeRange, WeeklyHours};
+
+use crate::domain::Fields;
+use crate::error::ApiError;
+
+/// Minutes since local midnight, `[start, end)`; `end` may be 1440.
+pub type Interval = (u16, u16);
+
+pub const DEFAULT_SLOT_MINUTES: u32 = 30;
+
+/// A doctor's hours, validated.
+#[derive(Debug, Clone)]
+pub struct Hours {
+    pub tz: Tz,
+    pub slot_minutes: u32,
+    /// Index 0 is Monday.
+    pub weekly: [Vec<Interval>; 7],
+    pub exceptions: BTreeMap<NaiveDate, Vec<Interval>>,
+}
+
+fn parse_hhmm(s: &str, allow_24: bool) -> Result<u16, String> {
+    if allow_24 && s == "24:00" {
+        return Ok(1440);
+    }
+    let t = NaiveTime::parse_from_str(s, "%H:%M")
+        .map_err(|_| format!("`{s}` is not a time like 09:30"))?;
+    Ok((t.hour_minute()) as u16)
+}
+
+trait HourMinute {
+    fn hour_minute(&self) -> u32;
+}
+
+impl HourMinute for NaiveTime {
+    fn hour_minute(&self) -> u32 {
+        use chrono::Timelike;
+        self.hour() * 60 + self.minute()
+    }
+}
+
+pub fn format_minute(m: u16) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+fn parse_range(r: &TimeRange) -> Result<Interval, String> {
+    let start = parse_hhmm(&r.start, false)?;
+    let end = parse_hhmm(&r.end, true)?;
+    if end <= start {
+        return Err(format!("{}–{} ends before it starts", r.start, r.end));
+    }
+    Ok((start, end))
+}
+
+/// Sorts intervals and refuses overlaps.
+fn disjoint(mut intervals: Vec<Interval>) -> Result<Vec<Interval>, String> {
+    intervals.sort();
+    for pair in intervals.windows(2) {
+        if pair[1].0 < pair[0].1 {
+            return Err(format!(
+                "{}–{} overlaps {}–{}",
+                format_minute(pair[0].0),
+                format_minute(pair[0].1),
+                format_minute(pair[1].0),
+                format_minute(pair[1].1)
+            ));
+        }
+    }
+    Ok(intervals)
+}
+
+pub fn parse_time_zone(name: &str) -> Result<Tz, String> {
+    Tz::from_str(name.trim())
+        .map_err(|_| format!("`{name}` is not an IANA time zone like Europe/Berlin"))
+}
+
+impl Hours {
+    pub fn parse(s: &Schedule) -> Result<Hours, ApiError> {
+        let mut fields = Fields::new();
+        let tz = fields.check("timeZone", parse_time_zone(&s.time_zone));
+        if !(10..=120).contains(&s.slot_minutes) {
+            fields.push("slotMinutes", "Slot length must be from 10 to 120 minutes");
+        }
+        if s.weekly.len() > 70 {
+            fields.push("weekly", "At most 70 weekly intervals");
+        }
+        if s.exceptions.len() > 400 {
+            fields.push("exceptions", "At most 400 exceptions");
+        }
+        let mut weekly: [Vec<Interval>; 7] = Default::default();
+        for (i, w) in s.weekly.iter().enumerate() {
+            if !(1..=7).contains(&w.weekday) {
+                fields.push(
+                    &format!("weekly[{i}].weekday"),
+                    "Weekday must be 1 (Monday) to 7 (Sunday)",
+                );
+                continue;
+            }
+            match parse_range(&TimeRange {
+                start: w.start.clone(),
+                end: w.end.clone(),
+            }) {
+                Ok(iv) => weekly[usize::from(w.weekday - 1)].push(iv),
+                Err(m) => fields.push(&format!("weekly[{i}]"), m),
+            }
+        }
+        for (day, list) in weekly.iter_mut().enumerate() {
+            match disjoint(std::mem::take(list)) {
+                Ok(sorted) => *list = sorted,
+                Err(m) => fields.push("weekly", format!("Weekday {}: {m}", day + 1)),
+            }
+        }
+        let mut exceptions = BTreeMap::new();
+        for (i, e) in s.exceptions.iter().enumerate() {
+            if e.intervals.len() > 10 {
+                fields.push(&format!("exceptions[{i}]"), "At most 10 intervals a day");
+                continue;
+            }
+            let parsed: Result<Vec<Interval>, String> =
+                e.intervals.iter().map(parse_range).collect();
+            match parsed.and_then(disjoint) {
+                Ok(list) => {
+                    if exceptions.insert(e.date, list).is_some() {
+                        fields.push(
+                            &format!("exceptions[{i}].date"),
+                            format!("{} is listed twice", e.date),
+                        );
+                    }
+                }
+                Err(m) => fields.push(&format!("exceptions[{i}]"), m),
+            }
+        }
+        fields.finish()?;
+        Ok(Hours {
+            tz: tz.expect("checked"),
+            slot_minutes: s.slot_minutes,
+            weekly,
+            exceptions,
+        })
+    }
+
+    pub fn to_dto(&self) -> Schedule {
+        let mut weekly = Vec::new();
+        for (day, list) in self.weekly.iter().enumerate() {
+            for &(start, end) in list {
+                weekly.push(WeeklyHours {
+                    weekday: day as u8 + 1,
+                    start: format_minute(start),
+                    end: format_minute(end),
+                });
+            }
+        }
+        Schedule {
+            time_zone: self.tz.name().to_owned(),
+            slot_minutes: self.slot_minutes,
+            weekly,
+            exceptions: self
+                .exceptions
+                .iter()
+                .map(|(date, list)| ScheduleException {
+                    date: *date,
+                    intervals: list
+                        .iter()
+                        .map(|&(s, e)| TimeRange {
+                            start: format_minute(s),
+                            end: format_minute(e),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the doctor has said when they work. Without hours, any time is bookable.
+    pub fn published(&self) -> bool {
+        self.weekly.iter().any(|l| !l.is_empty()) || !self.exceptions.is_empty()
+    }
+
+    fn intervals_on(&self, date: NaiveDate) -> &[Interval] {
+        match self.exceptions.get(&date) {
+            Some(list) => list,
+            None => &self.weekly[date.weekday().num_days_from_monday() as usize],
+        }
+    }
+
+    /// The instant a local wall-clock time names. A time skipped by DST is moved to the
+    /// end of the gap; a repeated one takes its first occurrence.
+    fn instant(&self, date: NaiveDate, minute: u16) -> Option<DateTime<Utc>> {
+        let mut local = date.and_hms_opt(0, 0, 0)? + Duration::minutes(i64::from(minute));
+        for _ in 0..=180 {
+            match self.tz.from_local_datetime(&local) {
+                LocalResult::Single(t) => return Some(t.with_timezone(&Utc)),
+                LocalResult::Ambiguous(first, _) => return Some(first.with_timezone(&Utc)),
+                LocalResult::None => local += Duration::minutes(1),
+            }
+        }
+        None
+    }
+
+    /// Open windows, in UTC, of the local dates that can touch `[from, to)`.
+    pub fn windows(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let first = from.with_timezone(&self.tz).date_naive() - Duration::days(1);
+        let last = to.with_timezone(&self.tz).date_naive() + Duration::days(1);
+        let mut out = Vec::new();
+        let mut date = first;
+        while date <= last {
+            for &(start, end) in self.intervals_on(date) {
+                if let (Some(s), Some(e)) = (self.instant(date, start), self.instant(date, end))
+                    && e > s
+                    && e > from
+                    && s < to
+                {
+                    out.push((s, e));
+                }
+            }
+            date += Duration::days(1);
+        }
+        out.sort();
+        out
+    }
+
+    /// Whether `[start, end)` lies within one working window.
+    pub fn fits(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        self.windows(start, end)
+            .iter()
+            .any(|&(s, e)| s <= start && end <= e)
+    }
+
+    /// Free slots in `[from, to)`: windows cut into slots, minus `booked` and the past.
+    pub fn free_slots(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        booked: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Vec<Slot> {
+        let step = Duration::minutes(i64::from(self.slot_minutes));
+        let mut slots = Vec::new();
+        for (ws, we) in self.windows(from, to) {
+            let mut start = ws;
+            while start + step <= we {
+                let end = start + step;
+                let free = !booked.iter().any(|&(bs, be)| bs < end && be > start);
+                if start >= from && end <= to && free {
+                    slots.push(Slot { start, end });
+                }
+                start = end;
+            }
+        }
+        slots.dedup_by_key(|s| s.start);
+        slots
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedule(tz: &str, weekly: &[(u8, &str, &str)]) -> Schedule {
+        Schedule {
+            time_zone: tz.into(),
+            slot_minutes: 30,
+            weekly: weekly
+                .iter()
+                .map(|(d, s, e)| WeeklyHours {
+                    weekday: *d,
+                    start: (*s).into(),
+                    end: (*e).into(),
+                })
+                .collect(),
+            exceptions: vec![],
+        }
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn starts(slots: &[Slot]) -> Vec<String> {
+        slots
+            .iter()
+            .map(|s| s.start.format("%Y-%m-%dT%H:%MZ").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn spring_forward_has_no_slots_in_the_skipped_hour() {
+        // Berlin, Sunday 2026-03-29: 02:00 CET jumps to 03:00 CEST.
+        let h = Hours::parse(&schedule("Europe/Berlin", &[(7, "01:00", "04:00")])).unwrap();
+        let slots = h.free_slots(
+            utc("2026-03-28T00:00:00Z"),
+            utc("2026-03-30T00:00:00Z"),
+            &[],
+        );
+        // 01:00 CET = 00:00Z, 01:30 CET, then 03:00 CEST = 01:00Z, 03:30 CEST. Two real hours.
+        assert_eq!(
+            starts(&slots),
+            [
+                "2026-03-29T00:00Z",
+                "2026-03-29T00:30Z",
+                "2026-03-29T01:00Z",
+                "2026-03-29T01:30Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn fall_back_counts_the_repeated_hour() {
+        // Berlin, Sunday 2026-10-25: 03:00 CEST falls back to 02:00 CET.
+        let h = Hours::parse(&schedule("Europe/Berlin", &[(7, "01:00", "04:00")])).unwrap();
+        let slots = h.free_slots(
+            utc("2026-10-24T00:00:00Z"),
+            utc("2026-10-26T00:00:00Z"),
+            &[],
+        );
+        // 01:00 CEST = 23:00Z the day before; 04:00 CET = 03:00Z: four real hours.
+        assert_eq!(slots.len(), 8);
+        assert_eq!(slots[0].start, utc("2026-10-24T23:00:00Z"));
+        assert_eq!(slots[7].end, utc("2026-10-25T03:00:00Z"));
+    }
+
+    #[test]
+    fn an_ordinary_week_in_new_york() {
+        // Monday to Friday 09:00–12:00, New York (UTC-5 in January).
+        let weekdays: Vec<(u8, &str, &str)> = (1..=5).map(|d| (d, "09:00", "12:00")).collect();
+        let h = Hours::parse(&schedule("America/New_York", &weekdays)).unwrap();
+        let slots = h.free_slots(
+            utc("2027-01-04T00:00:00Z"),
+            utc("2027-01-11T00:00:00Z"),
+            &[],
+        );
+        assert_eq!(slots.len(), 5 * 6);
+        assert_eq!(slots[0].start, utc("2027-01-04T14:00:00Z"));
+    }
+
+    #[test]
+    fn booked_time_and_the_range_are_removed() {
+        let h = Hours::parse(&schedule("UTC", &[(1, "09:00", "11:00")])).unwrap();
+        let booked = [(utc("2027-01-04T09:15:00Z"), utc("2027-01-04T09:45:00Z"))];
+        let slots = h.free_slots(
+            utc("2027-01-04T09:30:00Z"),
+            utc("2027-01-05T00:00:00Z"),
+            &booked,
+        );
+        // 09:00 is before the range, 09:30 overlaps the booking.
+        assert_eq!(starts(&slots), ["2027-01-04T10:00Z", "2027-01-04T10:30Z"]);
+    }
+
+    #[test]
+    fn exceptions_replace_the_week() {
+        let mut s = schedule("UTC", &[(1, "09:00", "10:00")]);
+        s.exceptions = vec![
+            ScheduleException {
+                date: "2027-01-04".parse().unwrap(),
+                intervals: vec![],
+            },
+            ScheduleException {
+                date: "2027-01-09".parse().unwrap(),
+                intervals: vec![TimeRange {
+                    start: "20:00".into(),
+                    end: "24:00".into(),
+                }],
+            },
+        ];
+        let h = Hours::parse(&s).unwrap();
+        let slots = h.free_slots(
+            utc("2027-01-04T00:00:00Z"),
+            utc("2027-01-12T00:00:00Z"),
+            &[],
+        );
+        assert_eq!(slots.len(), 8 + 2, "Saturday evening, then the next Monday");
+        assert!(h.fits(utc("2027-01-09T23:30:00Z"), utc("2027-01-10T00:00:00Z")));
+        assert!(
+            !h.fits(utc("2027-01-04T09:00:00Z"), utc("2027-01-04T09:30:00Z")),
+            "a day off"
+        );
+        assert!(h.fits(utc("2027-01-11T09:10:00Z"), utc("2027-01-11T09:40:00Z")));
+        assert!(!h.fits(utc("2027-01-11T09:40:00Z"), utc("2027-01-11T10:10:00Z")));
+    }
+
+    #[test]
+    fn invalid_schedules_are_refused() {
+        for bad in [
+            schedule("Mars/Olympus", &[]),
+            schedule("UTC", &[(0, "09:00", "10:00")]),
+            schedule("UTC", &[(1, "10:00", "09:00")]),
+            schedule("UTC", &[(1, "09:00", "11:00"), (1, "10:00", "12:00")]),
+            schedule("UTC", &[(1, "9am", "10:00")]),
+            schedule("UTC", &[(1, "24:00", "24:00")]),
+        ] {
+            assert!(Hours::parse(&bad).is_err(), "{bad:?}");
+        }
+        let mut s = schedule("UTC", &[]);
+        s.slot_minutes = 5;
+        assert!(Hours::parse(&s).is_err());
+        assert!(!Hours::parse(&schedule("UTC", &[])).unwrap().published());
+    }
+
+    #[test]
+    fn round_trips() {
+        let s = schedule(
+            "Europe/Berlin",
+            &[(1, "09:00", "12:00"), (1, "13:00", "24:00")],
+        );
+        assert_eq!(Hours::parse(&s).unwrap().to_dto(), s);
+    }
+}

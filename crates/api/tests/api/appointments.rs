@@ -1,0 +1,448 @@
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use mediconnect_api::db::schema::appointments;
+use mediconnect_api::db::{DbId, DbTime};
+use mediconnect_shared::{Appointment, AppointmentHistory, AppointmentList, Role};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::ws::connect;
+
+/// A whole hour, `days` ahead (UTC).
+fn at(days: i64, hour: u32) -> DateTime<Utc> {
+    (Utc::now() + Duration::days(days))
+        .date_naive()
+        .and_hms_opt(hour, 0, 0)
+        .unwrap()
+        .and_utc()
+}
+
+fn rfc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339()
+}
+
+struct Setup {
+    app: TestApp,
+    doctor: TestUser,
+    doctor_id: uuid::Uuid,
+    patient: TestUser,
+}
+
+async fn setup(backend: Backend) -> Setup {
+    let app = spawn_app(backend).await;
+    let doctor = app.doctor("Dr. Book", "Cardiology").await;
+    let doctor_id = json_ok(app.get("/api/doctors", None).await).await["doctors"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let patient = app.user(Role::Patient).await;
+    Setup {
+        app,
+        doctor,
+        doctor_id,
+        patient,
+    }
+}
+
+impl Setup {
+    async fn book(&self, who: &TestUser, start: DateTime<Utc>) -> reqwest::Response {
+        self.app
+            .post("/api/appointments", Some(&who.token), &json!({"doctorId": self.doctor_id, "scheduledFor": rfc(start), "reason": "Checkup"}))
+            .await
+    }
+
+    async fn booked(&self, who: &TestUser, start: DateTime<Utc>) -> Appointment {
+        let res = self.book(who, start).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    async fn change(&self, who: &TestUser, id: uuid::Uuid, body: Value) -> reqwest::Response {
+        self.app
+            .put(&format!("/api/appointments/{id}"), Some(&who.token), &body)
+            .await
+    }
+
+    /// Moves an appointment into the past, as time passing would.
+    async fn make_past(&self, id: uuid::Uuid) {
+        self.app
+            .with_conn(move |c| {
+                let start = Utc::now() - Duration::hours(2);
+                diesel::update(appointments::table.find(DbId(id)))
+                    .set((
+                        appointments::scheduled_for.eq(DbTime(start)),
+                        appointments::ends_at.eq(DbTime(start + Duration::minutes(30))),
+                    ))
+                    .execute(c)
+                    .unwrap();
+            })
+            .await;
+    }
+}
+
+both_backends! {
+    async fn a_patient_books(backend) {
+        let s = setup(backend).await;
+        let start = at(2, 10);
+        let res = s.book(&s.patient, start).await;
+        assert_eq!(res.status(), 201);
+        let body: Value = res.json().await.unwrap();
+        let keys: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
+        for k in ["id", "scheduledFor", "durationMinutes", "reason", "status", "createdAt", "updatedAt", "doctor", "patient"] {
+            assert!(keys.contains(&k.to_string()), "{k} missing");
+        }
+        assert_eq!(body["status"], "SCHEDULED");
+        assert_eq!(body["durationMinutes"], 30);
+        assert_eq!(body["reason"], "Checkup");
+        assert_eq!(body["doctor"], json!({"id": s.doctor_id, "name": "Dr. Book", "specialization": "Cardiology"}));
+        assert_eq!(body["patient"]["name"], "Test User");
+        let scheduled: DateTime<Utc> = body["scheduledFor"].as_str().unwrap().parse().unwrap();
+        assert_eq!(scheduled, start);
+        assert!(body["scheduledFor"].as_str().unwrap().ends_with('Z'));
+        // An offset other than Z names the same instant.
+        let local = start.with_timezone(&chrono::FixedOffset::east_opt(5 * 3600 + 1800).unwrap()).to_rfc3339();
+        let res = s.app.post("/api/appointments", Some(&s.patient.token), &json!({"doctorId": s.doctor_id, "scheduledFor": local})).await;
+        let p = problem(res, 409).await;
+        assert_eq!(p.kind, "urn:mediconnect:problem:doctor-unavailable");
+    }
+
+    async fn only_patients_book(backend) {
+        let s = setup(backend).await;
+        let admin = s.app.user(Role::Admin).await;
+        problem(s.book(&s.doctor, at(2, 10)).await, 403).await;
+        problem(s.book(&admin, at(2, 10)).await, 403).await;
+        problem(s.app.post("/api/appointments", None, &json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(2, 10))})).await, 401).await;
+    }
+
+    async fn booking_rules(backend) {
+        let s = setup(backend).await;
+        let app = &s.app;
+        let t = &s.patient.token;
+        let post = |body: Value| async move { app.post("/api/appointments", Some(t), &body).await };
+        let p = problem(post(json!({"doctorId": s.doctor_id, "scheduledFor": rfc(Utc::now() - Duration::hours(1))})).await, 422).await;
+        assert!(p.field_message("scheduledFor").unwrap().contains("future"));
+        let p = problem(post(json!({"doctorId": s.doctor_id, "scheduledFor": rfc(Utc::now() + Duration::days(181))})).await, 422).await;
+        assert!(p.field_message("scheduledFor").unwrap().contains("180"));
+        let p = problem(post(json!({"doctorId": uuid::Uuid::new_v4(), "scheduledFor": rfc(at(2, 10))})).await, 422).await;
+        assert!(p.field_message("doctorId").is_some());
+        let p = problem(post(json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(2, 10)), "reason": "x".repeat(501)})).await, 422).await;
+        assert!(p.field_message("reason").is_some());
+        // No offset: not RFC 3339.
+        problem(post(json!({"doctorId": s.doctor_id, "scheduledFor": "2030-01-01T10:00:00"})).await, 422).await;
+        problem(post(json!({"doctorId": "nope", "scheduledFor": rfc(at(2, 10))})).await, 422).await;
+        // 500 characters are fine.
+        assert_eq!(post(json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(3, 10)), "reason": "x".repeat(500)})).await.status(), 201);
+    }
+
+    async fn the_duration_is_the_doctors_slot_length(backend) {
+        let s = setup(backend).await;
+        let schedule = json!({"timeZone": "UTC", "slotMinutes": 45, "weekly": [], "exceptions": []});
+        json_ok(s.app.put("/api/doctors/me/schedule", Some(&s.doctor.token), &schedule).await).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        assert_eq!(a.duration_minutes, 45);
+        assert_eq!(a.ends_at, a.scheduled_for + Duration::minutes(45));
+    }
+
+    async fn fifty_concurrent_bookings_of_one_slot_make_one(backend) {
+        let s = setup(backend).await;
+        let mut patients = Vec::new();
+        for _ in 0..50 {
+            patients.push(s.app.user(Role::Patient).await);
+        }
+        let start = at(5, 9);
+        let results = futures_util::future::join_all(patients.iter().map(|p| s.book(p, start))).await;
+        let mut statuses: Vec<u16> = results.iter().map(|r| r.status().as_u16()).collect();
+        statuses.sort();
+        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 49, "{statuses:?}");
+        let rows: i64 = s.app.with_conn(|c| appointments::table.count().get_result(c).unwrap()).await;
+        assert_eq!(rows, 1);
+    }
+
+    async fn overlapping_but_not_identical_times_conflict(backend) {
+        let s = setup(backend).await;
+        let other = s.app.user(Role::Patient).await;
+        s.booked(&s.patient, at(2, 10)).await;
+        // 10:15 overlaps 10:00–10:30; 09:45 overlaps too.
+        let p = problem(s.book(&other, at(2, 10) + Duration::minutes(15)).await, 409).await;
+        assert_eq!(p.kind, "urn:mediconnect:problem:doctor-unavailable");
+        problem(s.book(&other, at(2, 10) - Duration::minutes(15)).await, 409).await;
+        // Back to back is fine.
+        s.booked(&other, at(2, 10) + Duration::minutes(30)).await;
+        s.booked(&other, at(2, 9) + Duration::minutes(30)).await;
+    }
+
+    async fn a_patient_cannot_be_in_two_places(backend) {
+        let s = setup(backend).await;
+        let second = s.app.doctor("Dr. Second", "Dermatology").await;
+        let second_id = json_ok(s.app.get("/api/doctors?q=second", None).await).await["doctors"][0]["id"].clone();
+        s.booked(&s.patient, at(2, 10)).await;
+        let res = s.app.post("/api/appointments", Some(&s.patient.token), &json!({"doctorId": second_id, "scheduledFor": rfc(at(2, 10) + Duration::minutes(10))})).await;
+        let p = problem(res, 409).await;
+        assert_eq!(p.kind, "urn:mediconnect:problem:patient-overlap");
+        let _ = second;
+    }
+
+    async fn cancelled_time_is_free_again(backend) {
+        let s = setup(backend).await;
+        let other = s.app.user(Role::Patient).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        let res = s.app.client.delete(s.app.url(&format!("/api/appointments/{}", a.id))).bearer_auth(&s.patient.token).send().await.unwrap();
+        let cancelled: Appointment = serde_json::from_value(json_ok(res).await).unwrap();
+        assert_eq!(cancelled.status, mediconnect_shared::AppointmentStatus::Cancelled);
+        // Kept, not deleted.
+        assert_eq!(json_ok(s.app.get(&format!("/api/appointments/{}", a.id), Some(&s.patient.token)).await).await["status"], "CANCELLED");
+        s.booked(&other, at(2, 10)).await;
+    }
+
+    async fn the_idempotency_key_books_once(backend) {
+        let s = setup(backend).await;
+        let body = json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(2, 11)), "reason": "Retry me"});
+        let send = || s.app.client.post(s.app.url("/api/appointments")).bearer_auth(&s.patient.token)
+            .header("Idempotency-Key", "booking-123").json(&body).send();
+        let first = send().await.unwrap();
+        assert_eq!(first.status(), 201);
+        let first: Value = first.json().await.unwrap();
+        let again = send().await.unwrap();
+        assert_eq!(again.status(), 201);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(again.json::<Value>().await.unwrap(), first);
+        // Concurrent retries too.
+        let body2 = json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(2, 14))});
+        let results = futures_util::future::join_all((0..6).map(|_| s.app.client.post(s.app.url("/api/appointments"))
+            .bearer_auth(&s.patient.token).header("Idempotency-Key", "booking-456").json(&body2).send())).await;
+        let bodies: Vec<Value> = futures_util::future::join_all(results.into_iter().map(|r| async {
+            let r = r.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        })).await;
+        assert!(bodies.iter().all(|b| b["id"] == bodies[0]["id"]));
+        let rows: i64 = s.app.with_conn(|c| appointments::table.count().get_result(c).unwrap()).await;
+        assert_eq!(rows, 2);
+        // The same key with another body is refused.
+        let other = json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(3, 11))});
+        let res = s.app.client.post(s.app.url("/api/appointments")).bearer_auth(&s.patient.token)
+            .header("Idempotency-Key", "booking-123").json(&other).send().await.unwrap();
+        problem(res, 422).await;
+        // Keys are per user: another patient's same key is theirs.
+        let other_patient = s.app.user(Role::Patient).await;
+        let res = s.app.client.post(s.app.url("/api/appointments")).bearer_auth(&other_patient.token)
+            .header("Idempotency-Key", "booking-123").json(&other).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let res = s.app.client.post(s.app.url("/api/appointments")).bearer_auth(&s.patient.token)
+            .header("Idempotency-Key", "has space").json(&other).send().await.unwrap();
+        problem(res, 400).await;
+    }
+
+    async fn reading_is_limited_to_ones_own(backend) {
+        let s = setup(backend).await;
+        let other_patient = s.app.user(Role::Patient).await;
+        let other_doctor = s.app.doctor("Dr. Other", "X").await;
+        let admin = s.app.user(Role::Admin).await;
+        let late = s.booked(&s.patient, at(4, 10)).await;
+        let early = s.booked(&s.patient, at(2, 10)).await;
+        s.booked(&other_patient, at(3, 10)).await;
+
+        let mine: AppointmentList = s.app.get("/api/appointments", Some(&s.patient.token)).await.json().await.unwrap();
+        assert_eq!(mine.appointments.iter().map(|a| a.id).collect::<Vec<_>>(), [early.id, late.id], "own only, by time");
+        let doctors: AppointmentList = s.app.get("/api/appointments", Some(&s.doctor.token)).await.json().await.unwrap();
+        assert_eq!(doctors.pagination.total, 3);
+        let all: AppointmentList = s.app.get("/api/appointments", Some(&admin.token)).await.json().await.unwrap();
+        assert_eq!(all.pagination.total, 3);
+        let none: AppointmentList = s.app.get("/api/appointments", Some(&other_doctor.token)).await.json().await.unwrap();
+        assert_eq!(none.pagination.total, 0);
+
+        // Somebody else's: 404, as if it did not exist.
+        for who in [&other_patient, &other_doctor] {
+            problem(s.app.get(&format!("/api/appointments/{}", early.id), Some(&who.token)).await, 404).await;
+            problem(s.app.get(&format!("/api/appointments/{}/history", early.id), Some(&who.token)).await, 404).await;
+            problem(s.change(who, early.id, json!({"status": "CANCELLED"})).await, 404).await;
+        }
+        problem(s.app.get(&format!("/api/appointments/{}", uuid::Uuid::new_v4()), Some(&s.patient.token)).await, 404).await;
+        assert_eq!(s.app.get(&format!("/api/appointments/{}", early.id), Some(&admin.token)).await.status(), 200);
+    }
+
+    async fn listing_filters_and_pages(backend) {
+        let s = setup(backend).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        let b = s.booked(&s.patient, at(3, 10)).await;
+        s.booked(&s.patient, at(4, 10)).await;
+        s.change(&s.patient, a.id, json!({"status": "CANCELLED"})).await;
+        let setup = &s;
+        let get = |q: String| async move { setup.app.get(&format!("/api/appointments{q}"), Some(&setup.patient.token)).await };
+        let scheduled: AppointmentList = get("?status=SCHEDULED".into()).await.json().await.unwrap();
+        assert_eq!(scheduled.pagination.total, 2);
+        let from = urlencode(&rfc(at(3, 0)));
+        let to = urlencode(&rfc(at(4, 0)));
+        let window: AppointmentList = get(format!("?from={from}&to={to}")).await.json().await.unwrap();
+        assert_eq!(window.appointments.iter().map(|a| a.id).collect::<Vec<_>>(), [b.id]);
+        let page: AppointmentList = get("?limit=2&page=2".into()).await.json().await.unwrap();
+        assert_eq!(page.appointments.len(), 1);
+        assert_eq!(page.pagination.total_pages, 2);
+        for bad in ["?status=DONE", "?limit=0", "?page=0", "?from=yesterday", &format!("?from={to}&to={from}")] {
+            problem(get(bad.to_string()).await, 400).await;
+        }
+    }
+
+    async fn the_lifecycle(backend) {
+        let s = setup(backend).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        // Before it starts: nobody completes it; the patient never can.
+        problem(s.change(&s.doctor, a.id, json!({"status": "COMPLETED"})).await, 422).await;
+        problem(s.change(&s.patient, a.id, json!({"status": "COMPLETED"})).await, 403).await;
+        problem(s.change(&s.patient, a.id, json!({"status": "NO_SHOW"})).await, 403).await;
+        s.make_past(a.id).await;
+        problem(s.change(&s.patient, a.id, json!({"status": "COMPLETED"})).await, 403).await;
+        let done: Appointment = s.change(&s.doctor, a.id, json!({"status": "COMPLETED"})).await.json().await.unwrap();
+        assert_eq!(done.status, mediconnect_shared::AppointmentStatus::Completed);
+        // Final: nothing changes again.
+        for body in [json!({"status": "CANCELLED"}), json!({"status": "NO_SHOW"}), json!({"scheduledFor": rfc(at(5, 10))}), json!({"reason": "x"})] {
+            let p = problem(s.change(&s.doctor, a.id, body.clone()).await, 409).await;
+            assert_eq!(p.kind, "urn:mediconnect:problem:appointment-final", "{body}");
+        }
+        let res = s.app.client.delete(s.app.url(&format!("/api/appointments/{}", a.id))).bearer_auth(&s.patient.token).send().await.unwrap();
+        problem(res, 409).await;
+
+        // No-show, by the doctor, after the start.
+        let b = s.booked(&s.patient, at(3, 10)).await;
+        s.make_past(b.id).await;
+        let missed: Appointment = s.change(&s.doctor, b.id, json!({"status": "NO_SHOW"})).await.json().await.unwrap();
+        assert_eq!(missed.status, mediconnect_shared::AppointmentStatus::NoShow);
+
+        // Either party cancels.
+        let c = s.booked(&s.patient, at(4, 10)).await;
+        let cancelled: Appointment = s.change(&s.doctor, c.id, json!({"status": "CANCELLED"})).await.json().await.unwrap();
+        assert_eq!(cancelled.status, mediconnect_shared::AppointmentStatus::Cancelled);
+        problem(s.change(&s.patient, c.id, json!({"status": "SCHEDULED"})).await, 409).await;
+
+        // Admins read, but do not change.
+        let d = s.booked(&s.patient, at(6, 10)).await;
+        let admin = s.app.user(Role::Admin).await;
+        problem(s.change(&admin, d.id, json!({"status": "CANCELLED"})).await, 403).await;
+        // Bad bodies.
+        problem(s.change(&s.patient, d.id, json!({})).await, 422).await;
+        problem(s.change(&s.patient, d.id, json!({"status": "DONE"})).await, 422).await;
+        problem(s.change(&s.patient, d.id, json!({"scheduledFor": rfc(at(7, 10)), "status": "CANCELLED"})).await, 422).await;
+        problem(s.change(&s.doctor, d.id, json!({"reason": "Doctor's words"})).await, 403).await;
+    }
+
+    async fn rescheduling_follows_the_booking_rules(backend) {
+        let s = setup(backend).await;
+        let other = s.app.user(Role::Patient).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        let taken = s.booked(&other, at(2, 12)).await;
+        // Either party moves it.
+        let moved: Appointment = s.change(&s.patient, a.id, json!({"scheduledFor": rfc(at(2, 11))})).await.json().await.unwrap();
+        assert_eq!(moved.scheduled_for, at(2, 11));
+        assert_eq!(moved.ends_at, at(2, 11) + Duration::minutes(30));
+        let moved: Appointment = s.change(&s.doctor, a.id, json!({"scheduledFor": rfc(at(2, 15))})).await.json().await.unwrap();
+        assert_eq!(moved.scheduled_for, at(2, 15));
+        // Into another's time: 409; into the past: 422; its old time is free.
+        let p = problem(s.change(&s.patient, a.id, json!({"scheduledFor": rfc(at(2, 12) + Duration::minutes(10))})).await, 409).await;
+        assert_eq!(p.kind, "urn:mediconnect:problem:doctor-unavailable");
+        problem(s.change(&s.patient, a.id, json!({"scheduledFor": rfc(Utc::now() - Duration::hours(1))})).await, 422).await;
+        s.booked(&other, at(2, 10)).await;
+        // The reason changes; an empty one is removed.
+        let r: Appointment = s.change(&s.patient, a.id, json!({"reason": "  "})).await.json().await.unwrap();
+        assert_eq!(r.reason, None);
+        let _ = taken;
+    }
+
+    async fn history_records_every_change(backend) {
+        let s = setup(backend).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        s.change(&s.doctor, a.id, json!({"scheduledFor": rfc(at(2, 11))})).await;
+        s.change(&s.patient, a.id, json!({"reason": "Follow-up"})).await;
+        s.change(&s.patient, a.id, json!({"status": "CANCELLED"})).await;
+        for who in [&s.patient, &s.doctor] {
+            let h: AppointmentHistory = s.app.get(&format!("/api/appointments/{}/history", a.id), Some(&who.token)).await.json().await.unwrap();
+            let actions: Vec<_> = h.events.iter().map(|e| serde_json::to_value(e.action).unwrap()).collect();
+            assert_eq!(actions, [json!("CREATED"), json!("RESCHEDULED"), json!("REASON_CHANGED"), json!("STATUS_CHANGED")]);
+            assert_eq!(h.events[1].from_time, Some(at(2, 10)));
+            assert_eq!(h.events[1].to_time, Some(at(2, 11)));
+            assert_eq!(h.events[1].actor.as_ref().unwrap().role, Role::Doctor);
+            assert_eq!(h.events[3].actor.as_ref().unwrap().id, s.patient.id);
+            assert_eq!(serde_json::to_value(h.events[3].to_status).unwrap(), json!("CANCELLED"));
+            // The history never repeats the reason's text.
+            assert!(!serde_json::to_string(&h).unwrap().contains("Follow-up"));
+        }
+    }
+
+    async fn working_hours_and_free_slots(backend) {
+        let s = setup(backend).await;
+        problem(s.app.get("/api/doctors/me/schedule", Some(&s.patient.token)).await, 403).await;
+        let initial = json_ok(s.app.get("/api/doctors/me/schedule", Some(&s.doctor.token)).await).await;
+        assert_eq!(initial, json!({"timeZone": "UTC", "slotMinutes": 30, "weekly": [], "exceptions": []}));
+        // Without hours any time is bookable, and there are no slots to list.
+        let slots = json_ok(s.app.get(&format!("/api/doctors/{}/slots", s.doctor_id), None).await).await;
+        assert_eq!(slots["hoursPublished"], false);
+        assert_eq!(slots["slots"], json!([]));
+        s.booked(&s.patient, at(2, 3)).await;
+
+        // Every day 09:00–12:00 in Tokyo (UTC+9, no DST): 00:00–03:00 UTC.
+        let weekly: Vec<Value> = (1..=7).map(|d| json!({"weekday": d, "start": "09:00", "end": "12:00"})).collect();
+        let day = at(10, 0).date_naive();
+        let schedule = json!({"timeZone": "Asia/Tokyo", "slotMinutes": 60, "weekly": weekly,
+            "exceptions": [{"date": day.to_string(), "intervals": []}]});
+        let stored = json_ok(s.app.put("/api/doctors/me/schedule", Some(&s.doctor.token), &schedule).await).await;
+        assert_eq!(stored, schedule);
+
+        let from = urlencode(&rfc(at(5, 0)));
+        let to = urlencode(&rfc(at(6, 0)));
+        let slots = json_ok(s.app.get(&format!("/api/doctors/{}/slots?from={from}&to={to}", s.doctor_id), None).await).await;
+        assert_eq!(slots["hoursPublished"], true);
+        assert_eq!(slots["timeZone"], "Asia/Tokyo");
+        let starts: Vec<&str> = slots["slots"].as_array().unwrap().iter().map(|x| x["start"].as_str().unwrap()).collect();
+        assert_eq!(starts.len(), 3, "{starts:?}");
+        assert!(starts[0].ends_with("T00:00:00Z"), "{starts:?}");
+        // Booked time disappears from the slots.
+        s.booked(&s.patient, at(5, 1)).await;
+        let slots = json_ok(s.app.get(&format!("/api/doctors/{}/slots?from={from}&to={to}", s.doctor_id), None).await).await;
+        assert_eq!(slots["slots"].as_array().unwrap().len(), 2);
+        // Outside the hours: 422. On the day off: 422.
+        let p = problem(s.book(&s.patient, at(5, 8)).await, 422).await;
+        assert!(p.field_message("scheduledFor").unwrap().contains("does not see patients"));
+        problem(s.book(&s.patient, at(10, 0) - Duration::hours(9) + Duration::hours(9)).await, 422).await;
+        // Range rules.
+        problem(s.app.get(&format!("/api/doctors/{}/slots?from={from}&to={}", s.doctor_id, urlencode(&rfc(at(40, 0)))), None).await, 400).await;
+        problem(s.app.get(&format!("/api/doctors/{}/slots?from={to}&to={from}", s.doctor_id), None).await, 400).await;
+        problem(s.app.get(&format!("/api/doctors/{}/slots", uuid::Uuid::new_v4()), None).await, 404).await;
+        // Invalid schedules.
+        for bad in [
+            json!({"timeZone": "Nowhere/City", "slotMinutes": 30}),
+            json!({"timeZone": "UTC", "slotMinutes": 5}),
+            json!({"timeZone": "UTC", "slotMinutes": 30, "weekly": [{"weekday": 8, "start": "09:00", "end": "10:00"}]}),
+            json!({"timeZone": "UTC", "slotMinutes": 30, "weekly": [{"weekday": 1, "start": "09:00", "end": "11:00"}, {"weekday": 1, "start": "10:00", "end": "12:00"}]}),
+        ] {
+            problem(s.app.put("/api/doctors/me/schedule", Some(&s.doctor.token), &bad).await, 422).await;
+        }
+    }
+
+    async fn changes_reach_both_parties_sockets(backend) {
+        let s = setup(backend).await;
+        let stranger = s.app.user(Role::Patient).await;
+        let mut doctor_socket = connect(&s.app).await;
+        assert_eq!(doctor_socket.auth(&s.doctor.token).await["type"], "auth_ok");
+        let mut patient_socket = connect(&s.app).await;
+        patient_socket.auth(&s.patient.token).await;
+        let mut stranger_socket = connect(&s.app).await;
+        stranger_socket.auth(&stranger.token).await;
+
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        for socket in [&mut doctor_socket, &mut patient_socket] {
+            let msg = socket.next_of("appointment").await.expect("an appointment event");
+            assert_eq!(msg["appointment"]["id"], json!(a.id));
+            assert_eq!(msg["appointment"]["status"], "SCHEDULED");
+        }
+        s.change(&s.doctor, a.id, json!({"status": "CANCELLED"})).await;
+        let msg = patient_socket.next_of("appointment").await.unwrap();
+        assert_eq!(msg["appointment"]["status"], "CANCELLED");
+        stranger_socket.expect_quiet(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}

@@ -1,0 +1,285 @@
+//! Appointments: `/api/appointments*`, working hours and free slots.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Pagination, Role};
+
+/// Where an appointment is in its life. `COMPLETED`, `CANCELLED` and `NO_SHOW` are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppointmentStatus {
+    Scheduled,
+    Completed,
+    Cancelled,
+    NoShow,
+}
+
+impl AppointmentStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AppointmentStatus::Scheduled => "SCHEDULED",
+            AppointmentStatus::Completed => "COMPLETED",
+            AppointmentStatus::Cancelled => "CANCELLED",
+            AppointmentStatus::NoShow => "NO_SHOW",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "SCHEDULED" => Some(AppointmentStatus::Scheduled),
+            "COMPLETED" => Some(AppointmentStatus::Completed),
+            "CANCELLED" => Some(AppointmentStatus::Cancelled),
+            "NO_SHOW" => Some(AppointmentStatus::NoShow),
+            _ => None,
+        }
+    }
+
+    pub const fn is_final(self) -> bool {
+        !matches!(self, AppointmentStatus::Scheduled)
+    }
+}
+
+/// The doctor of an appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentDoctor {
+    pub id: Uuid,
+    pub name: String,
+    pub specialization: String,
+}
+
+/// The patient of an appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentPatient {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Appointment {
+    pub id: Uuid,
+    /// The start, UTC.
+    pub scheduled_for: DateTime<Utc>,
+    /// `scheduledFor + durationMinutes`.
+    pub ends_at: DateTime<Utc>,
+    pub duration_minutes: u32,
+    pub reason: Option<String>,
+    pub status: AppointmentStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub doctor: AppointmentDoctor,
+    pub patient: AppointmentPatient,
+}
+
+/// `POST /api/appointments`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewAppointment {
+    pub doctor_id: Uuid,
+    /// RFC 3339 with an offset, in the future, at most 180 days ahead.
+    pub scheduled_for: DateTime<Utc>,
+    /// At most 500 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `PUT /api/appointments/{id}`: any of the three.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppointmentChange {
+    /// `COMPLETED` or `NO_SHOW` (the doctor, after the start), or `CANCELLED` (either).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AppointmentStatus>,
+    /// A new start (either party), under the same rules as booking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// The patient's reason; an empty string removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The query of `GET /api/appointments`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AppointmentStatus>,
+    /// Appointments starting at or after this instant (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
+    /// Appointments starting before this instant (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl AppointmentQuery {
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(s) = self.status {
+            pairs.push(("status", s.as_str().to_owned()));
+        }
+        if let Some(t) = self.from {
+            pairs.push(("from", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        }
+        if let Some(t) = self.to {
+            pairs.push(("to", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        }
+        if let Some(p) = self.page {
+            pairs.push(("page", p.to_string()));
+        }
+        if let Some(l) = self.limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs
+    }
+}
+
+/// `GET /api/appointments`, ordered by `scheduledFor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentList {
+    pub appointments: Vec<Appointment>,
+    pub pagination: Pagination,
+}
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppointmentAction {
+    Created,
+    StatusChanged,
+    Rescheduled,
+    ReasonChanged,
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+/// One change of an appointment. The reason's text is not repeated here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentEvent {
+    pub action: AppointmentAction,
+    /// `null` if the account no longer exists.
+    pub actor: Option<Actor>,
+    pub at: DateTime<Utc>,
+    pub from_status: Option<AppointmentStatus>,
+    pub to_status: Option<AppointmentStatus>,
+    pub from_time: Option<DateTime<Utc>>,
+    pub to_time: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/appointments/{id}/history`, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AppointmentHistory {
+    pub events: Vec<AppointmentEvent>,
+}
+
+/// A span of local time within a day, `HH:MM` to `HH:MM` (`24:00` ends at midnight).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TimeRange {
+    pub start: String,
+    pub end: String,
+}
+
+/// Weekly hours: `weekday` 1 (Monday) to 7 (Sunday).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WeeklyHours {
+    pub weekday: u8,
+    pub start: String,
+    pub end: String,
+}
+
+/// A date that differs from the week: no intervals is a day off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleException {
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub intervals: Vec<TimeRange>,
+}
+
+/// `GET/PUT /api/doctors/me/schedule`. Times are local to `timeZone` (IANA, e.g.
+/// `Europe/Berlin`). With no weekly hours and no exceptions, hours are not published
+/// and any time can be booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Schedule {
+    pub time_zone: String,
+    /// The length of an appointment with this doctor, 10–120 minutes.
+    pub slot_minutes: u32,
+    #[serde(default)]
+    pub weekly: Vec<WeeklyHours>,
+    #[serde(default)]
+    pub exceptions: Vec<ScheduleException>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Slot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// The query of `GET /api/doctors/{id}/slots`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct SlotQuery {
+    /// From this instant (RFC 3339); default now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant (RFC 3339); default `from` + 7 days; at most 31 days after `from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/doctors/{id}/slots`: working hours minus booked time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SlotList {
+    pub doctor_id: Uuid,
+    pub time_zone: String,
+    pub slot_minutes: u32,
+    /// False when the doctor has published no hours: then any future time can be
+    /// booked, and `slots` is empty.
+    pub hours_published: bool,
+    pub slots: Vec<Slot>,
+}

@@ -1,0 +1,96 @@
+import { APIRequestContext, expect, test } from '@playwright/test';
+import { PASSWORD, registerViaApi, signIn } from './helpers';
+
+function unique(prefix: string) {
+  return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
+}
+
+/** A doctor who works every day, all day (UTC), in 30-minute slots. */
+async function doctorWithHours(request: APIRequestContext, name: string) {
+  const email = await registerViaApi(request, 'DOCTOR', name, 'General Practice');
+  const login = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+  const { token } = await login.json();
+  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
+  const res = await request.put('/api/doctors/me/schedule', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { timeZone: 'UTC', slotMinutes: 30, weekly, exceptions: [] },
+  });
+  expect(res.status()).toBe(200);
+  return email;
+}
+
+test('a patient books a free slot, the doctor sees it live, the patient cancels and the slot is free again', async ({ browser, request }) => {
+  const doctorName = unique('Dr. Slots');
+  const doctorEmail = await doctorWithHours(request, doctorName);
+  const patientName = unique('Pat Booker');
+  const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
+
+  const doctorContext = await browser.newContext();
+  const doctor = await doctorContext.newPage();
+  await signIn(doctor, doctorEmail);
+  await doctor.getByRole('link', { name: 'Appointments', exact: true }).click();
+  await expect(doctor.getByRole('heading', { name: 'Appointments', level: 1 })).toBeVisible();
+  await expect(doctor.locator('[data-test="appointment"]')).toHaveCount(0);
+
+  const patientContext = await browser.newContext();
+  const patient = await patientContext.newPage();
+  await signIn(patient, patientEmail);
+  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
+  await patient.getByLabel('Search by name').fill(doctorName);
+  const card = patient.locator('[data-test="doctor-card"]', { hasText: doctorName });
+  await card.getByRole('button', { name: 'Book' }).click();
+
+  const dialog = patient.getByRole('dialog', { name: `Book with ${doctorName}` });
+  await expect(dialog).toBeVisible();
+  const next = dialog.locator('[data-test="next-slot"]');
+  const firstSlot = (await next.textContent()) ?? '';
+  await next.click();
+  await dialog.getByLabel('Reason for the visit (optional)').fill('Persistent cough');
+  await dialog.locator('[data-test="confirm-booking"]').click();
+  await expect(dialog).toBeHidden();
+  await expect(card.getByRole('status')).toContainText('Booked for');
+
+  // The doctor's list updates without a reload.
+  const booked = doctor.locator('[data-test="appointment"]', { hasText: patientName });
+  await expect(booked).toBeVisible({ timeout: 2_000 });
+  await expect(booked).toContainText('Persistent cough');
+
+  // The patient cancels, after confirming.
+  await patient.getByRole('link', { name: 'Appointments', exact: true }).click();
+  const mine = patient.locator('[data-test="appointment"]', { hasText: doctorName });
+  await expect(mine).toContainText('Scheduled');
+  await mine.getByRole('button', { name: 'Cancel' }).click();
+  const confirm = patient.getByRole('dialog', { name: 'Cancel this appointment?' });
+  await confirm.getByRole('button', { name: 'Cancel appointment' }).click();
+  await expect(mine).toContainText('Cancelled');
+  await expect(doctor.locator('[data-test="appointment"]', { hasText: patientName })).toContainText('Cancelled', { timeout: 2_000 });
+
+  // The same slot is offered again.
+  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
+  await patient.getByLabel('Search by name').fill(doctorName);
+  await card.getByRole('button', { name: 'Book' }).click();
+  await expect(patient.getByRole('dialog').locator('[data-test="next-slot"]')).toHaveText(firstSlot);
+
+  await doctorContext.close();
+  await patientContext.close();
+});
+
+test('a doctor edits working hours and slot length', async ({ page, request }) => {
+  const email = await registerViaApi(request, 'DOCTOR', unique('Dr. Hours'), 'Neurology');
+  await signIn(page, email);
+  await page.getByRole('link', { name: 'Hours' }).click();
+  await expect(page.getByRole('heading', { name: 'Working hours' })).toBeVisible();
+  await page.getByLabel('Time zone').fill('Europe/Berlin');
+  await page.getByLabel('Appointment length').selectOption('45');
+  await page.getByRole('button', { name: 'Add hours on Monday' }).click();
+  await page.getByRole('button', { name: 'Save hours' }).click();
+  await expect(page.getByText('Your hours are saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('Time zone')).toHaveValue('Europe/Berlin');
+  await expect(page.getByLabel('Appointment length')).toHaveValue('45');
+  await expect(page.getByRole('group', { name: 'Monday' }).getByLabel('From')).toHaveValue('09:00');
+
+  await page.getByLabel('Time zone').fill('Nowhere/City');
+  await page.getByRole('button', { name: 'Save hours' }).click();
+  await expect(page.getByRole('alert')).toContainText('timeZone');
+});

@@ -1,0 +1,215 @@
+use chrono::{DateTime, Duration, Local, NaiveDateTime, TimeZone, Utc};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use mediconnect_shared::{Appointment, Doctor, NewAppointment, Slot, SlotList};
+use uuid::Uuid;
+
+use super::{Dialog, format_local};
+use crate::api::{self, ApiError};
+
+fn day_label(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%A %-d %B").to_string()
+}
+
+fn time_label(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%H:%M").to_string()
+}
+
+/// Slots grouped by the viewer's local day.
+fn by_day(slots: &[Slot]) -> Vec<(String, Vec<Slot>)> {
+    let mut days: Vec<(String, Vec<Slot>)> = Vec::new();
+    for slot in slots {
+        let day = day_label(slot.start);
+        match days.last_mut() {
+            Some((d, list)) if *d == day => list.push(slot.clone()),
+            _ => days.push((day, vec![slot.clone()])),
+        }
+    }
+    days
+}
+
+/// The next quarter hour at least five minutes away, for doctors without hours.
+fn next_quarter() -> DateTime<Utc> {
+    let t = Utc::now() + Duration::minutes(5);
+    let secs = t.timestamp();
+    let quarter = 15 * 60;
+    DateTime::from_timestamp(((secs + quarter - 1) / quarter) * quarter, 0).unwrap_or(t)
+}
+
+fn parse_local(input: &str) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M").ok()?;
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Picks a free slot (or, if the doctor has no published hours, any time) and books it.
+/// With `reschedule`, moves that appointment instead of booking a new one.
+#[component]
+pub fn SlotPicker(
+    doctor_id: Uuid,
+    doctor_name: String,
+    #[prop(optional)] reschedule: Option<Appointment>,
+    /// Called with the booked or moved appointment.
+    on_done: Callback<Appointment>,
+) -> impl IntoView {
+    let slots = LocalResource::new(move || api::slots(doctor_id, 14));
+    let chosen = RwSignal::new(None::<DateTime<Utc>>);
+    let free_time = RwSignal::new(String::new());
+    let reason = RwSignal::new(
+        reschedule
+            .as_ref()
+            .and_then(|a| a.reason.clone())
+            .unwrap_or_default(),
+    );
+    // One key per dialog: a retried click books once.
+    let key = Uuid::new_v4().to_string();
+    let moving = reschedule.as_ref().map(|a| a.id);
+    let submit = Action::new_local(move |start: &DateTime<Utc>| {
+        let start = *start;
+        let reason = reason.get_untracked();
+        let key = key.clone();
+        async move {
+            match moving {
+                Some(id) => {
+                    let change = mediconnect_shared::AppointmentChange {
+                        scheduled_for: Some(start),
+                        ..Default::default()
+                    };
+                    api::change_appointment(id, &change).await
+                }
+                None => {
+                    let req = NewAppointment {
+                        doctor_id,
+                        scheduled_for: start,
+                        reason: Some(reason).filter(|r| !r.trim().is_empty()),
+                    };
+                    api::book(&req, &key).await
+                }
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(appointment)) = submit.value().get() {
+            on_done.run(appointment);
+        }
+    });
+    let error = move || {
+        submit
+            .value()
+            .get()
+            .and_then(|r: Result<_, ApiError>| r.err())
+    };
+    let pick = move |list: &SlotList| -> AnyView {
+        if !list.hours_published {
+            if free_time.get_untracked().is_empty() {
+                let t = next_quarter()
+                    .with_timezone(&Local)
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string();
+                free_time.set(t);
+            }
+            return view! {
+                <div class="field">
+                    <label for="free-time">"Date and time (your time)"</label>
+                    <input id="free-time" type="datetime-local" prop:value=move || free_time.get()
+                        on:input=move |ev| { free_time.set(event_target_value(&ev)); chosen.set(parse_local(&event_target_value(&ev))); }/>
+                    <p class="hint">{format!("{doctor_name} has not published working hours: any future time can be asked for.")}</p>
+                </div>
+            }.into_any();
+        }
+        if list.slots.is_empty() {
+            return view! { <p class="empty">"No free slot in the next two weeks."</p> }.into_any();
+        }
+        let first = list.slots[0].start;
+        let days = by_day(&list.slots);
+        view! {
+            <p class="hint">"Times are shown in your own time zone."</p>
+            <p>
+                <button type="button" class="button secondary" data-test="next-slot"
+                    on:click=move |_| chosen.set(Some(first))>
+                    {format!("Next free slot: {}", format_local(first))}
+                </button>
+            </p>
+            <div class="slot-days">
+                {days.into_iter().map(|(day, slots)| view! {
+                    <fieldset class="slot-day">
+                        <legend>{day}</legend>
+                        <div class="slot-grid">
+                            {slots.into_iter().map(|slot| {
+                                let start = slot.start;
+                                view! {
+                                    <button type="button"
+                                        class=move || if chosen.get() == Some(start) { "slot chosen" } else { "slot" }
+                                        aria-pressed=move || if chosen.get() == Some(start) { "true" } else { "false" }
+                                        on:click=move |_| chosen.set(Some(start))>
+                                        {time_label(start)}
+                                    </button>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </fieldset>
+                }).collect_view()}
+            </div>
+        }.into_any()
+    };
+    let is_new = moving.is_none();
+    view! {
+        <Suspense fallback=|| view! { <super::Loading message="Finding free times…"/> }>
+            {move || slots.get().map(|r| match r {
+                Ok(list) => pick(&list),
+                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+            })}
+        </Suspense>
+        {is_new.then(|| view! {
+            <div class="field">
+                <label for="booking-reason">"Reason for the visit (optional)"</label>
+                <textarea id="booking-reason" maxlength="500" rows="3"
+                    prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                <p class="hint">"Only you and your doctor see it. At most 500 characters."</p>
+            </div>
+        })}
+        {move || error().map(|e| view! { <p class="alert error" role="alert">{e.message()}</p> })}
+        <div class="dialog-actions">
+            <button type="button" class="button" data-test="confirm-booking"
+                disabled=move || chosen.get().is_none() || submit.pending().get()
+                on:click=move |_| { if let Some(t) = chosen.get_untracked() { submit.dispatch(t); } }>
+                {move || match (chosen.get(), submit.pending().get(), is_new) {
+                    (_, true, _) => "Saving…".to_owned(),
+                    (Some(t), false, true) => format!("Book {}", format_local(t)),
+                    (Some(t), false, false) => format!("Move to {}", format_local(t)),
+                    (None, false, _) => "Pick a time".to_owned(),
+                }}
+            </button>
+        </div>
+    }
+}
+
+/// The "Book" button of a doctor card, with its dialog.
+#[component]
+pub fn BookButton(doctor: Doctor) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let booked = RwSignal::new(None::<Appointment>);
+    let name = doctor.name.clone();
+    let title = Signal::derive(move || format!("Book with {name}"));
+    let id = doctor.id;
+    let doctor_name = doctor.name.clone();
+    view! {
+        <div class="card-actions">
+            <button type="button" class="button" on:click=move |_| { booked.set(None); open.set(true); }>
+                {if doctor.is_online { "Book the next free slot" } else { "Book" }}
+            </button>
+            {move || booked.get().map(|a| view! {
+                <p class="alert success" role="status">
+                    {format!("Booked for {}. ", format_local(a.scheduled_for))}
+                    <A href="/appointments">"Your appointments"</A>
+                </p>
+            })}
+        </div>
+        <Dialog open=open title=title>
+            <SlotPicker doctor_id=id doctor_name=doctor_name.clone()
+                on_done=Callback::new(move |a| { booked.set(Some(a)); open.set(false); })/>
+        </Dialog>
+    }
+}

@@ -1,0 +1,12 @@
+DROP TABLE schedule_exceptions;
+DROP TABLE working_hours;
+DROP TABLE idempotency_keys;
+DROP TABLE appointment_events;
+DROP INDEX appointments_patient_ends_idx;
+DROP INDEX appointments_doctor_ends_idx;
+DROP TRIGGER appointments_ends_after_start;
+DROP TRIGGER appointments_no_overlap_update;
+DROP TRIGGER appointments_no_overlap_insert;
+ALTER TABLE appointments DROP COLUMN ends_at;
+ALTER TABLE doctors DROP COLUMN time_zone;
+ALTER TABLE doctors DROP COLUMN slot_minutes;
