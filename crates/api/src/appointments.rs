@@ -30,8 +30,6 @@ use crate::state::AppState;
 /// How far ahead an appointment may be booked.
 pub const MAX_DAYS_AHEAD: i64 = 180;
 pub const REASON_MAX: usize = 500;
-const DEFAULT_LIMIT: u32 = 20;
-const MAX_LIMIT: u32 = 100;
 
 /// Who is asking, as a party to appointments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -522,14 +520,7 @@ pub async fn list(
     user: AuthUser,
     q: AppointmentQuery,
 ) -> Result<AppointmentList, ApiError> {
-    let page = q.page.unwrap_or(1);
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if page == 0 {
-        return Err(ApiError::BadRequest("page starts at 1.".into()));
-    }
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be from 1 to 100.".into()));
-    }
+    let (page, limit) = crate::routes::paging(q.page, q.limit)?;
     if let (Some(from), Some(to)) = (q.from, q.to)
         && to < from
     {

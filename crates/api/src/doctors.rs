@@ -43,15 +43,7 @@ pub struct Filters {
 
 impl Filters {
     pub fn parse(q: &DoctorQuery) -> Result<Self, ApiError> {
-        let bad = |m: &str| Err(ApiError::BadRequest(m.to_owned()));
-        let page = q.page.unwrap_or(1);
-        if page == 0 {
-            return bad("page starts at 1.");
-        }
-        let limit = q.limit.unwrap_or(DoctorQuery::DEFAULT_LIMIT);
-        if !(1..=DoctorQuery::MAX_LIMIT).contains(&limit) {
-            return bad("limit must be from 1 to 100.");
-        }
+        let (page, limit) = crate::routes::paging(q.page, q.limit)?;
         let text = |v: &Option<String>, what: &str| -> Result<Option<String>, ApiError> {
             match v.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
@@ -121,11 +113,20 @@ pub async fn list(state: &AppState, query: &DoctorQuery) -> Result<DoctorList, A
         .await
 }
 
-fn find_blocking(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Doctor>, ApiError> {
-    Ok(doctors::table
+/// One doctor by id; `only_active` hides deactivated accounts (the public view).
+fn find_blocking(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    only_active: bool,
+) -> Result<Option<Doctor>, ApiError> {
+    let mut query = doctors::table
         .inner_join(users::table)
         .filter(doctors::id.eq(DbId(id)))
-        .filter(users::active.eq(true))
+        .into_boxed();
+    if only_active {
+        query = query.filter(users::active.eq(true));
+    }
+    Ok(query
         .select((DoctorRow::as_select(), users::name))
         .first::<DoctorWithName>(conn)
         .optional()?
@@ -135,7 +136,7 @@ fn find_blocking(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Doctor>, A
 pub async fn get(state: &AppState, id: Uuid) -> Result<Doctor, ApiError> {
     state
         .db
-        .run(move |conn| find_blocking(conn, id))
+        .run(move |conn| find_blocking(conn, id, true))
         .await?
         .ok_or_else(|| ApiError::NotFound("There is no such doctor.".into()))
 }
@@ -221,17 +222,7 @@ pub fn go_offline(
     if changed == 0 {
         return Ok(None);
     }
-    find_any_blocking(conn, doctor)
-}
-
-fn find_any_blocking(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Doctor>, ApiError> {
-    Ok(doctors::table
-        .inner_join(users::table)
-        .filter(doctors::id.eq(DbId(id)))
-        .select((DoctorRow::as_select(), users::name))
-        .first::<DoctorWithName>(conn)
-        .optional()?
-        .map(to_dto))
+    find_blocking(conn, doctor, false)
 }
 
 /// Sets the caller's status. Setting the status a doctor already has changes nothing

@@ -30,9 +30,6 @@ pub enum ApiError {
     /// 404: nothing there, or nothing the caller may know about.
     #[error("{0}")]
     NotFound(String),
-    /// 405
-    #[error("method not allowed")]
-    MethodNotAllowed,
     /// 409: a uniqueness or state rule was hit. `rule` names it (in the problem `type`).
     #[error("{detail}")]
     Conflict { rule: &'static str, detail: String },
@@ -112,9 +109,6 @@ impl ApiError {
                     "Too many attempts. Try again in {retry_after_secs} seconds."
                 ));
             }
-            ApiError::MethodNotAllowed => {
-                problem.detail = Some("This method is not allowed on this resource.".into());
-            }
             other => problem.detail = Some(other.to_string()),
         }
         problem
@@ -131,7 +125,6 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

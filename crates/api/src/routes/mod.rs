@@ -37,13 +37,20 @@ pub fn api(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn api_not_found(req: actix_web::HttpRequest) -> HttpResponse {
+async fn api_not_found() -> HttpResponse {
     use actix_web::ResponseError;
-    let _ = req;
     ApiError::NotFound("There is no such API endpoint.".into()).error_response()
 }
 
-/// A `405` for a known path with an unsupported method.
-pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
+/// Validates list paging: `page` from 1 (default 1), `limit` from 1 to 100 (default 20).
+pub fn paging(page: Option<u32>, limit: Option<u32>) -> Result<(u32, u32), ApiError> {
+    let page = page.unwrap_or(1);
+    if page == 0 {
+        return Err(ApiError::BadRequest("page starts at 1.".into()));
+    }
+    let limit = limit.unwrap_or(mediconnect_shared::DoctorQuery::DEFAULT_LIMIT);
+    if !(1..=mediconnect_shared::DoctorQuery::MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest("limit must be from 1 to 100.".into()));
+    }
+    Ok((page, limit))
 }
