@@ -6,6 +6,7 @@ use leptos_router::path;
 
 use crate::components::{Announcer, Header};
 use crate::pages::{Appointments, Doctors, Home, Login, NotFound, Profile, Register, SchedulePage};
+use crate::state::follows::provide_follows;
 use crate::state::live::provide_live;
 use crate::state::session::provide_session;
 
@@ -13,6 +14,7 @@ use crate::state::session::provide_session;
 pub fn App() -> impl IntoView {
     let session = provide_session();
     provide_live(session);
+    provide_follows(session);
     view! {
         <Router>
             <Header/>

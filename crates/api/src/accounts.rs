@@ -282,6 +282,13 @@ impl ProfileChanges {
             Some(None) => changes.patient.date_of_birth = Some(None),
             None => {}
         }
+        match req.notifications {
+            Some(_) if role != Role::Patient => fields.push("notifications", patient_only),
+            Some(prefs) => {
+                changes.patient.notify_doctor_online = Some(prefs.doctor_online.as_str())
+            }
+            None => {}
+        }
         match &req.phone_number {
             Some(_) if role != Role::Patient => fields.push("phoneNumber", patient_only),
             Some(Some(phone)) => {

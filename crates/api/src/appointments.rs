@@ -24,6 +24,7 @@ use crate::db::schema::{
 use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
 use crate::error::ApiError;
 use crate::live::bridge::{self, LiveEvent};
+use crate::mail::{MailContext, compose, outbox};
 use crate::schedule::{Hours, Interval};
 use crate::state::AppState;
 
@@ -319,6 +320,136 @@ fn announce(
     Ok(event)
 }
 
+// ------------------------------------------------------------------------- mail
+
+/// A party's name and address, for mail.
+struct Contact {
+    user_id: Uuid,
+    name: String,
+    email: String,
+}
+
+impl Contact {
+    fn recipient(&self) -> compose::Recipient<'_> {
+        compose::Recipient {
+            user_id: self.user_id,
+            name: &self.name,
+            email: &self.email,
+        }
+    }
+}
+
+/// The two parties' contacts, the specialization and the doctor's time zone.
+fn contacts(
+    conn: &mut AnyConnection,
+    row: &AppointmentRow,
+) -> Result<(Contact, Contact, String, chrono_tz::Tz), ApiError> {
+    let (d_user, d_name, d_email, spec, tz): (DbId, String, String, String, String) =
+        doctors::table
+            .inner_join(users::table)
+            .filter(doctors::id.eq(row.doctor_id))
+            .select((
+                users::id,
+                users::name,
+                users::email,
+                doctors::specialization,
+                doctors::time_zone,
+            ))
+            .first(conn)?;
+    let (p_user, p_name, p_email): (DbId, String, String) = patients::table
+        .inner_join(users::table)
+        .filter(patients::id.eq(row.patient_id))
+        .select((users::id, users::name, users::email))
+        .first(conn)?;
+    Ok((
+        Contact {
+            user_id: d_user.0,
+            name: d_name,
+            email: d_email,
+        },
+        Contact {
+            user_id: p_user.0,
+            name: p_name,
+            email: p_email,
+        },
+        spec,
+        crate::schedule::parse_time_zone(&tz).unwrap_or(chrono_tz::UTC),
+    ))
+}
+
+/// How often an appointment was moved: the SEQUENCE of its calendar entry.
+fn times_moved(conn: &mut AnyConnection, id: Uuid) -> Result<u32, ApiError> {
+    let n: i64 = appointment_events::table
+        .filter(appointment_events::appointment_id.eq(DbId(id)))
+        .filter(appointment_events::action.eq("RESCHEDULED"))
+        .count()
+        .get_result(conn)?;
+    Ok(n.max(0) as u32)
+}
+
+/// Queues the mail a change calls for, in the transaction: the booking confirmation
+/// and notice, or a message to the party who did not make the change.
+fn queue_mail(
+    conn: &mut AnyConnection,
+    ctx: &MailContext,
+    row: &AppointmentRow,
+    change: MailChange,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (doctor, patient, specialization, tz) = contacts(conn, row)?;
+    let info = compose::AppointmentInfo {
+        id: row.id.0,
+        start: row.scheduled_for.0,
+        end: row.ends_at.0,
+        minutes: row.duration_minutes.max(0) as u32,
+        doctor: &doctor.name,
+        specialization: &specialization,
+        patient: &patient.name,
+        tz,
+        sequence: times_moved(conn, row.id.0)?,
+    };
+    let (actor_contact, other, with) = if actor == doctor.user_id {
+        (&doctor, &patient, format!("with {}", doctor.name))
+    } else {
+        (&patient, &doctor, format!("with {}", patient.name))
+    };
+    let emails = match change {
+        MailChange::Booked => {
+            compose::booked(ctx, &info, patient.recipient(), doctor.recipient(), now).to_vec()
+        }
+        MailChange::Moved(previous) => {
+            vec![compose::moved(
+                ctx,
+                &info,
+                previous,
+                &actor_contact.name,
+                other.recipient(),
+                &with,
+                now,
+            )]
+        }
+        MailChange::Cancelled => vec![compose::cancelled(
+            ctx,
+            &info,
+            &actor_contact.name,
+            other.recipient(),
+            &with,
+            now,
+        )],
+    };
+    for email in &emails {
+        outbox::enqueue(conn, email, now)?;
+    }
+    Ok(())
+}
+
+enum MailChange {
+    Booked,
+    Moved(DateTime<Utc>),
+    Cancelled,
+}
+
 // ------------------------------------------------------------------------- booking
 
 /// The answer to a booking: what was sent the first time, for replays.
@@ -397,6 +528,7 @@ pub async fn book(
         }
     }
     let hub = state.hub.clone();
+    let mail_ctx = state.mail_ctx.clone();
     let attempt_key = key.clone();
     let attempt_hash = hash.clone();
     let result = state
@@ -467,6 +599,7 @@ pub async fn book(
                 now,
             )?;
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
+            queue_mail(conn, &mail_ctx, &row, MailChange::Booked, user.id, now)?;
             let l = loaded(conn, row)?;
             let body = serde_json::to_string(&l.dto).map_err(ApiError::internal)?;
             if let Some(key) = &attempt_key {
@@ -496,6 +629,7 @@ pub async fn book(
         Ok((answer, event)) => {
             tracing::info!(doctor_id = %req.doctor_id, "appointment booked");
             bridge::apply(&state.hub, event);
+            state.mail.wake();
             Ok(answer)
         }
         Err(ApiError::Conflict {
@@ -661,6 +795,7 @@ pub async fn change(
         None => None,
     };
     let hub = state.hub.clone();
+    let mail_ctx = state.mail_ctx.clone();
     let (dto, event) = state
         .db
         .write(move |conn| {
@@ -680,6 +815,7 @@ pub async fn change(
                 });
             }
             let mut changed = false;
+            let mut mail = None;
             if let Some(reason) = reason {
                 if !matches!(party, Party::Patient(_)) {
                     return Err(ApiError::Forbidden("Only the patient can change the reason.".into()));
@@ -717,6 +853,7 @@ pub async fn change(
                     now,
                 )?;
                 changed = true;
+                mail = Some(MailChange::Moved(row.scheduled_for.0));
             }
             if let Some(next) = req.status.filter(|s| *s != current) {
                 match next {
@@ -740,6 +877,9 @@ pub async fn change(
                     .execute(conn)?;
                 record(conn, id, user.id, AppointmentAction::StatusChanged, (Some(current), Some(next)), (None, None), now)?;
                 changed = true;
+                if next == AppointmentStatus::Cancelled {
+                    mail = Some(MailChange::Cancelled);
+                }
             }
             if changed {
                 diesel::update(appointments::table.find(DbId(id)))
@@ -747,13 +887,20 @@ pub async fn change(
                     .execute(conn)?;
             }
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
+            let mailed = mail.is_some();
+            if let Some(change) = mail {
+                queue_mail(conn, &mail_ctx, &row, change, user.id, now)?;
+            }
             let l = loaded(conn, row)?;
             let event = if changed { Some(announce(conn, &hub, &l)?) } else { None };
-            Ok((l.dto, event))
+            Ok((l.dto, event.map(|e| (e, mailed))))
         })
         .await?;
-    if let Some(event) = event {
+    if let Some((event, mailed)) = event {
         bridge::apply(&state.hub, event);
+        if mailed {
+            state.mail.wake();
+        }
     }
     Ok(dto)
 }

@@ -66,6 +66,8 @@ pub struct Config {
     pub ws_heartbeat: Duration,
     /// A socket silent for this long is dropped.
     pub ws_client_timeout: Duration,
+    /// At most one "doctor is online" email per patient and doctor in this time.
+    pub notify_cooldown: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mediconnect.db";
@@ -154,6 +156,14 @@ impl Config {
         if ws_client_timeout <= ws_heartbeat {
             bail!("WS_CLIENT_TIMEOUT_SECONDS must be longer than WS_HEARTBEAT_SECONDS");
         }
+        let notify_cooldown = match get("NOTIFY_COOLDOWN_MINUTES") {
+            Some(v) => Duration::from_secs(
+                60 * v
+                    .parse::<u64>()
+                    .context("NOTIFY_COOLDOWN_MINUTES must be a whole number of minutes")?,
+            ),
+            None => Duration::from_secs(60 * 60),
+        };
         let smtp_url = get("SMTP_URL").map(Secret::new);
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
 
@@ -193,6 +203,7 @@ impl Config {
             presence_grace,
             ws_heartbeat,
             ws_client_timeout,
+            notify_cooldown,
         })
     }
 

@@ -255,6 +255,9 @@ pub async fn set_status(
                 .execute(conn)?;
                 // Presence is tracked again from the next socket, not from old ones.
                 presence::forget_dead_leases(conn, user, now, timing)?;
+                // One job, expanded by the mail worker: this request stays as fast with
+                // ten thousand patients as with ten.
+                crate::mail::outbox::enqueue_doctor_online(conn, current.id, now)?;
                 (n == 1).then_some(())
             } else {
                 go_offline(conn, current.id, now)?.map(|_| ())
@@ -273,6 +276,9 @@ pub async fn set_status(
     if let Some(event) = event {
         tracing::info!(doctor_id = %doctor.id, online, "doctor status changed");
         bridge::apply(&state.hub, event);
+        if online {
+            state.mail.wake();
+        }
     }
     Ok(doctor)
 }

@@ -13,6 +13,7 @@ pub mod doctors;
 pub mod domain;
 pub mod error;
 pub mod live;
+pub mod mail;
 pub mod routes;
 pub mod schedule;
 pub mod startup;

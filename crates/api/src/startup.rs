@@ -18,6 +18,9 @@ use crate::live::{
     hub::Hub,
     presence::{PresenceTracker, Timing},
 };
+use crate::mail::MailContext;
+use crate::mail::transport::Transport;
+use crate::mail::worker::MailWorker;
 use crate::routes;
 use crate::state::AppState;
 
@@ -25,6 +28,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    mail_worker: MailWorker,
 }
 
 impl Application {
@@ -55,12 +59,20 @@ impl Application {
             refresh: config.ws_heartbeat,
         };
         let presence = PresenceTracker::start(db.clone(), hub.clone(), timing);
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::smtp(url.expose())?,
+            None => Transport::files(config.data_dir.join("mail"))?,
+        };
+        let mail_ctx = MailContext::from_config(&config);
+        let (mail, mail_worker) = MailWorker::start(db.clone(), transport, mail_ctx.clone());
         let state = AppState {
             jwt: JwtKeys::new(config.jwt_secret.expose()),
             db,
             config: Arc::new(config),
             hub,
             presence,
+            mail,
+            mail_ctx,
         };
         let server = serve(listener, state.clone())?;
         tracing::info!(
@@ -72,6 +84,7 @@ impl Application {
             port,
             server,
             state,
+            mail_worker,
         })
     }
 
@@ -83,9 +96,14 @@ impl Application {
         &self.state
     }
 
-    /// Runs until the server stops (SIGINT/SIGTERM, gracefully).
+    /// Runs until the server stops (SIGINT/SIGTERM, gracefully: requests in flight
+    /// finish), then lets the mail worker finish the sends in progress.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.mail_worker
+            .shutdown(std::time::Duration::from_secs(10))
+            .await;
+        result
     }
 
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {

@@ -7,6 +7,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::live::hub::Hub;
 use crate::live::presence::{PresenceTracker, Timing};
+use crate::mail::MailContext;
+use crate::mail::worker::MailHandle;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +17,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub hub: Arc<Hub>,
     pub presence: Arc<PresenceTracker>,
+    pub mail: MailHandle,
+    pub mail_ctx: MailContext,
 }
 
 impl AppState {

@@ -56,6 +56,14 @@ pub struct DoctorList {
     pub pagination: Pagination,
 }
 
+/// `GET /api/users/follows`: the doctors a patient follows, by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FollowedDoctors {
+    pub doctors: Vec<Doctor>,
+}
+
 /// `GET /api/doctors/online`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -18,6 +18,47 @@ pub struct DoctorProfile {
     pub last_online: Option<DateTime<Utc>>,
 }
 
+/// Which "doctor is online" emails a patient wants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum DoctorOnlineAlerts {
+    /// Every doctor (the default, as in the original system).
+    #[default]
+    All,
+    /// Only doctors the patient follows.
+    Followed,
+    /// None.
+    Off,
+}
+
+impl DoctorOnlineAlerts {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DoctorOnlineAlerts::All => "all",
+            DoctorOnlineAlerts::Followed => "followed",
+            DoctorOnlineAlerts::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "all" => Some(DoctorOnlineAlerts::All),
+            "followed" => Some(DoctorOnlineAlerts::Followed),
+            "off" => Some(DoctorOnlineAlerts::Off),
+            _ => None,
+        }
+    }
+}
+
+/// A patient's email preferences.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationPreferences {
+    pub doctor_online: DoctorOnlineAlerts,
+}
+
 /// The patient part of a profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -26,6 +67,7 @@ pub struct PatientProfile {
     pub id: Uuid,
     pub date_of_birth: Option<NaiveDate>,
     pub phone_number: Option<String>,
+    pub notifications: NotificationPreferences,
 }
 
 /// `GET /api/users/profile`
@@ -71,6 +113,9 @@ pub struct UpdateProfileRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub phone_number: Option<Option<String>>,
+    /// Patients only: email preferences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<NotificationPreferences>,
 }
 
 /// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).

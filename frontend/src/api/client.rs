@@ -159,3 +159,18 @@ pub async fn authed_with<T: DeserializeOwned, B: Serialize + ?Sized>(
     }
     decode(res).await
 }
+
+/// [`authed`] for answers without a body (204).
+pub async fn authed_empty(method: Method, path: &str) -> Result<(), ApiError> {
+    let token = session::access_token().await?;
+    let mut res = raw(method.clone(), path, None::<&()>, Some(&token)).await?;
+    if res.status() == 401 {
+        let token = session::refresh(Some(&token)).await?;
+        res = raw(method, path, None::<&()>, Some(&token)).await?;
+    }
+    if res.ok() {
+        Ok(())
+    } else {
+        Err(error_of(res).await)
+    }
+}

@@ -11,9 +11,9 @@ pub use session::{access_token, on_session_change, restore};
 use gloo_net::http::Method;
 use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangePasswordRequest,
-    Doctor, DoctorList, DoctorQuery, LoginRequest, LoginResponse, NewAppointment, OnlineDoctors,
-    ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse, Schedule, SlotList,
-    SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
+    Doctor, DoctorList, DoctorQuery, FollowedDoctors, LoginRequest, LoginResponse, NewAppointment,
+    OnlineDoctors, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse, Schedule,
+    SlotList, SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
 };
 use uuid::Uuid;
 
@@ -146,4 +146,15 @@ pub async fn schedule() -> Result<Schedule, ApiError> {
 
 pub async fn set_schedule(schedule: &Schedule) -> Result<Schedule, ApiError> {
     client::authed(Method::PUT, "/api/doctors/me/schedule", Some(schedule)).await
+}
+
+pub async fn follows() -> Result<Vec<Doctor>, ApiError> {
+    let list: FollowedDoctors =
+        client::authed(Method::GET, "/api/users/follows", None::<&()>).await?;
+    Ok(list.doctors)
+}
+
+pub async fn follow(doctor: Uuid, on: bool) -> Result<(), ApiError> {
+    let method = if on { Method::POST } else { Method::DELETE };
+    client::authed_empty(method, &format!("/api/doctors/{doctor}/follow")).await
 }

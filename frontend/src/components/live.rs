@@ -112,6 +112,7 @@ pub fn DoctorCard(doctor: Doctor, #[prop(into)] now: Signal<DateTime<Utc>>) -> i
             </p>
             <Show when=bookable>
                 <super::BookButton doctor=for_booking.clone()/>
+                <FollowButton doctor=for_booking.id name=for_booking.name.clone()/>
             </Show>
         </li>
     }
@@ -136,5 +137,43 @@ mod tests {
             relative(now + chrono::Duration::seconds(3), now),
             "just now"
         );
+    }
+}
+
+/// Follow or unfollow a doctor (a patient's "doctor is online" alerts can be limited to
+/// followed doctors).
+#[component]
+pub fn FollowButton(doctor: uuid::Uuid, name: String) -> impl IntoView {
+    let follows = crate::state::follows::use_follows();
+    let following = move || follows.contains(doctor);
+    let toggle = Action::new_local(move |on: &bool| {
+        let on = *on;
+        async move {
+            let result = crate::api::follow(doctor, on).await;
+            if result.is_ok() {
+                follows.ids.update(|s| {
+                    if on {
+                        s.insert(doctor);
+                    } else {
+                        s.remove(&doctor);
+                    }
+                });
+            }
+            result
+        }
+    });
+    let label = move || {
+        if following() {
+            format!("Unfollow {name}")
+        } else {
+            format!("Follow {name}")
+        }
+    };
+    view! {
+        <button type="button" class="button secondary small follow" aria-pressed=move || if following() { "true" } else { "false" }
+            aria-label=label disabled=move || toggle.pending().get()
+            on:click=move |_| { toggle.dispatch(!following()); }>
+            {move || if following() { "Following ✓" } else { "Follow" }}
+        </button>
     }
 }

@@ -14,8 +14,33 @@ pub fn Doctors() -> impl IntoView {
     let now = use_clock();
     let specialization = RwSignal::new(String::new());
     let online = RwSignal::new(String::new());
-    let search = RwSignal::new(String::new());
+    // `?q=` prefills the search (email alerts link here with the doctor's name).
+    let initial_q = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("q"))
+        .unwrap_or_default();
+    let search = RwSignal::new(initial_q);
     let page = RwSignal::new(1u32);
+    let only_followed = RwSignal::new(false);
+    let session = crate::state::session::use_session();
+    let is_patient = move || {
+        session.user.with(|u| {
+            u.as_ref()
+                .is_some_and(|u| u.role == mediconnect_shared::Role::Patient)
+        })
+    };
+    let follows = crate::state::follows::use_follows();
+    // The followed doctors, reloaded when the set changes.
+    let followed = LocalResource::new(move || {
+        follows.ids.track();
+        let wanted = only_followed.get() && is_patient();
+        async move {
+            if wanted {
+                api::follows().await
+            } else {
+                Ok(Vec::new())
+            }
+        }
+    });
     let specializations = LocalResource::new(api::specializations);
     let query = Memo::new(move |_| DoctorQuery {
         specialization: Some(specialization.get()).filter(|s| !s.is_empty()),
@@ -66,7 +91,33 @@ pub fn Doctors() -> impl IntoView {
                 <input id="doctors-search" type="search" autocomplete="off" prop:value=move || search.get()
                     on:input=move |ev| { search.set(event_target_value(&ev)); reset(); }/>
             </div>
+            <Show when=is_patient>
+                <label class="choice">
+                    <input type="checkbox" prop:checked=move || only_followed.get()
+                        on:change=move |ev| only_followed.set(event_target_checked(&ev))/>
+                    "Only doctors I follow"
+                </label>
+            </Show>
         </form>
+        <Show when=move || only_followed.get() && is_patient()>
+            <Transition fallback=|| view! { <Loading message="Loading the doctors you follow…"/> }>
+                {move || followed.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="empty">"You follow no doctor yet. Use Follow on a doctor's card."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="doctor-list" data-test="followed-doctors">
+                            {list.into_iter().map(|d| {
+                                let d = live.changes.with(|c| c.get(&d.id).cloned()).unwrap_or(d);
+                                view! { <DoctorCard doctor=d now=now/> }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                })}
+            </Transition>
+        </Show>
+        <Show when=move || !(only_followed.get() && is_patient())>
         <Transition fallback=|| view! { <Loading message="Loading doctors…"/> }>
             {move || results.get().map(|result| match result {
                 Err(e) => view! {
@@ -93,6 +144,7 @@ pub fn Doctors() -> impl IntoView {
                 }
             })}
         </Transition>
+        </Show>
     }
 }
 

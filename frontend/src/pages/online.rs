@@ -22,6 +22,15 @@ pub fn OnlineDoctors() -> impl IntoView {
     let now = use_clock();
     let specialization = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
+    let only_followed = RwSignal::new(false);
+    let follows = crate::state::follows::use_follows();
+    let session = crate::state::session::use_session();
+    let is_patient = move || {
+        session.user.with(|u| {
+            u.as_ref()
+                .is_some_and(|u| u.role == mediconnect_shared::Role::Patient)
+        })
+    };
     let specializations = Memo::new(move |_| {
         let mut names: Vec<String> = live
             .online
@@ -33,9 +42,11 @@ pub fn OnlineDoctors() -> impl IntoView {
     let shown = Memo::new(move |_| {
         let spec = specialization.get();
         let q = search.get();
+        let followed_only = only_followed.get() && is_patient();
         live.online_sorted()
             .into_iter()
             .filter(|d| matches(d, &spec, &q))
+            .filter(|d| !followed_only || follows.contains(d.id))
             .collect::<Vec<_>>()
     });
     view! {
@@ -63,6 +74,13 @@ pub fn OnlineDoctors() -> impl IntoView {
                         prop:value=move || search.get()
                         on:input=move |ev| search.set(event_target_value(&ev))/>
                 </div>
+                <Show when=is_patient>
+                    <label class="choice">
+                        <input type="checkbox" prop:checked=move || only_followed.get()
+                            on:change=move |ev| only_followed.set(event_target_checked(&ev))/>
+                        "Only doctors I follow"
+                    </label>
+                </Show>
             </div>
             <Show when=move || live.loaded.get() fallback=|| view! { <Loading message="Finding doctors online…"/> }>
                 <Show

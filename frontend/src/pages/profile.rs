@@ -1,6 +1,9 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use mediconnect_shared::{ChangePasswordRequest, ProfileResponse, Role, UpdateProfileRequest};
+use mediconnect_shared::{
+    ChangePasswordRequest, DoctorOnlineAlerts, NotificationPreferences, ProfileResponse, Role,
+    UpdateProfileRequest,
+};
 
 use crate::api::{self, ApiError};
 use crate::components::{Field, FormError, Loading, RequireAuth};
@@ -100,6 +103,13 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
             .and_then(|p| p.phone_number.clone())
             .unwrap_or_default(),
     );
+    let alerts = RwSignal::new(
+        initial
+            .patient
+            .as_ref()
+            .map(|p| p.notifications.doctor_online)
+            .unwrap_or_default(),
+    );
     let local_error = RwSignal::new(None::<String>);
 
     let save = Action::new_local(move |req: &UpdateProfileRequest| {
@@ -144,6 +154,9 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                 });
                 let phone = phone.get();
                 req.phone_number = Some((!phone.trim().is_empty()).then_some(phone));
+                req.notifications = Some(NotificationPreferences {
+                    doctor_online: alerts.get(),
+                });
             }
             Role::Admin => {}
         }
@@ -167,6 +180,18 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                         hint="Optional. Leave empty to remove it." value=date_of_birth error=field_error("dateOfBirth")/>
                     <Field id="profile-phone" label="Phone number" kind="tel" autocomplete="tel"
                         hint="Optional. 7 to 15 digits, for example +1 555 010 0100." value=phone error=field_error("phoneNumber")/>
+                    <fieldset>
+                        <legend>"Email me when a doctor comes online"</legend>
+                        {[(DoctorOnlineAlerts::All, "For every doctor"), (DoctorOnlineAlerts::Followed, "Only for doctors I follow"), (DoctorOnlineAlerts::Off, "Never")]
+                            .into_iter().map(|(value, label)| view! {
+                                <label class="choice">
+                                    <input type="radio" name="alerts" value=value.as_str()
+                                        prop:checked=move || alerts.get() == value
+                                        on:change=move |_| alerts.set(value)/>
+                                    {label}
+                                </label>
+                            }).collect_view()}
+                    </fieldset>
                 })}
                 <button class="button" type="submit" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { "Saving…" } else { "Save changes" }}

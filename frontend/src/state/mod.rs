@@ -1,4 +1,5 @@
 //! App-wide reactive state.
 
+pub mod follows;
 pub mod live;
 pub mod session;

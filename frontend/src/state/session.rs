@@ -26,7 +26,12 @@ pub fn provide_session() -> Session {
         user: RwSignal::new(None),
         ready: RwSignal::new(false),
     };
-    api::on_session_change(move |user| session.user.set(user));
+    // Set only on a change: every set wakes everything that reads the user.
+    api::on_session_change(move |user| {
+        if session.user.with_untracked(|u| *u != user) {
+            session.user.set(user);
+        }
+    });
     provide_context(session);
     spawn_local(async move {
         api::restore().await;

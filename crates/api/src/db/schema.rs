@@ -80,6 +80,42 @@ diesel::table! {
         sent -> Bool,
         sent_at -> Nullable<UtcTime>,
         created_at -> UtcTime,
+        kind -> Text,
+        user_id -> Nullable<Uuid>,
+        doctor_id -> Nullable<Uuid>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> UtcTime,
+        last_error -> Nullable<Text>,
+        html -> Nullable<Text>,
+        ics -> Nullable<Text>,
+        unsubscribe_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    notification_jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        doctor_id -> Uuid,
+        cursor -> Nullable<Uuid>,
+        status -> Text,
+        created_at -> UtcTime,
+        updated_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    follows (patient_id, doctor_id) {
+        patient_id -> Uuid,
+        doctor_id -> Uuid,
+        created_at -> UtcTime,
     }
 }
 
@@ -92,6 +128,7 @@ diesel::table! {
         user_id -> Uuid,
         date_of_birth -> Nullable<Date>,
         phone_number -> Nullable<Text>,
+        notify_doctor_online -> Text,
     }
 }
 
@@ -169,6 +206,10 @@ diesel::table! {
 diesel::joinable!(appointment_events -> appointments (appointment_id));
 diesel::joinable!(appointment_events -> users (actor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
+diesel::joinable!(follows -> doctors (doctor_id));
+diesel::joinable!(follows -> patients (patient_id));
+diesel::joinable!(notification_jobs -> doctors (doctor_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(appointments -> patients (patient_id));
 diesel::joinable!(doctors -> users (user_id));
 diesel::joinable!(patients -> users (user_id));
@@ -182,7 +223,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointment_events,
     appointments,
     doctors,
+    follows,
     idempotency_keys,
+    notification_jobs,
     notifications,
     patients,
     presence_leases,

@@ -38,6 +38,11 @@ use utoipa_swagger_ui::SwaggerUi;
         super::appointments::get_schedule,
         super::appointments::put_schedule,
         super::appointments::slots,
+        super::notifications::follow,
+        super::notifications::unfollow,
+        super::notifications::followed,
+        super::notifications::unsubscribe_page,
+        super::notifications::unsubscribe_now,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -47,6 +52,7 @@ use utoipa_swagger_ui::SwaggerUi;
                                            WebSocket `GET /api/ws`: a `snapshot` of the online doctors \
                                            first, then a `doctor_status` message per change."),
         (name = "appointments", description = "Booking (never double-booked), the lifecycle, working hours and free slots"),
+        (name = "notifications", description = "Email alerts: following doctors, one-click unsubscribe"),
         (name = "health", description = "Service health"),
     )
 )]

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod docs;
 pub mod doctors;
 pub mod health;
+pub mod notifications;
 pub mod spa;
 pub mod users;
 
@@ -31,6 +32,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(users::routes)
             .configure(appointments::routes)
+            .configure(notifications::routes)
             .configure(doctors::routes)
             .route("/ws", web::get().to(crate::live::socket::ws))
             .default_service(web::to(api_not_found)),

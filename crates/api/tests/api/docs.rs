@@ -26,6 +26,11 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/doctors/me/schedule"),
     ("put", "/api/doctors/me/schedule"),
     ("get", "/api/doctors/{id}/slots"),
+    ("post", "/api/doctors/{id}/follow"),
+    ("delete", "/api/doctors/{id}/follow"),
+    ("get", "/api/users/follows"),
+    ("get", "/api/notifications/unsubscribe"),
+    ("post", "/api/notifications/unsubscribe"),
 ];
 
 both_backends! {

@@ -123,6 +123,7 @@ pub fn test_config(db: &TestDb) -> Config {
         presence_grace: std::time::Duration::from_secs(60),
         ws_heartbeat: std::time::Duration::from_secs(15),
         ws_client_timeout: std::time::Duration::from_secs(45),
+        notify_cooldown: std::time::Duration::from_secs(3600),
     }
 }
 

@@ -2,6 +2,7 @@
 //! SQLite and on PostgreSQL, and talks HTTP to it.
 
 mod helpers;
+mod smtp;
 mod ws;
 
 mod appointments;
@@ -12,6 +13,7 @@ mod doctors;
 mod errors;
 mod health;
 mod live;
+mod mail;
 mod schema;
 mod spa;
 mod users;

@@ -24,6 +24,8 @@ both_backends! {
             idempotency_keys::table.select(idempotency_keys::all_columns).load::<KeyTuple>(conn).unwrap();
             working_hours::table.select(working_hours::all_columns).load::<(DbId, DbId, i32, i32, i32)>(conn).unwrap();
             schedule_exceptions::table.select(schedule_exceptions::all_columns).load::<(DbId, DbId, chrono::NaiveDate, Option<i32>, Option<i32>)>(conn).unwrap();
+            notification_jobs::table.select(notification_jobs::all_columns).load::<(DbId, String, DbId, Option<DbId>, String, DbTime, DbTime)>(conn).unwrap();
+            follows::table.select(follows::all_columns).load::<(DbId, DbId, DbTime)>(conn).unwrap();
             presence_leases::table.select(presence_leases::all_columns).load::<LeaseTuple>(conn).unwrap();
             let tokens = refresh_tokens::table.select(refresh_tokens::all_columns).load::<TokenTuple>(conn).unwrap();
             assert_eq!(tokens.len(), 2);
@@ -64,7 +66,13 @@ type DoctorTuple = (
     String,
 );
 type LeaseTuple = (DbId, DbId, i32, DbTime);
-type PatientTuple = (DbId, DbId, Option<chrono::NaiveDate>, Option<String>);
+type PatientTuple = (
+    DbId,
+    DbId,
+    Option<chrono::NaiveDate>,
+    Option<String>,
+    String,
+);
 type AppointmentTuple = (
     DbId,
     DbId,
@@ -77,7 +85,25 @@ type AppointmentTuple = (
     DbTime,
     DbTime,
 );
-type NotificationTuple = (DbId, String, String, String, bool, Option<DbTime>, DbTime);
+type NotificationTuple = (
+    DbId,
+    String,
+    String,
+    String,
+    bool,
+    Option<DbTime>,
+    DbTime,
+    String,
+    Option<DbId>,
+    Option<DbId>,
+    String,
+    i32,
+    DbTime,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 type TokenTuple = (
     DbId,
     DbId,

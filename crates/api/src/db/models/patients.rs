@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use mediconnect_shared::PatientProfile;
+use mediconnect_shared::{DoctorOnlineAlerts, NotificationPreferences, PatientProfile};
 use uuid::Uuid;
 
 use crate::db::schema::patients;
@@ -13,6 +13,7 @@ pub struct PatientRow {
     pub user_id: DbId,
     pub date_of_birth: Option<NaiveDate>,
     pub phone_number: Option<String>,
+    pub notify_doctor_online: String,
 }
 
 impl From<&PatientRow> for PatientProfile {
@@ -21,6 +22,10 @@ impl From<&PatientRow> for PatientProfile {
             id: row.id.0,
             date_of_birth: row.date_of_birth,
             phone_number: row.phone_number.clone(),
+            notifications: NotificationPreferences {
+                doctor_online: DoctorOnlineAlerts::parse(&row.notify_doctor_online)
+                    .unwrap_or_default(),
+            },
         }
     }
 }
@@ -53,6 +58,7 @@ pub fn find_by_user(conn: &mut AnyConnection, user_id: Uuid) -> QueryResult<Opti
 pub struct PatientChanges {
     pub date_of_birth: Option<Option<NaiveDate>>,
     pub phone_number: Option<Option<String>>,
+    pub notify_doctor_online: Option<&'static str>,
 }
 
 pub fn update(
@@ -60,7 +66,10 @@ pub fn update(
     user_id: Uuid,
     changes: &PatientChanges,
 ) -> QueryResult<()> {
-    if changes.date_of_birth.is_none() && changes.phone_number.is_none() {
+    if changes.date_of_birth.is_none()
+        && changes.phone_number.is_none()
+        && changes.notify_doctor_online.is_none()
+    {
         return Ok(());
     }
     diesel::update(patients::table.filter(patients::user_id.eq(DbId(user_id))))

@@ -1,0 +1,438 @@
+//! The outbox table: enqueue (inside the caller's transaction), claim due rows (with a
+//! lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL so replicas never take the same row),
+//! record the outcome with retries, and expand "doctor is online" jobs in batches.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{doctors, follows, notification_jobs, notifications, patients, users};
+use crate::db::{AnyConnection, DbId, DbTime, write_transaction};
+use crate::error::ApiError;
+use crate::mail::{MailContext, compose};
+
+/// After this many failed attempts a row is `failed`.
+pub const MAX_ATTEMPTS: i32 = 12;
+/// A claimed row is not claimed again for this long (a crash mid-send frees it).
+pub const LEASE: Duration = Duration::from_secs(120);
+
+/// What kind of email a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    DoctorOnline,
+    AppointmentBooked,
+    AppointmentChanged,
+    AppointmentCancelled,
+}
+
+impl Kind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::DoctorOnline => "DOCTOR_ONLINE",
+            Kind::AppointmentBooked => "APPOINTMENT_BOOKED",
+            Kind::AppointmentChanged => "APPOINTMENT_CHANGED",
+            Kind::AppointmentCancelled => "APPOINTMENT_CANCELLED",
+        }
+    }
+}
+
+/// One email to queue: one recipient, rendered.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub kind: Kind,
+    pub user_id: Option<Uuid>,
+    pub doctor_id: Option<Uuid>,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub ics: Option<String>,
+    pub unsubscribe_url: Option<String>,
+}
+
+/// A row as the worker sends it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct OutboxRow {
+    pub id: DbId,
+    pub email: String,
+    pub subject: String,
+    pub content: String,
+    pub attempts: i32,
+    pub html: Option<String>,
+    pub ics: Option<String>,
+    pub unsubscribe_url: Option<String>,
+}
+
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<Uuid, ApiError> {
+    let id = Uuid::new_v4();
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(DbId(id)),
+            notifications::email.eq(&email.to),
+            notifications::subject.eq(&email.subject),
+            notifications::content.eq(&email.text),
+            notifications::sent.eq(false),
+            notifications::created_at.eq(DbTime(now)),
+            notifications::kind.eq(email.kind.as_str()),
+            notifications::user_id.eq(email.user_id.map(DbId)),
+            notifications::doctor_id.eq(email.doctor_id.map(DbId)),
+            notifications::status.eq("queued"),
+            notifications::attempts.eq(0),
+            notifications::next_attempt_at.eq(DbTime(now)),
+            notifications::html.eq(Some(&email.html)),
+            notifications::ics.eq(email.ics.as_deref()),
+            notifications::unsubscribe_url.eq(email.unsubscribe_url.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Queues the fan-out of "doctor is online" for `doctor`, unless one is pending: the
+/// pending one will reach everybody, and the cooldown would stop a second anyway.
+pub fn enqueue_doctor_online(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let pending: i64 = notification_jobs::table
+        .filter(notification_jobs::doctor_id.eq(DbId(doctor)))
+        .filter(notification_jobs::status.eq("pending"))
+        .count()
+        .get_result(conn)?;
+    if pending > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(notification_jobs::table)
+        .values((
+            notification_jobs::id.eq(DbId(Uuid::new_v4())),
+            notification_jobs::kind.eq("DOCTOR_ONLINE"),
+            notification_jobs::doctor_id.eq(DbId(doctor)),
+            notification_jobs::status.eq("pending"),
+            notification_jobs::created_at.eq(DbTime(now)),
+            notification_jobs::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Expands one batch of the oldest pending job into per-patient rows. Returns how many
+/// rows it queued, or `None` when no job is pending.
+pub fn expand_batch(
+    conn: &mut AnyConnection,
+    ctx: &MailContext,
+    batch: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>, ApiError> {
+    write_transaction(conn, |conn| {
+        let oldest = notification_jobs::table
+            .filter(notification_jobs::status.eq("pending"))
+            .order(notification_jobs::created_at.asc())
+            .limit(1)
+            .select((
+                notification_jobs::id,
+                notification_jobs::doctor_id,
+                notification_jobs::cursor,
+            ));
+        let job: Option<(DbId, DbId, Option<DbId>)> = match conn {
+            // Replicas expand different jobs, never the same one twice.
+            AnyConnection::Postgresql(pg) => {
+                oldest.for_update().skip_locked().first(pg).optional()?
+            }
+            AnyConnection::Sqlite(c) => oldest.first(c).optional()?,
+        };
+        let Some((job_id, doctor_id, cursor)) = job else {
+            return Ok(None);
+        };
+        let finish =
+            |conn: &mut AnyConnection, cursor: Option<DbId>, done: bool| -> Result<(), ApiError> {
+                diesel::update(notification_jobs::table.find(job_id))
+                    .set((
+                        notification_jobs::cursor.eq(cursor),
+                        notification_jobs::status.eq(if done { "done" } else { "pending" }),
+                        notification_jobs::updated_at.eq(DbTime(now)),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            };
+        let doctor: Option<(String, String, bool, bool)> = doctors::table
+            .inner_join(users::table)
+            .filter(doctors::id.eq(doctor_id))
+            .select((
+                users::name,
+                doctors::specialization,
+                doctors::is_online,
+                users::active,
+            ))
+            .first(conn)
+            .optional()?;
+        // A doctor who is gone, or offline again, is not announced any further.
+        let Some((doctor_name, specialization, true, true)) = doctor else {
+            finish(conn, cursor, true)?;
+            return Ok(Some(0));
+        };
+        let mut candidates = patients::table
+            .inner_join(users::table)
+            .filter(users::active.eq(true))
+            .filter(patients::notify_doctor_online.ne("off"))
+            .order(users::id.asc())
+            .limit(batch)
+            .select((
+                patients::id,
+                users::id,
+                users::email,
+                users::name,
+                patients::notify_doctor_online,
+            ))
+            .into_boxed();
+        if let Some(after) = cursor {
+            candidates = candidates.filter(users::id.gt(after));
+        }
+        let candidates: Vec<(DbId, DbId, String, String, String)> = candidates.load(conn)?;
+        let patient_ids: Vec<DbId> = candidates.iter().map(|c| c.0).collect();
+        let user_ids: Vec<DbId> = candidates.iter().map(|c| c.1).collect();
+        let followers: HashSet<Uuid> = follows::table
+            .filter(follows::doctor_id.eq(doctor_id))
+            .filter(follows::patient_id.eq_any(patient_ids))
+            .select(follows::patient_id)
+            .load::<DbId>(conn)?
+            .into_iter()
+            .map(|d| d.0)
+            .collect();
+        let since = now - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+        let recently: HashSet<Uuid> = notifications::table
+            .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
+            .filter(notifications::doctor_id.eq(Some(doctor_id)))
+            .filter(
+                notifications::user_id
+                    .eq_any(user_ids.iter().map(|u| Some(*u)).collect::<Vec<_>>()),
+            )
+            .filter(notifications::created_at.gt(DbTime(since)))
+            .select(notifications::user_id)
+            .load::<Option<DbId>>(conn)?
+            .into_iter()
+            .flatten()
+            .map(|d| d.0)
+            .collect();
+        let mut queued = 0;
+        for (patient_id, user_id, email, name, preference) in &candidates {
+            if preference == "followed" && !followers.contains(&patient_id.0) {
+                continue;
+            }
+            if recently.contains(&user_id.0) {
+                continue;
+            }
+            let mail = compose::doctor_online(
+                ctx,
+                compose::Recipient {
+                    user_id: user_id.0,
+                    name,
+                    email,
+                },
+                compose::DoctorInfo {
+                    id: doctor_id.0,
+                    name: &doctor_name,
+                    specialization: &specialization,
+                },
+                preference,
+                now,
+            );
+            enqueue(conn, &mail, now)?;
+            queued += 1;
+        }
+        let done = (candidates.len() as i64) < batch;
+        finish(conn, candidates.last().map(|c| c.1).or(cursor), done)?;
+        Ok(Some(queued))
+    })
+}
+
+/// Takes up to `limit` due rows for sending: each is leased (not due again for
+/// [`LEASE`]) and its attempt counted, so a crash mid-send frees it for a retry.
+pub fn claim(
+    conn: &mut AnyConnection,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<OutboxRow>, ApiError> {
+    write_transaction(conn, |conn| {
+        let due = notifications::table
+            .filter(notifications::status.eq("queued"))
+            .filter(notifications::next_attempt_at.le(DbTime(now)))
+            .order(notifications::next_attempt_at.asc())
+            .limit(limit)
+            .select(notifications::id);
+        let ids: Vec<DbId> = match conn {
+            AnyConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
+            AnyConnection::Sqlite(c) => due.load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
+        diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
+            .set((
+                notifications::attempts.eq(notifications::attempts + 1),
+                notifications::next_attempt_at.eq(DbTime(now + lease)),
+            ))
+            .execute(conn)?;
+        Ok(notifications::table
+            .filter(notifications::id.eq_any(&ids))
+            .select(OutboxRow::as_select())
+            .load(conn)?)
+    })
+}
+
+/// How one send ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// A temporary failure: try again later.
+    Retry(String),
+    /// A permanent one (an SMTP 5xx): never again.
+    Failed(String),
+}
+
+/// The wait before the next attempt: 2 s after the first failure, doubling, at most 10 min.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    Duration::from_secs(2u64.saturating_mul(1u64 << exp)).min(Duration::from_secs(600))
+}
+
+/// Replaces anything that looks like an email address (SMTP errors quote recipients).
+pub fn redact_addresses(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let is_part = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
+    let mut spans = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        if *c != '@' {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && is_part(chars[start - 1]) {
+            start -= 1;
+        }
+        let mut end = i + 1;
+        while end < chars.len() && is_part(chars[end]) {
+            end += 1;
+        }
+        if start < i && end > i + 1 {
+            spans.push((start, end));
+        }
+    }
+    let mut out = String::new();
+    let mut i = 0;
+    for (start, end) in spans {
+        if start < i {
+            continue;
+        }
+        out.extend(&chars[i..start]);
+        out.push_str("[address]");
+        i = end;
+    }
+    out.extend(&chars[i..]);
+    out.chars().take(500).collect()
+}
+
+pub fn record(
+    conn: &mut AnyConnection,
+    results: &[(Uuid, i32, Outcome)],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    write_transaction(conn, |conn| {
+        for (id, attempts, outcome) in results {
+            let row = notifications::table.find(DbId(*id));
+            match outcome {
+                Outcome::Sent => {
+                    diesel::update(row)
+                        .set((
+                            notifications::status.eq("sent"),
+                            notifications::sent.eq(true),
+                            notifications::sent_at.eq(Some(DbTime(now))),
+                            notifications::last_error.eq(None::<String>),
+                        ))
+                        .execute(conn)?;
+                }
+                Outcome::Retry(error) if *attempts < MAX_ATTEMPTS => {
+                    let wait = chrono::Duration::from_std(backoff(*attempts)).unwrap_or_default();
+                    diesel::update(row)
+                        .set((
+                            notifications::next_attempt_at.eq(DbTime(now + wait)),
+                            notifications::last_error.eq(Some(redact_addresses(error))),
+                        ))
+                        .execute(conn)?;
+                }
+                Outcome::Retry(error) | Outcome::Failed(error) => {
+                    diesel::update(row)
+                        .set((
+                            notifications::status.eq("failed"),
+                            notifications::last_error.eq(Some(redact_addresses(error))),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// When the next queued row is due, if any.
+pub fn next_due(conn: &mut AnyConnection) -> Result<Option<DateTime<Utc>>, ApiError> {
+    Ok(notifications::table
+        .filter(notifications::status.eq("queued"))
+        .order(notifications::next_attempt_at.asc())
+        .select(notifications::next_attempt_at)
+        .first::<DbTime>(conn)
+        .optional()?
+        .map(|t| t.0))
+}
+
+/// Puts a failed row back in the queue (an admin's retry).
+pub fn retry(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        notifications::table
+            .find(DbId(id))
+            .filter(notifications::status.eq("failed")),
+    )
+    .set((
+        notifications::status.eq("queued"),
+        notifications::attempts.eq(0),
+        notifications::next_attempt_at.eq(DbTime(now)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_ten_minutes() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(2), Duration::from_secs(4));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(9), Duration::from_secs(512));
+        assert_eq!(backoff(10), Duration::from_secs(600));
+        assert_eq!(backoff(11), Duration::from_secs(600));
+        assert_eq!(backoff(100), Duration::from_secs(600));
+    }
+
+    #[test]
+    fn addresses_are_redacted() {
+        assert_eq!(
+            redact_addresses("550 5.1.1 <bob.smith+x@example.com>: Recipient address rejected"),
+            "550 5.1.1 <[address]>: Recipient address rejected"
+        );
+        assert_eq!(
+            redact_addresses("no address here @ all"),
+            "no address here @ all"
+        );
+        assert_eq!(redact_addresses("a@b and c@d.e"), "[address] and [address]");
+    }
+}

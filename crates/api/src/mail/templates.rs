@@ -1,0 +1,101 @@
+//! Email templates, kept as files in `crates/api/templates/email/` and compiled in.
+//! `{{name}}` placeholders are filled with values; in HTML, values are escaped.
+
+macro_rules! template {
+    ($name:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates/email/",
+            $name
+        ))
+    };
+}
+
+pub const LAYOUT_HTML: &str = template!("layout.html");
+pub const DOCTOR_ONLINE_TXT: &str = template!("doctor_online.txt");
+pub const DOCTOR_ONLINE_HTML: &str = template!("doctor_online.html");
+pub const DOCTOR_ONLINE_FOOTER_HTML: &str = template!("doctor_online_footer.html");
+pub const BOOKED_PATIENT_TXT: &str = template!("appointment_booked_patient.txt");
+pub const BOOKED_PATIENT_HTML: &str = template!("appointment_booked_patient.html");
+pub const BOOKED_DOCTOR_TXT: &str = template!("appointment_booked_doctor.txt");
+pub const BOOKED_DOCTOR_HTML: &str = template!("appointment_booked_doctor.html");
+pub const CHANGED_TXT: &str = template!("appointment_changed.txt");
+pub const CHANGED_HTML: &str = template!("appointment_changed.html");
+pub const CANCELLED_TXT: &str = template!("appointment_cancelled.txt");
+pub const CANCELLED_HTML: &str = template!("appointment_cancelled.html");
+pub const APPOINTMENT_FOOTER_HTML: &str = template!("appointment_footer.html");
+pub const UNSUBSCRIBE_PAGE: &str = template!("unsubscribe_page.html");
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Fills a plain-text template.
+pub fn text(template: &str, values: &[(&str, &str)]) -> String {
+    fill(template, values, |v| v.to_owned())
+}
+
+/// Fills an HTML template, escaping every value.
+pub fn html(template: &str, values: &[(&str, &str)]) -> String {
+    fill(template, values, escape_html)
+}
+
+/// Wraps an HTML body (already filled) in the layout.
+pub fn page(subject: &str, body: String, footer: String) -> String {
+    LAYOUT_HTML
+        .replace("{{subject}}", &escape_html(subject))
+        .replace("{{footer}}", &footer)
+        .replace("{{body}}", &body)
+}
+
+fn fill(template: &str, values: &[(&str, &str)], convert: impl Fn(&str) -> String) -> String {
+    let mut out = template.to_owned();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{{{key}}}}}"), &convert(value));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_and_escapes() {
+        assert_eq!(text("Hi {{name}}!", &[("name", "<Ann>")]), "Hi <Ann>!");
+        assert_eq!(
+            html("Hi {{name}}!", &[("name", "<Ann & Bob>")]),
+            "Hi &lt;Ann &amp; Bob&gt;!"
+        );
+    }
+
+    #[test]
+    fn every_placeholder_of_the_alert_is_filled() {
+        let values = [
+            ("patient", "P"),
+            ("doctor", "D"),
+            ("specialization", "S"),
+            ("link", "L"),
+            ("preference", "all"),
+            ("unsubscribe", "U"),
+        ];
+        for t in [
+            DOCTOR_ONLINE_TXT,
+            DOCTOR_ONLINE_HTML,
+            DOCTOR_ONLINE_FOOTER_HTML,
+        ] {
+            assert!(!text(t, &values).contains("{{"), "{t}");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The mail worker: expands alert jobs, claims due rows, sends them (several at once,
+//! over the pooled transport), and records each outcome. It is woken right after a
+//! commit that queued mail, and otherwise sleeps until the next row is due (at most a
+//! few seconds). On shutdown it finishes the sends in progress, then stops.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use super::MailContext;
+use super::outbox::{self, Outcome};
+use super::transport::{self, Transport};
+use crate::db::Db;
+
+const CLAIM_BATCH: i64 = 64;
+const EXPAND_BATCH: i64 = 500;
+const IN_FLIGHT: usize = 16;
+const IDLE_POLL: Duration = Duration::from_secs(5);
+
+/// The handle the rest of the server uses.
+#[derive(Clone)]
+pub struct MailHandle {
+    wake: Arc<Notify>,
+    /// Unix seconds of the worker's last loop, for readiness checks.
+    pub heartbeat: Arc<AtomicI64>,
+}
+
+impl MailHandle {
+    /// Call after committing a transaction that queued mail.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+pub struct MailWorker {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl MailWorker {
+    pub fn start(db: Db, transport: Transport, ctx: MailContext) -> (MailHandle, MailWorker) {
+        let handle = MailHandle {
+            wake: Arc::new(Notify::new()),
+            heartbeat: Arc::new(AtomicI64::new(Utc::now().timestamp())),
+        };
+        let (stop, stopped) = watch::channel(false);
+        tracing::info!(transport = %transport.describe(), "mail worker started");
+        let task = tokio::spawn(run(db, Arc::new(transport), ctx, handle.clone(), stopped));
+        (handle, MailWorker { stop, task })
+    }
+
+    /// Asks the worker to stop and waits (up to `wait`) for the sends in progress.
+    pub async fn shutdown(self, wait: Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(wait, self.task).await.is_err() {
+            tracing::warn!("the mail worker did not finish in time");
+        }
+    }
+}
+
+async fn run(
+    db: Db,
+    transport: Arc<Transport>,
+    ctx: MailContext,
+    handle: MailHandle,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        handle
+            .heartbeat
+            .store(Utc::now().timestamp(), Ordering::Relaxed);
+        let worked = match step(&db, &transport, &ctx).await {
+            Ok(worked) => worked,
+            Err(e) => {
+                tracing::warn!(error = %e, "mail worker step failed");
+                false
+            }
+        };
+        if worked {
+            continue;
+        }
+        let wait = match db.run(outbox::next_due).await {
+            Ok(Some(due)) => (due - Utc::now())
+                .to_std()
+                .unwrap_or_default()
+                .min(IDLE_POLL),
+            _ => IDLE_POLL,
+        };
+        tokio::select! {
+            _ = handle.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+/// One round: a batch of alert expansion, then a batch of sends. Returns whether there
+/// was anything to do.
+async fn step(
+    db: &Db,
+    transport: &Arc<Transport>,
+    ctx: &MailContext,
+) -> Result<bool, crate::error::ApiError> {
+    let expand_ctx = ctx.clone();
+    let expanded = db
+        .run(move |conn| outbox::expand_batch(conn, &expand_ctx, EXPAND_BATCH, Utc::now()))
+        .await?;
+    let rows = db
+        .run(|conn| outbox::claim(conn, CLAIM_BATCH, Utc::now()))
+        .await?;
+    if rows.is_empty() {
+        return Ok(expanded.is_some());
+    }
+    let results: Vec<(uuid::Uuid, i32, Outcome)> = futures_util::stream::iter(rows)
+        .map(|row| {
+            let transport = transport.clone();
+            let message = transport::message(ctx, &row);
+            async move {
+                let outcome = match message {
+                    Ok(m) => transport.send(m).await,
+                    Err(e) => Outcome::Failed(e),
+                };
+                (row.id.0, row.attempts, outcome)
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    let sent = results.iter().filter(|r| r.2 == Outcome::Sent).count();
+    let failed = results.len() - sent;
+    if failed > 0 {
+        for (id, attempts, outcome) in &results {
+            if let Outcome::Retry(e) | Outcome::Failed(e) = outcome {
+                tracing::warn!(notification_id = %id, attempts, error = %outbox::redact_addresses(e), "mail not delivered");
+            }
+        }
+    }
+    tracing::debug!(sent, failed, "mail batch");
+    db.run(move |conn| outbox::record(conn, &results, Utc::now()))
+        .await?;
+    Ok(true)
+}

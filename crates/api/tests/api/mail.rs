@@ -1,0 +1,351 @@
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use mediconnect_api::config::Secret;
+use mediconnect_api::db::schema::notifications;
+use mediconnect_shared::Role;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::smtp::{Received, SmtpServer};
+
+async fn app_with_smtp(
+    backend: Backend,
+    smtp: &SmtpServer,
+    customize: impl FnOnce(&mut mediconnect_api::config::Config),
+) -> TestApp {
+    let url = smtp.url();
+    spawn_app_with(backend, move |c| {
+        c.smtp_url = Some(Secret::new(url));
+        customize(c);
+    })
+    .await
+}
+
+async fn patient_named(app: &TestApp, name: &str, alerts: &str) -> TestUser {
+    let email = format!(
+        "{}-{}@example.com",
+        name.to_lowercase().replace(' ', "."),
+        uuid::Uuid::new_v4().simple()
+    );
+    app.register(name, &email, PASSWORD, "PATIENT", None).await;
+    let session: mediconnect_shared::LoginResponse =
+        app.login(&email, PASSWORD).await.json().await.unwrap();
+    let user = TestUser {
+        id: session.user.id,
+        email,
+        token: session.token,
+        refresh_token: session.refresh_token,
+    };
+    if alerts != "all" {
+        json_ok(
+            app.put(
+                "/api/users/profile",
+                Some(&user.token),
+                &json!({"notifications": {"doctorOnline": alerts}}),
+            )
+            .await,
+        )
+        .await;
+    }
+    user
+}
+
+async fn doctor_id(app: &TestApp, name: &str) -> String {
+    json_ok(
+        app.get(
+            &format!("/api/doctors?q={}", name.replace(' ', "%20")),
+            None,
+        )
+        .await,
+    )
+    .await["doctors"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn to(messages: &[Received], address: &str) -> usize {
+    messages
+        .iter()
+        .filter(|m| m.to == [address.to_string()])
+        .count()
+}
+
+both_backends! {
+    async fn each_opted_in_patient_gets_their_own_alert(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. Alert", "Dermatology").await;
+        let wanting = [patient_named(&app, "Ann A", "all").await, patient_named(&app, "Bob B", "all").await, patient_named(&app, "Cy C", "all").await];
+        let off = patient_named(&app, "Di Off", "off").await;
+        let followed_only = patient_named(&app, "Ed Follow", "followed").await;
+
+        app.set_online(&doctor, true).await;
+        smtp.wait_for(3, 10).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let messages = smtp.received();
+        assert_eq!(messages.len(), 3, "{:?}", messages.iter().map(|m| &m.to).collect::<Vec<_>>());
+        for p in &wanting {
+            assert_eq!(to(&messages, &p.email), 1, "{}", p.email);
+        }
+        assert_eq!(to(&messages, &off.email), 0);
+        assert_eq!(to(&messages, &followed_only.email), 0);
+        for m in &messages {
+            // One recipient, and no other patient's address anywhere.
+            assert_eq!(m.to.len(), 1);
+            for p in wanting.iter().chain([&off, &followed_only]) {
+                if m.to[0] != p.email {
+                    assert!(!m.data.contains(&p.email), "another patient's address leaked");
+                }
+            }
+            assert_eq!(m.header("Subject").unwrap(), "Dr. Alert is online now on MediConnect");
+            let text = m.text();
+            assert!(text.contains("Dermatology"));
+            assert!(text.contains("http://localhost:8080/doctors?q=Dr.%20Alert"));
+            assert!(m.part_types().contains(&"text/plain".to_string()));
+            assert!(m.part_types().contains(&"text/html".to_string()));
+            let list = m.header("List-Unsubscribe").unwrap();
+            assert!(list.starts_with("<http://localhost:8080/api/notifications/unsubscribe?token="), "{list}");
+            assert_eq!(m.header("List-Unsubscribe-Post").unwrap(), "List-Unsubscribe=One-Click");
+            assert!(m.header("Message-ID").unwrap().ends_with("@mediconnect.test>"));
+        }
+        // The outbox says so.
+        let sent: i64 = app.with_conn(|c| notifications::table.filter(notifications::status.eq("sent")).count().get_result(c).unwrap()).await;
+        assert_eq!(sent, 3);
+    }
+
+    async fn followed_mode_and_the_follow_endpoints(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let followed = app.doctor("Dr. Followed", "Cardiology").await;
+        let other = app.doctor("Dr. Other", "Cardiology").await;
+        let patient = patient_named(&app, "Fay Fan", "followed").await;
+        let followed_id = doctor_id(&app, "Dr. Followed").await;
+
+        assert_eq!(app.post(&format!("/api/doctors/{followed_id}/follow"), Some(&patient.token), &json!({})).await.status(), 204);
+        assert_eq!(app.post(&format!("/api/doctors/{followed_id}/follow"), Some(&patient.token), &json!({})).await.status(), 204);
+        let list = json_ok(app.get("/api/users/follows", Some(&patient.token)).await).await;
+        assert_eq!(list["doctors"].as_array().unwrap().len(), 1);
+        assert_eq!(list["doctors"][0]["name"], "Dr. Followed");
+        problem(app.post(&format!("/api/doctors/{}/follow", uuid::Uuid::new_v4()), Some(&patient.token), &json!({})).await, 404).await;
+        problem(app.post(&format!("/api/doctors/{followed_id}/follow"), Some(&followed.token), &json!({})).await, 403).await;
+        problem(app.get("/api/users/follows", None).await, 401).await;
+
+        app.set_online(&other, true).await;
+        app.set_online(&followed, true).await;
+        smtp.wait_for(1, 10).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let messages = smtp.received();
+        assert_eq!(messages.len(), 1, "only the followed doctor is announced");
+        assert_eq!(messages[0].header("Subject").unwrap(), "Dr. Followed is online now on MediConnect");
+
+        let res = app.client.delete(app.url(&format!("/api/doctors/{followed_id}/follow"))).bearer_auth(&patient.token).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(json_ok(app.get("/api/users/follows", Some(&patient.token)).await).await["doctors"], json!([]));
+    }
+
+    async fn a_flapping_doctor_does_not_spam(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. Flap", "Neurology").await;
+        let patient = patient_named(&app, "Gus G", "all").await;
+        for _ in 0..3 {
+            app.set_online(&doctor, true).await;
+            smtp.wait_for(1, 10).await;
+            app.set_online(&doctor, false).await;
+        }
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(to(&smtp.received(), &patient.email), 1, "one per cooldown");
+    }
+
+    async fn without_a_cooldown_each_coming_online_is_announced(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::ZERO).await;
+        let doctor = app.doctor("Dr. Again", "Neurology").await;
+        let patient = patient_named(&app, "Hal H", "all").await;
+        app.set_online(&doctor, true).await;
+        smtp.wait_for(1, 10).await;
+        app.set_online(&doctor, false).await;
+        app.set_online(&doctor, true).await;
+        smtp.wait_for(2, 10).await;
+        assert_eq!(to(&smtp.received(), &patient.email), 2);
+    }
+
+    async fn one_click_unsubscribe(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. Unsub", "Neurology").await;
+        let patient = patient_named(&app, "Ida I", "all").await;
+        app.set_online(&doctor, true).await;
+        let messages = smtp.wait_for(1, 10).await;
+        let link = messages[0].header("List-Unsubscribe").unwrap();
+        let url = link.trim_start_matches('<').trim_end_matches('>').replace("http://localhost:8080", &app.address);
+
+        // The page asks first; a tampered link is refused clearly.
+        let page = app.client.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("<button"));
+        let mut tampered = url.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        let res = app.client.get(&tampered).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("not valid"));
+        let res = app.client.post(&tampered).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+        let p = problem(res, 400).await;
+        assert!(p.detail.unwrap().contains("not valid"));
+        problem(app.client.post(app.url("/api/notifications/unsubscribe")).send().await.unwrap(), 400).await;
+
+        // RFC 8058: a POST with List-Unsubscribe=One-Click, no login.
+        let res = app.client.post(&url).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let profile = json_ok(app.get("/api/users/profile", Some(&patient.token)).await).await;
+        assert_eq!(profile["patient"]["notifications"]["doctorOnline"], "off");
+        // And no more alerts.
+        app.set_online(&doctor, false).await;
+        let other = app.doctor("Dr. Second", "Neurology").await;
+        app.set_online(&other, true).await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(to(&smtp.received(), &patient.email), 1);
+    }
+
+    async fn an_smtp_outage_delays_but_loses_nothing(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. Outage", "Neurology").await;
+        let patients = [patient_named(&app, "Jo J", "all").await, patient_named(&app, "Kim K", "all").await];
+        smtp.stop();
+        app.set_online(&doctor, true).await;
+        // Attempted and failed while the server is down.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let tried: i64 = app.with_conn(|c| notifications::table.filter(notifications::attempts.ge(1)).count().get_result(c).unwrap()).await;
+            if tried == 2 { break; }
+            assert!(tokio::time::Instant::now() < deadline, "no attempt was made");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let queued: Vec<(String, Option<String>)> = app.with_conn(|c| notifications::table.select((notifications::status, notifications::last_error)).load(c).unwrap()).await;
+        assert!(queued.iter().all(|(s, e)| s == "queued" && e.is_some()), "{queued:?}");
+        smtp.restart().await;
+        smtp.wait_for(2, 15).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let got = smtp.received();
+        for p in &patients {
+            assert_eq!(to(&got, &p.email), 1, "exactly once");
+        }
+        let sent: i64 = app.with_conn(|c| notifications::table.filter(notifications::status.eq("sent")).count().get_result(c).unwrap()).await;
+        assert_eq!(sent, 2);
+    }
+
+    async fn a_permanent_rejection_fails_at_once(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. Reject", "Neurology").await;
+        let gone = patient_named(&app, "Lee Gone", "all").await;
+        let fine = patient_named(&app, "Max Fine", "all").await;
+        smtp.reject(&gone.email);
+        app.set_online(&doctor, true).await;
+        smtp.wait_for(1, 10).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let failed = loop {
+            let rows: Vec<(String, i32, Option<String>)> = app.with_conn(|c| notifications::table
+                .filter(notifications::status.eq("failed"))
+                .select((notifications::email, notifications::attempts, notifications::last_error)).load(c).unwrap()).await;
+            if !rows.is_empty() || tokio::time::Instant::now() > deadline { break rows; }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].0, gone.email);
+        assert_eq!(failed[0].1, 1, "after one attempt");
+        let error = failed[0].2.clone().unwrap();
+        assert!(error.contains("550"), "{error}");
+        assert!(!error.contains(&gone.email), "the stored error names no address: {error}");
+        assert_eq!(to(&smtp.received(), &fine.email), 1);
+    }
+
+    async fn appointment_mail_carries_a_calendar_and_no_reason(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. Calendar", "Cardiology").await;
+        let patient = patient_named(&app, "Ned Patient", "off").await;
+        let id = doctor_id(&app, "Dr. Calendar").await;
+        json_ok(app.put("/api/doctors/me/schedule", Some(&doctor.token), &json!({"timeZone": "Europe/Berlin", "slotMinutes": 45})).await).await;
+        let start: DateTime<Utc> = (Utc::now() + chrono::Duration::days(3)).date_naive().and_hms_opt(9, 0, 0).unwrap().and_utc();
+        let booked = json_ok(app.post("/api/appointments", Some(&patient.token), &json!({"doctorId": id, "scheduledFor": start.to_rfc3339(), "reason": "Embarrassing rash"})).await).await;
+        let messages = smtp.wait_for(2, 10).await;
+        assert_eq!(messages.len(), 2);
+        let to_patient = messages.iter().find(|m| m.to == [patient.email.clone()]).expect("the confirmation");
+        let to_doctor = messages.iter().find(|m| m.to == [doctor.email.clone()]).expect("the notice");
+        let ics = to_patient.calendar().expect("an .ics attachment");
+        assert!(ics.contains("METHOD:REQUEST"));
+        assert!(ics.contains(&format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))));
+        assert!(ics.contains(&format!("DTEND:{}", (start + chrono::Duration::minutes(45)).format("%Y%m%dT%H%M%SZ"))));
+        let uid = ics.lines().find(|l| l.starts_with("UID:")).unwrap().to_owned();
+        assert!(uid.contains(booked["id"].as_str().unwrap()));
+        assert!(ics.contains("SEQUENCE:0"));
+        assert!(to_patient.text().contains("Dr. Calendar"));
+        assert!(to_doctor.text().contains("Ned Patient"));
+        // The time in the doctor's zone.
+        let local = start.with_timezone(&chrono_tz::Europe::Berlin).format("%H:%M").to_string();
+        assert!(to_patient.text().contains(&format!("{local} (Europe/Berlin)")));
+
+        // The doctor moves it: the patient hears, with a new SEQUENCE and the same UID.
+        let later = start + chrono::Duration::hours(2);
+        json_ok(app.put(&format!("/api/appointments/{}", booked["id"].as_str().unwrap()), Some(&doctor.token), &json!({"scheduledFor": later.to_rfc3339()})).await).await;
+        let messages = smtp.wait_for(3, 10).await;
+        let moved = &messages[2];
+        assert_eq!(moved.to, std::slice::from_ref(&patient.email));
+        let ics = moved.calendar().unwrap();
+        assert!(ics.contains(&uid) && ics.contains("SEQUENCE:1") && ics.contains("METHOD:REQUEST"));
+        assert!(ics.contains(&format!("DTSTART:{}", later.format("%Y%m%dT%H%M%SZ"))));
+
+        // The patient cancels: the doctor hears, METHOD:CANCEL, same UID.
+        let res = app.client.delete(app.url(&format!("/api/appointments/{}", booked["id"].as_str().unwrap()))).bearer_auth(&patient.token).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let messages = smtp.wait_for(4, 10).await;
+        let cancelled = &messages[3];
+        assert_eq!(cancelled.to, std::slice::from_ref(&doctor.email));
+        let ics = cancelled.calendar().unwrap();
+        assert!(ics.contains("METHOD:CANCEL") && ics.contains(&uid) && ics.contains("STATUS:CANCELLED"));
+
+        // Minimum necessary: the reason is in no email.
+        for m in smtp.received() {
+            assert!(!m.text().contains("Embarrassing"), "the visit reason leaked into an email");
+            assert!(!m.data.contains("Embarrassing"));
+        }
+    }
+
+    async fn the_preference_is_part_of_the_profile(backend) {
+        let app = spawn_app(backend).await;
+        let patient = app.user(Role::Patient).await;
+        let doctor = app.user(Role::Doctor).await;
+        let profile = json_ok(app.get("/api/users/profile", Some(&patient.token)).await).await;
+        assert_eq!(profile["patient"]["notifications"], json!({"doctorOnline": "all"}));
+        let updated = json_ok(app.put("/api/users/profile", Some(&patient.token), &json!({"notifications": {"doctorOnline": "followed"}})).await).await;
+        assert_eq!(updated["patient"]["notifications"]["doctorOnline"], "followed");
+        problem(app.put("/api/users/profile", Some(&patient.token), &json!({"notifications": {"doctorOnline": "sometimes"}})).await, 422).await;
+        problem(app.put("/api/users/profile", Some(&doctor.token), &json!({"notifications": {"doctorOnline": "off"}})).await, 422).await;
+    }
+
+    async fn development_mail_lands_in_eml_files(backend) {
+        let app = spawn_app(backend).await;
+        let doctor = app.doctor("Dr. Files", "Neurology").await;
+        let patient = app.user(Role::Patient).await;
+        app.set_online(&doctor, true).await;
+        let dir = app.config.data_dir.join("mail");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().collect()).unwrap_or_default();
+            if let Some(f) = files.iter().find(|f| f.path().extension().is_some_and(|e| e == "eml")) {
+                let text = std::fs::read_to_string(f.path()).unwrap();
+                assert!(text.contains(&patient.email));
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no .eml file in {}", dir.display());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
