@@ -5,7 +5,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::{Announcer, Header};
-use crate::pages::{Appointments, Doctors, Home, Login, NotFound, Profile, Register, SchedulePage};
+use crate::pages::{
+    AdminPage, Appointments, Doctors, Home, Login, NotFound, Profile, Register, SchedulePage,
+};
 use crate::state::follows::provide_follows;
 use crate::state::live::provide_live;
 use crate::state::session::provide_session;
@@ -28,6 +30,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/doctors") view=Doctors/>
                     <Route path=path!("/appointments") view=Appointments/>
                     <Route path=path!("/schedule") view=SchedulePage/>
+                    <Route path=path!("/admin") view=AdminPage/>
                 </Routes>
             </main>
         </Router>

@@ -386,6 +386,23 @@ pub async fn change_password(
     session_response(state, &row, refresh_token)
 }
 
+/// Users deactivated within an access token's lifetime, with when (Unix seconds).
+pub fn recently_deactivated(db: &crate::db::Db) -> anyhow::Result<Vec<(Uuid, i64)>> {
+    use crate::db::schema::users as u;
+    use diesel::prelude::*;
+    let since = Utc::now() - chrono::Duration::seconds(ACCESS_TOKEN_TTL_SECS as i64 + 60);
+    let mut conn = db.get_blocking()?;
+    let rows: Vec<(DbId, DbTime)> = u::table
+        .filter(u::active.eq(false))
+        .filter(u::updated_at.gt(DbTime(since)))
+        .select((u::id, u::updated_at))
+        .load(&mut conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at)| (id.0, at.0.timestamp()))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use mediconnect_shared::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::audit;
 use crate::auth::{AuthUser, DoctorUser, PatientUser};
 use crate::db::models::appointments::{AppointmentRow, EventRow, NewAppointmentRow, NewEventRow};
 use crate::db::schema::{
@@ -651,9 +652,10 @@ pub async fn book(
 
 pub async fn list(
     state: &AppState,
-    user: AuthUser,
+    actor: audit::Actor,
     q: AppointmentQuery,
 ) -> Result<AppointmentList, ApiError> {
+    let user = actor.user;
     let (page, limit) = crate::routes::paging(q.page, q.limit)?;
     if let (Some(from), Some(to)) = (q.from, q.to)
         && to < from
@@ -695,6 +697,20 @@ pub async fn list(
                 .offset(i64::from(page - 1) * i64::from(limit))
                 .select(AppointmentRow::as_select())
                 .load(conn)?;
+            // Reads by anyone but the patient are audited, one record per appointment.
+            if !matches!(party, Party::Patient(_)) {
+                let now = Utc::now();
+                for row in &rows {
+                    audit::record(
+                        conn,
+                        &actor,
+                        "appointment.read",
+                        "appointment",
+                        Some(row.id.0),
+                        now,
+                    )?;
+                }
+            }
             Ok(AppointmentList {
                 appointments: to_dtos(conn, rows)?.into_iter().map(|l| l.dto).collect(),
                 pagination: Pagination::new(page, limit, total.max(0) as u64),
@@ -703,14 +719,24 @@ pub async fn list(
         .await
 }
 
-pub async fn get(state: &AppState, user: AuthUser, id: Uuid) -> Result<Appointment, ApiError> {
+pub async fn get(state: &AppState, actor: audit::Actor, id: Uuid) -> Result<Appointment, ApiError> {
     state
         .db
         .run(move |conn| {
-            let party = party(conn, user)?;
+            let party = party(conn, actor.user)?;
             let row = load_one(conn, id)?
                 .filter(|r| visible(party, r))
                 .ok_or_else(not_found)?;
+            if !matches!(party, Party::Patient(_)) {
+                audit::record(
+                    conn,
+                    &actor,
+                    "appointment.read",
+                    "appointment",
+                    Some(id),
+                    Utc::now(),
+                )?;
+            }
             Ok(loaded(conn, row)?.dto)
         })
         .await
@@ -718,16 +744,26 @@ pub async fn get(state: &AppState, user: AuthUser, id: Uuid) -> Result<Appointme
 
 pub async fn history(
     state: &AppState,
-    user: AuthUser,
+    actor: audit::Actor,
     id: Uuid,
 ) -> Result<AppointmentHistory, ApiError> {
     state
         .db
         .run(move |conn| {
-            let party = party(conn, user)?;
+            let party = party(conn, actor.user)?;
             load_one(conn, id)?
                 .filter(|r| visible(party, r))
                 .ok_or_else(not_found)?;
+            if !matches!(party, Party::Patient(_)) {
+                audit::record(
+                    conn,
+                    &actor,
+                    "appointment.history.read",
+                    "appointment",
+                    Some(id),
+                    Utc::now(),
+                )?;
+            }
             let rows: Vec<(EventRow, Option<ActorRow>)> = appointment_events::table
                 .left_join(users::table)
                 .filter(appointment_events::appointment_id.eq(DbId(id)))
@@ -772,10 +808,11 @@ pub async fn history(
 
 pub async fn change(
     state: &AppState,
-    user: AuthUser,
+    actor: audit::Actor,
     id: Uuid,
     req: AppointmentChange,
 ) -> Result<Appointment, ApiError> {
+    let user = actor.user;
     if req.status.is_none() && req.scheduled_for.is_none() && req.reason.is_none() {
         return Err(ApiError::Unprocessable(
             "Nothing to change: send status, scheduledFor or reason.".into(),
@@ -885,6 +922,9 @@ pub async fn change(
                 diesel::update(appointments::table.find(DbId(id)))
                     .set(appointments::updated_at.eq(DbTime(now)))
                     .execute(conn)?;
+                if matches!(party, Party::Doctor(_)) {
+                    audit::record(conn, &actor, "appointment.update", "appointment", Some(id), now)?;
+                }
             }
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
             let mailed = mail.is_some();
@@ -905,10 +945,14 @@ pub async fn change(
     Ok(dto)
 }
 
-pub async fn cancel(state: &AppState, user: AuthUser, id: Uuid) -> Result<Appointment, ApiError> {
+pub async fn cancel(
+    state: &AppState,
+    actor: audit::Actor,
+    id: Uuid,
+) -> Result<Appointment, ApiError> {
     change(
         state,
-        user,
+        actor,
         id,
         AppointmentChange {
             status: Some(AppointmentStatus::Cancelled),

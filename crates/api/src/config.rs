@@ -68,6 +68,8 @@ pub struct Config {
     pub ws_client_timeout: Duration,
     /// At most one "doctor is online" email per patient and doctor in this time.
     pub notify_cooldown: Duration,
+    /// The time zone whose days analytics count ("today", daily buckets).
+    pub analytics_tz: chrono_tz::Tz,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mediconnect.db";
@@ -164,6 +166,11 @@ impl Config {
             ),
             None => Duration::from_secs(60 * 60),
         };
+        let analytics_tz = match get("ANALYTICS_TZ") {
+            Some(name) => crate::schedule::parse_time_zone(&name)
+                .map_err(|m| anyhow::anyhow!("ANALYTICS_TZ: {m}"))?,
+            None => chrono_tz::UTC,
+        };
         let smtp_url = get("SMTP_URL").map(Secret::new);
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
 
@@ -204,6 +211,7 @@ impl Config {
             ws_heartbeat,
             ws_client_timeout,
             notify_cooldown,
+            analytics_tz,
         })
     }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::DoctorUser;
 use crate::db::models::doctors::DoctorRow;
-use crate::db::schema::{doctors, users};
+use crate::db::schema::{doctors, presence_intervals, users};
 use crate::db::{AnyConnection, Db, DbId, DbTime};
 use crate::error::ApiError;
 use crate::live::bridge::{self, LiveEvent};
@@ -222,6 +222,14 @@ pub fn go_offline(
     if changed == 0 {
         return Ok(None);
     }
+    // Presence history: close the open interval.
+    diesel::update(
+        presence_intervals::table
+            .filter(presence_intervals::doctor_id.eq(DbId(doctor)))
+            .filter(presence_intervals::ended_at.is_null()),
+    )
+    .set(presence_intervals::ended_at.eq(Some(DbTime(now))))
+    .execute(conn)?;
     find_blocking(conn, doctor, false)
 }
 
@@ -253,6 +261,15 @@ pub async fn set_status(
                 )
                 .set(doctors::is_online.eq(true))
                 .execute(conn)?;
+                if n == 1 {
+                    diesel::insert_into(presence_intervals::table)
+                        .values((
+                            presence_intervals::id.eq(DbId(Uuid::new_v4())),
+                            presence_intervals::doctor_id.eq(DbId(current.id)),
+                            presence_intervals::started_at.eq(DbTime(now)),
+                        ))
+                        .execute(conn)?;
+                }
                 // Presence is tracked again from the next socket, not from old ones.
                 presence::forget_dead_leases(conn, user, now, timing)?;
                 // One job, expanded by the mail worker: this request stays as fast with

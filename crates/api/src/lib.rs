@@ -4,7 +4,10 @@
 //! [`startup::Application`] is what the integration tests start too.
 
 pub mod accounts;
+pub mod admin;
+pub mod analytics;
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

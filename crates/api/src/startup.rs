@@ -53,6 +53,16 @@ impl Application {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))??;
         let hub = Arc::new(Hub::new(online));
+        // Accounts deactivated recently: their unexpired access tokens stay refused
+        // across a restart.
+        let revoked_db = db.clone();
+        let revoked =
+            crate::telemetry::blocking(move || crate::accounts::recently_deactivated(&revoked_db))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))??;
+        for (user, at) in revoked {
+            hub.revoke(user, at);
+        }
         live::bridge::spawn_listener(&db, &hub);
         let timing = Timing {
             grace: config.presence_grace,

@@ -6,6 +6,7 @@
 //!
 //! This crate has no server dependencies and builds for `wasm32-unknown-unknown`.
 
+pub mod admin;
 pub mod appointments;
 pub mod auth;
 pub mod doctors;
@@ -14,6 +15,7 @@ pub mod live;
 pub mod problem;
 pub mod profile;
 
+pub use admin::*;
 pub use appointments::*;
 pub use auth::*;
 pub use doctors::*;

@@ -299,11 +299,42 @@ fn wait_healthy(port: u16, child: &mut Child) -> Result {
     Err("the server did not become healthy within 30 s".into())
 }
 
+/// The admin the browser tests sign in as (admins exist only through `create-admin`).
+const E2E_ADMIN_EMAIL: &str = "admin@e2e.mediconnect.test";
+const E2E_ADMIN_PASSWORD: &str = "e2e admin password";
+
 fn start_e2e_server(bin: &Path) -> Result<(Server, u16)> {
     let port = free_port()?;
     let dir = std::env::temp_dir().join(format!("mediconnect-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let database_url = format!("sqlite://{}", dir.join("e2e.db").display());
+    let mut create_admin = Command::new(bin)
+        .args([
+            "create-admin",
+            "--email",
+            E2E_ADMIN_EMAIL,
+            "--name",
+            "E2E Admin",
+        ])
+        .current_dir(&dir)
+        .env("DATABASE_URL", &database_url)
+        .env("BCRYPT_COST", "4")
+        .env("DATA_DIR", dir.join("data"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run create-admin: {e}"))?;
+    create_admin
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(format!("{E2E_ADMIN_PASSWORD}\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let status = create_admin.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("create-admin failed ({status})"));
+    }
     let log = std::fs::File::create(dir.join("server.log")).map_err(|e| e.to_string())?;
     let child = Command::new(bin)
         .arg("serve")
@@ -342,6 +373,8 @@ fn browser_tests() -> Result<(u64, u64)> {
         .current_dir(root().join("e2e"))
         .env("BASE_URL", format!("http://127.0.0.1:{port}"))
         .env("CHROMIUM_PATH", tools::CHROMIUM)
+        .env("ADMIN_EMAIL", E2E_ADMIN_EMAIL)
+        .env("ADMIN_PASSWORD", E2E_ADMIN_PASSWORD)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
         .env("CI", "1");
     let result = run_counting(&mut cmd, parse_playwright_line);

@@ -10,6 +10,10 @@ pub use session::{access_token, on_session_change, restore};
 
 use gloo_net::http::Method;
 use mediconnect_shared::{
+    AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, Metric,
+    OutboxEntry, OutboxList, OutboxQuery, Timeseries, UserActivation,
+};
+use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangePasswordRequest,
     Doctor, DoctorList, DoctorQuery, FollowedDoctors, LoginRequest, LoginResponse, NewAppointment,
     OnlineDoctors, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse, Schedule,
@@ -157,4 +161,87 @@ pub async fn follows() -> Result<Vec<Doctor>, ApiError> {
 pub async fn follow(doctor: Uuid, on: bool) -> Result<(), ApiError> {
     let method = if on { Method::POST } else { Method::DELETE };
     client::authed_empty(method, &format!("/api/doctors/{doctor}/follow")).await
+}
+
+pub async fn analytics() -> Result<Analytics, ApiError> {
+    client::authed(Method::GET, "/api/analytics", None::<&()>).await
+}
+
+pub async fn timeseries(metric: Metric, days: u32) -> Result<Timeseries, ApiError> {
+    let metric = match metric {
+        Metric::Registrations => "registrations",
+        Metric::Appointments => "appointments",
+        Metric::OnlineMinutes => "onlineMinutes",
+    };
+    let path = format!("/api/analytics/timeseries?metric={metric}&days={days}");
+    client::authed(Method::GET, &path, None::<&()>).await
+}
+
+pub async fn admin_users(query: &AdminUserQuery) -> Result<AdminUserList, ApiError> {
+    let mut pairs = Vec::new();
+    if let Some(q) = &query.q {
+        pairs.push(("q", q.clone()));
+    }
+    if let Some(role) = query.role {
+        pairs.push(("role", role.as_str().to_owned()));
+    }
+    if let Some(active) = query.active {
+        pairs.push(("active", active.to_string()));
+    }
+    if let Some(page) = query.page {
+        pairs.push(("page", page.to_string()));
+    }
+    client::authed(
+        Method::GET,
+        &with_query("/api/admin/users", &pairs),
+        None::<&()>,
+    )
+    .await
+}
+
+pub async fn set_active(id: Uuid, active: bool) -> Result<AdminUser, ApiError> {
+    client::authed(
+        Method::PATCH,
+        &format!("/api/admin/users/{id}"),
+        Some(&UserActivation { active }),
+    )
+    .await
+}
+
+pub async fn outbox(query: &OutboxQuery) -> Result<OutboxList, ApiError> {
+    let mut pairs = Vec::new();
+    if let Some(status) = query.status {
+        pairs.push(("status", status.as_str().to_owned()));
+    }
+    if let Some(page) = query.page {
+        pairs.push(("page", page.to_string()));
+    }
+    client::authed(
+        Method::GET,
+        &with_query("/api/admin/notifications", &pairs),
+        None::<&()>,
+    )
+    .await
+}
+
+pub async fn retry_notification(id: Uuid) -> Result<OutboxEntry, ApiError> {
+    client::authed(
+        Method::POST,
+        &format!("/api/admin/notifications/{id}/retry"),
+        None::<&()>,
+    )
+    .await
+}
+
+pub async fn audit(query: &AuditQuery) -> Result<AuditList, ApiError> {
+    let mut pairs = Vec::new();
+    if let Some(page) = query.page {
+        pairs.push(("page", page.to_string()));
+    }
+    client::authed(
+        Method::GET,
+        &with_query("/api/admin/audit", &pairs),
+        None::<&()>,
+    )
+    .await
 }

@@ -39,6 +39,9 @@ pub fn Header() -> impl IntoView {
                         <Show when=move || session.user.with(|u| u.as_ref().is_some_and(|u| u.role == mediconnect_shared::Role::Doctor))>
                             <A href="/schedule">"Hours"</A>
                         </Show>
+                        <Show when=move || session.user.with(|u| u.as_ref().is_some_and(|u| u.role == mediconnect_shared::Role::Admin))>
+                            <A href="/admin">"Admin"</A>
+                        </Show>
                         <A href="/profile">"Profile"</A>
                         <span class="who">
                             {move || session.user.get().map(|u| u.name).unwrap_or_default()}

@@ -1,6 +1,7 @@
 //! Small building blocks shared by the pages.
 
 mod booking;
+mod chart;
 mod dialog;
 mod field;
 mod layout;
@@ -8,6 +9,7 @@ mod live;
 mod require_auth;
 
 pub use booking::{BookButton, SlotPicker};
+pub use chart::BarChart;
 pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};

@@ -22,6 +22,7 @@ pub fn DoctorHome() -> impl IntoView {
                             is_online: d.is_online,
                             last_online: d.last_online,
                         }/>
+                        <DoctorFiguresCard/>
                     }.into_any(),
                     None => view! { <p class="alert error">"This account has no doctor profile."</p> }.into_any(),
                 },
@@ -92,6 +93,30 @@ fn StatusSwitch(initial: Doctor) -> impl IntoView {
                     "Patients see you as offline. Switch on when you are ready to see patients."
                 }}
             </p>
+        </section>
+    }
+}
+
+/// The doctor's own numbers: today's appointments, no-show rate, online hours this week.
+#[component]
+fn DoctorFiguresCard() -> impl IntoView {
+    let figures = LocalResource::new(api::analytics);
+    view! {
+        <section class="card" aria-labelledby="figures-heading">
+            <h2 id="figures-heading">"Your numbers"</h2>
+            <Suspense fallback=|| view! { <Loading message="Loading your numbers…"/> }>
+                {move || figures.get().map(|r| match r.map(|a| a.mine) {
+                    Ok(Some(m)) => view! {
+                        <dl class="stats">
+                            <div class="stat"><dt>"Appointments today"</dt><dd data-test="mine-today">{m.appointments_today}</dd></div>
+                            <div class="stat"><dt>"No-show rate"</dt><dd>{m.no_show_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "–".into())}</dd></div>
+                            <div class="stat"><dt>"Online this week"</dt><dd>{format!("{:.1} h", m.online_minutes_this_week as f64 / 60.0)}</dd></div>
+                        </dl>
+                    }.into_any(),
+                    Ok(None) => view! { <p class="muted">"No figures yet."</p> }.into_any(),
+                    Err(e) => view! { <p class="alert error">{e.message()}</p> }.into_any(),
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -23,7 +23,8 @@ pub fn Home() -> impl IntoView {
                     <h1>"Clinic administration"</h1>
                     <p>"You are signed in as an administrator."</p>
                     <div class="actions">
-                        <A href="/doctors" attr:class="button">"See all doctors"</A>
+                        <A href="/admin" attr:class="button">"Open the dashboard"</A>
+                        <A href="/doctors" attr:class="button secondary">"See all doctors"</A>
                         <A href="/profile" attr:class="button secondary">"Your profile"</A>
                     </div>
                 </section>

@@ -1,5 +1,6 @@
 //! One component per route.
 
+mod admin;
 mod appointments;
 mod doctor_home;
 mod doctors;
@@ -11,6 +12,7 @@ mod profile;
 mod register;
 mod schedule;
 
+pub use admin::AdminPage;
 pub use appointments::Appointments;
 pub use doctors::Doctors;
 pub use home::Home;

@@ -30,15 +30,21 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let keys = &req
+    let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState not registered")))?
-        .jwt;
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState not registered")))?;
+    let keys = &state.jwt;
     let token =
         bearer_token(req).ok_or_else(|| ApiError::Unauthorized("Sign in to continue.".into()))?;
     let claims = keys.verify(token).ok_or_else(|| {
         ApiError::Unauthorized("Your session has expired or is invalid. Sign in again.".into())
     })?;
+    // A deactivated account's tokens stop working at once, not when they expire.
+    if state.hub.is_revoked(claims.sub, claims.iat) {
+        return Err(ApiError::Unauthorized(
+            "Your session has ended. Sign in again.".into(),
+        ));
+    }
     Ok(AuthUser {
         id: claims.sub,
         role: claims.role,

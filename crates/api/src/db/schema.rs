@@ -7,6 +7,34 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
+    audit_log (id) {
+        id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Uuid>,
+        ip -> Nullable<Text>,
+        at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    presence_intervals (id) {
+        id -> Uuid,
+        doctor_id -> Uuid,
+        started_at -> UtcTime,
+        ended_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
     appointments (id) {
         id -> Uuid,
         doctor_id -> Uuid,
@@ -206,6 +234,7 @@ diesel::table! {
 diesel::joinable!(appointment_events -> appointments (appointment_id));
 diesel::joinable!(appointment_events -> users (actor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
+diesel::joinable!(presence_intervals -> doctors (doctor_id));
 diesel::joinable!(follows -> doctors (doctor_id));
 diesel::joinable!(follows -> patients (patient_id));
 diesel::joinable!(notification_jobs -> doctors (doctor_id));
@@ -220,6 +249,7 @@ diesel::joinable!(schedule_exceptions -> doctors (doctor_id));
 diesel::joinable!(working_hours -> doctors (doctor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
     appointment_events,
     appointments,
     doctors,
@@ -228,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_jobs,
     notifications,
     patients,
+    presence_intervals,
     presence_leases,
     refresh_tokens,
     schedule_exceptions,

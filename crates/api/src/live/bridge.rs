@@ -32,6 +32,8 @@ pub enum LiveEvent {
         appointment: Appointment,
         users: Vec<Uuid>,
     },
+    /// A user was deactivated at `at` (Unix seconds): their tokens stop working.
+    UserDeactivated { user: Uuid, at: i64 },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,6 +67,7 @@ pub fn notify_in_tx(
 pub fn apply(hub: &Hub, event: LiveEvent) {
     match event {
         LiveEvent::Doctor { doctor } => hub.doctor_changed(doctor),
+        LiveEvent::UserDeactivated { user, at } => hub.revoke(user, at),
         LiveEvent::Appointment { appointment, users } => {
             let message = ServerMessage::Appointment { appointment };
             for user in users {

@@ -59,6 +59,9 @@ pub struct Hub {
     next_conn: AtomicU64,
     /// Whether the cross-replica event feed is connected (always true on SQLite).
     pub feed_connected: AtomicBool,
+    /// Deactivated users: access tokens issued at or before this time (Unix seconds)
+    /// are refused. Entries older than an access token's lifetime are dropped.
+    revoked: RwLock<HashMap<Uuid, i64>>,
 }
 
 impl Hub {
@@ -71,7 +74,33 @@ impl Hub {
             personal: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             feed_connected: AtomicBool::new(true),
+            revoked: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Refuses the user's access tokens issued until `at`, and closes their sockets.
+    pub fn revoke(&self, user: Uuid, at: i64) {
+        let horizon =
+            chrono::Utc::now().timestamp() - crate::auth::jwt::ACCESS_TOKEN_TTL_SECS as i64 - 60;
+        let mut revoked = self.revoked.write().unwrap_or_else(|e| e.into_inner());
+        revoked.retain(|_, t| *t > horizon);
+        let entry = revoked.entry(user).or_insert(at);
+        *entry = (*entry).max(at);
+        drop(revoked);
+        // Dropping the queues closes the user's signed-in sockets.
+        self.personal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&user);
+    }
+
+    /// Whether an access token of `user` issued at `issued_at` was revoked.
+    pub fn is_revoked(&self, user: Uuid, issued_at: i64) -> bool {
+        self.revoked
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user)
+            .is_some_and(|at| issued_at <= *at)
     }
 
     /// The body of `GET /api/doctors/online`: no database query, no serialization.

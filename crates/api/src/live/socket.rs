@@ -218,7 +218,11 @@ fn handle_client_message(
                     message: "This connection is already authenticated.".into(),
                 };
             }
-            let Some(claims) = state.jwt.verify(&token) else {
+            let Some(claims) = state
+                .jwt
+                .verify(&token)
+                .filter(|c| !state.hub.is_revoked(c.sub, c.iat))
+            else {
                 return ServerMessage::Error {
                     message: "The token is invalid or expired.".into(),
                 };

@@ -7,6 +7,7 @@ use mediconnect_shared::{
 use uuid::Uuid;
 
 use crate::appointments;
+use crate::audit::{Actor, ClientIp};
 use crate::auth::{AuthUser, DoctorUser, PatientUser};
 use crate::error::ApiError;
 use crate::routes::auth::no_store;
@@ -84,9 +85,10 @@ pub async fn book(
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
+    ip: ClientIp,
     query: web::Query<AppointmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let list = appointments::list(&state, user, query.into_inner()).await?;
+    let list = appointments::list(&state, Actor::new(user, ip), query.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(list))
 }
 
@@ -107,9 +109,10 @@ pub async fn list(
 pub async fn get_one(
     state: web::Data<AppState>,
     user: AuthUser,
+    ip: ClientIp,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let appointment = appointments::get(&state, user, id.into_inner()).await?;
+    let appointment = appointments::get(&state, Actor::new(user, ip), id.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(appointment))
 }
 
@@ -137,11 +140,13 @@ pub async fn get_one(
 pub async fn update(
     state: web::Data<AppState>,
     user: AuthUser,
+    ip: ClientIp,
     id: web::Path<Uuid>,
     body: web::Json<AppointmentChange>,
 ) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::new(user, ip);
     let appointment =
-        appointments::change(&state, user, id.into_inner(), body.into_inner()).await?;
+        appointments::change(&state, actor, id.into_inner(), body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(appointment))
 }
 
@@ -164,9 +169,10 @@ pub async fn update(
 pub async fn cancel(
     state: web::Data<AppState>,
     user: AuthUser,
+    ip: ClientIp,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let appointment = appointments::cancel(&state, user, id.into_inner()).await?;
+    let appointment = appointments::cancel(&state, Actor::new(user, ip), id.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(appointment))
 }
 
@@ -187,9 +193,10 @@ pub async fn cancel(
 pub async fn history(
     state: web::Data<AppState>,
     user: AuthUser,
+    ip: ClientIp,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let history = appointments::history(&state, user, id.into_inner()).await?;
+    let history = appointments::history(&state, Actor::new(user, ip), id.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(history))
 }
 

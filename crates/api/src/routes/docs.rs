@@ -43,6 +43,13 @@ use utoipa_swagger_ui::SwaggerUi;
         super::notifications::followed,
         super::notifications::unsubscribe_page,
         super::notifications::unsubscribe_now,
+        super::admin::overview,
+        super::admin::timeseries,
+        super::admin::users,
+        super::admin::set_active,
+        super::admin::notifications,
+        super::admin::retry,
+        super::admin::audit_log,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -53,6 +60,8 @@ use utoipa_swagger_ui::SwaggerUi;
                                            first, then a `doctor_status` message per change."),
         (name = "appointments", description = "Booking (never double-booked), the lifecycle, working hours and free slots"),
         (name = "notifications", description = "Email alerts: following doctors, one-click unsubscribe"),
+        (name = "analytics", description = "Figures and daily time series"),
+        (name = "admin", description = "Users, failed emails and the audit trail (admins only)"),
         (name = "health", description = "Service health"),
     )
 )]

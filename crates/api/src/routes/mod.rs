@@ -1,6 +1,7 @@
 //! HTTP routes. One file per resource; handlers are thin: extract, call one use case,
 //! answer with a `mediconnect_shared` DTO.
 
+pub mod admin;
 pub mod appointments;
 pub mod auth;
 pub mod docs;
@@ -31,6 +32,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(auth::routes)
             .configure(users::routes)
+            .configure(admin::routes)
             .configure(appointments::routes)
             .configure(notifications::routes)
             .configure(doctors::routes)

@@ -31,6 +31,13 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/users/follows"),
     ("get", "/api/notifications/unsubscribe"),
     ("post", "/api/notifications/unsubscribe"),
+    ("get", "/api/analytics"),
+    ("get", "/api/analytics/timeseries"),
+    ("get", "/api/admin/users"),
+    ("patch", "/api/admin/users/{id}"),
+    ("get", "/api/admin/notifications"),
+    ("post", "/api/admin/notifications/{id}/retry"),
+    ("get", "/api/admin/audit"),
 ];
 
 both_backends! {

@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 mod ws;
 
+mod admin;
 mod appointments;
 mod auth;
 mod cli;

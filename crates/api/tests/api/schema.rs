@@ -26,6 +26,8 @@ both_backends! {
             schedule_exceptions::table.select(schedule_exceptions::all_columns).load::<(DbId, DbId, chrono::NaiveDate, Option<i32>, Option<i32>)>(conn).unwrap();
             notification_jobs::table.select(notification_jobs::all_columns).load::<(DbId, String, DbId, Option<DbId>, String, DbTime, DbTime)>(conn).unwrap();
             follows::table.select(follows::all_columns).load::<(DbId, DbId, DbTime)>(conn).unwrap();
+            presence_intervals::table.select(presence_intervals::all_columns).load::<(DbId, DbId, DbTime, Option<DbTime>)>(conn).unwrap();
+            audit_log::table.select(audit_log::all_columns).load::<(DbId, Option<DbId>, String, String, String, Option<DbId>, Option<String>, DbTime)>(conn).unwrap();
             presence_leases::table.select(presence_leases::all_columns).load::<LeaseTuple>(conn).unwrap();
             let tokens = refresh_tokens::table.select(refresh_tokens::all_columns).load::<TokenTuple>(conn).unwrap();
             assert_eq!(tokens.len(), 2);

@@ -1,0 +1,123 @@
+//! The audit trail: who read or changed an appointment or a patient's data (other than
+//! the patient), and every admin action. Records hold ids, never names, emails or
+//! reasons. The table refuses updates and deletes (a trigger), and no endpoint offers
+//! either.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use mediconnect_shared::{AuditEntry, AuditList, AuditQuery, Pagination, Role};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::db::schema::audit_log;
+use crate::db::{AnyConnection, DbId, DbTime};
+use crate::error::ApiError;
+
+/// The client's address, as the audit trail records it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientIp(pub Option<String>);
+
+impl FromRequest for ClientIp {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(ClientIp(req.peer_addr().map(|a| a.ip().to_string()))))
+    }
+}
+
+/// Who acts, from where.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: AuthUser,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn new(user: AuthUser, ip: ClientIp) -> Actor {
+        Actor { user, ip: ip.0 }
+    }
+}
+
+pub fn record(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    target_type: &str,
+    target: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(DbId(Uuid::new_v4())),
+            audit_log::actor_id.eq(Some(DbId(actor.user.id))),
+            audit_log::actor_role.eq(actor.user.role.as_str()),
+            audit_log::action.eq(action),
+            audit_log::target_type.eq(target_type),
+            audit_log::target_id.eq(target.map(DbId)),
+            audit_log::ip.eq(actor.ip.as_deref()),
+            audit_log::at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+type AuditRow = (
+    DbId,
+    Option<DbId>,
+    String,
+    String,
+    String,
+    Option<DbId>,
+    Option<String>,
+    DbTime,
+);
+
+pub fn list(
+    conn: &mut AnyConnection,
+    q: &AuditQuery,
+    page: u32,
+    limit: u32,
+) -> Result<AuditList, ApiError> {
+    macro_rules! query {
+        () => {{
+            let mut query = audit_log::table.into_boxed();
+            if let Some(actor) = q.actor {
+                query = query.filter(audit_log::actor_id.eq(Some(DbId(actor))));
+            }
+            if let Some(target) = q.target {
+                query = query.filter(audit_log::target_id.eq(Some(DbId(target))));
+            }
+            query
+        }};
+    }
+    let total: i64 = query!().count().get_result(conn)?;
+    let rows: Vec<AuditRow> = query!()
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .limit(i64::from(limit))
+        .offset(i64::from(page - 1) * i64::from(limit))
+        .select(audit_log::all_columns)
+        .load(conn)?;
+    Ok(AuditList {
+        entries: rows
+            .into_iter()
+            .map(
+                |(id, actor, role, action, target_type, target, ip, at)| AuditEntry {
+                    id: id.0,
+                    actor_id: actor.map(|a| a.0),
+                    actor_role: Role::parse(&role).unwrap_or(Role::Patient),
+                    action,
+                    target_type,
+                    target_id: target.map(|t| t.0),
+                    ip,
+                    at: at.0,
+                },
+            )
+            .collect(),
+        pagination: Pagination::new(page, limit, total.max(0) as u64),
+    })
+}

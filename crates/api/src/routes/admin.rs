@@ -1,0 +1,206 @@
+use actix_web::{HttpResponse, get, patch, post, web};
+use mediconnect_shared::{
+    AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, OutboxEntry,
+    OutboxList, OutboxQuery, Problem, Timeseries, TimeseriesQuery, UserActivation,
+};
+use uuid::Uuid;
+
+use crate::audit::{Actor, ClientIp};
+use crate::auth::{AdminUser as Admin, AuthUser};
+use crate::error::ApiError;
+use crate::routes::auth::no_store;
+use crate::state::AppState;
+use crate::{admin, analytics};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(overview)
+        .service(timeseries)
+        .service(users)
+        .service(set_active)
+        .service(notifications)
+        .service(retry)
+        .service(audit_log);
+}
+
+/// System figures, for doctors and admins (patients get 403). Doctors also get their own.
+#[utoipa::path(
+    get,
+    path = "/api/analytics",
+    tag = "analytics",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The figures", body = Analytics),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A patient", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/analytics")]
+pub async fn overview(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    ip: ClientIp,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(analytics::get(&state, Actor::new(user, ip)).await?))
+}
+
+/// Daily buckets of a metric. Admins see the whole system; a doctor sees their own
+/// appointments and online minutes.
+#[utoipa::path(
+    get,
+    path = "/api/analytics/timeseries",
+    tag = "analytics",
+    security(("bearer" = [])),
+    params(TimeseriesQuery),
+    responses(
+        (status = 200, description = "Buckets, oldest first", body = Timeseries),
+        (status = 400, description = "A bad metric or days", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A patient, or a doctor asking for registrations", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/analytics/timeseries")]
+pub async fn timeseries(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    ip: ClientIp,
+    query: web::Query<TimeseriesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok())
+        .json(analytics::timeseries(&state, Actor::new(user, ip), query.into_inner()).await?))
+}
+
+/// Users, newest first, by role, activity and a name or email search.
+#[utoipa::path(
+    get,
+    path = "/api/admin/users",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AdminUserQuery),
+    responses(
+        (status = 200, description = "A page of users", body = AdminUserList),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/users")]
+pub async fn users(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    query: web::Query<AdminUserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok())
+        .json(admin::users(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?))
+}
+
+/// Deactivates (ending every session, taking a doctor offline) or reactivates a user.
+#[utoipa::path(
+    patch,
+    path = "/api/admin/users/{id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = UserActivation,
+    responses(
+        (status = 200, description = "The user", body = AdminUser),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Deactivating oneself, or a bad body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/admin/users/{id}")]
+pub async fn set_active(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    id: web::Path<Uuid>,
+    body: web::Json<UserActivation>,
+) -> Result<HttpResponse, ApiError> {
+    let user = admin::set_active(
+        &state,
+        Actor::new(admin_user.0, ip),
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(no_store(HttpResponse::Ok()).json(user))
+}
+
+/// The outbox, newest first; `status=failed` for what needs attention.
+#[utoipa::path(
+    get,
+    path = "/api/admin/notifications",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(OutboxQuery),
+    responses(
+        (status = 200, description = "A page of notifications", body = OutboxList),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/notifications")]
+pub async fn notifications(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(
+        admin::notifications(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?,
+    ))
+}
+
+/// Queues a failed email again.
+#[utoipa::path(
+    post,
+    path = "/api/admin/notifications/{id}/retry",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Queued again", body = OutboxEntry),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notification", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a failed notification", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/notifications/{id}/retry")]
+pub async fn retry(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok())
+        .json(admin::retry(&state, Actor::new(admin_user.0, ip), id.into_inner()).await?))
+}
+
+/// The audit trail, newest first, by actor and by target.
+#[utoipa::path(
+    get,
+    path = "/api/admin/audit",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of audit records", body = AuditList),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/audit")]
+pub async fn audit_log(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok())
+        .json(admin::audit_log(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?))
+}

@@ -1,0 +1,246 @@
+//! Analytics (`/api/analytics*`) and administration (`/api/admin/*`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Pagination, Role};
+
+/// Appointments by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppointmentsByStatus {
+    #[serde(rename = "SCHEDULED")]
+    pub scheduled: u64,
+    #[serde(rename = "COMPLETED")]
+    pub completed: u64,
+    #[serde(rename = "CANCELLED")]
+    pub cancelled: u64,
+    #[serde(rename = "NO_SHOW")]
+    pub no_show: u64,
+}
+
+/// A doctor's own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorFigures {
+    pub appointments_today: u64,
+    /// Missed ÷ (completed + missed), over all time; `null` before the first.
+    pub no_show_rate: Option<f64>,
+    /// Online time since Monday 00:00 (ANALYTICS_TZ), in minutes.
+    pub online_minutes_this_week: u64,
+}
+
+/// `GET /api/analytics`: the spec's figures, and more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Analytics {
+    pub total_users: u64,
+    pub total_doctors: u64,
+    pub total_patients: u64,
+    pub online_doctors: u64,
+    /// Appointments starting today (ANALYTICS_TZ), not cancelled.
+    pub appointments_today: u64,
+    /// Emails delivered.
+    pub emails_sent: u64,
+    pub appointments_by_status: AppointmentsByStatus,
+    pub emails_queued: u64,
+    pub emails_failed: u64,
+    /// For doctors: their own figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mine: Option<DoctorFigures>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Metric {
+    /// New accounts per day (admins only).
+    Registrations,
+    /// Appointments starting each day, not cancelled.
+    Appointments,
+    /// Minutes doctors were online each day.
+    OnlineMinutes,
+}
+
+/// The query of `GET /api/analytics/timeseries`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct TimeseriesQuery {
+    pub metric: Metric,
+    /// 7 to 90 (default 30), ending today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Bucket {
+    /// A day in `timeZone`.
+    pub date: NaiveDate,
+    pub value: u64,
+}
+
+/// Daily buckets, oldest first, ending today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Timeseries {
+    pub metric: Metric,
+    pub time_zone: String,
+    pub buckets: Vec<Bucket>,
+}
+
+/// A user as administrators see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUser {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserList {
+    pub users: Vec<AdminUser>,
+    pub pagination: Pagination,
+}
+
+/// The query of `GET /api/admin/users`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Part of the name or email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `PATCH /api/admin/users/{id}`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserActivation {
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStatus {
+    Queued,
+    Sent,
+    Failed,
+}
+
+impl OutboxStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Queued => "queued",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+}
+
+/// An outbox row, for administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEntry {
+    pub id: Uuid,
+    /// `DOCTOR_ONLINE`, `APPOINTMENT_BOOKED`, ...
+    pub kind: String,
+    pub status: OutboxStatus,
+    pub email: String,
+    pub subject: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxList {
+    pub notifications: Vec<OutboxEntry>,
+    pub pagination: Pagination,
+}
+
+/// The query of `GET /api/admin/notifications`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutboxStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// One audit record. It names people only by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: Role,
+    /// e.g. `appointment.read`, `admin.user.deactivate`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<Uuid>,
+    pub ip: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditList {
+    pub entries: Vec<AuditEntry>,
+    pub pagination: Pagination,
+}
+
+/// The query of `GET /api/admin/audit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditQuery {
+    /// Only what this user did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Uuid>,
+    /// Only what concerns this record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}

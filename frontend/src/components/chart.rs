@@ -1,0 +1,72 @@
+use leptos::prelude::*;
+use mediconnect_shared::Bucket;
+
+/// A daily bar chart drawn as SVG by the app itself, with a text alternative that
+/// states the range, the total and the busiest day.
+#[component]
+pub fn BarChart(
+    id: &'static str,
+    title: &'static str,
+    unit: &'static str,
+    buckets: Vec<Bucket>,
+) -> impl IntoView {
+    let (width, height, top, bottom) = (600.0_f64, 160.0_f64, 8.0_f64, 22.0_f64);
+    let max = buckets.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
+    let n = buckets.len().max(1) as f64;
+    let slot = width / n;
+    let bar = (slot * 0.75).max(1.0);
+    let total: u64 = buckets.iter().map(|b| b.value).sum();
+    let busiest = buckets.iter().max_by_key(|b| b.value);
+    let description = match (buckets.first(), buckets.last(), busiest) {
+        (Some(first), Some(last), Some(top_day)) if total > 0 => format!(
+            "{} from {} to {}: {total} {unit} in all; the highest was {} {unit} on {}.",
+            title,
+            first.date.format("%-d %b"),
+            last.date.format("%-d %b"),
+            top_day.value,
+            top_day.date.format("%-d %b")
+        ),
+        (Some(first), Some(last), _) => format!(
+            "{title} from {} to {}: none.",
+            first.date.format("%-d %b"),
+            last.date.format("%-d %b")
+        ),
+        _ => format!("{title}: no data."),
+    };
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let bars = buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let h = (b.value as f64 / max) * (height - top - bottom);
+            let x = i as f64 * slot + (slot - bar) / 2.0;
+            let y = height - bottom - h;
+            let label = (i % 7 == 0 || i + 1 == buckets.len()).then(|| {
+                view! {
+                    <text x=format!("{:.1}", x + bar / 2.0) y=format!("{:.1}", height - 6.0) text-anchor="middle" class="chart-label">
+                        {b.date.format("%-d %b").to_string()}
+                    </text>
+                }
+            });
+            view! {
+                <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{bar:.1}") height=format!("{h:.1}") class="chart-bar">
+                    <title>{format!("{}: {} {unit}", b.date.format("%-d %b"), b.value)}</title>
+                </rect>
+                {label}
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart card">
+            <figcaption><strong>{title}</strong>" · "{format!("{total} {unit}")}</figcaption>
+            <svg viewBox=format!("0 0 {width} {height}") role="img" aria-labelledby=format!("{title_id} {desc_id}") preserveAspectRatio="none">
+                <title id=title_id.clone()>{title}</title>
+                <desc id=desc_id.clone()>{description.clone()}</desc>
+                <line x1="0" x2=width.to_string() y1=format!("{:.1}", height - bottom) y2=format!("{:.1}", height - bottom) class="chart-axis"/>
+                {bars}
+            </svg>
+            <p class="visually-hidden">{description}</p>
+        </figure>
+    }
+}

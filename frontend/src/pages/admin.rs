@@ -1,0 +1,309 @@
+use leptos::prelude::*;
+use mediconnect_shared::{
+    AdminUser, AdminUserQuery, Analytics, AuditQuery, Metric, OutboxQuery, OutboxStatus, Role,
+};
+
+use crate::api::{self, ApiError};
+use crate::components::{BarChart, Confirm, Loading, RequireAuth, format_local};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <RequireAuth>
+            <AdminDashboard/>
+        </RequireAuth>
+    }
+}
+
+#[component]
+fn AdminDashboard() -> impl IntoView {
+    let figures = LocalResource::new(api::analytics);
+    view! {
+        <h1>"Clinic dashboard"</h1>
+        <Transition fallback=|| view! { <Loading message="Loading figures…"/> }>
+            {move || figures.get().map(|r| match r {
+                Ok(a) => view! { <StatCards figures=a/> }.into_any(),
+                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+            })}
+        </Transition>
+        <section aria-labelledby="charts-heading">
+            <h2 id="charts-heading">"Last 30 days"</h2>
+            <div class="charts">
+                <Chart id="registrations" metric=Metric::Registrations title="Registrations" unit="accounts"/>
+                <Chart id="appointments" metric=Metric::Appointments title="Appointments" unit="appointments"/>
+                <Chart id="online" metric=Metric::OnlineMinutes title="Doctors online" unit="minutes"/>
+            </div>
+        </section>
+        <Users/>
+        <FailedEmails/>
+        <AuditTrail/>
+    }
+}
+
+#[component]
+fn StatCards(figures: Analytics) -> impl IntoView {
+    let cards = [
+        ("Users", figures.total_users.to_string(), "stat-users"),
+        (
+            "Patients",
+            figures.total_patients.to_string(),
+            "stat-patients",
+        ),
+        ("Doctors", figures.total_doctors.to_string(), "stat-doctors"),
+        (
+            "Online now",
+            figures.online_doctors.to_string(),
+            "stat-online",
+        ),
+        (
+            "Appointments today",
+            figures.appointments_today.to_string(),
+            "stat-today",
+        ),
+        ("Emails sent", figures.emails_sent.to_string(), "stat-sent"),
+        (
+            "Emails failed",
+            figures.emails_failed.to_string(),
+            "stat-failed",
+        ),
+    ];
+    view! {
+        <dl class="stats">
+            {cards.into_iter().map(|(label, value, test)| view! {
+                <div class="stat card">
+                    <dt>{label}</dt>
+                    <dd data-test=test>{value}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+    }
+}
+
+#[component]
+fn Chart(
+    id: &'static str,
+    metric: Metric,
+    title: &'static str,
+    unit: &'static str,
+) -> impl IntoView {
+    let series = LocalResource::new(move || api::timeseries(metric, 30));
+    view! {
+        <Suspense fallback=|| view! { <Loading message="Loading the chart…"/> }>
+            {move || series.get().map(|r| match r {
+                Ok(s) => view! { <BarChart id=id title=title unit=unit buckets=s.buckets/> }.into_any(),
+                Err(e) => view! { <p class="alert error">{e.message()}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Users() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let role = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    let reload = RwSignal::new(0u32);
+    let users = LocalResource::new(move || {
+        reload.track();
+        let query = AdminUserQuery {
+            q: Some(search.get()).filter(|s| !s.trim().is_empty()),
+            role: Role::parse(&role.get()),
+            page: Some(page.get()),
+            ..Default::default()
+        };
+        async move { api::admin_users(&query).await }
+    });
+    view! {
+        <section class="card" aria-labelledby="users-heading">
+            <h2 id="users-heading">"Users"</h2>
+            <div class="filters">
+                <div class="field">
+                    <label for="user-search">"Search by name or email"</label>
+                    <input id="user-search" type="search" prop:value=move || search.get()
+                        on:input=move |ev| { search.set(event_target_value(&ev)); page.set(1); }/>
+                </div>
+                <div class="field">
+                    <label for="user-role">"Role"</label>
+                    <select id="user-role" prop:value=move || role.get()
+                        on:change=move |ev| { role.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"Everyone"</option>
+                        <option value="PATIENT">"Patients"</option>
+                        <option value="DOCTOR">"Doctors"</option>
+                        <option value="ADMIN">"Admins"</option>
+                    </select>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <Loading message="Loading users…"/> }>
+                {move || users.get().map(|r| match r {
+                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                    Ok(list) => {
+                        let last = list.pagination.total_pages.max(1);
+                        view! {
+                            <div class="table-wrap">
+                                <table class="data" data-test="user-table">
+                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                    <tbody>
+                                        {list.users.into_iter().map(|u| view! { <UserRow user=u reload=reload/> }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="User pages">
+                                <button class="button secondary small" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
+                                <span>{format!("Page {} of {last} · {} users", list.pagination.page, list.pagination.total)}</span>
+                                <button class="button secondary small" disabled=move || page.get() >= last on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                            </nav>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
+    let confirm = RwSignal::new(false);
+    let id = user.id;
+    let active = user.active;
+    let toggle = Action::new_local(move |to: &bool| {
+        let to = *to;
+        async move { api::set_active(id, to).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = toggle.value().get() {
+            reload.update(|v| *v += 1);
+        }
+    });
+    let error = move || {
+        toggle
+            .value()
+            .get()
+            .and_then(|r: Result<_, ApiError>| r.err())
+            .map(|e| e.message())
+    };
+    let name = user.name.clone();
+    let label = if active {
+        format!("Deactivate {name}")
+    } else {
+        format!("Reactivate {name}")
+    };
+    view! {
+        <tr data-test="user-row">
+            <td>{user.name.clone()}</td>
+            <td class="wrap">{user.email.clone()}</td>
+            <td>{user.role.as_str()}</td>
+            <td>{if active { "Active" } else { "Deactivated" }}</td>
+            <td>
+                <button type="button" class=if active { "button danger small" } else { "button secondary small" }
+                    aria-label=label.clone() disabled=move || toggle.pending().get()
+                    on:click=move |_| { if active { confirm.set(true) } else { toggle.dispatch(true); } }>
+                    {if active { "Deactivate" } else { "Reactivate" }}
+                </button>
+                {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                <Confirm open=confirm
+                    title=format!("Deactivate {name}?")
+                    message="They are signed out everywhere at once and cannot sign in until reactivated. A doctor goes offline."
+                    confirm_label="Deactivate"
+                    on_confirm=Callback::new(move |_| { toggle.dispatch(false); })/>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn FailedEmails() -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let failed = LocalResource::new(move || {
+        reload.track();
+        async move {
+            api::outbox(&OutboxQuery {
+                status: Some(OutboxStatus::Failed),
+                ..Default::default()
+            })
+            .await
+        }
+    });
+    let retry = Action::new_local(move |id: &uuid::Uuid| {
+        let id = *id;
+        async move { api::retry_notification(id).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = retry.value().get() {
+            reload.update(|v| *v += 1);
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="failed-heading">
+            <h2 id="failed-heading">"Failed emails"</h2>
+            <Transition fallback=|| view! { <Loading message="Loading…"/> }>
+                {move || failed.get().map(|r| match r {
+                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                    Ok(list) if list.notifications.is_empty() => view! { <p class="empty">"No failed emails."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="appointment-list">
+                            {list.notifications.into_iter().map(|n| {
+                                let id = n.id;
+                                view! {
+                                    <li class="appointment">
+                                        <p class="appointment-when">{n.subject}</p>
+                                        <p class="wrap">{n.email}" · "{format!("{} attempts", n.attempts)}" · "{format_local(n.created_at)}</p>
+                                        {n.last_error.map(|e| view! { <p class="muted wrap">{e}</p> })}
+                                        <p><button type="button" class="button secondary small" on:click=move |_| { retry.dispatch(id); }>"Retry"</button></p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn AuditTrail() -> impl IntoView {
+    let page = RwSignal::new(1u32);
+    let entries = LocalResource::new(move || {
+        let query = AuditQuery {
+            page: Some(page.get()),
+            ..Default::default()
+        };
+        async move { api::audit(&query).await }
+    });
+    view! {
+        <section class="card" aria-labelledby="audit-heading">
+            <h2 id="audit-heading">"Audit trail"</h2>
+            <Transition fallback=|| view! { <Loading message="Loading…"/> }>
+                {move || entries.get().map(|r| match r {
+                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                    Ok(list) => {
+                        let last = list.pagination.total_pages.max(1);
+                        view! {
+                            <div class="table-wrap">
+                                <table class="data">
+                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th></tr></thead>
+                                    <tbody>
+                                        {list.entries.into_iter().map(|e| view! {
+                                            <tr>
+                                                <td>{format_local(e.at)}</td>
+                                                <td class="wrap">{format!("{} {}", e.actor_role.as_str().to_lowercase(), e.actor_id.map(|a| a.to_string()[..8].to_owned()).unwrap_or_default())}</td>
+                                                <td>{e.action}</td>
+                                                <td class="wrap">{format!("{} {}", e.target_type, e.target_id.map(|t| t.to_string()[..8].to_owned()).unwrap_or_default())}</td>
+                                                <td>{e.ip.unwrap_or_default()}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="Audit pages">
+                                <button class="button secondary small" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Newer"</button>
+                                <span>{format!("Page {} of {last}", list.pagination.page)}</span>
+                                <button class="button secondary small" disabled=move || page.get() >= last on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+                            </nav>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
