@@ -420,6 +420,27 @@ both_backends! {
         }
     }
 
+    async fn slots_are_right_across_a_dst_change(backend) {
+        let s = setup(backend).await;
+        // Sundays 01:00–04:00 in Berlin; on 2027-03-28 the clocks skip 02:00–03:00.
+        let schedule = json!({"timeZone": "Europe/Berlin", "slotMinutes": 30, "weekly": [{"weekday": 7, "start": "01:00", "end": "04:00"}]});
+        json_ok(s.app.put("/api/doctors/me/schedule", Some(&s.doctor.token), &schedule).await).await;
+        let slots = json_ok(s.app.get(&format!("/api/doctors/{}/slots?from=2027-03-27T00:00:00Z&to=2027-03-29T00:00:00Z", s.doctor_id), None).await).await;
+        let starts: Vec<&str> = slots["slots"].as_array().unwrap().iter().map(|x| x["start"].as_str().unwrap()).collect();
+        assert_eq!(starts, ["2027-03-28T00:00:00Z", "2027-03-28T00:30:00Z", "2027-03-28T01:00:00Z", "2027-03-28T01:30:00Z"]);
+        // A week earlier (no change) the same hours hold six slots, an hour earlier in UTC.
+        let slots = json_ok(s.app.get(&format!("/api/doctors/{}/slots?from=2027-03-20T00:00:00Z&to=2027-03-22T00:00:00Z", s.doctor_id), None).await).await;
+        assert_eq!(slots["slots"].as_array().unwrap().len(), 6);
+        assert_eq!(slots["slots"][0]["start"], "2027-03-21T00:00:00Z");
+        // Booking checks the same windows: 01:30 UTC is 03:30 CEST, inside; 02:00 UTC is 04:00, outside.
+        let t: DateTime<Utc> = "2027-03-28T01:30:00Z".parse().unwrap();
+        if t < Utc::now() + Duration::days(MAX_DAYS) {
+            assert_eq!(s.book(&s.patient, t).await.status(), 201);
+            let p = problem(s.book(&s.patient, "2027-03-28T02:00:00Z".parse().unwrap()).await, 422).await;
+            assert!(p.field_message("scheduledFor").is_some());
+        }
+    }
+
     async fn changes_reach_both_parties_sockets(backend) {
         let s = setup(backend).await;
         let stranger = s.app.user(Role::Patient).await;
@@ -442,6 +463,9 @@ both_backends! {
         stranger_socket.expect_quiet(std::time::Duration::from_millis(300)).await;
     }
 }
+
+/// Booking is allowed this far ahead.
+const MAX_DAYS: i64 = 180;
 
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
