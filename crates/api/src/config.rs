@@ -56,8 +56,15 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Origins allowed to call the API cross-origin, e.g. `https://clinic.example`.
     pub cors_origins: Vec<String>,
-    /// Attempts per minute per client IP on login, register and refresh. 0 disables.
+    /// Attempts per minute per client IP, and per account, on login, register and
+    /// refresh. 0 disables.
     pub auth_rate_limit_per_minute: u32,
+    /// Requests per minute per client IP on the rest of the API. 0 disables.
+    pub api_rate_limit_per_minute: u32,
+    /// Open sockets per client IP. 0 disables.
+    pub ws_max_connections_per_ip: usize,
+    /// Take the client address from `Forwarded` / `X-Forwarded-For` (behind a proxy).
+    pub trust_proxy: bool,
     /// Where development state (the generated JWT secret, .eml files) lives.
     pub data_dir: PathBuf,
     /// How long a doctor's last socket may be gone before they go offline.
@@ -76,6 +83,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mediconnect.db";
 const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_MAIL_FROM: &str = "MediConnect <no-reply@mediconnect.localhost>";
 pub const DEFAULT_AUTH_RATE_LIMIT: u32 = 10;
+pub const DEFAULT_API_RATE_LIMIT: u64 = 600;
 
 impl Config {
     /// Reads the process environment.
@@ -128,6 +136,22 @@ impl Config {
                 "AUTH_RATE_LIMIT_PER_MINUTE must be a whole number (0 disables the limit)",
             )?,
             None => DEFAULT_AUTH_RATE_LIMIT,
+        };
+        let number = |key: &str, default: u64| -> anyhow::Result<u64> {
+            match get(key) {
+                Some(v) => v.parse().with_context(|| {
+                    format!("{key} must be a whole number (0 disables the limit)")
+                }),
+                None => Ok(default),
+            }
+        };
+        let api_rate_limit_per_minute =
+            number("API_RATE_LIMIT_PER_MINUTE", DEFAULT_API_RATE_LIMIT)? as u32;
+        let ws_max_connections_per_ip = number("WS_MAX_CONNECTIONS_PER_IP", 100)? as usize;
+        let trust_proxy = match get("TRUST_PROXY").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => bail!("TRUST_PROXY must be true or false, not `{other}`"),
         };
         let cors_origins = match get("CORS_ORIGINS") {
             Some(list) => list
@@ -187,6 +211,11 @@ impl Config {
             }
             (None, AppEnv::Development) => Vec::new(), // generated on start, see `ensure_dev_secret`
         };
+        if app_env == AppEnv::Production && bcrypt_cost < 10 {
+            bail!(
+                "BCRYPT_COST must be at least 10 in production (it is {bcrypt_cost}); 4 is for tests"
+            );
+        }
         if app_env == AppEnv::Production && smtp_url.is_none() {
             bail!("SMTP_URL must be set when APP_ENV=production, or no email can be sent");
         }
@@ -206,6 +235,9 @@ impl Config {
             log_format,
             cors_origins,
             auth_rate_limit_per_minute,
+            api_rate_limit_per_minute,
+            ws_max_connections_per_ip,
+            trust_proxy,
             data_dir,
             presence_grace,
             ws_heartbeat,
@@ -357,6 +389,13 @@ mod tests {
             ])
             .is_ok()
         );
+        let weak_hash = config(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", &"s".repeat(32)),
+            ("SMTP_URL", "smtp://m:25"),
+            ("BCRYPT_COST", "4"),
+        ]);
+        assert!(weak_hash.unwrap_err().to_string().contains("BCRYPT_COST"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod db;
 pub mod doctors;
 pub mod domain;
 pub mod error;
+pub mod limits;
 pub mod live;
 pub mod mail;
 pub mod routes;

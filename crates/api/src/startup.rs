@@ -10,9 +10,9 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::auth::JwtKeys;
-use crate::auth::rate_limit::{AuthLimiter, RateLimiter};
 use crate::config::Config;
 use crate::db::Db;
+use crate::limits::Limits;
 use crate::live::{
     self,
     hub::Hub,
@@ -74,6 +74,7 @@ impl Application {
             None => Transport::files(config.data_dir.join("mail"))?,
         };
         let mail_ctx = MailContext::from_config(&config);
+        let config_for_limits = config.clone();
         let (mail, mail_worker) = MailWorker::start(db.clone(), transport, mail_ctx.clone());
         let state = AppState {
             jwt: JwtKeys::new(config.jwt_secret.expose()),
@@ -83,6 +84,7 @@ impl Application {
             presence,
             mail,
             mail_ctx,
+            limits: Arc::new(Limits::new(&config_for_limits)),
         };
         let server = serve(listener, state.clone())?;
         tracing::info!(
@@ -116,6 +118,21 @@ impl Application {
         result
     }
 
+    /// Runs until SIGTERM or SIGINT, then stops gracefully: no new connections, requests
+    /// in flight finish, sockets are closed with 1001 (going away), the mail worker
+    /// finishes its sends; all within 10 seconds.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let hub = self.state.hub.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stopping: finishing requests, closing sockets, flushing mail");
+            hub.shut_down();
+            handle.stop(true).await;
+        });
+        self.run_until_stopped().await
+    }
+
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
@@ -135,17 +152,18 @@ fn cors(origins: &[String]) -> Cors {
 }
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let auth_limiter = web::Data::new(AuthLimiter(RateLimiter::per_minute(
-        state.config.auth_rate_limit_per_minute,
-    )));
     let data = web::Data::new(state.clone());
     let static_dir = state.config.static_dir.clone();
     routes::spa::check(&static_dir);
+    let spa_headers = web::Data::new(routes::spa::SpaHeaders::new(
+        &static_dir,
+        state.config.public_url.as_deref(),
+    ));
     let origins = state.config.cors_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(auth_limiter.clone())
+            .app_data(spa_headers.clone())
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -154,13 +172,32 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(cors(&origins))
             .wrap(Compress::default())
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+            .wrap(from_fn(routes::spa::headers))
+            .wrap(from_fn(crate::limits::api_limit))
             .wrap(from_fn(crate::telemetry::log_request))
             .configure(routes::docs::routes)
             .configure(routes::api)
             .configure(|cfg| routes::spa::routes(cfg, &static_dir))
     })
-    .shutdown_timeout(10)
+    .shutdown_timeout(8)
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::Db;
+use crate::limits::Limits;
 use crate::live::hub::Hub;
 use crate::live::presence::{PresenceTracker, Timing};
 use crate::mail::MailContext;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub presence: Arc<PresenceTracker>,
     pub mail: MailHandle,
     pub mail_ctx: MailContext,
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {

@@ -89,13 +89,14 @@ pub struct NewAppointment {
     pub scheduled_for: DateTime<Utc>,
     /// At most 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
 }
 
 /// `PUT /api/appointments/{id}`: any of the three.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct AppointmentChange {
     /// `COMPLETED` or `NO_SHOW` (the doctor, after the start), or `CANCELLED` (either).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,8 +124,10 @@ pub struct AppointmentQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 
@@ -217,6 +220,7 @@ pub struct TimeRange {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WeeklyHours {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 7))]
     pub weekday: u8,
     pub start: String,
     pub end: String,
@@ -241,6 +245,7 @@ pub struct ScheduleException {
 pub struct Schedule {
     pub time_zone: String,
     /// The length of an appointment with this doctor, 10–120 minutes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 10, maximum = 120))]
     pub slot_minutes: u32,
     #[serde(default)]
     pub weekly: Vec<WeeklyHours>,

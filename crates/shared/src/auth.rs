@@ -45,15 +45,19 @@ impl std::fmt::Display for Role {
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     /// 1–100 characters after trimming.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// Trimmed and lower-cased by the server.
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
     pub email: String,
     /// 8–128 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     /// `DOCTOR` or `PATIENT`; `ADMIN` is refused with 403.
     pub role: Role,
     /// Required when `role` is `DOCTOR`, ignored otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub specialization: Option<String>,
 }
 

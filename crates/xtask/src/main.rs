@@ -3,6 +3,7 @@
 //! Plain Rust and `std::process::Command`, so it builds in seconds on a fresh machine.
 //! Each installs what it needs that is missing, saying what and why.
 
+mod fuzz;
 mod postgres;
 mod steps;
 mod tools;
@@ -19,14 +20,18 @@ commands:
                          (SQLite at ./data/mediconnect.db unless --postgres or
                          DATABASE_URL names another database)
   test                   everything CI checks: format, clippy (native and wasm32),
-                         tests on SQLite and PostgreSQL, the release web app build,
-                         and the browser tests";
+                         tests on SQLite and PostgreSQL, a log audit, a bounded
+                         fuzzing pass, the release web app build, and the browser
+                         tests
+  fuzz [--seconds N]     fuzz the API from its OpenAPI document with schemathesis,
+                         N seconds (default 600) as each of patient, doctor, admin";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => steps::run(&args[1..]),
         Some("test") => steps::test(&args[1..]),
+        Some("fuzz") => steps::fuzz(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -101,6 +101,11 @@ impl Cluster {
         Ok(cluster)
     }
 
+    /// Where the server binaries are (tests start clusters of their own from it).
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin
+    }
+
     fn data(&self) -> PathBuf {
         self.dir.join("data")
     }

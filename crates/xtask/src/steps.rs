@@ -74,6 +74,70 @@ pub fn run(args: &[String]) -> Result {
     exec(&mut server("serve"))
 }
 
+// ---------------------------------------------------------------------------- fuzz
+
+/// Seconds per role in `cargo xtask test` (a bounded pass) and in `cargo xtask fuzz`.
+const FUZZ_TEST_SECONDS: u32 = 50;
+const FUZZ_LONG_SECONDS: u32 = 600;
+/// Requests a pass must generate, over all roles, to count.
+const FUZZ_MIN_REQUESTS: u64 = 5000;
+
+/// Fuzzes a fresh server; passes are counted per role, failures per role with problems.
+fn fuzz_stage(seconds: u32) -> Result<(u64, u64)> {
+    let bin = target_dir().join("debug").join("mediconnect");
+    if !bin.exists() {
+        exec(cargo().args(["build", "-p", "mediconnect-api", "--bin", "mediconnect"]))?;
+    }
+    let (server, port) = start_e2e_server(&bin, "fuzz")?;
+    let reports = target_dir().join("fuzz");
+    std::fs::create_dir_all(&reports).map_err(|e| e.to_string())?;
+    let result = crate::fuzz::fuzz(
+        port,
+        (E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD),
+        seconds,
+        &reports,
+    );
+    if let Ok((_, failed)) = &result
+        && *failed > 0
+    {
+        let log = std::fs::read_to_string(server.dir.join("server.log")).unwrap_or_default();
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("ERROR"))
+            .take(20)
+            .collect();
+        for line in errors {
+            eprintln!("{line}");
+        }
+    }
+    drop(server);
+    let (generated, failed) = result?;
+    println!("schemathesis generated {generated} requests");
+    if generated < FUZZ_MIN_REQUESTS {
+        return Err(format!(
+            "only {generated} requests were generated; at least {FUZZ_MIN_REQUESTS} are wanted"
+        ));
+    }
+    Ok((3 - failed, failed))
+}
+
+pub fn fuzz(args: &[String]) -> Result {
+    let seconds = match args {
+        [] => FUZZ_LONG_SECONDS,
+        [flag, n] if flag == "--seconds" => n.parse().map_err(|_| "--seconds takes a number")?,
+        _ => return Err("usage: cargo xtask fuzz [--seconds N]".into()),
+    };
+    tools::ensure_libpq()?;
+    exec(cargo().args(["build", "-p", "mediconnect-api", "--bin", "mediconnect"]))?;
+    let (passed, failed) = fuzz_stage(seconds)?;
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        Err("schemathesis found problems".into())
+    } else {
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------------------- test
 
 /// What each stage of `test` found.
@@ -157,17 +221,42 @@ pub fn test(args: &[String]) -> Result {
 
     {
         let cluster = Cluster::start();
+        let log =
+            std::env::temp_dir().join(format!("mediconnect-test-log-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&log);
         let result = cluster.and_then(|cluster| {
-            say("Unit and integration tests, on SQLite and PostgreSQL");
+            say("Unit and integration tests, on SQLite and PostgreSQL (server logs captured at debug)");
             let mut cmd = cargo();
             cmd.args(["test", "--workspace"])
-                .env("MEDICONNECT_TEST_PG_URL", &cluster.url);
+                .env("MEDICONNECT_TEST_PG_URL", &cluster.url)
+                .env("MEDICONNECT_PG_BIN", cluster.bin_dir())
+                .env("MEDICONNECT_TEST_LOG_FILE", &log);
             let counts = run_counting(&mut cmd, parse_cargo_test_line);
             drop(cluster);
             counts
         });
         record_counts(&mut report, "tests", result);
+        say("Log audit: no email, token, password or visit reason in the captured logs");
+        let mut cmd = cargo();
+        // --workspace, as above: the same features, so nothing is rebuilt.
+        cmd.args([
+            "test",
+            "--workspace",
+            "--test",
+            "api",
+            "--",
+            "--ignored",
+            "--exact",
+            "log_audit::the_logs_hold_no_secrets_and_no_phi",
+        ])
+        .env("MEDICONNECT_TEST_LOG_SCAN", &log);
+        let audit = run_counting(&mut cmd, parse_cargo_test_line);
+        let _ = std::fs::remove_file(&log);
+        record_counts(&mut report, "log audit", audit);
     }
+
+    let fuzzed = fuzz_stage(FUZZ_TEST_SECONDS);
+    record_counts(&mut report, "fuzzing", fuzzed);
 
     let spa = report.stage("web app build", tools::build_spa(&path_env));
     if spa {
@@ -303,9 +392,9 @@ fn wait_healthy(port: u16, child: &mut Child) -> Result {
 const E2E_ADMIN_EMAIL: &str = "admin@e2e.mediconnect.test";
 const E2E_ADMIN_PASSWORD: &str = "e2e admin password";
 
-fn start_e2e_server(bin: &Path) -> Result<(Server, u16)> {
+fn start_e2e_server(bin: &Path, name: &str) -> Result<(Server, u16)> {
     let port = free_port()?;
-    let dir = std::env::temp_dir().join(format!("mediconnect-e2e-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("mediconnect-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let database_url = format!("sqlite://{}", dir.join("e2e.db").display());
@@ -348,6 +437,8 @@ fn start_e2e_server(bin: &Path) -> Result<(Server, u16)> {
         .env("DATA_DIR", dir.join("data"))
         .env("BCRYPT_COST", "4")
         .env("AUTH_RATE_LIMIT_PER_MINUTE", "0")
+        .env("API_RATE_LIMIT_PER_MINUTE", "0")
+        .env("WS_MAX_CONNECTIONS_PER_IP", "0")
         // Short, so the browser tests can watch a closed page's doctor expire.
         .env("PRESENCE_GRACE_SECONDS", "2")
         .env("RUST_LOG", "info")
@@ -367,7 +458,7 @@ fn browser_tests() -> Result<(u64, u64)> {
     if !bin.exists() {
         exec(cargo().args(["build", "-p", "mediconnect-api", "--bin", "mediconnect"]))?;
     }
-    let (server, port) = start_e2e_server(&bin)?;
+    let (server, port) = start_e2e_server(&bin, "e2e")?;
     let mut cmd = Command::new("npx");
     cmd.args(["playwright", "test"])
         .current_dir(root().join("e2e"))

@@ -57,6 +57,7 @@ pub fn SlotPicker(
     let slots = LocalResource::new(move || api::slots(doctor_id, 14));
     let chosen = RwSignal::new(None::<DateTime<Utc>>);
     let free_time = RwSignal::new(String::new());
+    let day = RwSignal::new(0usize);
     let reason = RwSignal::new(
         reschedule
             .as_ref()
@@ -124,34 +125,48 @@ pub fn SlotPicker(
         }
         let first = list.slots[0].start;
         let days = by_day(&list.slots);
+        // One day at a time: a handful of buttons to pass with Tab, not hundreds.
+        let names: Vec<(usize, String, usize)> = days
+            .iter()
+            .enumerate()
+            .map(|(i, (d, s))| (i, d.clone(), s.len()))
+            .collect();
+        let days = StoredValue::new(days);
         view! {
             <p class="hint">"Times are shown in your own time zone."</p>
             <p>
                 <button type="button" class="button secondary" data-test="next-slot"
-                    on:click=move |_| chosen.set(Some(first))>
+                    on:click=move |_| { chosen.set(Some(first)); day.set(0); }>
                     {format!("Next free slot: {}", format_local(first))}
                 </button>
             </p>
-            <div class="slot-days">
-                {days.into_iter().map(|(day, slots)| view! {
-                    <fieldset class="slot-day">
-                        <legend>{day}</legend>
-                        <div class="slot-grid">
-                            {slots.into_iter().map(|slot| {
-                                let start = slot.start;
-                                view! {
-                                    <button type="button"
-                                        class=move || if chosen.get() == Some(start) { "slot chosen" } else { "slot" }
-                                        aria-pressed=move || if chosen.get() == Some(start) { "true" } else { "false" }
-                                        on:click=move |_| chosen.set(Some(start))>
-                                        {time_label(start)}
-                                    </button>
-                                }
-                            }).collect_view()}
-                        </div>
-                    </fieldset>
-                }).collect_view()}
+            <div class="field">
+                <label for="slot-day">"Day"</label>
+                <select id="slot-day" prop:value=move || day.get().to_string()
+                    on:change=move |ev| day.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    {names.into_iter().map(|(i, name, n)| view! {
+                        <option value=i.to_string()>{format!("{name} ({n} free)")}</option>
+                    }).collect_view()}
+                </select>
             </div>
+            {move || days.with_value(|days| days.get(day.get()).cloned()).map(|(name, slots)| view! {
+                <fieldset class="slot-day">
+                    <legend>{name}</legend>
+                    <div class="slot-grid">
+                        {slots.into_iter().map(|slot| {
+                            let start = slot.start;
+                            view! {
+                                <button type="button"
+                                    class=move || if chosen.get() == Some(start) { "slot chosen" } else { "slot" }
+                                    aria-pressed=move || if chosen.get() == Some(start) { "true" } else { "false" }
+                                    on:click=move |_| chosen.set(Some(start))>
+                                    {time_label(start)}
+                                </button>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+            })}
         }.into_any()
     };
     let is_new = moving.is_none();

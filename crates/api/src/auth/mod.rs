@@ -5,7 +5,6 @@
 pub mod extractors;
 pub mod jwt;
 pub mod password;
-pub mod rate_limit;
 pub mod refresh;
 pub mod session;
 

@@ -179,7 +179,9 @@ pub fn build_pool(target: &DbTarget) -> Pool {
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
-        .test_on_check_out(false)
+        // A connection that died (the database restarted) is replaced on checkout
+        // instead of failing a request.
+        .test_on_check_out(true)
         .build_unchecked(Manager::new(target.clone()))
 }
 

@@ -59,6 +59,8 @@ pub struct Hub {
     next_conn: AtomicU64,
     /// Whether the cross-replica event feed is connected (always true on SQLite).
     pub feed_connected: AtomicBool,
+    /// Set when the server is stopping: sockets close with 1001 (going away).
+    shutdown: tokio::sync::watch::Sender<bool>,
     /// Deactivated users: access tokens issued at or before this time (Unix seconds)
     /// are refused. Entries older than an access token's lifetime are dropped.
     revoked: RwLock<HashMap<Uuid, i64>>,
@@ -75,7 +77,18 @@ impl Hub {
             next_conn: AtomicU64::new(1),
             feed_connected: AtomicBool::new(true),
             revoked: RwLock::new(HashMap::new()),
+            shutdown: tokio::sync::watch::channel(false).0,
         }
+    }
+
+    /// Tells every socket that the server is stopping.
+    pub fn shut_down(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Resolves when the server is stopping.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shutdown.subscribe()
     }
 
     /// Refuses the user's access tokens issued until `at`, and closes their sockets.

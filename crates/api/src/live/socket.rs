@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::limits::RateLimiter;
 use crate::state::AppState;
 
 /// Inbound frames larger than this are refused (the only client message is `auth`).
@@ -79,12 +80,16 @@ pub async fn ws(
             ApiError::Forbidden("This origin may not open the live connection.".into()).into(),
         );
     }
+    let slot = state.limits.socket_slot(state.limits.client_ip(&req))?;
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME);
-    actix_web::rt::spawn(run(state.into_inner(), session, stream));
+    actix_web::rt::spawn(async move {
+        run(state.into_inner(), session, stream).await;
+        drop(slot);
+    });
     Ok(response)
 }
 
@@ -117,6 +122,10 @@ async fn run(
     let mut heartbeat = tokio::time::interval(state.config.ws_heartbeat);
     heartbeat.tick().await; // the first tick is immediate
     let mut close: Option<CloseReason> = None;
+    let mut stopping = hub.stopping();
+    // Client messages are throttled: a burst of 20, then one every half second.
+    let throttle = RateLimiter::<()>::with_burst(120, 20);
+    let mut refused = 0u32;
 
     if session.text(hub.snapshot()).await.is_err() {
         return;
@@ -126,7 +135,19 @@ async fn run(
             inbound = stream.recv() => {
                 last_heard = Instant::now();
                 match inbound {
+                    Some(Ok(AggregatedMessage::Text(_))) if throttle.check(()).is_err() => {
+                        refused += 1;
+                        if refused > 50 {
+                            close = Some(CloseReason { code: CloseCode::Policy, description: Some("too many messages".into()) });
+                            break;
+                        }
+                        let reply = ServerMessage::Error { message: "Too many messages; slow down.".into() };
+                        if refused == 1 && session.text(frame(&reply)).await.is_err() {
+                            break;
+                        }
+                    }
                     Some(Ok(AggregatedMessage::Text(text))) => {
+                        refused = 0;
                         let reply = handle_client_message(&state, &text, &mut auth);
                         if session.text(frame(&reply)).await.is_err() {
                             break;
@@ -176,6 +197,10 @@ async fn run(
                         break;
                     }
                 }
+            }
+            _ = stopping.wait_for(|stop| *stop) => {
+                close = Some(CloseReason { code: CloseCode::Away, description: Some("server restarting".into()) });
+                break;
             }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > state.config.ws_client_timeout {

@@ -9,6 +9,7 @@ use crate::audit::{Actor, ClientIp};
 use crate::auth::{AdminUser as Admin, AuthUser};
 use crate::error::ApiError;
 use crate::routes::auth::no_store;
+use crate::routes::json::Json;
 use crate::state::AppState;
 use crate::{admin, analytics};
 
@@ -116,7 +117,7 @@ pub async fn set_active(
     admin_user: Admin,
     ip: ClientIp,
     id: web::Path<Uuid>,
-    body: web::Json<UserActivation>,
+    body: Json<UserActivation>,
 ) -> Result<HttpResponse, ApiError> {
     let user = admin::set_active(
         &state,

@@ -11,6 +11,7 @@ use crate::audit::{Actor, ClientIp};
 use crate::auth::{AuthUser, DoctorUser, PatientUser};
 use crate::error::ApiError;
 use crate::routes::auth::no_store;
+use crate::routes::json::Json;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -49,7 +50,7 @@ pub async fn book(
     req: HttpRequest,
     state: web::Data<AppState>,
     patient: PatientUser,
-    body: web::Json<NewAppointment>,
+    body: Json<NewAppointment>,
 ) -> Result<HttpResponse, ApiError> {
     let key = match req.headers().get("idempotency-key") {
         Some(v) => Some(appointments::parse_idempotency_key(v.to_str().map_err(
@@ -142,7 +143,7 @@ pub async fn update(
     user: AuthUser,
     ip: ClientIp,
     id: web::Path<Uuid>,
-    body: web::Json<AppointmentChange>,
+    body: Json<AppointmentChange>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = Actor::new(user, ip);
     let appointment =
@@ -239,7 +240,7 @@ pub async fn get_schedule(
 pub async fn put_schedule(
     state: web::Data<AppState>,
     doctor: DoctorUser,
-    body: web::Json<Schedule>,
+    body: Json<Schedule>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok())
         .json(appointments::set_schedule(&state, doctor, body.into_inner()).await?))

@@ -4,8 +4,9 @@ use mediconnect_shared::{
 };
 
 use crate::accounts;
-use crate::auth::rate_limit::AuthAttempt;
 use crate::error::ApiError;
+use crate::limits::AuthAttempt;
+use crate::routes::json::Json;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -35,8 +36,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub async fn register(
     state: web::Data<AppState>,
     _attempt: AuthAttempt,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state
+        .limits
+        .account_attempt(&format!("register:{}", body.email.trim()))?;
     let created = accounts::register(&state, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -60,8 +64,12 @@ pub async fn register(
 pub async fn login(
     state: web::Data<AppState>,
     _attempt: AuthAttempt,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // Per account too: guessing one account's password from many addresses is slow.
+    state
+        .limits
+        .account_attempt(&format!("login:{}", body.email.trim()))?;
     let session = accounts::login(&state, body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(session))
 }
@@ -84,8 +92,12 @@ pub async fn login(
 pub async fn refresh(
     state: web::Data<AppState>,
     _attempt: AuthAttempt,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.account_attempt(&format!(
+        "refresh:{}",
+        crate::auth::refresh::digest(&body.refresh_token)
+    ))?;
     let session = accounts::refresh(&state, body.into_inner().refresh_token).await?;
     Ok(no_store(HttpResponse::Ok()).json(session))
 }
@@ -105,7 +117,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     accounts::logout(&state, body.into_inner().refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -51,7 +51,7 @@ use utoipa_swagger_ui::SwaggerUi;
         super::admin::retry,
         super::admin::audit_log,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "users", description = "The signed-in user's profile"),
@@ -80,6 +80,62 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers every operation can give, added where a handler did not list them: 401
+/// when it needs a token, 404 for a bad path id, 400/413/415/422 for a body, 429 (rate
+/// limits) and 503 (database unavailable) everywhere.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                let mut add = |code: &str, description: &str| {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                };
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "Not signed in, or the token is invalid or expired");
+                }
+                if path.contains('{') {
+                    add("404", "Nothing there (or a malformed id)");
+                }
+                if operation.request_body.is_some() {
+                    add("400", "Malformed JSON");
+                    add("413", "Body over 64 KiB");
+                    add("415", "Not a JSON body");
+                    add("422", "Invalid fields");
+                }
+                if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    add("400", "A bad parameter");
+                }
+                add("429", "Too many requests from this client; see Retry-After");
+                add("503", "The database is unavailable; try again shortly");
+            }
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::auth::DoctorUser;
 use crate::doctors;
 use crate::error::ApiError;
+use crate::routes::json::Json;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -91,7 +92,7 @@ pub async fn get_one(
 pub async fn set_status(
     state: web::Data<AppState>,
     doctor: DoctorUser,
-    body: web::Json<StatusUpdate>,
+    body: Json<StatusUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let doctor = doctors::set_status(&state, doctor, body.is_online).await?;
     Ok(HttpResponse::Ok().json(doctor))

@@ -19,10 +19,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 )]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let database = match state.db.check().await {
-        Ok(()) => CheckStatus::Ok,
-        Err(e) => {
+    // Answer within two seconds even when the database does not.
+    let check = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.check()).await;
+    let database = match check {
+        Ok(Ok(())) => CheckStatus::Ok,
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: database unavailable");
+            CheckStatus::Error
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database did not answer within 2 s");
             CheckStatus::Error
         }
     };

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod docs;
 pub mod doctors;
 pub mod health;
+pub mod json;
 pub mod notifications;
 pub mod spa;
 pub mod users;
@@ -49,8 +50,10 @@ async fn api_not_found() -> HttpResponse {
 /// Validates list paging: `page` from 1 (default 1), `limit` from 1 to 100 (default 20).
 pub fn paging(page: Option<u32>, limit: Option<u32>) -> Result<(u32, u32), ApiError> {
     let page = page.unwrap_or(1);
-    if page == 0 {
-        return Err(ApiError::BadRequest("page starts at 1.".into()));
+    if !(1..=1_000_000).contains(&page) {
+        return Err(ApiError::BadRequest(
+            "page must be from 1 to 1000000.".into(),
+        ));
     }
     let limit = limit.unwrap_or(mediconnect_shared::DoctorQuery::DEFAULT_LIMIT);
     if !(1..=mediconnect_shared::DoctorQuery::MAX_LIMIT).contains(&limit) {

@@ -7,6 +7,7 @@ use crate::accounts;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::routes::auth::no_store;
+use crate::routes::json::Json;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -53,7 +54,7 @@ pub async fn get_profile(
 pub async fn update_profile(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<UpdateProfileRequest>,
+    body: Json<UpdateProfileRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = accounts::update_profile(&state, user, body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(profile))
@@ -77,7 +78,7 @@ pub async fn update_profile(
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let session = accounts::change_password(&state, user, body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(session))

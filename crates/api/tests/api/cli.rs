@@ -110,7 +110,16 @@ fn production_refuses_weak_settings() {
 
     let mut cmd = mediconnect(&db);
     cmd.env("APP_ENV", "production")
-        .env("JWT_SECRET", "x".repeat(40));
+        .env("JWT_SECRET", "x".repeat(40))
+        .env("SMTP_URL", "smtp://localhost:25");
+    let out = cmd.arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BCRYPT_COST must be at least 10"));
+
+    let mut cmd = mediconnect(&db);
+    cmd.env("APP_ENV", "production")
+        .env("JWT_SECRET", "x".repeat(40))
+        .env("BCRYPT_COST", "10");
     let out = cmd.arg("migrate").output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SMTP_URL"));

@@ -50,10 +50,23 @@ macro_rules! both_backends {
     };
 }
 
+/// Logs: to the terminal with TEST_LOG; to a file, at debug level, with
+/// MEDICONNECT_TEST_LOG_FILE (the log audit then reads that file for secrets and PHI).
 fn init_logs() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
-        if std::env::var_os("TEST_LOG").is_some() {
+        if let Some(path) = std::env::var_os("MEDICONNECT_TEST_LOG_FILE") {
+            let file = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("the log file");
+            let filter = tracing_subscriber::EnvFilter::new(
+                "mediconnect_api=trace,actix=debug,actix_web=debug,actix_http=debug,actix_server=debug,\
+                 actix_ws=debug,diesel=debug,lettre=debug,r2d2=debug",
+            );
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .json()
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init();
+        } else if std::env::var_os("TEST_LOG").is_some() {
             mediconnect_api::telemetry::init(LogFormat::Pretty);
         }
     });
@@ -119,6 +132,9 @@ pub fn test_config(db: &TestDb) -> Config {
         log_format: LogFormat::Pretty,
         cors_origins: vec![],
         auth_rate_limit_per_minute: 0,
+        api_rate_limit_per_minute: 0,
+        ws_max_connections_per_ip: 0,
+        trust_proxy: false,
         data_dir: db.path().join("data"),
         presence_grace: std::time::Duration::from_secs(60),
         ws_heartbeat: std::time::Duration::from_secs(15),

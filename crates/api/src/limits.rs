@@ -1,0 +1,260 @@
+//! Abuse limits, per client: attempts on the auth endpoints (per IP and per account), a
+//! general per-IP limit on the API, and open sockets per IP. GCRA: `n` per minute,
+//! refilled evenly, with a burst of `n`.
+
+use std::collections::HashMap;
+use std::future::{Ready, ready};
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpRequest, ResponseError, web};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub struct RateLimiter<K> {
+    interval: Duration,
+    burst: Duration,
+    state: Mutex<HashMap<K, Instant>>,
+}
+
+impl<K: Hash + Eq> RateLimiter<K> {
+    /// `per_minute == 0` disables the limit.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let interval = if per_minute == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(60) / per_minute
+        };
+        Self {
+            interval,
+            burst: interval * per_minute,
+            state: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `per_minute` on average, at most `burst` at once.
+    pub fn with_burst(per_minute: u32, burst: u32) -> Self {
+        let mut limiter = Self::per_minute(per_minute);
+        limiter.burst = limiter.interval * burst;
+        limiter
+    }
+
+    /// Counts one attempt; `Err(seconds)` when the client must wait.
+    pub fn check(&self, key: K) -> Result<(), u64> {
+        self.check_at(key, Instant::now())
+    }
+
+    fn check_at(&self, key: K, now: Instant) -> Result<(), u64> {
+        if self.interval.is_zero() {
+            return Ok(());
+        }
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.len() > 100_000 {
+            state.retain(|_, tat| *tat > now);
+        }
+        // Theoretical arrival time: when the client's allowance is fully used.
+        let tat = state.get(&key).copied().unwrap_or(now).max(now);
+        let new_tat = tat + self.interval;
+        let allowed_at = new_tat.checked_sub(self.burst).unwrap_or(now);
+        if allowed_at > now {
+            let wait = allowed_at - now;
+            return Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        }
+        state.insert(key, new_tat);
+        Ok(())
+    }
+}
+
+fn too_many(retry_after_secs: u64) -> ApiError {
+    ApiError::TooManyRequests { retry_after_secs }
+}
+
+/// Every limit of the server.
+pub struct Limits {
+    auth_ip: RateLimiter<IpAddr>,
+    auth_account: RateLimiter<String>,
+    api_ip: RateLimiter<IpAddr>,
+    sockets: Mutex<HashMap<IpAddr, usize>>,
+    max_sockets: usize,
+    trust_proxy: bool,
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Limits {
+        Limits {
+            auth_ip: RateLimiter::per_minute(config.auth_rate_limit_per_minute),
+            auth_account: RateLimiter::per_minute(config.auth_rate_limit_per_minute),
+            api_ip: RateLimiter::per_minute(config.api_rate_limit_per_minute),
+            sockets: Mutex::new(HashMap::new()),
+            max_sockets: config.ws_max_connections_per_ip,
+            trust_proxy: config.trust_proxy,
+        }
+    }
+
+    /// The client's address: the peer, or, behind a trusted proxy, the address it
+    /// forwarded (`Forwarded` / `X-Forwarded-For`).
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if self.trust_proxy
+            && let Some(ip) = req.connection_info().realip_remote_addr().and_then(|a| {
+                a.parse::<IpAddr>()
+                    .ok()
+                    .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+            })
+        {
+            return Some(ip);
+        }
+        req.peer_addr().map(|a| a.ip())
+    }
+
+    /// One attempt on an account (login and register by email, refresh by token).
+    pub fn account_attempt(&self, account: &str) -> Result<(), ApiError> {
+        self.auth_account
+            .check(account.to_lowercase())
+            .map_err(too_many)
+    }
+
+    /// Takes a socket slot of `ip`; the slot is given back when dropped.
+    pub fn socket_slot(self: &Arc<Self>, ip: Option<IpAddr>) -> Result<SocketSlot, ApiError> {
+        let Some(ip) = ip else {
+            return Ok(SocketSlot {
+                limits: self.clone(),
+                ip: None,
+            });
+        };
+        let mut open = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(ip).or_insert(0);
+        if self.max_sockets > 0 && *count >= self.max_sockets {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: 10,
+            });
+        }
+        *count += 1;
+        Ok(SocketSlot {
+            limits: self.clone(),
+            ip: Some(ip),
+        })
+    }
+}
+
+/// An open socket counted against its IP.
+pub struct SocketSlot {
+    limits: Arc<Limits>,
+    ip: Option<IpAddr>,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let Some(ip) = self.ip else { return };
+        let mut open = self
+            .limits
+            .sockets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&ip);
+            }
+        }
+    }
+}
+
+/// Counts one attempt against the auth limit of the client's IP; 429 past it.
+pub struct AuthAttempt;
+
+impl FromRequest for AuthAttempt {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.app_data::<web::Data<AppState>>() {
+            Some(state) => match state.limits.client_ip(req) {
+                Some(ip) => state
+                    .limits
+                    .auth_ip
+                    .check(ip)
+                    .map(|_| AuthAttempt)
+                    .map_err(too_many),
+                None => Ok(AuthAttempt),
+            },
+            None => Ok(AuthAttempt),
+        };
+        ready(result)
+    }
+}
+
+/// The general per-IP limit of the API (health probes and the socket excepted).
+pub async fn api_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    if path.starts_with("/api/")
+        && !path.starts_with("/api/health")
+        && path != "/api/ws"
+        && let Some(state) = req.app_data::<web::Data<AppState>>()
+        && let Some(ip) = state.limits.client_ip(req.request())
+        && let Err(wait) = state.limits.api_ip.check(ip)
+    {
+        let response = too_many(wait).error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+    const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+
+    #[test]
+    fn allows_the_burst_then_refuses() {
+        let limiter = RateLimiter::per_minute(3);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.check_at(A, t0).is_ok());
+        }
+        let wait = limiter.check_at(A, t0).unwrap_err();
+        assert!((1..=20).contains(&wait), "{wait}");
+        // Another client is not affected.
+        assert!(limiter.check_at(B, t0).is_ok());
+        // One interval later, one more attempt is allowed.
+        assert!(limiter.check_at(A, t0 + Duration::from_secs(20)).is_ok());
+        assert!(limiter.check_at(A, t0 + Duration::from_secs(20)).is_err());
+    }
+
+    #[test]
+    fn a_small_burst() {
+        let limiter = RateLimiter::with_burst(120, 20);
+        let t0 = Instant::now();
+        for _ in 0..20 {
+            assert!(limiter.check_at((), t0).is_ok());
+        }
+        assert!(limiter.check_at((), t0).is_err());
+        assert!(
+            limiter
+                .check_at((), t0 + Duration::from_millis(500))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn zero_disables() {
+        let limiter = RateLimiter::per_minute(0);
+        let t0 = Instant::now();
+        for _ in 0..1000 {
+            assert!(limiter.check_at(A, t0).is_ok());
+        }
+    }
+}

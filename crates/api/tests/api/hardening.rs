@@ -1,0 +1,224 @@
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use mediconnect_shared::Role;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::ws::{connect, try_connect};
+
+both_backends! {
+    async fn login_is_limited_per_account_across_addresses(backend) {
+        let app = spawn_app_with(backend, |c| { c.auth_rate_limit_per_minute = 3; c.trust_proxy = true; }).await;
+        let user_email = "target@example.com";
+        for i in 0..3 {
+            let res = app.client.post(app.url("/api/auth/login")).header("X-Forwarded-For", format!("10.1.0.{i}"))
+                .json(&json!({"email": user_email, "password": "guess"})).send().await.unwrap();
+            assert_eq!(res.status(), 401);
+        }
+        let res = app.client.post(app.url("/api/auth/login")).header("X-Forwarded-For", "10.1.0.99")
+            .json(&json!({"email": "TARGET@example.com", "password": "guess"})).send().await.unwrap();
+        assert!(res.headers().contains_key("retry-after"));
+        problem(res, 429).await;
+        // Another account from a fresh address is fine.
+        let res = app.client.post(app.url("/api/auth/login")).header("X-Forwarded-For", "10.1.0.100")
+            .json(&json!({"email": "other@example.com", "password": "guess"})).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+    }
+
+    async fn the_api_has_a_general_per_address_limit(backend) {
+        let app = spawn_app_with(backend, |c| c.api_rate_limit_per_minute = 5).await;
+        for _ in 0..5 {
+            assert_eq!(app.get("/api/doctors", None).await.status(), 200);
+        }
+        let res = app.get("/api/doctors/online", None).await;
+        assert!(res.headers().contains_key("retry-after"));
+        problem(res, 429).await;
+        // Health probes are not limited.
+        for _ in 0..10 {
+            assert_eq!(app.get("/api/health", None).await.status(), 200);
+        }
+    }
+
+    async fn sockets_are_limited_per_address(backend) {
+        let app = spawn_app_with(backend, |c| c.ws_max_connections_per_ip = 2).await;
+        let a = connect(&app).await;
+        let _b = connect(&app).await;
+        match try_connect(&app, None).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 429),
+            other => panic!("expected 429, got {:?}", other.map(|_| ())),
+        }
+        // A closed socket frees its slot.
+        drop(a);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while try_connect(&app, None).await.is_err() {
+            assert!(Instant::now() < deadline, "the slot was never freed");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn a_flood_of_client_messages_is_throttled(backend) {
+        let app = spawn_app(backend).await;
+        let mut socket = connect(&app).await;
+        for _ in 0..25 {
+            socket.send_json(&json!({"type": "dance"})).await;
+        }
+        let mut throttled = false;
+        while let Some(msg) = socket.next_json_within(Duration::from_secs(2)).await {
+            if msg["message"].as_str().is_some_and(|m| m.contains("Too many")) {
+                throttled = true;
+                break;
+            }
+        }
+        assert!(throttled, "no throttling reply");
+        // Keeping it up gets the socket closed (policy violation).
+        for _ in 0..80 {
+            socket.send_json(&json!({"type": "dance"})).await;
+        }
+        let mut closed = false;
+        while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(3), socket.stream.next()).await {
+            match msg {
+                Ok(Message::Close(Some(frame))) => {
+                    assert_eq!(frame.code, CloseCode::Policy);
+                    closed = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(_) => { closed = true; break; }
+            }
+        }
+        assert!(closed, "the flooding socket stayed open");
+    }
+
+    async fn the_web_app_is_served_under_a_strict_policy(backend) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"),
+            "<!doctype html><title>MediConnect</title><script type=\"module\">import init from '/app-0123456789abcdef.js'; init();</script>").unwrap();
+        std::fs::write(dir.path().join("app-0123456789abcdef.js"), "export default function init() {}").unwrap();
+        let static_dir = dir.path().to_owned();
+        let app = spawn_app_with(backend, move |c| {
+            c.static_dir = static_dir;
+            c.public_url = Some("https://clinic.example".into());
+        }).await;
+        let res = app.get("/profile", None).await;
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(csp.contains("connect-src 'self' ws://127.0.0.1:"));
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
+        assert_eq!(res.headers()["cache-control"], "no-cache");
+        assert!(res.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+        // The hash is the loader's.
+        use base64::Engine;
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(b"import init from '/app-0123456789abcdef.js'; init();");
+        assert!(csp.contains(&base64::engine::general_purpose::STANDARD.encode(digest)));
+        // Content-hashed files are cached for good.
+        let asset = app.get("/app-0123456789abcdef.js", None).await;
+        assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+        // API answers: no CSP needed, but nosniff, no referrer, and personal data not cached.
+        let patient = app.user(Role::Patient).await;
+        let res = app.get("/api/users/profile", Some(&patient.token)).await;
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let res = app.get("/api/appointments", Some(&patient.token)).await;
+        assert_eq!(res.headers()["cache-control"], "no-store");
+    }
+
+    async fn cors_never_sends_a_wildcard(backend) {
+        let app = spawn_app(backend).await;
+        let res = app.client.get(app.url("/api/doctors")).header("Origin", "https://anywhere.example").send().await.unwrap();
+        assert!(res.headers().get("access-control-allow-origin").is_none());
+        assert!(res.headers().get("access-control-allow-credentials").is_none());
+    }
+}
+
+/// SIGTERM: a request in flight completes, sockets get 1001, the process exits 0 fast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_gracefully() {
+    let db = TestDb::new(Backend::Sqlite);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mediconnect"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("BCRYPT_COST", "4")
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("DATA_DIR", db.path().join("data"))
+        .env("STATIC_DIR", db.path().join("none"))
+        .current_dir(db.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("{base}/api/health"))
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ws"))
+        .await
+        .unwrap();
+    let _snapshot = socket.next().await;
+
+    // A request in flight: headers sent, half of the body still to come.
+    let body = r#"{"email":"nobody@example.com","password":"whatever123"}"#;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    stream.write_all(&body.as_bytes()[..10]).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let stopped_at = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 401"),
+        "the request in flight was not answered: {response:?}"
+    );
+
+    let mut close_code = None;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+        if let Ok(Message::Close(Some(frame))) = msg {
+            close_code = Some(frame.code);
+            break;
+        }
+    }
+    assert_eq!(close_code, Some(CloseCode::Away));
+
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    // New connections are refused.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
