@@ -1,6 +1,7 @@
 //! The database: one pool for either backend, embedded migrations, and the helpers
 //! that keep every blocking call off the async workers.
 
+pub mod background;
 pub mod connection;
 pub mod models;
 pub mod schema;
@@ -21,18 +22,31 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 /// An arbitrary key for the advisory lock that serializes migrations between replicas.
 const MIGRATION_LOCK_KEY: i64 = 0x4d45_4449_434f;
 
+/// A pooled connection, or 503 when the database cannot be reached.
+fn checkout(pool: &Pool) -> Result<connection::PooledConnection, ApiError> {
+    pool.get().map_err(|e| {
+        tracing::warn!(error = %e, "no database connection");
+        ApiError::Unavailable("The database is unavailable. Try again shortly.".into())
+    })
+}
+
 /// A cloneable handle on the pool.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     target: DbTarget,
+    background: background::Background,
 }
 
 impl Db {
     /// Creates the pool. No connection is opened until [`Db::check`] or the first query.
     pub fn new(target: DbTarget) -> Self {
         let pool = connection::build_pool(&target);
-        Self { pool, target }
+        Self {
+            pool,
+            target,
+            background: background::Background::start(),
+        }
     }
 
     pub fn target(&self) -> &DbTarget {
@@ -57,14 +71,28 @@ impl Db {
         let span = tracing::Span::current();
         actix_web::web::block(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(|e| {
-                tracing::warn!(error = %e, "no database connection");
-                ApiError::Unavailable("The database is unavailable. Try again shortly.".into())
-            })?;
+            let mut conn = checkout(&pool)?;
             f(&mut conn)
         })
         .await
         .map_err(ApiError::internal)?
+    }
+
+    /// Like [`Db::run`], on the low-priority background thread: for bulk work that
+    /// must not compete with requests for the CPU.
+    pub async fn run_in_background<F, T>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        self.background
+            .run(move || {
+                let mut conn = checkout(&pool)?;
+                f(&mut conn)
+            })
+            .await
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the background thread is gone")))?
     }
 
     /// Like [`Db::run`], inside a write transaction (see [`write_transaction`]).

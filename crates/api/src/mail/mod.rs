@@ -6,6 +6,7 @@
 pub mod compose;
 pub mod ics;
 pub mod outbox;
+pub mod smtp;
 pub mod templates;
 pub mod transport;
 pub mod unsubscribe;

@@ -125,132 +125,153 @@ pub fn enqueue_doctor_online(
 
 /// Expands one batch of the oldest pending job into per-patient rows. Returns how many
 /// rows it queued, or `None` when no job is pending.
+///
+/// The batch is read and its emails composed outside any transaction, so a fan-out
+/// to thousands never holds SQLite's single write lock for long (a doctor's status
+/// change waits for no more than the inserts). The batch is then claimed by moving
+/// the job's cursor on only if it is still where it was read: of two replicas that
+/// read the same batch, one queues it and the other queues nothing.
 pub fn expand_batch(
     conn: &mut AnyConnection,
     ctx: &MailContext,
     batch: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<usize>, ApiError> {
+    let job: Option<(DbId, DbId, Option<DbId>)> = notification_jobs::table
+        .filter(notification_jobs::status.eq("pending"))
+        .order(notification_jobs::created_at.asc())
+        .limit(1)
+        .select((
+            notification_jobs::id,
+            notification_jobs::doctor_id,
+            notification_jobs::cursor,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((job_id, doctor_id, cursor)) = job else {
+        return Ok(None);
+    };
+    let (mails, next_cursor, done) = compose_batch(conn, ctx, doctor_id, cursor, batch, now)?;
     write_transaction(conn, |conn| {
-        let oldest = notification_jobs::table
-            .filter(notification_jobs::status.eq("pending"))
-            .order(notification_jobs::created_at.asc())
-            .limit(1)
-            .select((
-                notification_jobs::id,
-                notification_jobs::doctor_id,
-                notification_jobs::cursor,
-            ));
-        let job: Option<(DbId, DbId, Option<DbId>)> = match conn {
-            // Replicas expand different jobs, never the same one twice.
-            AnyConnection::Postgresql(pg) => {
-                oldest.for_update().skip_locked().first(pg).optional()?
-            }
-            AnyConnection::Sqlite(c) => oldest.first(c).optional()?,
+        let job = notification_jobs::table
+            .filter(notification_jobs::id.eq(job_id))
+            .filter(notification_jobs::status.eq("pending"));
+        let values = (
+            notification_jobs::cursor.eq(next_cursor),
+            notification_jobs::status.eq(if done { "done" } else { "pending" }),
+            notification_jobs::updated_at.eq(DbTime(now)),
+        );
+        let claimed = match cursor {
+            Some(c) => diesel::update(job.filter(notification_jobs::cursor.eq(c)))
+                .set(values)
+                .execute(conn)?,
+            None => diesel::update(job.filter(notification_jobs::cursor.is_null()))
+                .set(values)
+                .execute(conn)?,
         };
-        let Some((job_id, doctor_id, cursor)) = job else {
-            return Ok(None);
-        };
-        let finish =
-            |conn: &mut AnyConnection, cursor: Option<DbId>, done: bool| -> Result<(), ApiError> {
-                diesel::update(notification_jobs::table.find(job_id))
-                    .set((
-                        notification_jobs::cursor.eq(cursor),
-                        notification_jobs::status.eq(if done { "done" } else { "pending" }),
-                        notification_jobs::updated_at.eq(DbTime(now)),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            };
-        let doctor: Option<(String, String, bool, bool)> = doctors::table
-            .inner_join(users::table)
-            .filter(doctors::id.eq(doctor_id))
-            .select((
-                users::name,
-                doctors::specialization,
-                doctors::is_online,
-                users::active,
-            ))
-            .first(conn)
-            .optional()?;
-        // A doctor who is gone, or offline again, is not announced any further.
-        let Some((doctor_name, specialization, true, true)) = doctor else {
-            finish(conn, cursor, true)?;
+        if claimed == 0 {
             return Ok(Some(0));
-        };
-        let mut candidates = patients::table
-            .inner_join(users::table)
-            .filter(users::active.eq(true))
-            .filter(patients::notify_doctor_online.ne("off"))
-            .order(users::id.asc())
-            .limit(batch)
-            .select((
-                patients::id,
-                users::id,
-                users::email,
-                users::name,
-                patients::notify_doctor_online,
-            ))
-            .into_boxed();
-        if let Some(after) = cursor {
-            candidates = candidates.filter(users::id.gt(after));
         }
-        let candidates: Vec<(DbId, DbId, String, String, String)> = candidates.load(conn)?;
-        let patient_ids: Vec<DbId> = candidates.iter().map(|c| c.0).collect();
-        let user_ids: Vec<DbId> = candidates.iter().map(|c| c.1).collect();
-        let followers: HashSet<Uuid> = follows::table
-            .filter(follows::doctor_id.eq(doctor_id))
-            .filter(follows::patient_id.eq_any(patient_ids))
-            .select(follows::patient_id)
-            .load::<DbId>(conn)?
-            .into_iter()
-            .map(|d| d.0)
-            .collect();
-        let since = now - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
-        let recently: HashSet<Uuid> = notifications::table
-            .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
-            .filter(notifications::doctor_id.eq(Some(doctor_id)))
-            .filter(
-                notifications::user_id
-                    .eq_any(user_ids.iter().map(|u| Some(*u)).collect::<Vec<_>>()),
-            )
-            .filter(notifications::created_at.gt(DbTime(since)))
-            .select(notifications::user_id)
-            .load::<Option<DbId>>(conn)?
-            .into_iter()
-            .flatten()
-            .map(|d| d.0)
-            .collect();
-        let mut queued = 0;
-        for (patient_id, user_id, email, name, preference) in &candidates {
-            if preference == "followed" && !followers.contains(&patient_id.0) {
-                continue;
-            }
-            if recently.contains(&user_id.0) {
-                continue;
-            }
-            let mail = compose::doctor_online(
-                ctx,
-                compose::Recipient {
-                    user_id: user_id.0,
-                    name,
-                    email,
-                },
-                compose::DoctorInfo {
-                    id: doctor_id.0,
-                    name: &doctor_name,
-                    specialization: &specialization,
-                },
-                preference,
-                now,
-            );
-            enqueue(conn, &mail, now)?;
-            queued += 1;
+        for mail in &mails {
+            enqueue(conn, mail, now)?;
         }
-        let done = (candidates.len() as i64) < batch;
-        finish(conn, candidates.last().map(|c| c.1).or(cursor), done)?;
-        Ok(Some(queued))
+        Ok(Some(mails.len()))
     })
+}
+
+/// The emails of the batch after `cursor`, the cursor after it, and whether the job
+/// is finished with it.
+fn compose_batch(
+    conn: &mut AnyConnection,
+    ctx: &MailContext,
+    doctor_id: DbId,
+    cursor: Option<DbId>,
+    batch: i64,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Email>, Option<DbId>, bool), ApiError> {
+    let doctor: Option<(String, String, bool, bool)> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(doctor_id))
+        .select((
+            users::name,
+            doctors::specialization,
+            doctors::is_online,
+            users::active,
+        ))
+        .first(conn)
+        .optional()?;
+    // A doctor who is gone, or offline again, is not announced any further.
+    let Some((doctor_name, specialization, true, true)) = doctor else {
+        return Ok((Vec::new(), cursor, true));
+    };
+    let mut candidates = patients::table
+        .inner_join(users::table)
+        .filter(users::active.eq(true))
+        .filter(patients::notify_doctor_online.ne("off"))
+        .order(users::id.asc())
+        .limit(batch)
+        .select((
+            patients::id,
+            users::id,
+            users::email,
+            users::name,
+            patients::notify_doctor_online,
+        ))
+        .into_boxed();
+    if let Some(after) = cursor {
+        candidates = candidates.filter(users::id.gt(after));
+    }
+    let candidates: Vec<(DbId, DbId, String, String, String)> = candidates.load(conn)?;
+    let patient_ids: Vec<DbId> = candidates.iter().map(|c| c.0).collect();
+    let user_ids: Vec<DbId> = candidates.iter().map(|c| c.1).collect();
+    let followers: HashSet<Uuid> = follows::table
+        .filter(follows::doctor_id.eq(doctor_id))
+        .filter(follows::patient_id.eq_any(patient_ids))
+        .select(follows::patient_id)
+        .load::<DbId>(conn)?
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
+    let since = now - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+    let recently: HashSet<Uuid> = notifications::table
+        .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
+        .filter(notifications::doctor_id.eq(Some(doctor_id)))
+        .filter(
+            notifications::user_id.eq_any(user_ids.iter().map(|u| Some(*u)).collect::<Vec<_>>()),
+        )
+        .filter(notifications::created_at.gt(DbTime(since)))
+        .select(notifications::user_id)
+        .load::<Option<DbId>>(conn)?
+        .into_iter()
+        .flatten()
+        .map(|d| d.0)
+        .collect();
+    let mut mails = Vec::new();
+    for (patient_id, user_id, email, name, preference) in &candidates {
+        if preference == "followed" && !followers.contains(&patient_id.0) {
+            continue;
+        }
+        if recently.contains(&user_id.0) {
+            continue;
+        }
+        mails.push(compose::doctor_online(
+            ctx,
+            compose::Recipient {
+                user_id: user_id.0,
+                name,
+                email,
+            },
+            compose::DoctorInfo {
+                id: doctor_id.0,
+                name: &doctor_name,
+                specialization: &specialization,
+            },
+            preference,
+            now,
+        ));
+    }
+    let done = (candidates.len() as i64) < batch;
+    Ok((mails, candidates.last().map(|c| c.1).or(cursor), done))
 }
 
 /// Takes up to `limit` due rows for sending: each is leased (not due again for

@@ -1,35 +1,28 @@
-//! Where email goes: an SMTP server (pooled; `smtp://`, `smtps://`, or STARTTLS with
-//! `?tls=required`, with optional credentials), or, in development without SMTP_URL,
-//! `.eml` files under `data/mail/`.
+//! Where email goes: an SMTP server (pooled, see [`super::smtp`]; `smtp://`, `smtps://`,
+//! or STARTTLS with `?tls=required`, with optional credentials), or, in development
+//! without SMTP_URL, `.eml` files under `data/mail/`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::MailContext;
 use super::outbox::{OutboxRow, Outcome};
+use super::smtp::Smtp;
 
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Smtp),
     Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
 impl Transport {
     pub fn smtp(url: &str) -> anyhow::Result<Transport> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
-            .pool_config(
-                PoolConfig::new()
-                    .max_size(16)
-                    .idle_timeout(Duration::from_secs(60)),
-            )
-            .timeout(Some(Duration::from_secs(30)))
-            .build();
-        Ok(Transport::Smtp(transport))
+        let smtp = Smtp::from_url(url, Duration::from_secs(30))
+            .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?;
+        Ok(Transport::Smtp(smtp))
     }
 
     pub fn files(dir: PathBuf) -> anyhow::Result<Transport> {
@@ -47,10 +40,10 @@ impl Transport {
 
     pub async fn send(&self, message: Message) -> Outcome {
         match self {
-            Transport::Smtp(smtp) => match smtp.send(message).await {
-                Ok(_) => Outcome::Sent,
-                Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
-                Err(e) => Outcome::Retry(e.to_string()),
+            Transport::Smtp(smtp) => match smtp.send(&message).await {
+                Ok(()) => Outcome::Sent,
+                Err(e) if e.permanent => Outcome::Failed(e.message),
+                Err(e) => Outcome::Retry(e.message),
             },
             Transport::Files(files, _) => match files.send(message).await {
                 Ok(_) => Outcome::Sent,

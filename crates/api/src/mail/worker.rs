@@ -111,7 +111,9 @@ async fn step(
 ) -> Result<bool, crate::error::ApiError> {
     let expand_ctx = ctx.clone();
     let expanded = db
-        .run(move |conn| outbox::expand_batch(conn, &expand_ctx, EXPAND_BATCH, Utc::now()))
+        .run_in_background(move |conn| {
+            outbox::expand_batch(conn, &expand_ctx, EXPAND_BATCH, Utc::now())
+        })
         .await?;
     let rows = db
         .run(|conn| outbox::claim(conn, CLAIM_BATCH, Utc::now()))

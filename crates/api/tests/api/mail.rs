@@ -381,3 +381,83 @@ both_backends! {
         }
     }
 }
+
+mod expansion {
+    use super::*;
+
+    // Two workers (replicas, or one replica's loop and another's) expand the same alert
+    // job at once, in small batches: each batch is claimed by exactly one of them, so
+    // every patient's alert is queued once.
+    both_backends! {
+        async fn concurrent_expansions_of_one_job_queue_each_alert_once(backend) {
+            use mediconnect_api::mail::{MailContext, outbox};
+            use mediconnect_api::db::schema::notification_jobs;
+            const PATIENTS: usize = 240;
+            let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::ZERO).await;
+            let cost = app.config.bcrypt_cost;
+            app.with_conn(move |conn| {
+                use mediconnect_api::accounts::{NewAccount, insert_account};
+                use mediconnect_api::domain::{EmailAddress, Password, PersonName};
+                let hash = mediconnect_api::auth::password::hash(PASSWORD, cost).unwrap();
+                for i in 0..PATIENTS {
+                    let account = NewAccount {
+                        name: PersonName::parse(&format!("Patient {i}")).unwrap(),
+                        email: EmailAddress::parse(&format!("race-{i}@example.com")).unwrap(),
+                        password: Password::parse(PASSWORD).unwrap(),
+                        role: Role::Patient,
+                        specialization: None,
+                    };
+                    insert_account(conn, &account, &hash).unwrap();
+                }
+            })
+            .await;
+            let doctor = app.doctor("Dr. Raced", "Neurology").await;
+            app.set_online(&doctor, true).await;
+            let doctor_id = doctor_id(&app, "Dr. Raced").await.parse::<uuid::Uuid>().unwrap();
+            // Let the server's own worker finish that first announcement.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+            loop {
+                let pending: i64 = app.with_conn(|c| notification_jobs::table.filter(notification_jobs::status.eq("pending")).count().get_result(c).unwrap()).await;
+                if pending == 0 { break; }
+                assert!(tokio::time::Instant::now() < deadline, "the first job never finished");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let before: i64 = app.with_conn(|c| notifications::table.count().get_result(c).unwrap()).await;
+            assert_eq!(before, PATIENTS as i64);
+
+            // A second announcement, expanded by two racing workers (and the server's).
+            let now = Utc::now();
+            assert!(app.with_conn(move |c| outbox::enqueue_doctor_online(c, doctor_id, now).unwrap()).await);
+            let ctx = std::sync::Arc::new(MailContext::from_config(&app.config));
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let racers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (db, ctx, start) = (app.db.clone(), ctx.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        let mut conn = db.get_blocking().expect("a connection");
+                        start.wait();
+                        let mut queued = 0;
+                        while let Some(n) = outbox::expand_batch(&mut conn, &ctx, 7, Utc::now()).unwrap() {
+                            queued += n;
+                        }
+                        queued
+                    })
+                })
+                .collect();
+            let by_racers: usize = racers.into_iter().map(|r| r.join().unwrap()).sum();
+            assert!(by_racers > 0, "the racers expanded nothing");
+            let counts: Vec<i64> = app
+                .with_conn(move |c| {
+                    notifications::table
+                        .filter(notifications::created_at.ge(mediconnect_api::db::DbTime(now)))
+                        .group_by(notifications::user_id)
+                        .select(diesel::dsl::count_star())
+                        .load(c)
+                        .unwrap()
+                })
+                .await;
+            assert_eq!(counts.len(), PATIENTS, "every patient is announced to");
+            assert!(counts.iter().all(|n| *n == 1), "some patient is announced to twice");
+        }
+    }
+}
