@@ -13,6 +13,7 @@ ENV PATH=/opt/binaryen/node_modules/.bin:$PATH TRUNK_SKIP_VERSION_CHECK=true
 WORKDIR /src
 COPY . .
 RUN trunk build --release \
+ && cargo xtask precompress \
  && cargo build --release -p mediconnect-api --bin mediconnect
 
 FROM debian:bookworm-slim

@@ -1,8 +1,10 @@
-//! `cargo xtask run | test`: the two commands of the README.
+//! `cargo xtask run | test`: the two commands of the README (and `fuzz`, `bench`).
 //!
-//! Plain Rust and `std::process::Command`, so it builds in seconds on a fresh machine.
+//! Plain Rust and `std::process::Command` (and two compression crates), so it builds in
+//! seconds on a fresh machine.
 //! Each installs what it needs that is missing, saying what and why.
 
+mod bench;
 mod fuzz;
 mod postgres;
 mod steps;
@@ -21,10 +23,15 @@ commands:
                          DATABASE_URL names another database)
   test                   everything CI checks: format, clippy (native and wasm32),
                          tests on SQLite and PostgreSQL, a log audit, a bounded
-                         fuzzing pass, the release web app build, and the browser
-                         tests
+                         fuzzing pass, the release web app build, the browser
+                         tests, and a quick benchmark pass
   fuzz [--seconds N]     fuzz the API from its OpenAPI document with schemathesis,
-                         N seconds (default 600) as each of patient, doctor, admin";
+                         N seconds (default 600) as each of patient, doctor, admin
+  bench [--quick]        measure the release server on SQLite and PostgreSQL and
+                         write docs/BENCHMARKS.md and target/bench/summary.json
+                         (--quick: a short run, written to target/bench only)
+  precompress            write .br and .gz twins of the built web app's wasm, JS
+                         and CSS (the web app build does this; for Dockerfiles)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +39,10 @@ fn main() -> ExitCode {
         Some("run") => steps::run(&args[1..]),
         Some("test") => steps::test(&args[1..]),
         Some("fuzz") => steps::fuzz(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
+        Some("precompress") if args.len() == 1 => {
+            tools::precompress(&root().join("frontend").join("dist"))
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

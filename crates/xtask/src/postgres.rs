@@ -12,6 +12,7 @@ pub struct Cluster {
     dir: PathBuf,
     bin: PathBuf,
     as_postgres: bool,
+    port: u16,
     pub url: String,
 }
 
@@ -64,6 +65,7 @@ impl Cluster {
         ));
         let cluster = Cluster {
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            port,
             dir,
             bin,
             as_postgres,
@@ -104,6 +106,41 @@ impl Cluster {
     /// Where the server binaries are (tests start clusters of their own from it).
     pub fn bin_dir(&self) -> &Path {
         &self.bin
+    }
+
+    /// Creates an empty database and returns its URL.
+    pub fn create_database(&self, name: &str) -> Result<String> {
+        run(Command::new(self.bin.join("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args([
+                "-d",
+                "postgres",
+                "-q",
+                "-c",
+                &format!("CREATE DATABASE {name}"),
+            ])
+            .stdout(std::process::Stdio::null()))?;
+        Ok(format!(
+            "postgres://postgres@127.0.0.1:{}/{name}",
+            self.port
+        ))
+    }
+
+    /// Moves the server and every process it forks later onto one core.
+    pub fn pin_to_cpu(&self, cpu: usize) -> Result {
+        let pidfile = std::fs::read_to_string(self.data().join("postmaster.pid"))
+            .map_err(|e| format!("cannot read postmaster.pid: {e}"))?;
+        let pid = pidfile.lines().next().unwrap_or_default().trim().to_owned();
+        run(Command::new("taskset")
+            .args(["-a", "-cp", &cpu.to_string(), &pid])
+            .stdout(std::process::Stdio::null()))
     }
 
     fn data(&self) -> PathBuf {

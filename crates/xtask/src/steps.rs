@@ -10,7 +10,7 @@ use crate::postgres::Cluster;
 use crate::tools::{self, run as exec};
 use crate::{Result, root, say, target_dir};
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root())
         .env("CARGO_TARGET_DIR", target_dir());
@@ -268,6 +268,22 @@ pub fn test(args: &[String]) -> Result {
             Err("skipped: the web app did not build".into()),
         );
     }
+
+    // The debug binaries the tests built: this pass checks that the suite runs and
+    // yields every figure, never the figures themselves.
+    say("Benchmarks, a quick pass (every figure must be produced; none is judged)");
+    let out = crate::bench::out_dir();
+    let quick = if spa {
+        crate::bench::measure(
+            &target_dir().join("debug"),
+            true,
+            &out.join("summary-quick.json"),
+            &out.join("BENCHMARKS-quick.md"),
+        )
+    } else {
+        Err("skipped: the web app did not build".into())
+    };
+    report.stage("benchmarks (quick)", quick);
 
     println!("\n==> Summary ({} s)", started.elapsed().as_secs());
     for (name, ok) in &report.stages {

@@ -280,5 +280,45 @@ pub fn build_spa(path_env: &str) -> Result {
         .env("PATH", path_env)
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .env("CARGO_TARGET_DIR", crate::target_dir())
-        .current_dir(root()))
+        .current_dir(root()))?;
+    precompress(&root().join("frontend").join("dist"))
+}
+
+/// Writes `name.br` (brotli, best) and `name.gz` (gzip, best) beside every wasm, JS and
+/// CSS file of the build, for the server to send as they are.
+pub fn precompress(dist: &Path) -> Result {
+    use std::io::Write;
+    say("Precompressing the web app's wasm, JS and CSS (brotli and gzip)");
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if !["wasm", "js", "css"].contains(&ext) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes).map_err(|e| e.to_string())?;
+        let gz = gz.finish().map_err(|e| e.to_string())?;
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 64 * 1024, 11, 22);
+            w.write_all(&bytes).map_err(|e| e.to_string())?;
+        }
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        for (suffix, data) in [("gz", &gz), ("br", &br)] {
+            let out = path.with_file_name(format!("{name}.{suffix}"));
+            std::fs::write(&out, data).map_err(|e| format!("{}: {e}", out.display()))?;
+        }
+        println!(
+            "    {name}: {} KB, {} KB gzip, {} KB brotli",
+            bytes.len() / 1000,
+            gz.len() / 1000,
+            br.len() / 1000
+        );
+    }
+    Ok(())
 }

@@ -1,12 +1,15 @@
 //! Serves the built SPA from `STATIC_DIR`, answering history routes (`/login`,
 //! `/profile`, ...) with `index.html` so the client-side router can take over, under a
-//! strict Content-Security-Policy, with long caching for content-hashed files.
+//! strict Content-Security-Policy, with long caching for content-hashed files. The
+//! build precompresses the wasm, JS and CSS (`.br`, `.gz` beside each file); those are
+//! served as they are to clients that accept them, so nothing is compressed per request.
 
 use std::path::{Path, PathBuf};
 
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{self, ContentEncoding, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Whether `static_dir` holds a built SPA; warns once at start when it does not.
 pub fn check(static_dir: &Path) {
@@ -28,6 +31,13 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         }));
         return;
     }
+    let dir = static_dir.to_owned();
+    let precompressed = move |req: HttpRequest| precompressed(req, dir.clone());
+    cfg.service(
+        web::resource("/{name:[^/]+\\.(?:wasm|js|css)}")
+            .route(web::get().to(precompressed.clone()))
+            .route(web::head().to(precompressed)),
+    );
     cfg.service(
         Files::new("/", static_dir)
             .index_file("index.html")
@@ -46,6 +56,60 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
                 }
             })),
     );
+}
+
+/// A top-level wasm, JS or CSS file: its `.br` or `.gz` twin when the client accepts
+/// that encoding and the build made one, else the file itself.
+async fn precompressed(req: HttpRequest, dir: PathBuf) -> actix_web::Result<HttpResponse> {
+    // No separator and no leading dot: the name cannot leave the directory.
+    let name = req.match_info().get("name").unwrap_or_default();
+    let plain = dir.join(name);
+    if name.contains(['/', '\\']) || name.starts_with('.') || !plain.is_file() {
+        return Ok(HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("Not found.\n"));
+    }
+    let accepted = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mime = actix_files::file_extension_to_mime(
+        plain
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default(),
+    );
+    for (coding, suffix, encoding) in [
+        ("br", "br", ContentEncoding::Brotli),
+        ("gzip", "gz", ContentEncoding::Gzip),
+    ] {
+        let twin = dir.join(format!("{name}.{suffix}"));
+        if accepts(accepted, coding) && twin.is_file() {
+            let mut res = NamedFile::open_async(&twin)
+                .await?
+                .set_content_type(mime.clone())
+                .set_content_encoding(encoding)
+                .into_response(&req);
+            res.headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            return Ok(res);
+        }
+    }
+    Ok(NamedFile::open_async(&plain).await?.into_response(&req))
+}
+
+/// Whether an `Accept-Encoding` value admits `coding` (named, and not with `q=0`).
+fn accepts(accept_encoding: &str, coding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        parts.next().is_some_and(|c| c.eq_ignore_ascii_case(coding))
+            && !parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            })
+    })
 }
 
 /// Security and caching headers of the web app's responses.
@@ -129,7 +193,6 @@ pub async fn headers(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    use actix_web::http::header::{self, HeaderValue};
     let path = req.path().to_owned();
     let spa = req.app_data::<web::Data<SpaHeaders>>().cloned();
     let host = req.connection_info().host().to_owned();
@@ -176,6 +239,18 @@ mod tests {
         assert_eq!(hashes.len(), 1);
         // echo -n 'init()' | openssl dgst -sha256 -binary | base64
         assert!(hashes[0].starts_with("'sha256-") && hashes[0].ends_with("='"));
+    }
+
+    #[test]
+    fn reads_accept_encoding() {
+        assert!(accepts("gzip, deflate, br", "br"));
+        assert!(accepts("gzip, deflate, br", "gzip"));
+        assert!(accepts("BR;q=0.5", "br"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(!accepts("br;q=0.0", "br"));
+        assert!(!accepts("gzip", "br"));
+        assert!(!accepts("", "gzip"));
+        assert!(!accepts("x-gzip", "gzip"));
     }
 
     #[test]

@@ -1,0 +1,664 @@
+//! The figures of one backend, measured against one server in one run.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DurationRound, Utc};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio::net::TcpSocket;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::http::{self, Conn};
+use crate::load::{self, Latency, Req, all_status, histogram, micros, run_all};
+use crate::report::{Figure, Target};
+use crate::server::{Server, Spec};
+use crate::smtp::Sink;
+use crate::{Result, Sizes, progress};
+
+const PASSWORD: &str = "benchmark password";
+const SPECIALIZATIONS: [&str; 10] = [
+    "Cardiology",
+    "Dermatology",
+    "Neurology",
+    "Pediatrics",
+    "Oncology",
+    "Psychiatry",
+    "Orthopedics",
+    "Radiology",
+    "Urology",
+    "Ophthalmology",
+];
+/// Doctors online while the read paths are measured.
+const ONLINE_DOCTORS: usize = 20;
+/// Set-up requests in flight at once.
+const SETUP_CONNS: usize = 16;
+/// The small audience the status change is compared with.
+const FEW_PATIENTS: usize = 10;
+
+fn doctor_email(i: usize) -> String {
+    format!("doctor{i}@bench.example.com")
+}
+
+fn patient_email(i: usize) -> String {
+    format!("patient{i}@bench.example.com")
+}
+
+async fn register(addr: SocketAddr, role: &str, range: std::ops::Range<usize>) -> Result {
+    let reqs = range
+        .map(|i| {
+            let (email, specialization) = if role == "DOCTOR" {
+                (
+                    doctor_email(i),
+                    Some(SPECIALIZATIONS[i % SPECIALIZATIONS.len()]),
+                )
+            } else {
+                (patient_email(i), None)
+            };
+            Req::post(
+                "/api/auth/register",
+                None,
+                &json!({"name": format!("Bench {role} {i}"), "email": email,
+                        "password": PASSWORD, "role": role, "specialization": specialization}),
+            )
+        })
+        .collect();
+    let (done, _) = run_all(addr, SETUP_CONNS, reqs).await?;
+    all_status(&done, 201, "register")
+}
+
+async fn login(addr: SocketAddr, emails: Vec<String>) -> Result<Vec<Arc<str>>> {
+    let reqs = emails
+        .iter()
+        .map(|e| {
+            Req::post(
+                "/api/auth/login",
+                None,
+                &json!({"email": e, "password": PASSWORD}),
+            )
+        })
+        .collect();
+    let (done, _) = run_all(addr, SETUP_CONNS, reqs).await?;
+    all_status(&done, 200, "login")?;
+    done.iter()
+        .map(|d| {
+            let v: Value = serde_json::from_slice(&d.body).map_err(|e| e.to_string())?;
+            v["token"]
+                .as_str()
+                .map(Arc::from)
+                .ok_or_else(|| "login answered without a token".to_owned())
+        })
+        .collect()
+}
+
+/// The signed-in doctor's id (`GET /api/users/profile`).
+async fn doctor_id(addr: SocketAddr, token: &str) -> Result<String> {
+    let profile = http::call(addr, "GET", "/api/users/profile", Some(token), None)
+        .await?
+        .expect(200, "profile")?
+        .json()?;
+    profile["doctor"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no doctor id in the profile: {profile}"))
+}
+
+async fn set_status(conn: &mut Conn, token: &str, online: bool) -> Result<Duration> {
+    let body = json!({"isOnline": online}).to_string();
+    let t = Instant::now();
+    conn.send("PUT", "/api/doctors/status", Some(token), Some(&body))
+        .await?
+        .expect(200, "PUT /api/doctors/status")?;
+    Ok(t.elapsed())
+}
+
+/// What the figures need beyond the server: the SMTP sink and the people.
+struct World {
+    addr: SocketAddr,
+    sink: Sink,
+    /// Doctors 0..ONLINE_DOCTORS are online; then the fan-out, status and drain doctors.
+    doctor_tokens: Vec<Arc<str>>,
+    patients: usize,
+}
+
+impl World {
+    fn fanout_doctor(&self) -> &Arc<str> {
+        &self.doctor_tokens[ONLINE_DOCTORS]
+    }
+    fn status_doctor(&self) -> &Arc<str> {
+        &self.doctor_tokens[ONLINE_DOCTORS + 1]
+    }
+    fn drain_doctor(&self) -> &Arc<str> {
+        &self.doctor_tokens[ONLINE_DOCTORS + 2]
+    }
+}
+
+pub async fn measure(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Vec<Figure>> {
+    let sink = Sink::start().await?;
+    let spec = Spec {
+        smtp_port: sink.port,
+        ..spec.clone()
+    };
+    let (server, _) = Server::start(&spec).await?;
+    let addr = server.addr;
+    progress(&format!("{backend}: registering {} doctors", sizes.doctors));
+    register(addr, "DOCTOR", 0..sizes.doctors).await?;
+    let doctor_tokens = login(addr, (0..ONLINE_DOCTORS + 3).map(doctor_email).collect()).await?;
+    let mut conn = Conn::open(addr).await?;
+    for token in &doctor_tokens[..ONLINE_DOCTORS] {
+        set_status(&mut conn, token, true).await?;
+    }
+    register(addr, "PATIENT", 0..FEW_PATIENTS).await?;
+    let mut world = World {
+        addr,
+        sink,
+        doctor_tokens,
+        patients: FEW_PATIENTS,
+    };
+
+    let mut figures = Figures::default();
+    figures.push(online_vs_health(&world, sizes, backend).await?);
+    figures.push(search(&world, sizes, backend).await?);
+    for f in fanout(&world, &server, sizes, backend).await? {
+        figures.push(f);
+    }
+    let few = status_latency(&world, sizes, backend, "few").await?;
+
+    progress(&format!(
+        "{backend}: registering patients up to {}",
+        sizes.patients
+    ));
+    register(addr, "PATIENT", FEW_PATIENTS..sizes.patients).await?;
+    world.patients = sizes.patients;
+    figures.push(drain(&world, backend).await?);
+    // The status doctor's first change with the whole audience queues their alerts;
+    // let them go out before timing, as the small audience's did.
+    alert_everybody(&world, world.status_doctor(), world.patients - FEW_PATIENTS).await?;
+    let many = status_latency(&world, sizes, backend, "many").await?;
+    figures.push(Figure::ratio(
+        "status_p99_ratio",
+        &format!(
+            "`PUT /api/doctors/status` p99, {} opted-in patients ÷ {FEW_PATIENTS}",
+            sizes.patients
+        ),
+        many.p99_ms / few.p99_ms.max(0.001),
+        Target::AtMost(1.2),
+        format!(
+            "p99 {:.2} ms (p50 {:.2}) with {} patients, {:.2} ms (p50 {:.2}) with {FEW_PATIENTS} \
+             ({} changes each, one every {} ms)",
+            many.p99_ms,
+            many.p50_ms,
+            sizes.patients,
+            few.p99_ms,
+            few.p50_ms,
+            many.count,
+            sizes.status_pace.as_millis()
+        ),
+    ));
+    figures.push(booking(&world, sizes, backend).await?);
+
+    server.stop().await?;
+    figures.push(cold_start(&spec, sizes, backend).await?);
+    Ok(figures.0)
+}
+
+/// Figures as they are measured, each shown at once.
+#[derive(Default)]
+struct Figures(Vec<Figure>);
+
+impl Figures {
+    fn push(&mut self, f: Figure) {
+        progress(&format!("    {}: {}", f.key, f.detail));
+        self.0.push(f);
+    }
+}
+
+async fn online_vs_health(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
+    progress(&format!(
+        "{backend}: GET /api/health and /api/doctors/online, {} connections",
+        sizes.conns
+    ));
+    let (mut health, mut online) = (Vec::new(), Vec::new());
+    // Alternated, so drift (thermal, caches) touches both alike.
+    for _ in 0..2 {
+        for (path, out) in [
+            ("/api/health", &mut health),
+            ("/api/doctors/online", &mut online),
+        ] {
+            let (rps, _) =
+                load::closed_loop(w.addr, sizes.conns, path, sizes.warmup, sizes.load_time).await?;
+            out.push(rps);
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (h, o) = (mean(&health), mean(&online));
+    Ok(Figure::ratio(
+        "online_vs_health",
+        &format!(
+            "`GET /api/doctors/online` req/s ÷ `GET /api/health` req/s, {} keep-alive connections",
+            sizes.conns
+        ),
+        o / h,
+        Target::AtLeast(0.8),
+        format!("{o:.0} req/s ÷ {h:.0} req/s, {ONLINE_DOCTORS} doctors online"),
+    ))
+}
+
+async fn search(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
+    progress(&format!(
+        "{backend}: GET /api/doctors?specialization=...&page=1 over {} doctors",
+        sizes.doctors
+    ));
+    let mut h = histogram();
+    let mut rps = 0.0;
+    for spec in SPECIALIZATIONS.iter().take(2) {
+        let path = format!("/api/doctors?specialization={spec}&page=1");
+        let (r, part) = load::closed_loop(
+            w.addr,
+            sizes.search_conns,
+            &path,
+            sizes.warmup,
+            sizes.load_time,
+        )
+        .await?;
+        rps += r / 2.0;
+        h.add(part).map_err(|e| e.to_string())?;
+    }
+    let l = Latency::of(&h);
+    Ok(Figure::value(
+        "search_p99_ms",
+        &format!(
+            "`GET /api/doctors?specialization=...&page=1` p99, {} doctors, {} connections",
+            sizes.doctors, sizes.search_conns
+        ),
+        l.p99_ms,
+        "ms",
+        Target::AtMost(10.0),
+        format!(
+            "p50 {:.2} ms, max {:.2} ms, {rps:.0} req/s",
+            l.p50_ms, l.max_ms
+        ),
+    ))
+}
+
+/// Opens one socket from `127.0.0.(2 + i % 8)`, reads its snapshot, and forwards the
+/// arrival time of each `doctor_status` frame about `needle`.
+async fn open_socket(
+    addr: SocketAddr,
+    i: usize,
+    needle: Arc<str>,
+    tx: mpsc::UnboundedSender<Instant>,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let source = Ipv4Addr::new(127, 0, 0, 2 + (i % 8) as u8);
+    let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    socket
+        .bind(SocketAddr::from((source, 0)))
+        .map_err(|e| format!("bind {source}: {e}"))?;
+    let stream = socket
+        .connect(addr)
+        .await
+        .map_err(|e| format!("socket {i}: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let url = format!("ws://{addr}/api/ws");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
+        .await
+        .map_err(|e| format!("socket {i}: handshake: {e}"))?;
+    match ws.next().await {
+        Some(Ok(Message::Text(t))) if t.contains("\"snapshot\"") => {}
+        other => return Err(format!("socket {i}: no snapshot first: {other:?}")),
+    }
+    Ok(tokio::spawn(async move {
+        while let Some(Ok(msg)) = ws.next().await {
+            if let Message::Text(t) = msg
+                && t.contains("\"doctor_status\"")
+                && t.contains(&*needle)
+            {
+                let _ = tx.send(Instant::now());
+            }
+        }
+    }))
+}
+
+async fn fanout(w: &World, server: &Server, sizes: &Sizes, backend: &str) -> Result<Vec<Figure>> {
+    let token = w.fanout_doctor().clone();
+    let id: Arc<str> = doctor_id(w.addr, &token).await?.into();
+    // Warm the socket path, so the first sockets' one-off costs are not counted.
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let warm = open_socket(w.addr, 0, id.clone(), tx.clone()).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = server.rss_kib()?;
+    progress(&format!("{backend}: opening {} sockets", sizes.sockets));
+    let opened: Vec<Result<tokio::task::JoinHandle<()>>> =
+        futures_util::stream::iter(0..sizes.sockets)
+            .map(|i| open_socket(w.addr, i, id.clone(), tx.clone()))
+            .buffer_unordered(128)
+            .collect()
+            .await;
+    let readers = opened.into_iter().collect::<Result<Vec<_>>>()?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = server.rss_kib()?;
+    let per_socket_kib = after.saturating_sub(before) as f64 / sizes.sockets as f64;
+
+    progress(&format!(
+        "{backend}: {} status changes, each to {} sockets",
+        sizes.fanout_rounds, sizes.sockets
+    ));
+    let expected = sizes.sockets + 1;
+    let mut h = histogram();
+    let mut missed = 0;
+    let mut conn = Conn::open(w.addr).await?;
+    let cpu_before = (server.cpu_ms()?, crate::server::cpu_ms("/proc/self/stat")?);
+    for round in 0..sizes.fanout_rounds {
+        let t0 = Instant::now();
+        set_status(&mut conn, &token, round % 2 == 0).await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut got = 0;
+        while got < expected {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(at)) => {
+                    h.record(micros(at - t0)).map_err(|e| e.to_string())?;
+                    got += 1;
+                }
+                _ => break,
+            }
+        }
+        missed += expected - got;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let rounds = sizes.fanout_rounds as f64;
+    let server_cpu = (server.cpu_ms()? - cpu_before.0) / rounds;
+    let client_cpu = (crate::server::cpu_ms("/proc/self/stat")? - cpu_before.1) / rounds;
+    warm.abort();
+    for r in readers {
+        r.abort();
+    }
+    // Leave the doctor offline, and let the server notice the closed sockets.
+    if sizes.fanout_rounds % 2 == 1 {
+        set_status(&mut conn, &token, false).await?;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let l = Latency::of(&h);
+    Ok(vec![
+        Figure::value(
+            "fanout_p99_ms",
+            &format!(
+                "Socket fan-out: {} sockets, one status change, delivery p99",
+                sizes.sockets
+            ),
+            l.p99_ms,
+            "ms",
+            Target::AtMost(100.0),
+            format!(
+                "p50 {:.1} ms, max {:.1} ms over {} changes ({} deliveries); CPU per change \
+                 (including 300 ms idle): server {server_cpu:.0} ms, load generator {client_cpu:.0} ms",
+                l.p50_ms, l.max_ms, sizes.fanout_rounds, l.count
+            ),
+        ),
+        Figure::value(
+            "fanout_missed",
+            &format!(
+                "Socket fan-out: deliveries missed of {} per change",
+                expected
+            ),
+            missed as f64,
+            "",
+            Target::AtMost(0.0),
+            "a delivery not seen within 10 s is missed".into(),
+        ),
+        Figure::value(
+            "socket_memory_kib",
+            "Memory per idle socket (server RSS growth ÷ sockets)",
+            per_socket_kib,
+            "KiB",
+            Target::AtMost(16.0),
+            format!(
+                "RSS {before} KiB → {after} KiB with {} sockets",
+                sizes.sockets
+            ),
+        ),
+    ])
+}
+
+async fn status_latency(w: &World, sizes: &Sizes, backend: &str, which: &str) -> Result<Latency> {
+    progress(&format!(
+        "{backend}: {} status changes with {} opted-in patients ({which})",
+        sizes.status_changes, w.patients
+    ));
+    let token = w.status_doctor();
+    let mut conn = Conn::open(w.addr).await?;
+    let mut h = histogram();
+    for i in 0..sizes.status_changes {
+        let took = set_status(&mut conn, token, i % 2 == 0).await?;
+        h.record(micros(took)).map_err(|e| e.to_string())?;
+        tokio::time::sleep(sizes.status_pace).await;
+    }
+    // Offline at the end (an even number of changes ends on offline).
+    if sizes.status_changes % 2 == 1 {
+        set_status(&mut conn, token, false).await?;
+    }
+    Ok(Latency::of(&h))
+}
+
+/// Puts `doctor` online and waits until `expected` more emails reached the sink.
+/// Returns (delivered, seconds from the change to the last delivery).
+async fn alert_everybody(w: &World, doctor: &Arc<str>, expected: usize) -> Result<(u64, f64)> {
+    let (before, _, _) = w.sink.counts();
+    let mut conn = Conn::open(w.addr).await?;
+    let t0 = Instant::now();
+    set_status(&mut conn, doctor, true).await?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let (now, _, last) = w.sink.counts();
+        let delivered = now - before;
+        if delivered >= expected as u64 {
+            let took = last.map_or(Duration::ZERO, |l| l - t0);
+            // A fresh connection: the server has closed the idle one by now.
+            set_status(&mut Conn::open(w.addr).await?, doctor, false).await?;
+            return Ok((delivered, took.as_secs_f64()));
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "only {delivered} of {expected} alerts reached the SMTP sink in 600 s"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn drain(w: &World, backend: &str) -> Result<Figure> {
+    progress(&format!(
+        "{backend}: a doctor comes online; {} alerts through the outbox",
+        w.patients
+    ));
+    let (_, recipients_before, _) = w.sink.counts();
+    let (delivered, secs) = alert_everybody(w, w.drain_doctor(), w.patients).await?;
+    let (_, recipients_after, _) = w.sink.counts();
+    let rate = delivered as f64 / secs.max(0.001);
+    Ok(Figure::value(
+        "outbox_emails_per_s",
+        &format!(
+            "Outbox drain: {} alerts handed to a loopback SMTP server",
+            w.patients
+        ),
+        rate,
+        "emails/s",
+        Target::AtLeast(500.0),
+        format!(
+            "{delivered} emails in {secs:.2} s from the status change, {} new recipients",
+            recipients_after - recipients_before
+        ),
+    ))
+}
+
+async fn booking(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
+    let patients = login(
+        w.addr,
+        (0..sizes.booking_conns).map(patient_email).collect(),
+    )
+    .await?;
+    progress(&format!(
+        "{backend}: {} bookings, two patients racing for each of {} slots",
+        sizes.slots * 2,
+        sizes.slots
+    ));
+    // Every slot starts at its own time (so no patient is ever in two places) with
+    // one of the doctors; two patients race for each.
+    let first = (Utc::now() + chrono::Duration::days(1))
+        .duration_trunc(chrono::Duration::hours(1))
+        .map_err(|e| e.to_string())?;
+    let ids = doctor_ids(w, sizes.doctors).await?;
+    let slot = |k: usize| {
+        (
+            ids[k % ids.len()].clone(),
+            (first + chrono::Duration::minutes(30 * k as i64)).to_rfc3339(),
+        )
+    };
+    let mut reqs = Vec::new();
+    for k in 0..sizes.slots {
+        let (doctor, at) = slot(k);
+        for p in [2 * k, 2 * k + 1] {
+            reqs.push(Req::post(
+                "/api/appointments",
+                Some(&patients[p % patients.len()]),
+                &json!({"doctorId": doctor, "scheduledFor": at}),
+            ));
+        }
+    }
+    let (done, took) = run_all(w.addr, sizes.booking_conns, reqs).await?;
+    let created = done.iter().filter(|d| d.status == 201).count();
+    let conflicts = done.iter().filter(|d| d.status == 409).count();
+    if let Some(d) = done.iter().find(|d| d.status != 201 && d.status != 409) {
+        return Err(format!(
+            "booking: expected 201 or 409, got {} {}",
+            d.status,
+            String::from_utf8_lossy(&d.body)
+        ));
+    }
+    // Read back every patient's appointments: each slot must be held exactly once.
+    let mut held = std::collections::HashMap::new();
+    for token in &patients {
+        let mut page = 1;
+        loop {
+            let list = http::call(
+                w.addr,
+                "GET",
+                &format!("/api/appointments?limit=100&page={page}"),
+                Some(token),
+                None,
+            )
+            .await?
+            .expect(200, "list appointments")?
+            .json()?;
+            for a in list["appointments"].as_array().into_iter().flatten() {
+                let at = chrono::DateTime::parse_from_rfc3339(
+                    a["scheduledFor"].as_str().unwrap_or_default(),
+                )
+                .map_err(|e| e.to_string())?
+                .with_timezone(&Utc)
+                .to_rfc3339();
+                let key = (
+                    a["doctor"]["id"].as_str().unwrap_or_default().to_owned(),
+                    at,
+                );
+                *held.entry(key).or_insert(0) += 1;
+            }
+            if page >= list["pagination"]["totalPages"].as_u64().unwrap_or(1) {
+                break;
+            }
+            page += 1;
+        }
+    }
+    let double = held.values().filter(|n| **n > 1).count();
+    let unheld = (0..sizes.slots)
+        .filter(|k| !held.contains_key(&slot(*k)))
+        .count();
+    if double > 0 || created != sizes.slots || unheld > 0 {
+        return Err(format!(
+            "{backend}: booking broke an invariant: {created} created for {} slots, \
+             {double} slots held twice, {unheld} slots not held",
+            sizes.slots
+        ));
+    }
+    let rps = done.len() as f64 / took.as_secs_f64();
+    let mut h = histogram();
+    for d in &done {
+        h.record(d.micros).map_err(|e| e.to_string())?;
+    }
+    let l = Latency::of(&h);
+    Ok(Figure::value(
+        "booking_req_per_s",
+        &format!(
+            "Booking: concurrent requests for distinct slots, two patients per slot, {} connections",
+            sizes.booking_conns
+        ),
+        rps,
+        "req/s",
+        Target::None,
+        format!(
+            "{created} booked, {conflicts} refused (409), 0 double-bookings; p99 {:.1} ms",
+            l.p99_ms
+        ),
+    ))
+}
+
+/// Doctor ids, from the public list (a page of 100 at a time).
+async fn doctor_ids(w: &World, n: usize) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut page = 1;
+    while ids.len() < n {
+        let list = http::call(
+            w.addr,
+            "GET",
+            &format!("/api/doctors?limit=100&page={page}"),
+            None,
+            None,
+        )
+        .await?
+        .expect(200, "list doctors")?
+        .json()?;
+        let doctors = list["doctors"].as_array().cloned().unwrap_or_default();
+        if doctors.is_empty() {
+            break;
+        }
+        ids.extend(
+            doctors
+                .iter()
+                .filter_map(|d| d["id"].as_str().map(str::to_owned)),
+        );
+        page += 1;
+    }
+    Ok(ids)
+}
+
+async fn cold_start(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Figure> {
+    progress(&format!(
+        "{backend}: cold start on the existing database, {} times",
+        sizes.cold_starts
+    ));
+    let mut times = Vec::new();
+    for _ in 0..sizes.cold_starts {
+        let (server, took) = Server::start(spec).await?;
+        server.stop().await?;
+        times.push(took.as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    Ok(Figure::value(
+        "cold_start_ms",
+        "Cold start: `mediconnect serve` to health 200, existing database (median)",
+        median,
+        "ms",
+        Target::AtMost(1000.0),
+        format!(
+            "{} starts: {}",
+            times.len(),
+            times
+                .iter()
+                .map(|t| format!("{t:.0} ms"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
