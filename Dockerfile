@@ -31,5 +31,5 @@ ENV STATIC_DIR=/app/dist \
 USER mediconnect
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
-  CMD curl -fsS http://127.0.0.1:8080/api/health || exit 1
+  CMD curl -fsS http://127.0.0.1:8080/api/health/ready || exit 1
 CMD ["mediconnect", "serve"]

@@ -186,8 +186,10 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
     let cost = state.config.bcrypt_cost;
     let secret = req.password;
     // Unknown emails pay for a verification too, against a dummy hash.
+    let timer = state.metrics.bcrypt_verify.clone();
     let user = blocking(move || {
         let candidate = user.as_ref().map(|u| (u.clone(), u.password_hash.as_str()));
+        let _timed = timer.start_timer();
         password::authenticate(candidate, &secret, cost, password::verify)
     })
     .await?
@@ -362,8 +364,9 @@ pub async fn change_password(
     let cost = state.config.bcrypt_cost;
     let current = req.current_password;
     let stored = row.password_hash.clone();
+    let timer = state.metrics.bcrypt_verify.clone();
     let new_hash = blocking(move || {
-        if !password::verify(&current, &stored) {
+        if !timer.observe_closure_duration(|| password::verify(&current, &stored)) {
             return Err(ApiError::field(
                 "currentPassword",
                 "The current password is not correct",

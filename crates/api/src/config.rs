@@ -65,6 +65,8 @@ pub struct Config {
     pub ws_max_connections_per_ip: usize,
     /// Take the client address from `Forwarded` / `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// Lets a scraper that is not on loopback read `/metrics` (`Authorization: Bearer`).
+    pub metrics_token: Option<Secret<String>>,
     /// Where development state (the generated JWT secret, .eml files) lives.
     pub data_dir: PathBuf,
     /// How long a doctor's last socket may be gone before they go offline.
@@ -196,6 +198,11 @@ impl Config {
             None => chrono_tz::UTC,
         };
         let smtp_url = get("SMTP_URL").map(Secret::new);
+        let metrics_token = get("METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            bail!("METRICS_TOKEN must be at least 16 characters");
+        }
+        let metrics_token = metrics_token.map(Secret::new);
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
 
         let jwt_secret = match (get("JWT_SECRET"), app_env) {
@@ -238,6 +245,7 @@ impl Config {
             api_rate_limit_per_minute,
             ws_max_connections_per_ip,
             trust_proxy,
+            metrics_token,
             data_dir,
             presence_grace,
             ws_heartbeat,

@@ -96,7 +96,9 @@ impl ApiError {
                 problem.errors = errors.clone();
             }
             ApiError::Internal(err) => {
-                let id = uuid::Uuid::new_v4().to_string();
+                // The request's id, so that the log lines of the request are found by it.
+                let id = crate::telemetry::request_id()
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
                 tracing::error!(correlation_id = %id, error = ?err, "unexpected error");
                 problem.detail = Some(
                     "Something went wrong on our side. Quote the correlation id if you report it."

@@ -1,7 +1,7 @@
 //! `mediconnect`: the MediConnect server and its maintenance commands.
 
 use clap::{Parser, Subcommand};
-use mediconnect_api::{cli, config::Config, startup::Application, telemetry};
+use mediconnect_api::{backup, cli, config::Config, startup::Application, telemetry};
 
 #[derive(Parser)]
 #[command(name = "mediconnect", version, about = "MediConnect API server")]
@@ -24,6 +24,19 @@ enum Command {
         email: String,
         #[arg(long)]
         name: String,
+    },
+    /// Copy a running SQLite database to FILE, consistently, without stopping the
+    /// server. (On PostgreSQL, prints the pg_dump command to use instead.)
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup. Refused while a server uses it; the
+    /// replaced database is kept beside it. (On PostgreSQL, prints the pg_restore
+    /// command to use instead.)
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
     },
 }
 
@@ -49,6 +62,8 @@ fn main() -> std::process::ExitCode {
         Command::Migrate => cli::migrate(&config),
         Command::SeedDemo => cli::seed_demo(&config),
         Command::CreateAdmin { email, name } => cli::create_admin(&config, &email, &name),
+        Command::Backup { out } => backup::backup(&config.database, &out),
+        Command::Restore { from } => backup::restore(&config.database, &from, chrono::Utc::now()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -60,6 +75,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
+    // Held until the process ends: `mediconnect restore` will not replace a database
+    // in use, and a second server on one SQLite file is refused.
+    let _in_use = backup::lock_database(&config.database)?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config).await?;
         app.run_until_signalled().await?;

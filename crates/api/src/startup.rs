@@ -76,7 +76,11 @@ impl Application {
         let mail_ctx = MailContext::from_config(&config);
         let config_for_limits = config.clone();
         let (mail, mail_worker) = MailWorker::start(db.clone(), transport, mail_ctx.clone());
+        let metrics = crate::metrics::Metrics::new();
+        hub.counters.register(metrics.registry())?;
+        mail.register(metrics.registry())?;
         let state = AppState {
+            metrics: Arc::new(metrics),
             jwt: JwtKeys::new(config.jwt_secret.expose()),
             db,
             config: Arc::new(config),
@@ -174,8 +178,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(from_fn(routes::spa::headers))
             .wrap(from_fn(crate::limits::api_limit))
-            .wrap(from_fn(crate::telemetry::log_request))
+            .wrap(from_fn(crate::telemetry::observe))
             .configure(routes::docs::routes)
+            .configure(routes::metrics::routes)
             .configure(routes::api)
             .configure(|cfg| routes::spa::routes(cfg, &static_dir))
     })

@@ -21,6 +21,7 @@ pub struct AppState {
     pub mail: MailHandle,
     pub mail_ctx: MailContext,
     pub limits: Arc<Limits>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -36,19 +36,71 @@ where
         .map_err(ApiError::internal)
 }
 
-/// Logs one line per request: method, path without the query string (which may hold
-/// personal data), status and duration. Health probes are not logged.
-pub async fn log_request(
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled, on its task (a 500's correlation id).
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// An incoming `X-Request-Id` is kept if it is 1 to 64 letters, digits, `.`, `_` or
+/// `-` (safe in a log line and a header); otherwise the request gets a new one.
+fn well_formed(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Every request: an id (returned as `X-Request-Id` and on every log line of the
+/// request, through its span, also inside `web::block`), its metrics by route
+/// pattern, and one log line: method, path without the query string (which may hold
+/// personal data), status and duration. Health probes and scrapes are not logged.
+pub async fn observe(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| well_formed(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", request_id = %id);
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let metrics = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| s.metrics.clone());
     let started = std::time::Instant::now();
-    let res = next.call(req).await?;
-    if path != "/api/health" {
-        let status = res.status().as_u16();
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut res = REQUEST_ID
+        .scope(id.clone(), next.call(req).instrument(span.clone()))
+        .await?;
+    let took = started.elapsed();
+    let status = res.status().as_u16();
+    if let Some(metrics) = metrics {
+        let route = match res.request().match_pattern() {
+            Some(pattern) => pattern,
+            None if path.starts_with("/api/") => "(unmatched)".to_owned(),
+            None => "(web app)".to_owned(),
+        };
+        metrics.observe_request(&route, method.as_str(), status, took);
+    }
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(REQUEST_ID_HEADER),
+            value,
+        );
+    }
+    if !path.starts_with("/api/health") && path != "/metrics" {
+        let ms = took.as_secs_f64() * 1000.0;
+        let _entered = span.enter();
         if status >= 500 {
             tracing::warn!(%method, %path, status, ms, "request");
         } else {
@@ -56,4 +108,20 @@ pub async fn log_request(
         }
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_checked() {
+        assert!(well_formed("abc-123_X.y"));
+        assert!(well_formed(&"a".repeat(64)));
+        assert!(!well_formed(""));
+        assert!(!well_formed(&"a".repeat(65)));
+        assert!(!well_formed("has space"));
+        assert!(!well_formed("new\nline"));
+        assert!(!well_formed("emoji-\u{1F600}"));
+    }
 }

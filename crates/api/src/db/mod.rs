@@ -22,6 +22,9 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 /// An arbitrary key for the advisory lock that serializes migrations between replicas.
 const MIGRATION_LOCK_KEY: i64 = 0x4d45_4449_434f;
 
+/// A database call (waiting for a connection included) this slow is logged as a warning.
+const SLOW_CALL_MS: f64 = 500.0;
+
 /// A pooled connection, or 503 when the database cannot be reached.
 fn checkout(pool: &Pool) -> Result<connection::PooledConnection, ApiError> {
     pool.get().map_err(|e| {
@@ -57,6 +60,13 @@ impl Db {
         self.target.backend_name()
     }
 
+    /// Pool connections (in use, idle).
+    pub fn pool_state(&self) -> (i64, i64) {
+        let state = self.pool.state();
+        let idle = i64::from(state.idle_connections);
+        (i64::from(state.connections) - idle, idle)
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.target, DbTarget::Postgres(_))
     }
@@ -71,8 +81,16 @@ impl Db {
         let span = tracing::Span::current();
         actix_web::web::block(move || {
             let _entered = span.enter();
+            let started = std::time::Instant::now();
             let mut conn = checkout(&pool)?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            if ms >= SLOW_CALL_MS {
+                tracing::warn!(ms, "slow database call");
+            } else {
+                tracing::debug!(ms, "database call");
+            }
+            result
         })
         .await
         .map_err(ApiError::internal)?
@@ -129,6 +147,15 @@ impl Db {
 
     /// `SELECT 1`, for the health check.
     pub async fn check(&self) -> Result<(), ApiError> {
+        // An open SQLite connection keeps working on a file that was deleted or moved
+        // away; what it writes then is lost. That is a failure too.
+        if let DbTarget::Sqlite(path) = &self.target
+            && !path.exists()
+        {
+            return Err(ApiError::Unavailable(
+                "The database file is missing.".into(),
+            ));
+        }
         self.run(|conn| {
             conn.batch_execute("SELECT 1")?;
             Ok(())

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::db::{AnyConnection, Db, DbTarget};
 use crate::error::ApiError;
-use crate::live::hub::Hub;
+use crate::live::hub::{Hub, Origin};
 
 pub const CHANNEL: &str = "mediconnect_events";
 
@@ -63,10 +63,14 @@ pub fn notify_in_tx(
     Ok(())
 }
 
-/// Applies an event to this replica's hub (after the commit).
+/// Applies an event made on this replica to its hub (after the commit).
 pub fn apply(hub: &Hub, event: LiveEvent) {
+    apply_from(hub, event, Origin::Local);
+}
+
+fn apply_from(hub: &Hub, event: LiveEvent, origin: Origin) {
     match event {
-        LiveEvent::Doctor { doctor } => hub.doctor_changed(doctor),
+        LiveEvent::Doctor { doctor } => hub.doctor_changed_from(doctor, origin),
         LiveEvent::UserDeactivated { user, at } => hub.revoke(user, at),
         LiveEvent::Appointment { appointment, users } => {
             let message = ServerMessage::Appointment { appointment };
@@ -157,7 +161,7 @@ fn pump(conn: &mut diesel::PgConnection, hub: &std::sync::Weak<Hub>) -> bool {
             match notification {
                 Ok(n) => match serde_json::from_str::<Envelope>(&n.payload) {
                     Ok(envelope) if envelope.origin == hub.replica_id => {}
-                    Ok(envelope) => apply(&hub, envelope.event),
+                    Ok(envelope) => apply_from(&hub, envelope.event, Origin::Replica),
                     Err(e) => tracing::warn!(error = %e, "unreadable event"),
                 },
                 Err(_) => return true,

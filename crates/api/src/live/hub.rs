@@ -64,6 +64,49 @@ pub struct Hub {
     /// Deactivated users: access tokens issued at or before this time (Unix seconds)
     /// are refused. Entries older than an access token's lifetime are dropped.
     revoked: RwLock<HashMap<Uuid, i64>>,
+    pub counters: LiveCounters,
+}
+
+/// The live side's metrics (registered with the server's others in `metrics`).
+#[derive(Clone)]
+pub struct LiveCounters {
+    pub open_sockets: prometheus::IntGauge,
+    pub sent: prometheus::IntCounter,
+    pub dropped: prometheus::IntCounter,
+    presence_events: prometheus::IntCounterVec,
+}
+
+impl LiveCounters {
+    fn new() -> LiveCounters {
+        use crate::metrics::{counter, counter_vec, gauge};
+        LiveCounters {
+            open_sockets: gauge("ws_open_sockets", "WebSocket connections open now."),
+            sent: counter("ws_messages_sent_total", "Messages sent to sockets."),
+            dropped: counter(
+                "ws_messages_dropped_total",
+                "Messages a socket missed because it was not keeping up.",
+            ),
+            presence_events: counter_vec(
+                "presence_events_total",
+                "Doctor status events applied, made here (local) or on another replica.",
+                &["origin"],
+            ),
+        }
+    }
+
+    pub fn register(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.open_sockets.clone()))?;
+        registry.register(Box::new(self.sent.clone()))?;
+        registry.register(Box::new(self.dropped.clone()))?;
+        registry.register(Box::new(self.presence_events.clone()))
+    }
+}
+
+/// Where a doctor's status event was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Replica,
 }
 
 impl Hub {
@@ -78,6 +121,7 @@ impl Hub {
             feed_connected: AtomicBool::new(true),
             revoked: RwLock::new(HashMap::new()),
             shutdown: tokio::sync::watch::channel(false).0,
+            counters: LiveCounters::new(),
         }
     }
 
@@ -149,8 +193,22 @@ impl Hub {
         self.public.receiver_count()
     }
 
-    /// Applies a doctor's new state to the view and sends it to every socket.
+    /// Applies a doctor's new state, made on this replica, to the view and sends it to
+    /// every socket.
     pub fn doctor_changed(&self, doctor: Doctor) {
+        self.doctor_changed_from(doctor, Origin::Local);
+    }
+
+    /// Like [`Hub::doctor_changed`], for an event from `origin`.
+    pub fn doctor_changed_from(&self, doctor: Doctor, origin: Origin) {
+        let label = match origin {
+            Origin::Local => "local",
+            Origin::Replica => "replica",
+        };
+        self.counters
+            .presence_events
+            .with_label_values(&[label])
+            .inc();
         let frame = ByteString::from(
             serde_json::to_string(&ServerMessage::DoctorStatus {
                 doctor: doctor.clone(),
@@ -220,7 +278,13 @@ impl Hub {
             return;
         };
         let frame = ByteString::from(serde_json::to_string(message).expect("message serializes"));
-        list.retain(|(_, tx)| tx.try_send(frame.clone()).is_ok());
+        list.retain(|(_, tx)| {
+            let kept = tx.try_send(frame.clone()).is_ok();
+            if !kept {
+                self.counters.dropped.inc();
+            }
+            kept
+        });
         if list.is_empty() {
             map.remove(&user);
         }

@@ -130,6 +130,10 @@ async fn run(
     if session.text(hub.snapshot()).await.is_err() {
         return;
     }
+    let counters = hub.counters.clone();
+    counters.sent.inc();
+    counters.open_sockets.inc();
+    let _open = OpenSocket(counters.open_sockets.clone());
     loop {
         tokio::select! {
             inbound = stream.recv() => {
@@ -177,12 +181,16 @@ async fn run(
                 let sent = match event {
                     Ok(frame) => session.text(frame).await,
                     // Fell behind: skip what was missed and resync from a snapshot.
-                    Err(RecvError::Lagged(_)) => session.text(hub.snapshot()).await,
+                    Err(RecvError::Lagged(missed)) => {
+                        counters.dropped.inc_by(missed);
+                        session.text(hub.snapshot()).await
+                    }
                     Err(RecvError::Closed) => break,
                 };
                 if sent.is_err() {
                     break;
                 }
+                counters.sent.inc();
             }
             personal = next_personal(&mut auth) => {
                 match personal {
@@ -190,6 +198,7 @@ async fn run(
                         if session.text(frame).await.is_err() {
                             break;
                         }
+                        counters.sent.inc();
                     }
                     // The hub dropped this socket's queue: it was not keeping up.
                     None => {
@@ -221,6 +230,15 @@ async fn run(
         }
     }
     let _ = session.close(close).await;
+}
+
+/// Counts a socket as open for as long as it lives.
+struct OpenSocket(prometheus::IntGauge);
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 fn handle_client_message(

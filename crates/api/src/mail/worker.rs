@@ -28,12 +28,20 @@ pub struct MailHandle {
     wake: Arc<Notify>,
     /// Unix seconds of the worker's last loop, for readiness checks.
     pub heartbeat: Arc<AtomicI64>,
+    /// Messages handed to the transport, and those it did not deliver.
+    pub attempts: prometheus::IntCounter,
+    pub failures: prometheus::IntCounter,
 }
 
 impl MailHandle {
     /// Call after committing a transaction that queued mail.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    pub fn register(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.attempts.clone()))?;
+        registry.register(Box::new(self.failures.clone()))
     }
 }
 
@@ -47,6 +55,14 @@ impl MailWorker {
         let handle = MailHandle {
             wake: Arc::new(Notify::new()),
             heartbeat: Arc::new(AtomicI64::new(Utc::now().timestamp())),
+            attempts: crate::metrics::counter(
+                "mail_send_attempts_total",
+                "Emails handed to the mail server (or written as files).",
+            ),
+            failures: crate::metrics::counter(
+                "mail_send_failures_total",
+                "Sends that failed, whether to be retried or not.",
+            ),
         };
         let (stop, stopped) = watch::channel(false);
         tracing::info!(transport = %transport.describe(), "mail worker started");
@@ -77,7 +93,7 @@ async fn run(
         handle
             .heartbeat
             .store(Utc::now().timestamp(), Ordering::Relaxed);
-        let worked = match step(&db, &transport, &ctx).await {
+        let worked = match step(&db, &transport, &ctx, &handle).await {
             Ok(worked) => worked,
             Err(e) => {
                 tracing::warn!(error = %e, "mail worker step failed");
@@ -108,6 +124,7 @@ async fn step(
     db: &Db,
     transport: &Arc<Transport>,
     ctx: &MailContext,
+    handle: &MailHandle,
 ) -> Result<bool, crate::error::ApiError> {
     let expand_ctx = ctx.clone();
     let expanded = db
@@ -125,11 +142,14 @@ async fn step(
         .map(|row| {
             let transport = transport.clone();
             let message = transport::message(ctx, &row);
+            let heartbeat = handle.heartbeat.clone();
             async move {
                 let outcome = match message {
                     Ok(m) => transport.send(m).await,
                     Err(e) => Outcome::Failed(e),
                 };
+                // A slow mail server is not a stuck worker.
+                heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
                 (row.id.0, row.attempts, outcome)
             }
         })
@@ -138,6 +158,8 @@ async fn step(
         .await;
     let sent = results.iter().filter(|r| r.2 == Outcome::Sent).count();
     let failed = results.len() - sent;
+    handle.attempts.inc_by(results.len() as u64);
+    handle.failures.inc_by(failed as u64);
     if failed > 0 {
         for (id, attempts, outcome) in &results {
             if let Outcome::Retry(e) | Outcome::Failed(e) = outcome {

@@ -16,6 +16,8 @@ use utoipa_swagger_ui::SwaggerUi;
     ),
     paths(
         super::health::health,
+        super::health::ready,
+        super::metrics::metrics,
         super::auth::register,
         super::auth::login,
         super::auth::refresh,

@@ -1,47 +1,122 @@
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
 use actix_web::{HttpResponse, get, web};
-use mediconnect_shared::{CheckStatus, HealthResponse};
+use mediconnect_shared::{
+    CheckStatus, HealthResponse, ReadinessChecks, ReadinessResponse, ReadyCheck,
+};
 
 use crate::state::AppState;
 
+/// The mail worker beats at least every few seconds, and after every send; a send
+/// gives up after 30 s, connecting another 30 s.
+const MAIL_HEARTBEAT_STALE: Duration = Duration::from_secs(90);
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(health);
+    cfg.service(health).service(ready);
 }
 
-/// Reports whether the service and its database answer.
+/// Whether the database answers within two seconds, logging why not.
+async fn database_answers(state: &AppState) -> bool {
+    let check = tokio::time::timeout(Duration::from_secs(2), state.db.check()).await;
+    match check {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            false
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database did not answer within 2 s");
+            false
+        }
+    }
+}
+
+fn status(ok: bool) -> CheckStatus {
+    if ok {
+        CheckStatus::Ok
+    } else {
+        CheckStatus::Error
+    }
+}
+
+fn answer<T: serde::Serialize>(ok: bool, body: T) -> HttpResponse {
+    let mut res = if ok {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    res.insert_header(("Cache-Control", "no-store")).json(body)
+}
+
+/// Liveness: 200 whenever the process answers, so that an orchestrator does not
+/// restart replicas because the database is down. The body also says whether the
+/// database answered, for people; traffic decisions belong to `/api/health/ready`.
 #[utoipa::path(
     get,
     path = "/api/health",
     tag = "health",
     responses(
-        (status = 200, description = "Healthy", body = HealthResponse),
-        (status = 503, description = "The database does not answer", body = HealthResponse),
+        (status = 200, description = "The process answers; `database` says whether the database did", body = HealthResponse),
     )
 )]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    // Answer within two seconds even when the database does not.
-    let check = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.check()).await;
-    let database = match check {
-        Ok(Ok(())) => CheckStatus::Ok,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            CheckStatus::Error
-        }
-        Err(_) => {
-            tracing::warn!("health check: the database did not answer within 2 s");
-            CheckStatus::Error
-        }
-    };
+    let database = status(database_answers(&state).await);
     let body = HealthResponse {
         status: database,
         database,
         backend: state.db.backend_name().to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    let mut res = if database == CheckStatus::Ok {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::ServiceUnavailable()
+    answer(true, body)
+}
+
+/// Readiness: the database answers, the mail worker is alive and, on PostgreSQL, the
+/// connection that carries other replicas' events is up. 503 while any check fails.
+#[utoipa::path(
+    get,
+    path = "/api/health/ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready for traffic", body = ReadinessResponse),
+        (status = 503, description = "A check fails; the body says which", body = ReadinessResponse),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let check = |ok: bool| {
+        if ok {
+            ReadyCheck::Ok
+        } else {
+            ReadyCheck::Error
+        }
     };
-    res.insert_header(("Cache-Control", "no-store")).json(body)
+    let database = check(database_answers(&state).await);
+    let beat = state.mail.heartbeat.load(Ordering::Relaxed);
+    let age = chrono::Utc::now().timestamp().saturating_sub(beat);
+    let mail_worker = check(age <= MAIL_HEARTBEAT_STALE.as_secs() as i64);
+    if mail_worker == ReadyCheck::Error {
+        tracing::warn!(seconds = age, "readiness: the mail worker has not beaten");
+    }
+    let listener = if state.db.is_postgres() {
+        check(state.hub.feed_connected.load(Ordering::Relaxed))
+    } else {
+        ReadyCheck::Skipped
+    };
+    let checks = ReadinessChecks {
+        database,
+        mail_worker,
+        listener,
+    };
+    let ok = [database, mail_worker, listener]
+        .iter()
+        .all(|c| *c != ReadyCheck::Error);
+    answer(
+        ok,
+        ReadinessResponse {
+            status: status(ok),
+            checks,
+        },
+    )
 }

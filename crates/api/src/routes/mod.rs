@@ -8,6 +8,7 @@ pub mod docs;
 pub mod doctors;
 pub mod health;
 pub mod json;
+pub mod metrics;
 pub mod notifications;
 pub mod spa;
 pub mod users;

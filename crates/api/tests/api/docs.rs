@@ -4,6 +4,8 @@ use crate::helpers::*;
 /// Every (method, path) the API serves; the OpenAPI document must describe each.
 const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/health"),
+    ("get", "/api/health/ready"),
+    ("get", "/metrics"),
     ("post", "/api/auth/register"),
     ("post", "/api/auth/login"),
     ("post", "/api/auth/refresh"),
@@ -50,7 +52,7 @@ both_backends! {
             assert!(op.is_object(), "{method} {path} is not documented");
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.keys().any(|k| k.starts_with('2') || k == "101"), "{method} {path}: no success response");
-            let public_reads = ["/api/health", "/api/auth/logout", "/api/doctors/online", "/api/specializations"];
+            let public_reads = ["/api/health", "/api/health/ready", "/api/auth/logout", "/api/doctors/online", "/api/specializations"];
             if !public_reads.contains(path) {
                 assert!(responses.keys().any(|k| k.starts_with('4')), "{method} {path}: no error response");
             }

@@ -132,10 +132,11 @@ impl Drop for PrivateCluster {
     }
 }
 
+/// Readiness, the answer a load balancer acts on.
 async fn health(app: &TestApp) -> u16 {
     match app
         .client
-        .get(app.url("/api/health"))
+        .get(app.url("/api/health/ready"))
         .timeout(Duration::from_secs(4))
         .send()
         .await

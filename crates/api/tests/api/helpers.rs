@@ -131,6 +131,7 @@ pub fn test_config(db: &TestDb) -> Config {
         app_env: AppEnv::Development,
         log_format: LogFormat::Pretty,
         cors_origins: vec![],
+        metrics_token: None,
         auth_rate_limit_per_minute: 0,
         api_rate_limit_per_minute: 0,
         ws_max_connections_per_ip: 0,

@@ -18,6 +18,7 @@ mod health;
 mod live;
 mod log_audit;
 mod mail;
+mod ops;
 mod schema;
 mod spa;
 mod users;
