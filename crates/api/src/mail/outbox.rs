@@ -123,6 +123,10 @@ pub fn enqueue_doctor_online(
     Ok(true)
 }
 
+/// At most this many batches are read in one expansion step when none has anyone to
+/// write to.
+const MAX_QUIET_BATCHES: usize = 40;
+
 /// Expands one batch of the oldest pending job into per-patient rows. Returns how many
 /// rows it queued, or `None` when no job is pending.
 ///
@@ -151,7 +155,15 @@ pub fn expand_batch(
     let Some((job_id, doctor_id, cursor)) = job else {
         return Ok(None);
     };
-    let (mails, next_cursor, done) = compose_batch(conn, ctx, doctor_id, cursor, batch, now)?;
+    let (mut mails, mut next_cursor, mut done) =
+        compose_batch(conn, ctx, doctor_id, cursor, batch, now)?;
+    // A batch with nobody to write to (all in cooldown, say, when a doctor flaps): read
+    // on, so that one claim covers the quiet stretch instead of one write per batch.
+    let mut read = 1;
+    while mails.is_empty() && !done && read < MAX_QUIET_BATCHES {
+        (mails, next_cursor, done) = compose_batch(conn, ctx, doctor_id, next_cursor, batch, now)?;
+        read += 1;
+    }
     write_transaction(conn, |conn| {
         let job = notification_jobs::table
             .filter(notification_jobs::id.eq(job_id))
