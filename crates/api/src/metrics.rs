@@ -82,7 +82,7 @@ impl Metrics {
         .expect("a valid metric");
         let outbox_rows = gauge_vec(
             "outbox_rows",
-            "Email outbox rows by status (pending, sent, failed), read when scraped.",
+            "Email outbox rows by status (queued, sent, failed), read when scraped.",
             &["status"],
         );
         let db_pool = gauge_vec(
@@ -156,12 +156,13 @@ impl Metrics {
         .await;
         match counts {
             Ok(Ok(counts)) => {
-                for status in ["pending", "sent", "failed"] {
-                    let n = counts
-                        .iter()
-                        .find(|(s, _)| s == status)
-                        .map_or(0, |(_, n)| *n);
-                    self.outbox_rows.with_label_values(&[status]).set(n);
+                for status in ["queued", "sent", "failed"] {
+                    self.outbox_rows.with_label_values(&[status]).set(0);
+                }
+                for (status, n) in &counts {
+                    self.outbox_rows
+                        .with_label_values(&[status.as_str()])
+                        .set(*n);
                 }
             }
             // The last known figures stay; readiness reports the database.

@@ -79,6 +79,9 @@ impl Application {
         let metrics = crate::metrics::Metrics::new();
         hub.counters.register(metrics.registry())?;
         mail.register(metrics.registry())?;
+        metrics
+            .registry()
+            .register(Box::new(db.call_seconds.clone()))?;
         let state = AppState {
             metrics: Arc::new(metrics),
             jwt: JwtKeys::new(config.jwt_secret.expose()),

@@ -39,6 +39,8 @@ pub struct Db {
     pool: Pool,
     target: DbTarget,
     background: background::Background,
+    /// Time of each call through [`Db::run`], waiting for a connection included.
+    pub call_seconds: prometheus::Histogram,
 }
 
 impl Db {
@@ -49,6 +51,17 @@ impl Db {
             pool,
             target,
             background: background::Background::start(),
+            call_seconds: prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new(
+                    "db_call_duration_seconds",
+                    "Database calls from requests and workers, waiting for a connection included.",
+                )
+                .namespace("mediconnect")
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ]),
+            )
+            .expect("a valid metric"),
         }
     }
 
@@ -79,12 +92,15 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
+        let timer = self.call_seconds.clone();
         actix_web::web::block(move || {
             let _entered = span.enter();
             let started = std::time::Instant::now();
             let mut conn = checkout(&pool)?;
             let result = f(&mut conn);
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let took = started.elapsed().as_secs_f64();
+            timer.observe(took);
+            let ms = took * 1000.0;
             if ms >= SLOW_CALL_MS {
                 tracing::warn!(ms, "slow database call");
             } else {

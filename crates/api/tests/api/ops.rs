@@ -75,6 +75,7 @@ both_backends! {
         assert!(!text.contains(&patient.id.to_string()), "a raw path leaked into a label");
         assert!(sample(&text, r#"mediconnect_http_request_duration_seconds_count{method="GET",route="/api/doctors/{id}"}"#).unwrap() >= 2.0);
         assert!(sample(&text, "mediconnect_bcrypt_verify_seconds_count").unwrap() >= 2.0);
+        assert!(sample(&text, "mediconnect_db_call_duration_seconds_count").unwrap() >= 5.0);
         assert_eq!(sample(&text, "mediconnect_ws_open_sockets"), Some(1.0));
         assert!(sample(&text, "mediconnect_ws_messages_sent_total").unwrap() >= 2.0);
         assert!(sample(&text, r#"mediconnect_presence_events_total{origin="local"}"#).unwrap() >= 1.0);
@@ -82,7 +83,8 @@ both_backends! {
         assert!(sample(&text, r#"mediconnect_db_pool_connections{state="in_use"}"#).is_some());
         assert!(sample(&text, "mediconnect_mail_send_failures_total").is_some());
         let text = until(&app, r#"mediconnect_outbox_rows{status="sent"}"#, 1.0).await;
-        assert!(sample(&text, r#"mediconnect_outbox_rows{status="failed"}"#).is_some());
+        assert_eq!(sample(&text, r#"mediconnect_outbox_rows{status="failed"}"#), Some(0.0));
+        assert!(sample(&text, r#"mediconnect_outbox_rows{status="queued"}"#).is_some());
 
         drop(socket);
         until_zero_sockets(&app).await;
