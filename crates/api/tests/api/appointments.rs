@@ -161,6 +161,33 @@ both_backends! {
         assert_eq!(rows, 1);
     }
 
+    // Pairs of patients race for many slots at once. On PostgreSQL, two inserts that
+    // conflict under an exclusion constraint can each wait for the other: one of them
+    // used to fail with "deadlock detected" (a 500) instead of a 409.
+    async fn many_slots_raced_at_once_answer_only_201_or_409(backend) {
+        let s = setup(backend).await;
+        let mut patients = Vec::new();
+        for _ in 0..24 {
+            patients.push(s.app.user(Role::Patient).await);
+        }
+        for round in 0..10 {
+            // 12 slots of 30 minutes, each wanted by two patients.
+            let requests = patients.iter().enumerate().map(|(i, p)| {
+                s.book(p, at(2 + round, 8) + Duration::minutes(30 * (i as i64 / 2)))
+            });
+            let results = futures_util::future::join_all(requests).await;
+            let mut statuses: Vec<u16> = Vec::new();
+            for r in results {
+                let status = r.status().as_u16();
+                if status != 201 && status != 409 {
+                    panic!("{status}: {}", r.text().await.unwrap());
+                }
+                statuses.push(status);
+            }
+            assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 12, "{statuses:?}");
+        }
+    }
+
     async fn overlapping_but_not_identical_times_conflict(backend) {
         let s = setup(backend).await;
         let other = s.app.user(Role::Patient).await;
