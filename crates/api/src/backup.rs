@@ -15,11 +15,16 @@ use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbTarget;
 
+/// `path` with `suffix` appended to its file name (`app.db` → `app.db-wal`).
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// The file `mediconnect serve` holds an exclusive lock on while it uses `db`.
 fn lock_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
+    suffixed(db, ".lock")
 }
 
 /// Takes the database's in-use lock, for as long as the returned file lives. `None` on
@@ -187,26 +192,20 @@ pub fn restore(
         .with_context(|| format!("cannot copy {} next to the database", from.display()))?;
     File::open(&incoming)?.sync_all()?;
     if db.exists() {
-        let aside = |suffix: &str| {
-            let mut name = db.as_os_str().to_owned();
-            name.push(format!(
-                ".before-restore-{}{suffix}",
-                now.format("%Y%m%dT%H%M%SZ")
-            ));
-            PathBuf::from(name)
-        };
+        let aside = suffixed(
+            db,
+            &format!(".before-restore-{}", now.format("%Y%m%dT%H%M%SZ")),
+        );
         // The database and its write-ahead log move together: the log may hold
         // committed transactions not yet in the main file.
         for suffix in ["", "-wal", "-shm"] {
-            let mut from_name = db.as_os_str().to_owned();
-            from_name.push(suffix);
-            let current = PathBuf::from(from_name);
+            let current = suffixed(db, suffix);
             if current.exists() {
-                std::fs::rename(&current, aside(suffix))
+                std::fs::rename(&current, suffixed(&aside, suffix))
                     .with_context(|| format!("cannot move {} aside", current.display()))?;
             }
         }
-        println!("the previous database is kept as {}", aside("").display());
+        println!("the previous database is kept as {}", aside.display());
     }
     std::fs::rename(&incoming, db)
         .with_context(|| format!("cannot put the copy at {}", db.display()))?;

@@ -5,18 +5,7 @@ use std::process::{Command, Stdio};
 
 use crate::both_backends;
 use crate::helpers::*;
-
-fn mediconnect(db: &TestDb) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediconnect"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("BCRYPT_COST", "4")
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("DATA_DIR", db.path().join("data"))
-        .current_dir(db.path());
-    cmd
-}
+use crate::process::mediconnect;
 
 fn run_with_stdin(mut cmd: Command, stdin: &str) -> std::process::Output {
     let mut child = cmd

@@ -1,5 +1,5 @@
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::both_backends;
 use crate::helpers::*;
+use crate::process::Served;
 use crate::ws::{connect, try_connect};
 
 both_backends! {
@@ -144,35 +145,8 @@ both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_gracefully() {
     let db = TestDb::new(Backend::Sqlite);
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mediconnect"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("BCRYPT_COST", "4")
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("DATA_DIR", db.path().join("data"))
-        .env("STATIC_DIR", db.path().join("none"))
-        .current_dir(db.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while reqwest::get(format!("{base}/api/health"))
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut served = Served::start(&db, &[]).await;
+    let port = served.port;
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ws"))
         .await
         .unwrap();
@@ -187,7 +161,7 @@ async fn sigterm_stops_gracefully() {
 
     let stopped_at = Instant::now();
     Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &served.child.id().to_string()])
         .status()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -209,7 +183,7 @@ async fn sigterm_stops_gracefully() {
     assert_eq!(close_code, Some(CloseCode::Away));
 
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = served.child.try_wait().unwrap() {
             break status;
         }
         assert!(

@@ -2,6 +2,7 @@
 //! SQLite and on PostgreSQL, and talks HTTP to it.
 
 mod helpers;
+mod process;
 mod smtp;
 mod ws;
 

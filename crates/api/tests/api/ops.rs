@@ -1,7 +1,5 @@
 //! What an operator relies on: metrics, request ids, readiness, backup and restore.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -10,6 +8,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::*;
+use crate::process::{Served, mediconnect};
 use crate::ws::connect;
 
 /// The value of one sample line (`name{labels} value`) in the text format.
@@ -207,88 +206,26 @@ async fn readiness_fails_while_postgres_refuses_and_recovers() {
     let body = wait_ready(&app, 503, 15).await;
     assert_eq!(body["status"], "error");
     assert_eq!(body["checks"]["database"], "error", "{body}");
+    // The LISTEN connection was cut too, and cannot come back yet: readiness says so.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let res = app.get("/api/health/ready", None).await;
+        assert_eq!(res.status(), 503);
+        let body: serde_json::Value = res.json().await.unwrap();
+        if body["checks"]["listener"] == "error" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the listener still reported ok: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     tokio::task::spawn_blocking(run(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")))
         .await
         .unwrap();
     let body = wait_ready(&app, 200, 40).await;
     assert_eq!(body["checks"]["listener"], "ok");
-}
-
-/// The binary, with the settings of a test database.
-fn mediconnect(db: &TestDb) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mediconnect"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("BCRYPT_COST", "4")
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("DATA_DIR", db.path().join("data"))
-        .env("STATIC_DIR", db.path().join("none"))
-        .current_dir(db.path());
-    cmd
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `mediconnect serve` as a process, with JSON logs collected; stopped on drop.
-struct Served {
-    child: std::process::Child,
-    base: String,
-    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Served {
-    async fn start(db: &TestDb, env: &[(&str, &str)]) -> Served {
-        let port = free_port();
-        let mut cmd = mediconnect(db);
-        cmd.arg("serve")
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("LOG_FORMAT", "json");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = logs.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while reqwest::get(format!("{base}/api/health"))
-            .await
-            .map(|r| r.status() != 200)
-            .unwrap_or(true)
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the server did not start: {:?}",
-                logs.lock().unwrap()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Served { child, base, logs }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
