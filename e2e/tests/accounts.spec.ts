@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, openApp, registerPatient, signIn, uniqueEmail } from './helpers';
+import { PASSWORD, openApp, registerPatient, submitSignIn, uniqueEmail } from './helpers';
 
 test('a patient registers, sees the profile, stays signed in after a reload, and signs out', async ({ page }) => {
   const email = uniqueEmail('patient');
@@ -42,7 +42,7 @@ test('a wrong password shows an error and keeps the user signed out', async ({ p
   await registerPatient(page, 'Wrong Pass', email);
   await page.getByRole('button', { name: 'Sign out' }).click();
 
-  await signIn(page, email, 'not the password');
+  await submitSignIn(page, email, 'not the password');
   await expect(page.getByRole('alert')).toHaveText('Invalid email or password.');
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();

@@ -22,11 +22,22 @@ export async function registerPatient(page: Page, name: string, email: string) {
   await expect(page).toHaveURL(/\/profile$/);
 }
 
-export async function signIn(page: Page, email: string, password = PASSWORD) {
+/** Fills in and submits the sign-in form, without waiting for the outcome. */
+export async function submitSignIn(page: Page, email: string, password = PASSWORD) {
   await openApp(page, '/login');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Signs in and waits until the app shows the signed-in header, so the session cookie
+ * is stored before the test navigates away (a `goto` right after the click can cancel
+ * the login request).
+ */
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await submitSignIn(page, email, password);
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 
 /** Registers an account through the API (faster than the form) and returns its email. */

@@ -289,6 +289,13 @@ pub fn test(args: &[String]) -> Result {
     for (name, ok) in &report.stages {
         println!("    {} {name}", if *ok { "ok  " } else { "FAIL" });
     }
+    for line in FAILING_TESTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+    {
+        println!("    failed: {line}");
+    }
     println!("{} passed, {} failed", report.passed, report.failed);
     if report.all_ok() {
         Ok(())
@@ -325,6 +332,12 @@ fn run_counting(cmd: &mut Command, parse: fn(&str) -> Option<(u64, u64)>) -> Res
         .map_while(std::result::Result::ok)
     {
         let _ = writeln!(out, "{line}");
+        if is_failing_test_line(&line) {
+            FAILING_TESTS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(line.trim().to_owned());
+        }
         if let Some((p, f)) = parse(&line) {
             passed += p;
             failed += f;
@@ -335,6 +348,16 @@ fn run_counting(cmd: &mut Command, parse: fn(&str) -> Option<(u64, u64)>) -> Res
         return Err(format!("{} failed ({status})", tools::describe(cmd)));
     }
     Ok((passed, failed))
+}
+
+/// The failing tests' lines that `run_counting` saw, repeated under the summary so
+/// that the end of a long log still names them.
+static FAILING_TESTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// `test a::b ... FAILED` (cargo) or `✘  18 [chromium] › ...` (Playwright).
+fn is_failing_test_line(line: &str) -> bool {
+    let line = line.trim();
+    (line.starts_with("test ") && line.ends_with("... FAILED")) || line.starts_with('✘')
 }
 
 /// `test result: ok. 45 passed; 0 failed; ...`
@@ -500,6 +523,18 @@ fn browser_tests() -> Result<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_failing_test_lines() {
+        assert!(is_failing_test_line("test mail::outbox ... FAILED"));
+        assert!(is_failing_test_line(
+            "  ✘  18 [chromium] › tests/a.spec.ts:8:1 › a test (30.2s)"
+        ));
+        assert!(!is_failing_test_line("test mail::outbox ... ok"));
+        assert!(!is_failing_test_line(
+            "  ✓  17 [chromium] › tests/a.spec.ts:1:1 › b"
+        ));
+    }
 
     #[test]
     fn parses_cargo_summaries() {

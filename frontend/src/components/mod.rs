@@ -6,6 +6,7 @@ mod dialog;
 mod field;
 mod layout;
 mod live;
+mod pager;
 mod require_auth;
 
 pub use booking::{BookButton, SlotPicker};
@@ -14,4 +15,5 @@ pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};
 pub use live::{Announcer, ConnectionBadge, DoctorCard, format_local, use_clock};
+pub use pager::{Pager, count_of};
 pub use require_auth::RequireAuth;

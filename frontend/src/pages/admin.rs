@@ -4,7 +4,7 @@ use mediconnect_shared::{
 };
 
 use crate::api::{self, ApiError};
-use crate::components::{BarChart, Confirm, Loading, RequireAuth, format_local};
+use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of, format_local};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -147,11 +147,8 @@ fn Users() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                            <nav class="pager" aria-label="User pages">
-                                <button class="button secondary small" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
-                                <span>{format!("Page {} of {last} · {} users", list.pagination.page, list.pagination.total)}</span>
-                                <button class="button secondary small" disabled=move || page.get() >= last on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-                            </nav>
+                            <Pager page=page last=last label="User pages" small=true
+                                summary=format!("Page {} of {last} · {}", list.pagination.page, count_of(list.pagination.total, "user", "users"))/>
                         }.into_any()
                     }
                 })}
@@ -295,11 +292,8 @@ fn AuditTrail() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                            <nav class="pager" aria-label="Audit pages">
-                                <button class="button secondary small" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Newer"</button>
-                                <span>{format!("Page {} of {last}", list.pagination.page)}</span>
-                                <button class="button secondary small" disabled=move || page.get() >= last on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
-                            </nav>
+                            <Pager page=page last=last label="Audit pages" small=true previous="Newer" next="Older"
+                                summary=format!("Page {} of {last}", list.pagination.page)/>
                         }.into_any()
                     }
                 })}

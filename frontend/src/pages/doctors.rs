@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-use mediconnect_shared::{DoctorQuery, Pagination};
+use mediconnect_shared::DoctorQuery;
 
 use crate::api;
-use crate::components::{ConnectionBadge, DoctorCard, Loading, use_clock};
+use crate::components::{ConnectionBadge, DoctorCard, Loading, Pager, count_of, use_clock};
 use crate::state::live::use_live;
 
 const PAGE_SIZE: u32 = 20;
@@ -139,25 +139,12 @@ pub fn Doctors() -> impl IntoView {
                         <ul class="doctor-list" data-test="all-doctors">
                             {doctors.into_iter().map(|d| view! { <DoctorCard doctor=d now=now/> }).collect_view()}
                         </ul>
-                        <Pager pagination=pagination page=page/>
+                        <Pager page=page last=pagination.total_pages label="Doctor pages"
+                            summary=format!("Page {} of {} · {}", pagination.page, pagination.total_pages.max(1), count_of(pagination.total, "doctor", "doctors"))/>
                     }.into_any()
                 }
             })}
         </Transition>
         </Show>
-    }
-}
-
-#[component]
-fn Pager(pagination: Pagination, page: RwSignal<u32>) -> impl IntoView {
-    let last = pagination.total_pages.max(1);
-    view! {
-        <nav class="pager" aria-label="Pages">
-            <button class="button secondary" disabled=move || page.get() <= 1
-                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
-            <span>{format!("Page {} of {last} · {} doctors", pagination.page, pagination.total)}</span>
-            <button class="button secondary" disabled=move || page.get() >= last
-                on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-        </nav>
     }
 }
