@@ -50,8 +50,21 @@ pub struct Req {
 
 impl Req {
     pub fn post(path: &str, token: Option<&Arc<str>>, body: &serde_json::Value) -> Req {
+        Req::with_body("POST", path, token, body)
+    }
+
+    pub fn put(path: &str, token: Option<&Arc<str>>, body: &serde_json::Value) -> Req {
+        Req::with_body("PUT", path, token, body)
+    }
+
+    fn with_body(
+        method: &'static str,
+        path: &str,
+        token: Option<&Arc<str>>,
+        body: &serde_json::Value,
+    ) -> Req {
         Req {
-            method: "POST",
+            method,
             path: path.to_owned(),
             token: token.cloned(),
             body: Some(body.to_string()),

@@ -7,6 +7,7 @@
 
 mod http;
 mod load;
+mod reference;
 mod report;
 mod scenarios;
 mod server;
@@ -134,13 +135,18 @@ fn parse_args() -> Result<Args> {
 }
 
 fn main() -> ExitCode {
-    let result = parse_args().and_then(|args| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?
-            .block_on(run(args))
-    });
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let result = if argv.first().map(String::as_str) == Some(reference::SUBCOMMAND) {
+        reference::main(&argv[1..])
+    } else {
+        parse_args().and_then(|args| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(run(args))
+        })
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

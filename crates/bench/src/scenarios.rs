@@ -161,11 +161,11 @@ pub async fn measure(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Vec<Fi
     let mut figures = Figures::default();
     figures.push(online_vs_health(&world, sizes, backend).await?);
     figures.push(search(&world, sizes, backend).await?);
-    for f in fanout(&world, &server, sizes, backend).await? {
+    let (fanned, snapshot) = fanout(&world, &server, sizes, backend).await?;
+    for f in fanned {
         figures.push(f);
     }
-    let few = status_latency(&world, sizes, backend, "few").await?;
-
+    figures.push(socket_memory_floor(&spec, sizes, &snapshot).await?);
     progress(&format!(
         "{backend}: registering patients up to {}",
         sizes.patients
@@ -173,30 +173,7 @@ pub async fn measure(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Vec<Fi
     register(addr, "PATIENT", FEW_PATIENTS..sizes.patients).await?;
     world.patients = sizes.patients;
     figures.push(drain(&world, backend).await?);
-    // The status doctor's first change with the whole audience queues their alerts;
-    // let them go out before timing, as the small audience's did.
-    alert_everybody(&world, world.status_doctor(), world.patients - FEW_PATIENTS).await?;
-    let many = status_latency(&world, sizes, backend, "many").await?;
-    figures.push(Figure::ratio(
-        "status_p99_ratio",
-        &format!(
-            "`PUT /api/doctors/status` p99, {} opted-in patients ÷ {FEW_PATIENTS}",
-            sizes.patients
-        ),
-        many.p99_ms / few.p99_ms.max(0.001),
-        Target::AtMost(1.2),
-        format!(
-            "p99 {:.2} ms (p50 {:.2}) with {} patients, {:.2} ms (p50 {:.2}) with {FEW_PATIENTS} \
-             ({} changes each, one every {} ms)",
-            many.p99_ms,
-            many.p50_ms,
-            sizes.patients,
-            few.p99_ms,
-            few.p50_ms,
-            many.count,
-            sizes.status_pace.as_millis()
-        ),
-    ));
+    figures.push(status_ratio(&world, sizes, backend).await?);
     figures.push(booking(&world, sizes, backend).await?);
 
     server.stop().await?;
@@ -284,13 +261,14 @@ async fn search(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
 }
 
 /// Opens one socket from `127.0.0.(2 + i % 8)`, reads its snapshot, and forwards the
-/// arrival time of each `doctor_status` frame about `needle`.
+/// arrival time of each `doctor_status` frame about `needle`. Returns the reader and
+/// the snapshot.
 async fn open_socket(
     addr: SocketAddr,
     i: usize,
     needle: Arc<str>,
     tx: mpsc::UnboundedSender<Instant>,
-) -> Result<tokio::task::JoinHandle<()>> {
+) -> Result<(tokio::task::JoinHandle<()>, String)> {
     let source = Ipv4Addr::new(127, 0, 0, 2 + (i % 8) as u8);
     let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
     socket
@@ -305,11 +283,11 @@ async fn open_socket(
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
         .await
         .map_err(|e| format!("socket {i}: handshake: {e}"))?;
-    match ws.next().await {
-        Some(Ok(Message::Text(t))) if t.contains("\"snapshot\"") => {}
+    let snapshot = match ws.next().await {
+        Some(Ok(Message::Text(t))) if t.contains("\"snapshot\"") => t.as_str().to_owned(),
         other => return Err(format!("socket {i}: no snapshot first: {other:?}")),
-    }
-    Ok(tokio::spawn(async move {
+    };
+    let reader = tokio::spawn(async move {
         while let Some(Ok(msg)) = ws.next().await {
             if let Message::Text(t) = msg
                 && t.contains("\"doctor_status\"")
@@ -318,27 +296,79 @@ async fn open_socket(
                 let _ = tx.send(Instant::now());
             }
         }
-    }))
+    });
+    Ok((reader, snapshot))
 }
 
-async fn fanout(w: &World, server: &Server, sizes: &Sizes, backend: &str) -> Result<Vec<Figure>> {
+/// Opens `n` sockets to `server`, 128 handshakes at a time, and returns their readers
+/// and the server's resident memory before and after, in KiB.
+async fn open_many(
+    server: &Server,
+    n: usize,
+    needle: &Arc<str>,
+    tx: &mpsc::UnboundedSender<Instant>,
+) -> Result<(Vec<tokio::task::JoinHandle<()>>, u64, u64)> {
+    let before = server.rss_kib()?;
+    let opened: Vec<Result<(tokio::task::JoinHandle<()>, String)>> =
+        futures_util::stream::iter(0..n)
+            .map(|i| open_socket(server.addr, i, needle.clone(), tx.clone()))
+            .buffer_unordered(128)
+            .collect()
+            .await;
+    let readers = opened
+        .into_iter()
+        .map(|o| o.map(|(reader, _)| reader))
+        .collect::<Result<Vec<_>>>()?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    Ok((readers, before, server.rss_kib()?))
+}
+
+/// Memory per idle socket of the bare actix-ws server ([`crate::reference`]) sending
+/// `first` as its first message, measured as the real server's figure is.
+async fn socket_memory_floor(spec: &Spec, sizes: &Sizes, first: &str) -> Result<Figure> {
+    progress(&format!(
+        "reference: a bare actix-ws server, {} sockets",
+        sizes.sockets
+    ));
+    let server = Server::start_reference(spec, first).await?;
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let none: Arc<str> = Arc::from("");
+    let (warm, _) = open_socket(server.addr, 0, none.clone(), tx.clone()).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (readers, before, after) = open_many(&server, sizes.sockets, &none, &tx).await?;
+    for r in readers.into_iter().chain([warm]) {
+        r.abort();
+    }
+    server.stop().await?;
+    Ok(Figure::value(
+        "socket_memory_floor_kib",
+        "Memory per idle socket of a bare actix-ws server sending the same first message (reference)",
+        after.saturating_sub(before) as f64 / sizes.sockets as f64,
+        "KiB",
+        Target::None,
+        format!(
+            "RSS {before} KiB → {after} KiB with {} sockets; first message {} bytes",
+            sizes.sockets,
+            first.len()
+        ),
+    ))
+}
+
+/// The fan-out and socket memory figures, and the snapshot every socket got first.
+async fn fanout(
+    w: &World,
+    server: &Server,
+    sizes: &Sizes,
+    backend: &str,
+) -> Result<(Vec<Figure>, String)> {
     let token = w.fanout_doctor().clone();
     let id: Arc<str> = doctor_id(w.addr, &token).await?.into();
     // Warm the socket path, so the first sockets' one-off costs are not counted.
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let warm = open_socket(w.addr, 0, id.clone(), tx.clone()).await?;
+    let (warm, snapshot) = open_socket(w.addr, 0, id.clone(), tx.clone()).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = server.rss_kib()?;
     progress(&format!("{backend}: opening {} sockets", sizes.sockets));
-    let opened: Vec<Result<tokio::task::JoinHandle<()>>> =
-        futures_util::stream::iter(0..sizes.sockets)
-            .map(|i| open_socket(w.addr, i, id.clone(), tx.clone()))
-            .buffer_unordered(128)
-            .collect()
-            .await;
-    let readers = opened.into_iter().collect::<Result<Vec<_>>>()?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = server.rss_kib()?;
+    let (readers, before, after) = open_many(server, sizes.sockets, &id, &tx).await?;
     let per_socket_kib = after.saturating_sub(before) as f64 / sizes.sockets as f64;
 
     progress(&format!(
@@ -380,7 +410,7 @@ async fn fanout(w: &World, server: &Server, sizes: &Sizes, backend: &str) -> Res
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let l = Latency::of(&h);
-    Ok(vec![
+    let figures = vec![
         Figure::value(
             "fanout_p99_ms",
             &format!(
@@ -418,27 +448,102 @@ async fn fanout(w: &World, server: &Server, sizes: &Sizes, backend: &str) -> Res
                 sizes.sockets
             ),
         ),
-    ])
+    ];
+    Ok((figures, snapshot))
 }
 
-async fn status_latency(w: &World, sizes: &Sizes, backend: &str, which: &str) -> Result<Latency> {
-    progress(&format!(
-        "{backend}: {} status changes with {} opted-in patients ({which})",
-        sizes.status_changes, w.patients
-    ));
+/// `PUT /api/doctors/status` p99 with every patient opted in to "doctor online" emails,
+/// as a ratio of the same with only [`FEW_PATIENTS`] opted in. Both are measured with
+/// the same patients registered, in the order few, many, many, few, so that drift in
+/// the run counts against neither; the other patients switch their alerts off and on
+/// between the phases.
+async fn status_ratio(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
+    let others = login(
+        w.addr,
+        (FEW_PATIENTS..w.patients).map(patient_email).collect(),
+    )
+    .await?;
+    // The doctor's first change queues an alert for everybody; let it go out, so that
+    // every phase measures the steady state (the audience in its cooldown).
+    alert_everybody(w, w.status_doctor(), w.patients).await?;
+    let (mut few, mut many) = (histogram(), histogram());
+    let per_phase = (sizes.status_changes / 2).max(1);
+    for (phase, audience) in [
+        ("few", "off"),
+        ("many", "all"),
+        ("many", "all"),
+        ("few", "off"),
+    ] {
+        // Every phase follows the same writes (the second "many" rewrites "all"), and a
+        // pause for the database to settle after them.
+        set_alerts(w.addr, &others, audience).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let opted_in = if audience == "off" {
+            FEW_PATIENTS
+        } else {
+            w.patients
+        };
+        progress(&format!(
+            "{backend}: {per_phase} status changes with {opted_in} opted-in patients ({phase})"
+        ));
+        let h = if phase == "few" { &mut few } else { &mut many };
+        status_changes(w, sizes, per_phase, h).await?;
+    }
+    let (few, many) = (Latency::of(&few), Latency::of(&many));
+    Ok(Figure::ratio(
+        "status_p99_ratio",
+        &format!(
+            "`PUT /api/doctors/status` p99, {} opted-in patients ÷ {FEW_PATIENTS}",
+            w.patients
+        ),
+        many.p99_ms / few.p99_ms.max(0.001),
+        Target::AtMost(1.2),
+        format!(
+            "p99 {:.2} ms (p50 {:.2}) with {} opted in, {:.2} ms (p50 {:.2}) with {FEW_PATIENTS} \
+             ({} changes each, one every {} ms, in phases few, many, many, few; {} patients \
+             registered throughout)",
+            many.p99_ms,
+            many.p50_ms,
+            w.patients,
+            few.p99_ms,
+            few.p50_ms,
+            many.count,
+            sizes.status_pace.as_millis(),
+            w.patients
+        ),
+    ))
+}
+
+/// Sets the "doctor online" emails of the patients signed in as `tokens`.
+async fn set_alerts(addr: SocketAddr, tokens: &[Arc<str>], choice: &str) -> Result {
+    let body = json!({"notifications": {"doctorOnline": choice}});
+    let reqs = tokens
+        .iter()
+        .map(|t| Req::put("/api/users/profile", Some(t), &body))
+        .collect();
+    let (done, _) = run_all(addr, SETUP_CONNS, reqs).await?;
+    all_status(&done, 200, "PUT /api/users/profile")
+}
+
+/// `changes` status changes of the status doctor, one every `status_pace`, timed into
+/// `h`; the doctor is offline before and after.
+async fn status_changes(
+    w: &World,
+    sizes: &Sizes,
+    changes: usize,
+    h: &mut hdrhistogram::Histogram<u64>,
+) -> Result {
     let token = w.status_doctor();
     let mut conn = Conn::open(w.addr).await?;
-    let mut h = histogram();
-    for i in 0..sizes.status_changes {
+    for i in 0..changes {
         let took = set_status(&mut conn, token, i % 2 == 0).await?;
         h.record(micros(took)).map_err(|e| e.to_string())?;
         tokio::time::sleep(sizes.status_pace).await;
     }
-    // Offline at the end (an even number of changes ends on offline).
-    if sizes.status_changes % 2 == 1 {
+    if changes % 2 == 1 {
         set_status(&mut conn, token, false).await?;
     }
-    Ok(Latency::of(&h))
+    Ok(())
 }
 
 /// Puts `doctor` online and waits until `expected` more emails reached the sink.

@@ -39,14 +39,7 @@ impl Server {
             .append(true)
             .open(spec.dir.join("server.log"))
             .map_err(|e| e.to_string())?;
-        let mut cmd = match spec.cpu {
-            Some(cpu) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", &cpu.to_string()]).arg(&spec.bin);
-                c
-            }
-            None => Command::new(&spec.bin),
-        };
+        let mut cmd = pinned(spec.cpu, &spec.bin);
         cmd.arg("serve")
             .current_dir(&spec.dir)
             .env_clear()
@@ -96,6 +89,38 @@ impl Server {
         }
     }
 
+    /// Starts this program's bare actix-ws server ([`crate::reference`]) on the
+    /// server's core, sending `first` as every socket's first message, and returns once
+    /// it accepts connections.
+    pub async fn start_reference(spec: &Spec, first: &str) -> Result<Server> {
+        let port = free_port()?;
+        let file = spec.dir.join("reference-first-message.json");
+        std::fs::write(&file, first).map_err(|e| format!("{}: {e}", file.display()))?;
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let child = pinned(spec.cpu, &exe)
+            .arg(crate::reference::SUBCOMMAND)
+            .arg(port.to_string())
+            .arg(&file)
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the reference server: {e}"))?;
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        };
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(server.addr).await.is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!("the reference server exited ({status})"));
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                return Err("the reference server did not listen within 10 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(server)
+    }
+
     /// Resident memory of the server process, in KiB.
     pub fn rss_kib(&self) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -138,6 +163,18 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// `bin`, run on `cpu` (with `taskset`) if one is given.
+fn pinned(cpu: Option<usize>, bin: &std::path::Path) -> Command {
+    match cpu {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", &cpu.to_string()]).arg(bin);
+            c
+        }
+        None => Command::new(bin),
     }
 }
 
