@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use mediconnect_shared::{Doctor, DoctorList, DoctorQuery, Pagination, SpecializationSummary};
 use uuid::Uuid;
 
@@ -91,16 +93,30 @@ pub fn list_blocking(conn: &mut AnyConnection, f: &Filters) -> Result<DoctorList
             query
         }};
     }
-    let total: i64 = query!().count().get_result(conn)?;
     let offset = i64::from(f.page - 1) * i64::from(f.limit);
-    let rows: Vec<DoctorWithName> = query!()
+    // The page and the total in one statement: the window counts every matching row
+    // before LIMIT applies.
+    let rows: Vec<(DoctorRow, String, i64)> = query!()
         .order((users::name.asc(), doctors::id.asc()))
         .limit(i64::from(f.limit))
         .offset(offset)
-        .select((DoctorRow::as_select(), users::name))
+        .select((
+            DoctorRow::as_select(),
+            users::name,
+            sql::<BigInt>("COUNT(*) OVER ()"),
+        ))
         .load(conn)?;
+    let total = match rows.first() {
+        Some((_, _, total)) => *total,
+        None if offset == 0 => 0,
+        // Past the last page: no row carries the total.
+        None => query!().count().get_result(conn)?,
+    };
     Ok(DoctorList {
-        doctors: rows.into_iter().map(to_dto).collect(),
+        doctors: rows
+            .into_iter()
+            .map(|(row, name, _)| to_dto((row, name)))
+            .collect(),
         pagination: Pagination::new(f.page, f.limit, total.max(0) as u64),
     })
 }

@@ -58,7 +58,12 @@ both_backends! {
         assert_eq!(page.pagination.total, 5);
         assert_eq!(page.pagination.total_pages, 3);
         assert_eq!(page.doctors.len(), 1);
-        assert_eq!(list(&app, "?limit=2&page=4").await.doctors.len(), 0);
+        // Past the last page: no doctors, and still the right total.
+        let past = list(&app, "?limit=2&page=4").await;
+        assert_eq!(past.doctors.len(), 0);
+        assert_eq!((past.pagination.total, past.pagination.total_pages), (5, 3));
+        let none = list(&app, "?q=nobody-has-this-name").await;
+        assert_eq!((none.pagination.total, none.pagination.total_pages), (0, 0));
         assert_eq!(list(&app, "?limit=100").await.doctors.len(), 5);
     }
 

@@ -191,6 +191,41 @@ both_backends! {
         assert_eq!(to(&smtp.received(), &patient.email), 1, "one per cooldown");
     }
 
+    async fn the_cooldown_is_per_doctor_and_per_patient(backend) {
+        let smtp = SmtpServer::start().await;
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let first = app.doctor("Dr. First", "Neurology").await;
+        let second = app.doctor("Dr. Second", "Neurology").await;
+        let early = patient_named(&app, "Early E", "all").await;
+        app.set_online(&first, true).await;
+        smtp.wait_for(1, 10).await;
+        app.set_online(&first, false).await;
+        // Registered during the first doctor's cooldown: not in it, so announced.
+        let late = patient_named(&app, "Late L", "all").await;
+        app.set_online(&first, true).await;
+        smtp.wait_for(2, 10).await;
+        // Another doctor's cooldown is separate.
+        app.set_online(&second, true).await;
+        smtp.wait_for(4, 10).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let messages = smtp.received();
+        let subjects = |email: &str| {
+            let mut s: Vec<String> = messages
+                .iter()
+                .filter(|m| m.to == [email.to_string()])
+                .map(|m| m.header("Subject").unwrap())
+                .collect();
+            s.sort();
+            s
+        };
+        let both = vec![
+            "Dr. First is online now on MediConnect".to_owned(),
+            "Dr. Second is online now on MediConnect".to_owned(),
+        ];
+        assert_eq!(subjects(&early.email), both);
+        assert_eq!(subjects(&late.email), both);
+    }
+
     async fn without_a_cooldown_each_coming_online_is_announced(backend) {
         let smtp = SmtpServer::start().await;
         let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::ZERO).await;
