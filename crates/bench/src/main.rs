@@ -296,8 +296,17 @@ fn machine() -> String {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    // The xtask turns it off for a pinned run (ADR 0014).
+    let autogroup = match std::fs::read_to_string("/proc/sys/kernel/sched_autogroup_enabled")
+        .as_deref()
+        .map(str::trim)
+    {
+        Ok("0") => ", autogroup scheduling off",
+        Ok("1") => ", autogroup scheduling on",
+        _ => "",
+    };
     format!(
-        "{model}, {cores} cores, {mem_gib:.0} GiB RAM, Linux {}",
+        "{model}, {cores} cores, {mem_gib:.0} GiB RAM, Linux {}{autogroup}",
         kernel.trim()
     )
 }

@@ -57,6 +57,43 @@ pub fn bench(args: &[String]) -> Result {
     measure(&bin, quick, &json, &md)
 }
 
+/// Linux's autogroup scheduling, off while this lives and restored on drop (ADR 0014).
+/// Every PostgreSQL backend starts a session of its own, so with autogroup each one is
+/// a scheduling group of its own: on the core it shares with the server, a backend
+/// that was ready to run waited up to half a second for the CPU.
+struct AutogroupOff {
+    restore: bool,
+}
+
+const AUTOGROUP: &str = "/proc/sys/kernel/sched_autogroup_enabled";
+
+impl AutogroupOff {
+    fn new() -> AutogroupOff {
+        let on = std::fs::read_to_string(AUTOGROUP).is_ok_and(|v| v.trim() == "1");
+        if !on {
+            return AutogroupOff { restore: false };
+        }
+        if std::fs::write(AUTOGROUP, "0").is_ok() {
+            say("Autogroup scheduling off for the run, restored after (ADR 0014)");
+            AutogroupOff { restore: true }
+        } else {
+            println!(
+                "note: autogroup scheduling could not be turned off (it needs root); \
+                 expect long tails in the PostgreSQL figures (ADR 0014)"
+            );
+            AutogroupOff { restore: false }
+        }
+    }
+}
+
+impl Drop for AutogroupOff {
+    fn drop(&mut self) {
+        if self.restore {
+            let _ = std::fs::write(AUTOGROUP, "1");
+        }
+    }
+}
+
 /// Where the summaries go: target/bench of the checkout.
 pub fn out_dir() -> PathBuf {
     root().join("target").join("bench")
@@ -66,6 +103,7 @@ pub fn out_dir() -> PathBuf {
 pub fn measure(bin: &Path, quick: bool, json: &Path, md: &Path) -> Result {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let pin = cores >= 2 && output(Command::new("taskset").arg("--version")).is_some();
+    let _autogroup = pin.then(AutogroupOff::new);
     let cluster = Cluster::start()?;
     if pin {
         cluster.pin_to_cpu(0)?;
