@@ -95,6 +95,14 @@ pub struct AppointmentInfo<'a> {
 }
 
 impl AppointmentInfo<'_> {
+    /// The start for a subject line: "4 Jan, 09:30", in the clinic's time zone.
+    fn short_start(&self) -> String {
+        self.start
+            .with_timezone(&self.tz)
+            .format("%-d %b, %H:%M")
+            .to_string()
+    }
+
     fn when(&self, t: DateTime<Utc>) -> String {
         format!(
             "{} ({})",
@@ -175,11 +183,7 @@ pub fn booked(
         appointment_email(
             Kind::AppointmentBooked,
             &patient,
-            format!(
-                "Booked: {} on {}",
-                a.doctor,
-                a.start.with_timezone(&a.tz).format("%-d %b, %H:%M")
-            ),
+            format!("Booked: {} on {}", a.doctor, a.short_start()),
             (t::BOOKED_PATIENT_TXT, t::BOOKED_PATIENT_HTML),
             &values,
             ics.clone(),
@@ -187,11 +191,7 @@ pub fn booked(
         appointment_email(
             Kind::AppointmentBooked,
             &doctor,
-            format!(
-                "New appointment: {} on {}",
-                a.patient,
-                a.start.with_timezone(&a.tz).format("%-d %b, %H:%M")
-            ),
+            format!("New appointment: {} on {}", a.patient, a.short_start()),
             (t::BOOKED_DOCTOR_TXT, t::BOOKED_DOCTOR_HTML),
             &values,
             ics,
@@ -220,10 +220,7 @@ pub fn moved(
         ("previous", previous.as_str()),
         ("link", link.as_str()),
     ];
-    let subject = format!(
-        "Moved: your appointment is now {}",
-        a.start.with_timezone(&a.tz).format("%-d %b, %H:%M")
-    );
+    let subject = format!("Moved: your appointment is now {}", a.short_start());
     appointment_email(
         Kind::AppointmentChanged,
         &to,
@@ -252,10 +249,7 @@ pub fn cancelled(
         ("when", when.as_str()),
         ("link", link.as_str()),
     ];
-    let subject = format!(
-        "Cancelled: appointment of {}",
-        a.start.with_timezone(&a.tz).format("%-d %b, %H:%M")
-    );
+    let subject = format!("Cancelled: appointment of {}", a.short_start());
     let cancel = AppointmentInfo {
         sequence: a.sequence + 1,
         ..*a

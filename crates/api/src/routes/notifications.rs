@@ -195,6 +195,15 @@ fn bad_link(reason: unsubscribe::Invalid) -> &'static str {
     }
 }
 
+/// The page a browser gets for a link that does not verify.
+fn bad_link_page(e: unsubscribe::Invalid) -> HttpResponse {
+    page(
+        StatusCode::BAD_REQUEST,
+        "This link does not work",
+        &format!("<p>{}</p>", bad_link(e)),
+    )
+}
+
 /// A confirmation page with one button (mail clients use the one-click POST instead).
 #[utoipa::path(
     get,
@@ -221,11 +230,7 @@ pub async fn unsubscribe_page(
                 escape_html(&query.token)
             ),
         ),
-        Err(e) => page(
-            StatusCode::BAD_REQUEST,
-            "This link does not work",
-            &format!("<p>{}</p>", bad_link(e)),
-        ),
+        Err(e) => bad_link_page(e),
     }
 }
 
@@ -254,13 +259,7 @@ pub async fn unsubscribe_now(
     let user = match unsubscribe::verify(&state.mail_ctx.unsubscribe_key, &query.token, Utc::now())
     {
         Ok(user) => user,
-        Err(e) if browser => {
-            return Ok(page(
-                StatusCode::BAD_REQUEST,
-                "This link does not work",
-                &format!("<p>{}</p>", bad_link(e)),
-            ));
-        }
+        Err(e) if browser => return Ok(bad_link_page(e)),
         Err(e) => return Err(ApiError::BadRequest(bad_link(e).into())),
     };
     state
