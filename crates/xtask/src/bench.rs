@@ -74,12 +74,15 @@ impl AutogroupOff {
             return AutogroupOff { restore: false };
         }
         if std::fs::write(AUTOGROUP, "0").is_ok() {
-            say("Autogroup scheduling off for the run, restored after (ADR 0014)");
+            say(
+                "Autogroup scheduling off for the run, restored after (ADR 0014); \
+                 if the run is interrupted: sysctl kernel.sched_autogroup_enabled=1",
+            );
             AutogroupOff { restore: true }
         } else {
             println!(
-                "note: autogroup scheduling could not be turned off (it needs root); \
-                 expect long tails in the PostgreSQL figures (ADR 0014)"
+                "note: could not write {AUTOGROUP} (it needs root, and a writable \
+                 /proc/sys); expect long tails in the PostgreSQL figures (ADR 0014)"
             );
             AutogroupOff { restore: false }
         }
