@@ -51,7 +51,7 @@ impl Sizes {
             patients: 10_000,
             sockets: 10_000,
             fanout_rounds: 5,
-            status_changes: 600,
+            status_changes: 1200,
             status_pace: Duration::from_millis(50),
             slots: 1000,
             booking_conns: 32,
