@@ -405,3 +405,20 @@ pub async fn json_ok(res: Response) -> Value {
     assert!(status.is_success(), "{status}: {text}");
     serde_json::from_str(&text).unwrap()
 }
+
+/// Runs `probe` every `every` until it returns `Ok`, and returns that value; fails
+/// the test with the probe's last `Err` message once `secs` have passed.
+pub async fn eventually<T, F, Fut>(secs: u64, every: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        match probe().await {
+            Ok(value) => return value,
+            Err(why) => assert!(std::time::Instant::now() < deadline, "{why}"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

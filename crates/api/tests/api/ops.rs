@@ -33,18 +33,15 @@ async fn scrape(app: &TestApp) -> String {
 
 /// Waits until `series` reaches `at_least`, scraping.
 async fn until(app: &TestApp, series: &str, at_least: f64) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
+    eventually(15, Duration::from_millis(100), || async {
         let text = scrape(app).await;
         if sample(&text, series).is_some_and(|v| v >= at_least) {
-            return text;
+            Ok(text)
+        } else {
+            Err(format!("{series} never reached {at_least}:\n{text}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "{series} never reached {at_least}:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 both_backends! {
@@ -135,31 +132,27 @@ both_backends! {
 }
 
 async fn until_zero_sockets(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while sample(&scrape(app).await, "mediconnect_ws_open_sockets") != Some(0.0) {
-        assert!(
-            Instant::now() < deadline,
-            "the closed socket is still counted"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(10, Duration::from_millis(100), || async {
+        match sample(&scrape(app).await, "mediconnect_ws_open_sockets") {
+            Some(0.0) => Ok(()),
+            _ => Err("the closed socket is still counted".to_owned()),
+        }
+    })
+    .await;
 }
 
 async fn wait_ready(app: &TestApp, want: u16, secs: u64) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
+    eventually(secs, Duration::from_millis(200), || async {
         let res = app.get("/api/health/ready", None).await;
         let status = res.status().as_u16();
         let body: serde_json::Value = res.json().await.unwrap();
         if status == want {
-            return body;
+            Ok(body)
+        } else {
+            Err(format!("readiness stayed {status}: {body}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "readiness stayed {status}: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,20 +200,17 @@ async fn readiness_fails_while_postgres_refuses_and_recovers() {
     assert_eq!(body["status"], "error");
     assert_eq!(body["checks"]["database"], "error", "{body}");
     // The LISTEN connection was cut too, and cannot come back yet: readiness says so.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    eventually(10, Duration::from_millis(200), || async {
         let res = app.get("/api/health/ready", None).await;
         assert_eq!(res.status(), 503);
         let body: serde_json::Value = res.json().await.unwrap();
         if body["checks"]["listener"] == "error" {
-            break;
+            Ok(())
+        } else {
+            Err(format!("the listener still reported ok: {body}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "the listener still reported ok: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     tokio::task::spawn_blocking(run(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")))
         .await
         .unwrap();
