@@ -1,10 +1,10 @@
 //! A throwaway PostgreSQL cluster for the tests, from the machine's PostgreSQL server
 //! binaries (Debian's package is installed if they are absent). Removed on drop.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::steps::free_port;
 use crate::tools::{apt_install, output, run};
 use crate::{Result, say};
 
@@ -31,11 +31,6 @@ fn find_bin_dir() -> Option<PathBuf> {
     let pg_config = output(Command::new("pg_config").arg("--bindir"))?;
     let dir = PathBuf::from(pg_config);
     dir.join("initdb").exists().then_some(dir)
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
 impl Cluster {

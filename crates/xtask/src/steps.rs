@@ -389,7 +389,8 @@ fn parse_playwright_line(line: &str) -> Option<(u64, u64)> {
     }
 }
 
-fn free_port() -> Result<u16> {
+/// A loopback port nobody listens on now.
+pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
