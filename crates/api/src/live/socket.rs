@@ -5,8 +5,9 @@
 use std::time::Instant;
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Item};
 use bytestring::ByteString;
 use mediconnect_shared::{ClientMessage, Role, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
@@ -14,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::limits::RateLimiter;
+use crate::limits::{RateLimiter, SocketSlot};
 use crate::state::AppState;
 
 /// Inbound frames larger than this are refused (the only client message is `auth`).
@@ -59,7 +60,8 @@ fn origin_of(url: &str) -> String {
 /// The live socket. Messages are JSON objects tagged by `type`: from the server,
 /// `snapshot` (first, and after any gap), `doctor_status`, `auth_ok`, `error`; from the
 /// client, `{"type":"auth","token":"<access token>"}` for personal events. The server
-/// pings every 15 s and drops clients silent for 45 s.
+/// pings every 15 s and drops clients silent for 45 s. A snapshot over 256 bytes is sent
+/// as continuation frames, which WebSocket clients join into one message.
 #[utoipa::path(
     get,
     path = "/api/ws",
@@ -86,11 +88,57 @@ pub async fn ws(
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME);
-    actix_web::rt::spawn(async move {
-        run(state.into_inner(), session, stream).await;
-        drop(slot);
-    });
+    actix_web::rt::spawn(run(state.into_inner(), session, stream, slot));
     Ok(response)
+}
+
+/// A snapshot longer than this goes out as continuation fragments of this size, one
+/// at a time, and the HTTP layer flushes its write buffer once it holds this much.
+/// An idle connection keeps its write buffer resident as far as it was ever filled,
+/// so this bounds what the snapshot (about 2.7 KB for 20 doctors) costs every socket
+/// for its whole life (ADR 0015).
+pub const FRAGMENT: usize = 256;
+
+/// Sends a snapshot, the longest message, as fragments of [`FRAGMENT`] bytes, one
+/// written before the next is queued; the client receives one message. Boxed, so
+/// that the socket's own future does not carry this state. Events and replies are
+/// short and go as they are: yielding per fragment would slow a busy socket down.
+async fn send_snapshot(
+    session: &mut actix_ws::Session,
+    snapshot: ByteString,
+) -> Result<(), actix_ws::Closed> {
+    if snapshot.len() <= FRAGMENT {
+        session.text(snapshot).await
+    } else {
+        Box::pin(send_fragments(session, snapshot.into_bytes())).await
+    }
+}
+
+async fn send_fragments(
+    session: &mut actix_ws::Session,
+    text: Bytes,
+) -> Result<(), actix_ws::Closed> {
+    for item in fragments(text, FRAGMENT) {
+        session.continuation(item).await?;
+        // Let the connection write this fragment before the next is queued.
+        tokio::task::yield_now().await;
+    }
+    Ok(())
+}
+
+/// `text` cut into continuation items of at most `size` bytes: first, middle, last.
+/// The cuts may fall inside a UTF-8 sequence; receivers check the whole message.
+fn fragments(text: Bytes, size: usize) -> impl Iterator<Item = Item> {
+    let len = text.len();
+    (0..len).step_by(size).map(move |start| {
+        let end = (start + size).min(len);
+        let part = text.slice(start..end);
+        match (start, end) {
+            (0, _) => Item::FirstText(part),
+            (_, end) if end == len => Item::Last(part),
+            _ => Item::Continue(part),
+        }
+    })
 }
 
 fn frame(message: &ServerMessage) -> ByteString {
@@ -103,133 +151,152 @@ struct Authenticated {
     personal: mpsc::Receiver<ByteString>,
 }
 
-async fn next_personal(auth: &mut Option<Authenticated>) -> Option<ByteString> {
+async fn next_personal(auth: &mut Option<Box<Authenticated>>) -> Option<ByteString> {
     match auth {
         Some(a) => a.personal.recv().await,
         None => std::future::pending().await,
     }
 }
 
-async fn run(
+/// One socket's task, for as long as it is open. Its future is every idle socket's
+/// largest allocation of our own, so it is kept small: a plain `fn` returning an
+/// `async move` block (an `async fn` would store its arguments twice), snapshot sends
+/// boxed, and the throttle made only when the client first speaks.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn's future would hold its arguments twice"
+)]
+fn run(
     state: std::sync::Arc<AppState>,
     mut session: actix_ws::Session,
     mut stream: actix_ws::AggregatedMessageStream,
-) {
-    let hub = state.hub.clone();
-    let mut events = hub.subscribe();
-    let mut auth: Option<Authenticated> = None;
-    let mut last_heard = Instant::now();
-    let mut heartbeat = tokio::time::interval(state.config.ws_heartbeat);
-    heartbeat.tick().await; // the first tick is immediate
-    let mut close: Option<CloseReason> = None;
-    let mut stopping = hub.stopping();
-    // Client messages are throttled: a burst of 20, then one every half second.
-    let throttle = RateLimiter::<()>::with_burst(120, 20);
-    let mut refused = 0u32;
+    slot: SocketSlot,
+) -> impl Future<Output = ()> {
+    async move {
+        let _slot = slot; // this address's socket slot, given back when the socket ends
+        let hub = &state.hub;
+        let mut events = hub.subscribe();
+        // Boxed: an anonymous socket carries only the pointer.
+        let mut auth: Option<Box<Authenticated>> = None;
+        let mut last_heard = Instant::now();
+        let mut heartbeat = tokio::time::interval(state.config.ws_heartbeat);
+        heartbeat.tick().await; // the first tick is immediate
+        let mut close: Option<CloseReason> = None;
+        let mut stopping = hub.stopping();
+        // Client messages are throttled: a burst of 20, then one every half second.
+        // Made on the first message: most sockets never send one.
+        let mut throttle: Option<Box<RateLimiter<()>>> = None;
+        let mut refused = 0u32;
 
-    if session.text(hub.snapshot()).await.is_err() {
-        return;
-    }
-    let counters = hub.counters.clone();
-    counters.sent.inc();
-    counters.open_sockets.inc();
-    let _open = OpenSocket(counters.open_sockets.clone());
-    loop {
-        tokio::select! {
-            inbound = stream.recv() => {
-                last_heard = Instant::now();
-                match inbound {
-                    Some(Ok(AggregatedMessage::Text(_))) if throttle.check(()).is_err() => {
-                        refused += 1;
-                        if refused > 50 {
-                            close = Some(CloseReason { code: CloseCode::Policy, description: Some("too many messages".into()) });
-                            break;
+        if send_snapshot(&mut session, hub.snapshot()).await.is_err() {
+            return;
+        }
+        let counters = &hub.counters;
+        counters.sent.inc();
+        counters.open_sockets.inc();
+        let _open = OpenSocket(counters.open_sockets.clone());
+        loop {
+            tokio::select! {
+                inbound = stream.recv() => {
+                    last_heard = Instant::now();
+                    match inbound {
+                        Some(Ok(AggregatedMessage::Text(_)))
+                            if throttle
+                                .get_or_insert_with(|| Box::new(RateLimiter::with_burst(120, 20)))
+                                .check(())
+                                .is_err() =>
+                        {
+                            refused += 1;
+                            if refused > 50 {
+                                close = Some(CloseReason { code: CloseCode::Policy, description: Some("too many messages".into()) });
+                                break;
+                            }
+                            let reply = ServerMessage::Error { message: "Too many messages; slow down.".into() };
+                            if refused == 1 && session.text(frame(&reply)).await.is_err() {
+                                break;
+                            }
                         }
-                        let reply = ServerMessage::Error { message: "Too many messages; slow down.".into() };
-                        if refused == 1 && session.text(frame(&reply)).await.is_err() {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            refused = 0;
+                            let reply = handle_client_message(&state, &text, &mut auth);
+                            if session.text(frame(&reply)).await.is_err() {
+                                break;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            let reply = ServerMessage::Error { message: "Send JSON text messages.".into() };
+                            if session.text(frame(&reply)).await.is_err() {
+                                break;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            if session.pong(&bytes).await.is_err() {
+                                break;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(AggregatedMessage::Close(_))) | None => break,
+                        Some(Err(e)) => {
+                            tracing::debug!(error = %e, "socket protocol error");
+                            close = Some(CloseReason { code: CloseCode::Size, description: Some("message too large or malformed".into()) });
                             break;
                         }
                     }
-                    Some(Ok(AggregatedMessage::Text(text))) => {
-                        refused = 0;
-                        let reply = handle_client_message(&state, &text, &mut auth);
-                        if session.text(frame(&reply)).await.is_err() {
+                }
+                event = events.recv() => {
+                    let sent = match event {
+                        Ok(frame) => session.text(frame).await,
+                        // Fell behind: skip what was missed and resync from a snapshot.
+                        Err(RecvError::Lagged(missed)) => {
+                            counters.dropped.inc_by(missed);
+                            send_snapshot(&mut session, hub.snapshot()).await
+                        }
+                        Err(RecvError::Closed) => break,
+                    };
+                    if sent.is_err() {
+                        break;
+                    }
+                    counters.sent.inc();
+                }
+                personal = next_personal(&mut auth) => {
+                    match personal {
+                        Some(frame) => {
+                            if session.text(frame).await.is_err() {
+                                break;
+                            }
+                            counters.sent.inc();
+                        }
+                        // The hub dropped this socket's queue: it was not keeping up.
+                        None => {
+                            close = Some(CloseReason { code: CloseCode::Again, description: Some("fell behind; reconnect".into()) });
                             break;
                         }
                     }
-                    Some(Ok(AggregatedMessage::Binary(_))) => {
-                        let reply = ServerMessage::Error { message: "Send JSON text messages.".into() };
-                        if session.text(frame(&reply)).await.is_err() {
-                            break;
-                        }
+                }
+                _ = stopping.wait_for(|stop| *stop) => {
+                    close = Some(CloseReason { code: CloseCode::Away, description: Some("server restarting".into()) });
+                    break;
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > state.config.ws_client_timeout {
+                        tracing::debug!("dropping a socket that stopped answering pings");
+                        close = Some(CloseReason { code: CloseCode::Policy, description: Some("no answer to pings".into()) });
+                        break;
                     }
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        if session.pong(&bytes).await.is_err() {
-                            break;
-                        }
-                    }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {}
-                    Some(Ok(AggregatedMessage::Close(_))) | None => break,
-                    Some(Err(e)) => {
-                        tracing::debug!(error = %e, "socket protocol error");
-                        close = Some(CloseReason { code: CloseCode::Size, description: Some("message too large or malformed".into()) });
+                    if session.ping(b"").await.is_err() {
                         break;
                     }
                 }
             }
-            event = events.recv() => {
-                let sent = match event {
-                    Ok(frame) => session.text(frame).await,
-                    // Fell behind: skip what was missed and resync from a snapshot.
-                    Err(RecvError::Lagged(missed)) => {
-                        counters.dropped.inc_by(missed);
-                        session.text(hub.snapshot()).await
-                    }
-                    Err(RecvError::Closed) => break,
-                };
-                if sent.is_err() {
-                    break;
-                }
-                counters.sent.inc();
-            }
-            personal = next_personal(&mut auth) => {
-                match personal {
-                    Some(frame) => {
-                        if session.text(frame).await.is_err() {
-                            break;
-                        }
-                        counters.sent.inc();
-                    }
-                    // The hub dropped this socket's queue: it was not keeping up.
-                    None => {
-                        close = Some(CloseReason { code: CloseCode::Again, description: Some("fell behind; reconnect".into()) });
-                        break;
-                    }
-                }
-            }
-            _ = stopping.wait_for(|stop| *stop) => {
-                close = Some(CloseReason { code: CloseCode::Away, description: Some("server restarting".into()) });
-                break;
-            }
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() > state.config.ws_client_timeout {
-                    tracing::debug!("dropping a socket that stopped answering pings");
-                    close = Some(CloseReason { code: CloseCode::Policy, description: Some("no answer to pings".into()) });
-                    break;
-                }
-                if session.ping(b"").await.is_err() {
-                    break;
-                }
+        }
+        if let Some(a) = auth {
+            hub.unregister_personal(a.user.id, a.conn);
+            if a.user.role == Role::Doctor {
+                state.presence.socket_closed(a.user.id);
             }
         }
+        let _ = Box::pin(session.close(close)).await;
     }
-    if let Some(a) = auth {
-        hub.unregister_personal(a.user.id, a.conn);
-        if a.user.role == Role::Doctor {
-            state.presence.socket_closed(a.user.id);
-        }
-    }
-    let _ = session.close(close).await;
 }
 
 /// Counts a socket as open for as long as it lives.
@@ -244,7 +311,7 @@ impl Drop for OpenSocket {
 fn handle_client_message(
     state: &AppState,
     text: &str,
-    auth: &mut Option<Authenticated>,
+    auth: &mut Option<Box<Authenticated>>,
 ) -> ServerMessage {
     let message = match serde_json::from_str::<ClientMessage>(text) {
         Ok(m) => m,
@@ -278,12 +345,60 @@ fn handle_client_message(
             if user.role == Role::Doctor {
                 state.presence.socket_opened(user.id);
             }
-            *auth = Some(Authenticated {
+            *auth = Some(Box::new(Authenticated {
                 user,
                 conn,
                 personal,
-            });
+            }));
             ServerMessage::AuthOk
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(text: &str, size: usize) -> Vec<Item> {
+        fragments(Bytes::copy_from_slice(text.as_bytes()), size).collect()
+    }
+
+    #[test]
+    fn fragments_rebuild_the_message_first_middle_last() {
+        let text = "{\"type\":\"snapshot\",\"doctors\":[\"Zoë Ærø\"]}";
+        for size in 1..text.len() {
+            let items = parts(text, size);
+            assert!(items.len() >= 2, "size {size}");
+            let mut joined = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let (kind, bytes) = match item {
+                    Item::FirstText(b) => ("first", b),
+                    Item::Continue(b) => ("continue", b),
+                    Item::Last(b) => ("last", b),
+                    Item::FirstBinary(_) => panic!("text is never sent as binary"),
+                };
+                let want = match i {
+                    0 => "first",
+                    i if i == items.len() - 1 => "last",
+                    _ => "continue",
+                };
+                assert_eq!(kind, want, "size {size}, fragment {i}");
+                assert!(!bytes.is_empty() && bytes.len() <= size, "size {size}");
+                joined.extend_from_slice(bytes);
+            }
+            assert_eq!(joined, text.as_bytes(), "size {size}");
+        }
+    }
+
+    #[test]
+    fn a_message_of_two_fragments_has_no_middle() {
+        let items = parts("abcdef", 3);
+        assert_eq!(
+            items,
+            vec![
+                Item::FirstText(Bytes::from_static(b"abc")),
+                Item::Last(Bytes::from_static(b"def"))
+            ]
+        );
     }
 }

@@ -41,6 +41,33 @@ both_backends! {
         assert_eq!(doctors[0]["isOnline"], true);
     }
 
+    async fn a_long_snapshot_comes_in_fragments_that_make_one_message(backend) {
+        let app = spawn_app(backend).await;
+        // Names with two-byte characters, so some cuts fall inside one.
+        for i in 0..30 {
+            let d = app.doctor(&format!("Dr. Zoë Ærøskøbing-Łęcka {i:02}"), "Cardiology").await;
+            app.set_online(&d, true).await;
+        }
+        let limit = mediconnect_api::live::socket::FRAGMENT;
+        let frames = ws::raw_first_message(&app).await;
+        assert!(frames.len() > 2, "{} frames", frames.len());
+        assert_eq!(frames[0].0, 0x01, "a text frame without FIN opens the message");
+        for (i, (head, payload)) in frames.iter().enumerate().skip(1) {
+            let want = if i == frames.len() - 1 { 0x80 } else { 0x00 };
+            assert_eq!(*head, want, "continuation {i}, FIN only on the last");
+            assert!(payload.len() <= limit);
+        }
+        let joined: Vec<u8> = frames.into_iter().flat_map(|(_, p)| p).collect();
+        let snapshot: serde_json::Value = serde_json::from_slice(&joined).unwrap();
+        assert_eq!(snapshot["doctors"].as_array().unwrap().len(), 30);
+
+        // A WebSocket client sees one message, its text intact.
+        let mut socket = ws::try_connect(&app, None).await.unwrap();
+        let first = socket.next_json().await.unwrap();
+        assert_eq!(first, snapshot);
+        assert_eq!(first["doctors"][0]["name"], "Dr. Zoë Ærøskøbing-Łęcka 00");
+    }
+
     async fn one_event_per_change_and_none_for_a_no_op(backend) {
         let app = spawn_app(backend).await;
         let d = app.doctor("Dr. Events", "Cardiology").await;

@@ -31,6 +31,43 @@ pub async fn try_connect(
     Ok(Ws { stream })
 }
 
+/// Opens a socket by hand and returns the frames of its first message, each as its
+/// first byte (FIN and opcode) and payload, to see how the server cut it.
+pub async fn raw_first_message(app: &TestApp) -> Vec<(u8, Vec<u8>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://");
+    let mut tcp = TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "GET /api/ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(tcp.read_u8().await.unwrap());
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    let mut frames = Vec::new();
+    loop {
+        let first = tcp.read_u8().await.unwrap();
+        let len = match tcp.read_u8().await.unwrap() {
+            126 => usize::from(tcp.read_u16().await.unwrap()),
+            127 => usize::try_from(tcp.read_u64().await.unwrap()).unwrap(),
+            n => usize::from(n),
+        };
+        let mut payload = vec![0; len];
+        tcp.read_exact(&mut payload).await.unwrap();
+        frames.push((first, payload));
+        if first & 0x80 != 0 {
+            return frames;
+        }
+    }
+}
+
 pub async fn connect(app: &TestApp) -> Ws {
     let mut ws = try_connect(app, None).await.expect("the socket opens");
     let first = ws.next_json().await.expect("a first message");
