@@ -188,9 +188,6 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(|cfg| routes::spa::routes(cfg, &static_dir))
     })
     .shutdown_timeout(8)
-    // Streamed bodies (the sockets' frames, files) are written out once this much is
-    // buffered, so a socket's write buffer stays small for its life (ADR 0015).
-    .h1_write_buffer_size(crate::live::socket::FRAGMENT)
     .disable_signals()
     .listen(listener)?
     .run();

@@ -92,11 +92,10 @@ pub async fn ws(
     Ok(response)
 }
 
-/// A snapshot longer than this goes out as continuation fragments of this size, one
-/// at a time, and the HTTP layer flushes its write buffer once it holds this much.
-/// An idle connection keeps its write buffer resident as far as it was ever filled,
-/// so this bounds what the snapshot (about 2.7 KB for 20 doctors) costs every socket
-/// for its whole life (ADR 0015).
+/// A snapshot longer than this goes out as continuation fragments of this size, each
+/// written before the next is queued. An idle connection keeps its write buffer
+/// resident as far as it was ever filled, so this bounds what the snapshot (about
+/// 2.7 KB for 20 doctors) costs every socket for its whole life (ADR 0015).
 pub const FRAGMENT: usize = 256;
 
 /// Sends a snapshot, the longest message, as fragments of [`FRAGMENT`] bytes, one
