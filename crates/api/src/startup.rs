@@ -188,6 +188,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(|cfg| routes::spa::routes(cfg, &static_dir))
     })
     .shutdown_timeout(8)
+    // Small writes go out at once: a snapshot's fragments (ADR 0015), and any response
+    // written in two parts, would otherwise wait for the client's delayed ACK.
+    .tcp_nodelay(true)
     .disable_signals()
     .listen(listener)?
     .run();

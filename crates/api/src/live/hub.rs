@@ -47,6 +47,16 @@ impl View {
     }
 }
 
+/// What the public channel carries to every socket.
+#[derive(Clone, Debug)]
+pub enum Public {
+    /// A serialized event, the same bytes for every socket.
+    Event(ByteString),
+    /// The view was replaced: send [`Hub::snapshot`]. Each socket sends it itself, in
+    /// fragments, as it does its first one (ADR 0015).
+    Resync,
+}
+
 /// One socket's queue of personal events, by connection id.
 type PersonalSocket = (u64, mpsc::Sender<ByteString>);
 
@@ -54,7 +64,7 @@ pub struct Hub {
     /// This process, among the replicas sharing a database.
     pub replica_id: Uuid,
     view: RwLock<View>,
-    public: broadcast::Sender<ByteString>,
+    public: broadcast::Sender<Public>,
     personal: Mutex<HashMap<Uuid, Vec<PersonalSocket>>>,
     next_conn: AtomicU64,
     /// Whether the cross-replica event feed is connected (always true on SQLite).
@@ -185,7 +195,7 @@ impl Hub {
             .contains_key(&doctor)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<ByteString> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Public> {
         self.public.subscribe()
     }
 
@@ -234,16 +244,15 @@ impl Hub {
             }
         }
         // No receivers is fine: nobody is connected.
-        let _ = self.public.send(frame);
+        let _ = self.public.send(Public::Event(frame));
     }
 
     /// Replaces the view with the database's truth, and resyncs every socket with a
     /// snapshot (they may have missed events).
     pub fn resync(&self, online: Vec<Doctor>) {
         let view = View::build(online.into_iter().map(|d| (d.id, d)).collect());
-        let snapshot = view.snapshot.clone();
         *self.view.write().unwrap_or_else(|e| e.into_inner()) = view;
-        let _ = self.public.send(snapshot);
+        let _ = self.public.send(Public::Resync);
     }
 
     /// Registers a socket for `user`'s personal events.
@@ -343,7 +352,9 @@ mod tests {
         for i in 0..(BROADCAST_CAPACITY + 50) {
             hub.doctor_changed(doctor(&format!("Dr. {i}"), true));
             // The fast one keeps up with every event, as sent.
-            let frame = fast.recv().await.unwrap();
+            let Public::Event(frame) = fast.recv().await.unwrap() else {
+                panic!("an event, not a resync");
+            };
             assert!(frame.contains(&format!("\"Dr. {i}\"")));
         }
         // The slow one lost its place; the session answers that with a snapshot.
@@ -351,6 +362,16 @@ mod tests {
             slow.recv().await,
             Err(broadcast::error::RecvError::Lagged(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_resync_replaces_the_view_and_tells_every_socket() {
+        let hub = Hub::new(vec![doctor("Dr. Gone", true)]);
+        let mut socket = hub.subscribe();
+        hub.resync(vec![doctor("Dr. Back", true)]);
+        assert!(matches!(socket.recv().await, Ok(Public::Resync)));
+        let snapshot = hub.snapshot();
+        assert!(snapshot.contains("Dr. Back") && !snapshot.contains("Dr. Gone"));
     }
 
     #[tokio::test]

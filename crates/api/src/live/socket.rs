@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::limits::{RateLimiter, SocketSlot};
+use crate::live::hub::Public;
 use crate::state::AppState;
 
 /// Inbound frames larger than this are refused (the only client message is `auth`).
@@ -93,15 +94,15 @@ pub async fn ws(
 }
 
 /// A snapshot longer than this goes out as continuation fragments of this size, each
-/// written before the next is queued. An idle connection keeps its write buffer
-/// resident as far as it was ever filled, so this bounds what the snapshot (about
-/// 2.7 KB for 20 doctors) costs every socket for its whole life (ADR 0015).
+/// normally written out before the next is queued. An idle connection keeps its write
+/// buffer resident as far as it was ever filled, so this bounds what the snapshot
+/// (about 2.7 KB for 20 doctors) costs every socket for its whole life (ADR 0015).
 pub const FRAGMENT: usize = 256;
 
-/// Sends a snapshot, the longest message, as fragments of [`FRAGMENT`] bytes, one
-/// written before the next is queued; the client receives one message. Boxed, so
-/// that the socket's own future does not carry this state. Events and replies are
-/// short and go as they are: yielding per fragment would slow a busy socket down.
+/// Sends a snapshot, the longest message, as fragments of [`FRAGMENT`] bytes; the
+/// client receives one message. The fragmenting is boxed, so that the socket's own
+/// future does not carry its state. Events and replies are short and go as they are:
+/// yielding per fragment would slow a busy socket down.
 async fn send_snapshot(
     session: &mut actix_ws::Session,
     snapshot: ByteString,
@@ -119,7 +120,9 @@ async fn send_fragments(
 ) -> Result<(), actix_ws::Closed> {
     for item in fragments(text, FRAGMENT) {
         session.continuation(item).await?;
-        // Let the connection write this fragment before the next is queued.
+        // Let the connection write this fragment before the next is queued. (When the
+        // kernel cannot take more, the connection buffers fragments as it would a
+        // whole message.)
         tokio::task::yield_now().await;
     }
     Ok(())
@@ -129,6 +132,7 @@ async fn send_fragments(
 /// The cuts may fall inside a UTF-8 sequence; receivers check the whole message.
 fn fragments(text: Bytes, size: usize) -> impl Iterator<Item = Item> {
     let len = text.len();
+    debug_assert!(len > size, "one fragment would be an unfinished message");
     (0..len).step_by(size).map(move |start| {
         let end = (start + size).min(len);
         let part = text.slice(start..end);
@@ -159,7 +163,7 @@ async fn next_personal(auth: &mut Option<Box<Authenticated>>) -> Option<ByteStri
 
 /// One socket's task, for as long as it is open. Its future is every idle socket's
 /// largest allocation of our own, so it is kept small: a plain `fn` returning an
-/// `async move` block (an `async fn` would store its arguments twice), snapshot sends
+/// `async move` block (an `async fn` would store its arguments twice), fragmented sends
 /// boxed, and the throttle made only when the client first speaks.
 #[expect(
     clippy::manual_async_fn,
@@ -172,7 +176,6 @@ fn run(
     slot: SocketSlot,
 ) -> impl Future<Output = ()> {
     async move {
-        let _slot = slot; // this address's socket slot, given back when the socket ends
         let hub = &state.hub;
         let mut events = hub.subscribe();
         // Boxed: an anonymous socket carries only the pointer.
@@ -244,7 +247,8 @@ fn run(
                 }
                 event = events.recv() => {
                     let sent = match event {
-                        Ok(frame) => session.text(frame).await,
+                        Ok(Public::Event(frame)) => session.text(frame).await,
+                        Ok(Public::Resync) => send_snapshot(&mut session, hub.snapshot()).await,
                         // Fell behind: skip what was missed and resync from a snapshot.
                         Err(RecvError::Lagged(missed)) => {
                             counters.dropped.inc_by(missed);
@@ -295,6 +299,9 @@ fn run(
             }
         }
         let _ = Box::pin(session.close(close)).await;
+        // This address's socket slot, given back when the socket ends (also on the
+        // early return above, with the future).
+        drop(slot);
     }
 }
 

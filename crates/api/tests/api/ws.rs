@@ -31,39 +31,60 @@ pub async fn try_connect(
     Ok(Ws { stream })
 }
 
-/// Opens a socket by hand and returns the frames of its first message, each as its
-/// first byte (FIN and opcode) and payload, to see how the server cut it.
-pub async fn raw_first_message(app: &TestApp) -> Vec<(u8, Vec<u8>)> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = app.address.trim_start_matches("http://");
-    let mut tcp = TcpStream::connect(host).await.unwrap();
-    let request = format!(
-        "GET /api/ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    );
-    tcp.write_all(request.as_bytes()).await.unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        head.push(tcp.read_u8().await.unwrap());
+/// A socket read by hand, frame by frame, to see how the server cuts its messages.
+pub struct RawWs {
+    tcp: TcpStream,
+}
+
+impl RawWs {
+    pub async fn connect(app: &TestApp) -> RawWs {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = app.address.trim_start_matches("http://");
+        let mut tcp = TcpStream::connect(host).await.unwrap();
+        let request = format!(
+            "GET /api/ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        );
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(tcp.read_u8().await.unwrap());
+        }
+        assert!(
+            head.starts_with(b"HTTP/1.1 101"),
+            "{}",
+            String::from_utf8_lossy(&head)
+        );
+        RawWs { tcp }
     }
-    assert!(
-        head.starts_with(b"HTTP/1.1 101"),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
-    let mut frames = Vec::new();
-    loop {
-        let first = tcp.read_u8().await.unwrap();
-        let len = match tcp.read_u8().await.unwrap() {
-            126 => usize::from(tcp.read_u16().await.unwrap()),
-            127 => usize::try_from(tcp.read_u64().await.unwrap()).unwrap(),
-            n => usize::from(n),
-        };
-        let mut payload = vec![0; len];
-        tcp.read_exact(&mut payload).await.unwrap();
-        frames.push((first, payload));
-        if first & 0x80 != 0 {
-            return frames;
+
+    /// The frames of the next data message, each as its first byte (FIN and opcode)
+    /// and payload; control frames are skipped. Fails after 5 s.
+    pub async fn next_message(&mut self) -> Vec<(u8, Vec<u8>)> {
+        tokio::time::timeout(Duration::from_secs(5), self.read_message())
+            .await
+            .expect("a whole message within 5 s")
+    }
+
+    async fn read_message(&mut self) -> Vec<(u8, Vec<u8>)> {
+        use tokio::io::AsyncReadExt;
+        let mut frames = Vec::new();
+        loop {
+            let first = self.tcp.read_u8().await.unwrap();
+            let len = match self.tcp.read_u8().await.unwrap() {
+                126 => usize::from(self.tcp.read_u16().await.unwrap()),
+                127 => usize::try_from(self.tcp.read_u64().await.unwrap()).unwrap(),
+                n => usize::from(n),
+            };
+            let mut payload = vec![0; len];
+            self.tcp.read_exact(&mut payload).await.unwrap();
+            if first & 0x08 != 0 {
+                continue; // a ping: control frames may come between fragments
+            }
+            frames.push((first, payload));
+            if first & 0x80 != 0 {
+                return frames;
+            }
         }
     }
 }
