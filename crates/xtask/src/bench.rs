@@ -62,37 +62,46 @@ pub fn bench(args: &[String]) -> Result {
 /// a scheduling group of its own: on the core it shares with the server, a backend
 /// that was ready to run waited up to half a second for the CPU.
 struct AutogroupOff {
-    restore: bool,
+    /// The switch to turn back on when the run ends, if this turned it off.
+    restore: Option<PathBuf>,
 }
 
 const AUTOGROUP: &str = "/proc/sys/kernel/sched_autogroup_enabled";
 
 impl AutogroupOff {
     fn new() -> AutogroupOff {
-        let on = std::fs::read_to_string(AUTOGROUP).is_ok_and(|v| v.trim() == "1");
+        AutogroupOff::at(Path::new(AUTOGROUP))
+    }
+
+    /// Turns off the switch at `path` if it is on; [`Drop`] turns it back on.
+    fn at(path: &Path) -> AutogroupOff {
+        let on = std::fs::read_to_string(path).is_ok_and(|v| v.trim() == "1");
         if !on {
-            return AutogroupOff { restore: false };
+            return AutogroupOff { restore: None };
         }
-        if std::fs::write(AUTOGROUP, "0").is_ok() {
+        if std::fs::write(path, "0").is_ok() {
             say(
                 "Autogroup scheduling off for the run, restored after (ADR 0014); \
                  if the run is interrupted: sysctl kernel.sched_autogroup_enabled=1",
             );
-            AutogroupOff { restore: true }
+            AutogroupOff {
+                restore: Some(path.to_owned()),
+            }
         } else {
             println!(
-                "note: could not write {AUTOGROUP} (it needs root, and a writable \
-                 /proc/sys); expect long tails in the PostgreSQL figures (ADR 0014)"
+                "note: could not write {} (it needs root, and a writable \
+                 /proc/sys); expect long tails in the PostgreSQL figures (ADR 0014)",
+                path.display()
             );
-            AutogroupOff { restore: false }
+            AutogroupOff { restore: None }
         }
     }
 }
 
 impl Drop for AutogroupOff {
     fn drop(&mut self) {
-        if self.restore {
-            let _ = std::fs::write(AUTOGROUP, "1");
+        if let Some(path) = &self.restore {
+            let _ = std::fs::write(path, "1");
         }
     }
 }
@@ -189,4 +198,43 @@ fn commit() -> String {
             .current_dir(root()),
     )
     .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn switch(name: &str, value: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("mediconnect-autogroup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, value).unwrap();
+        path
+    }
+
+    #[test]
+    fn autogroup_is_off_for_the_run_and_on_again_after() {
+        let path = switch("on", "1\n");
+        let guard = AutogroupOff::at(&path);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "0");
+        drop(guard);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "1");
+    }
+
+    #[test]
+    fn autogroup_that_was_off_stays_off() {
+        let path = switch("off", "0\n");
+        drop(AutogroupOff::at(&path));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "0\n");
+    }
+
+    #[test]
+    fn a_switch_that_cannot_be_read_is_left_alone() {
+        let path = std::env::temp_dir()
+            .join("mediconnect-no-such-dir")
+            .join("switch");
+        drop(AutogroupOff::at(&path));
+        assert!(!path.exists());
+    }
 }
