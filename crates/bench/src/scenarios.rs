@@ -557,7 +557,6 @@ async fn status_changes(
 }
 
 /// Puts `doctor` online and waits until `expected` more emails reached the sink.
-/// Returns (delivered, seconds from the change to the last delivery).
 /// Returns (delivered, seconds from the change to the last delivery, how long the
 /// status change itself took).
 async fn alert_everybody(
