@@ -82,7 +82,7 @@ impl AutogroupOff {
         if std::fs::write(path, "0").is_ok() {
             say(
                 "Autogroup scheduling off for the run, restored after (ADR 0014); \
-                 if the run is interrupted: sysctl kernel.sched_autogroup_enabled=1",
+                 if the run is killed: sysctl kernel.sched_autogroup_enabled=1",
             );
             AutogroupOff {
                 restore: Some(path.to_owned()),
@@ -204,29 +204,44 @@ fn commit() -> String {
 mod tests {
     use super::*;
 
-    fn switch(name: &str, value: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("mediconnect-autogroup-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, value).unwrap();
-        path
+    /// A stand-in for the sysctl file, holding `value`; removed when dropped.
+    struct Switch(PathBuf);
+
+    impl Switch {
+        fn new(name: &str, value: &str) -> Switch {
+            let path = std::env::temp_dir().join(format!(
+                "mediconnect-autogroup-{}-{name}",
+                std::process::id()
+            ));
+            std::fs::write(&path, value).unwrap();
+            Switch(path)
+        }
+
+        fn read(&self) -> String {
+            std::fs::read_to_string(&self.0).unwrap()
+        }
+    }
+
+    impl Drop for Switch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
     }
 
     #[test]
     fn autogroup_is_off_for_the_run_and_on_again_after() {
-        let path = switch("on", "1\n");
-        let guard = AutogroupOff::at(&path);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "0");
+        let switch = Switch::new("on", "1\n");
+        let guard = AutogroupOff::at(&switch.0);
+        assert_eq!(switch.read(), "0");
         drop(guard);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "1");
+        assert_eq!(switch.read(), "1");
     }
 
     #[test]
     fn autogroup_that_was_off_stays_off() {
-        let path = switch("off", "0\n");
-        drop(AutogroupOff::at(&path));
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "0\n");
+        let switch = Switch::new("off", "0\n");
+        drop(AutogroupOff::at(&switch.0));
+        assert_eq!(switch.read(), "0\n");
     }
 
     #[test]

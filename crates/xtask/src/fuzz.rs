@@ -102,6 +102,7 @@ pub fn fuzz(port: u16, admin: (&str, &str), seconds: u32, report_dir: &Path) -> 
     let mut total = 0;
     let mut failed_roles = 0;
     for (role, token) in [("patient", patient), ("doctor", doctor), ("admin", admin)] {
+        crate::not_interrupted()?;
         say(&format!(
             "Fuzzing the API as a {role} for {seconds} s (schemathesis)"
         ));

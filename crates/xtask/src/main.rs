@@ -1,7 +1,7 @@
 //! `cargo xtask run | test`: the two commands of the README (and `fuzz`, `bench`).
 //!
-//! Plain Rust and `std::process::Command` (and two compression crates), so it builds in
-//! seconds on a fresh machine.
+//! Plain Rust and `std::process::Command` (and two compression crates, and `ctrlc`), so
+//! it builds in seconds on a fresh machine.
 //! Each installs what it needs that is missing, saying what and why.
 
 mod bench;
@@ -12,6 +12,7 @@ mod tools;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -34,6 +35,7 @@ commands:
                          and CSS (the web app build does this; for Dockerfiles)";
 
 fn main() -> ExitCode {
+    catch_interrupts();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => steps::run(&args[1..]),
@@ -88,6 +90,38 @@ pub fn target_dir() -> PathBuf {
 }
 
 pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// Set by the first Ctrl-C (or SIGTERM).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C stop the run cleanly instead of killing this process at once.
+///
+/// The terminal sends Ctrl-C to the whole foreground process group, so the command
+/// running at the time (cargo, the load generator, a server) gets it too and ends;
+/// this process starts nothing after it and returns its error, and what it set up is
+/// undone on the way out: the throwaway PostgreSQL cluster is stopped and removed (its
+/// server runs in a session of its own and would not get the Ctrl-C), and autogroup
+/// scheduling is turned back on. A second Ctrl-C quits at once.
+fn catch_interrupts() {
+    let installed = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nxtask: interrupted; cleaning up (Ctrl-C again quits at once)");
+    });
+    if let Err(e) = installed {
+        eprintln!("note: Ctrl-C will not clean up after this run: {e}");
+    }
+}
+
+/// Fails once the run was interrupted: call before starting anything new.
+pub fn not_interrupted() -> Result {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        Err("interrupted".into())
+    } else {
+        Ok(())
+    }
+}
 
 /// Prints a step heading.
 pub fn say(msg: &str) {

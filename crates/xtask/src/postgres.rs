@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::steps::free_port;
-use crate::tools::{apt_install, output, run};
+use crate::tools::{apt_install, output, run, run_even_if_interrupted};
 use crate::{Result, say};
 
 pub struct Cluster {
@@ -143,6 +143,11 @@ impl Cluster {
     }
 
     fn pg(&self, program: &Path, args: impl FnOnce(&mut Command), quiet: bool) -> Result {
+        run(&mut self.pg_command(program, args, quiet))
+    }
+
+    /// `program` with `args`, as the user that owns the cluster.
+    fn pg_command(&self, program: &Path, args: impl FnOnce(&mut Command), quiet: bool) -> Command {
         let mut cmd = if self.as_postgres {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(program);
@@ -154,13 +159,14 @@ impl Cluster {
         if quiet {
             cmd.stdout(std::process::Stdio::null());
         }
-        run(&mut cmd)
+        cmd
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = self.pg(
+        // Its server runs in a session of its own, so a Ctrl-C did not stop it.
+        let _ = run_even_if_interrupted(&mut self.pg_command(
             &self.bin.join("pg_ctl"),
             |c| {
                 c.arg("-D")
@@ -168,7 +174,7 @@ impl Drop for Cluster {
                     .args(["-m", "immediate", "stop"]);
             },
             true,
-        );
+        ));
         let _ = std::fs::remove_dir_all(&self.dir);
         println!("==> Removed the throwaway PostgreSQL cluster");
     }

@@ -320,6 +320,7 @@ fn record_counts(report: &mut Report, stage: &str, result: Result<(u64, u64)>) {
 /// Runs a command, echoing its stdout while counting passed and failed tests with
 /// `parse`. Fails if the command fails and no test failure explains it.
 fn run_counting(cmd: &mut Command, parse: fn(&str) -> Option<(u64, u64)>) -> Result<(u64, u64)> {
+    crate::not_interrupted()?;
     let mut child = cmd
         .stdout(Stdio::piped())
         .spawn()
@@ -438,6 +439,7 @@ fn start_e2e_server(bin: &Path, name: &str) -> Result<(Server, u16)> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let database_url = format!("sqlite://{}", dir.join("e2e.db").display());
+    crate::not_interrupted()?;
     let mut create_admin = Command::new(bin)
         .args([
             "create-admin",

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{Result, cache_dir, root, say};
+use crate::{Result, cache_dir, not_interrupted, root, say};
 
 /// trunk 0.22 needs a newer rustc than this toolchain; 0.21.14 is known to work.
 pub const TRUNK_VERSION: &str = "0.21.14";
@@ -11,7 +11,14 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
 
 /// Runs a command, streaming its output; fails with the command line on error.
+/// Starts nothing once the run was interrupted (Ctrl-C).
 pub fn run(cmd: &mut Command) -> Result {
+    not_interrupted()?;
+    run_even_if_interrupted(cmd)
+}
+
+/// [`run`] for cleaning up, which must happen after a Ctrl-C too.
+pub fn run_even_if_interrupted(cmd: &mut Command) -> Result {
     let status = cmd
         .status()
         .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
@@ -321,4 +328,24 @@ pub fn precompress(dist: &Path) -> Result {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn nothing_starts_after_an_interrupt() {
+        let marker = std::env::temp_dir().join(format!("xtask-interrupt-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        crate::INTERRUPTED.store(true, Ordering::SeqCst);
+        let result = run(Command::new("touch").arg(&marker));
+        crate::INTERRUPTED.store(false, Ordering::SeqCst);
+        assert_eq!(result, Err("interrupted".to_owned()));
+        assert!(!marker.exists(), "the command ran after the interrupt");
+        run(Command::new("touch").arg(&marker)).expect("runs when not interrupted");
+        assert!(marker.exists());
+        let _ = std::fs::remove_file(&marker);
+    }
 }
