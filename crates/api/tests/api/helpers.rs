@@ -189,7 +189,9 @@ pub async fn spawn_on(_backend: Backend, test_db: TestDb, config: Config) -> Tes
     // On PostgreSQL the event feed's first act is a resync of the hub from the
     // database: wait for it, so that it cannot replace what a test puts in the hub.
     eventually(10, std::time::Duration::from_millis(5), || {
-        let connected = hub.feed_connected.load(std::sync::atomic::Ordering::Relaxed);
+        let connected = hub
+            .feed_connected
+            .load(std::sync::atomic::Ordering::Relaxed);
         async move {
             if connected {
                 Ok(())

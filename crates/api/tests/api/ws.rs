@@ -59,7 +59,7 @@ impl RawWs {
     }
 
     /// The frames of the next data message, each as its first byte (FIN and opcode)
-    /// and payload; control frames are skipped. Fails after 5 s.
+    /// and payload; pings and pongs are skipped. Fails on a close frame, or after 5 s.
     pub async fn next_message(&mut self) -> Vec<(u8, Vec<u8>)> {
         tokio::time::timeout(Duration::from_secs(5), self.read_message())
             .await
@@ -78,8 +78,15 @@ impl RawWs {
             };
             let mut payload = vec![0; len];
             self.tcp.read_exact(&mut payload).await.unwrap();
+            if first & 0x0F == 0x8 {
+                let code = payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+                let reason = String::from_utf8_lossy(payload.get(2..).unwrap_or_default());
+                panic!(
+                    "the server closed the socket ({code:?}: {reason}) instead of sending a message"
+                );
+            }
             if first & 0x08 != 0 {
-                continue; // a ping: control frames may come between fragments
+                continue; // a ping or pong: control frames may come between fragments
             }
             frames.push((first, payload));
             if first & 0x80 != 0 {
