@@ -39,7 +39,8 @@ pub struct Db {
     pool: Pool,
     target: DbTarget,
     background: background::Background,
-    /// Time of each call through [`Db::run`], waiting for a connection included.
+    /// Time of each call through [`Db::run`] and [`Db::run_in_background`], waiting for
+    /// a connection included.
     pub call_seconds: prometheus::Histogram,
 }
 
@@ -90,14 +91,28 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let call = self.timed_call(f);
         let span = tracing::Span::current();
-        let timer = self.call_seconds.clone();
         actix_web::web::block(move || {
             let _entered = span.enter();
+            call()
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// `f` with a pooled connection, timed into [`Db::call_seconds`] and logged when
+    /// slow: what [`Db::run`] and [`Db::run_in_background`] run on their threads.
+    fn timed_call<F, T>(&self, f: F) -> impl FnOnce() -> Result<T, ApiError> + Send + 'static
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let timer = self.call_seconds.clone();
+        move || {
             let started = std::time::Instant::now();
-            let mut conn = checkout(&pool)?;
-            let result = f(&mut conn);
+            let result = checkout(&pool).and_then(|mut conn| f(&mut conn));
             let took = started.elapsed().as_secs_f64();
             timer.observe(took);
             let ms = took * 1000.0;
@@ -107,9 +122,7 @@ impl Db {
                 tracing::debug!(ms, "database call");
             }
             result
-        })
-        .await
-        .map_err(ApiError::internal)?
+        }
     }
 
     /// Like [`Db::run`], on the low-priority background thread: for bulk work that
@@ -119,12 +132,8 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
         self.background
-            .run(move || {
-                let mut conn = checkout(&pool)?;
-                f(&mut conn)
-            })
+            .run(self.timed_call(f))
             .await
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the background thread is gone")))?
     }
