@@ -95,7 +95,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let database = check(database_answers(&state).await);
     let beat = state.mail.heartbeat.load(Ordering::Relaxed);
     let age = chrono::Utc::now().timestamp().saturating_sub(beat);
-    let mail_worker = check(age <= MAIL_HEARTBEAT_STALE.as_secs() as i64);
+    let mail_worker = check(beat_is_fresh(age));
     if mail_worker == ReadyCheck::Error {
         tracing::warn!(seconds = age, "readiness: the mail worker has not beaten");
     }
@@ -119,4 +119,24 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             checks,
         },
     )
+}
+
+/// Whether a mail worker whose last beat was `age` seconds ago counts as alive. A beat
+/// from the future (the clock stepped back) counts as fresh.
+fn beat_is_fresh(age: i64) -> bool {
+    age <= MAIL_HEARTBEAT_STALE.as_secs() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mail_worker_is_stale_after_ninety_seconds_without_a_beat() {
+        assert!(beat_is_fresh(0));
+        assert!(beat_is_fresh(90));
+        assert!(!beat_is_fresh(91));
+        assert!(!beat_is_fresh(3600));
+        assert!(beat_is_fresh(-30));
+    }
 }
