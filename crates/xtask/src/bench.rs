@@ -113,6 +113,7 @@ pub fn out_dir() -> PathBuf {
 
 /// Runs the load generator from `bin` (a profile's directory) against both backends.
 pub fn measure(bin: &Path, quick: bool, json: &Path, md: &Path) -> Result {
+    crate::not_interrupted()?;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let pin = cores >= 2 && output(Command::new("taskset").arg("--version")).is_some();
     let _autogroup = pin.then(AutogroupOff::new);
@@ -191,10 +192,11 @@ pub fn check_complete(json: &Path) -> Result {
     Ok(())
 }
 
+/// The commit measured; `-dirty` when the tree had uncommitted changes.
 fn commit() -> String {
     output(
         Command::new("git")
-            .args(["rev-parse", "--short", "HEAD"])
+            .args(["describe", "--always", "--dirty"])
             .current_dir(root()),
     )
     .unwrap_or_else(|| "unknown".into())

@@ -91,7 +91,7 @@ pub fn target_dir() -> PathBuf {
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
-/// Set by the first Ctrl-C (or SIGTERM).
+/// Set by the first Ctrl-C.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Makes Ctrl-C stop the run cleanly instead of killing this process at once.
@@ -101,10 +101,15 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// this process starts nothing after it and returns its error, and what it set up is
 /// undone on the way out: the throwaway PostgreSQL cluster is stopped and removed (its
 /// server runs in a session of its own and would not get the Ctrl-C), and autogroup
-/// scheduling is turned back on. A second Ctrl-C quits at once.
+/// scheduling is turned back on. A second Ctrl-C quits at once. Other signals (SIGTERM)
+/// keep their default: they reach only this process, not the command it runs.
 fn catch_interrupts() {
     let installed = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            eprintln!(
+                "\nxtask: quitting at once; a throwaway PostgreSQL cluster may be left \
+                 running, and after a benchmark: sysctl kernel.sched_autogroup_enabled=1"
+            );
             std::process::exit(130);
         }
         eprintln!("\nxtask: interrupted; cleaning up (Ctrl-C again quits at once)");

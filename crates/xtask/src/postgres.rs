@@ -47,6 +47,7 @@ impl Cluster {
         };
         // The server refuses to run as root; use the `postgres` user then.
         let as_postgres = output(Command::new("id").arg("-u")).as_deref() == Some("0");
+        crate::not_interrupted()?;
         let dir = std::env::temp_dir().join(format!("mediconnect-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)
@@ -165,8 +166,10 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        // Its server runs in a session of its own, so a Ctrl-C did not stop it.
-        let _ = run_even_if_interrupted(&mut self.pg_command(
+        // Its server runs in a session of its own, so a Ctrl-C did not stop it. The
+        // stop runs in a process group of its own, so that a second Ctrl-C, which
+        // ends this process at once, does not end the stop too.
+        let mut stop = self.pg_command(
             &self.bin.join("pg_ctl"),
             |c| {
                 c.arg("-D")
@@ -174,7 +177,9 @@ impl Drop for Cluster {
                     .args(["-m", "immediate", "stop"]);
             },
             true,
-        ));
+        );
+        std::os::unix::process::CommandExt::process_group(&mut stop, 0);
+        let _ = run_even_if_interrupted(&mut stop);
         let _ = std::fs::remove_dir_all(&self.dir);
         println!("==> Removed the throwaway PostgreSQL cluster");
     }

@@ -190,6 +190,7 @@ pub fn test(args: &[String]) -> Result {
         exec(cargo().args(["fmt", "--all", "--", "--check"])),
     );
 
+    crate::not_interrupted()?;
     say("clippy (native)");
     report.stage(
         "clippy native",
@@ -202,6 +203,7 @@ pub fn test(args: &[String]) -> Result {
             "warnings",
         ])),
     );
+    crate::not_interrupted()?;
     say("clippy (wasm32)");
     report.stage(
         "clippy wasm32",
@@ -219,6 +221,7 @@ pub fn test(args: &[String]) -> Result {
         ])),
     );
 
+    crate::not_interrupted()?;
     {
         let cluster = Cluster::start();
         let log =
@@ -255,9 +258,11 @@ pub fn test(args: &[String]) -> Result {
         record_counts(&mut report, "log audit", audit);
     }
 
+    crate::not_interrupted()?;
     let fuzzed = fuzz_stage(FUZZ_TEST_SECONDS);
     record_counts(&mut report, "fuzzing", fuzzed);
 
+    crate::not_interrupted()?;
     let spa = report.stage("web app build", tools::build_spa(&path_env));
     if spa {
         let result = browser_tests();
@@ -271,6 +276,7 @@ pub fn test(args: &[String]) -> Result {
 
     // The debug binaries the tests built: this pass checks that the suite runs and
     // yields every figure, never the figures themselves.
+    crate::not_interrupted()?;
     say("Benchmarks, a quick pass (every figure must be produced; none is judged)");
     let out = crate::bench::out_dir();
     let quick = if spa {
