@@ -39,9 +39,9 @@ pub struct Db {
     pool: Pool,
     target: DbTarget,
     background: background::Background,
-    /// Time of each call through [`Db::run`] and [`Db::run_in_background`], waiting for
-    /// a connection included.
-    pub call_seconds: prometheus::Histogram,
+    /// Time of each call through [`Db::run`] (`priority="normal"`) and
+    /// [`Db::run_in_background`] (`priority="low"`), waiting for a connection included.
+    pub call_seconds: prometheus::HistogramVec,
 }
 
 impl Db {
@@ -52,15 +52,17 @@ impl Db {
             pool,
             target,
             background: background::Background::start(),
-            call_seconds: prometheus::Histogram::with_opts(
+            call_seconds: prometheus::HistogramVec::new(
                 prometheus::HistogramOpts::new(
                     "db_call_duration_seconds",
-                    "Database calls from requests and workers, waiting for a connection included.",
+                    "Database calls from requests and workers, waiting for a connection included; \
+                     priority=low for bulk work on the background thread.",
                 )
                 .namespace("mediconnect")
                 .buckets(vec![
                     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                 ]),
+                &["priority"],
             )
             .expect("a valid metric"),
         }
@@ -91,28 +93,32 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let call = self.timed_call(f);
-        let span = tracing::Span::current();
-        actix_web::web::block(move || {
-            let _entered = span.enter();
-            call()
-        })
-        .await
-        .map_err(ApiError::internal)?
+        actix_web::web::block(self.timed_call("normal", f))
+            .await
+            .map_err(ApiError::internal)?
     }
 
-    /// `f` with a pooled connection, timed into [`Db::call_seconds`] and logged when
-    /// slow: what [`Db::run`] and [`Db::run_in_background`] run on their threads.
-    fn timed_call<F, T>(&self, f: F) -> impl FnOnce() -> Result<T, ApiError> + Send + 'static
+    /// `f` with a pooled connection, in the caller's tracing span, timed into
+    /// [`Db::call_seconds`] and logged when slow: what [`Db::run`] and
+    /// [`Db::run_in_background`] run on their threads. A call that gets no connection
+    /// fails at once (and is logged as that), without a time.
+    fn timed_call<F, T>(
+        &self,
+        priority: &str,
+        f: F,
+    ) -> impl FnOnce() -> Result<T, ApiError> + Send + 'static
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let timer = self.call_seconds.clone();
+        let timer = self.call_seconds.with_label_values(&[priority]);
+        let span = tracing::Span::current();
         move || {
+            let _entered = span.enter();
             let started = std::time::Instant::now();
-            let result = checkout(&pool).and_then(|mut conn| f(&mut conn));
+            let mut conn = checkout(&pool)?;
+            let result = f(&mut conn);
             let took = started.elapsed().as_secs_f64();
             timer.observe(took);
             let ms = took * 1000.0;
@@ -133,7 +139,7 @@ impl Db {
         T: Send + 'static,
     {
         self.background
-            .run(self.timed_call(f))
+            .run(self.timed_call("low", f))
             .await
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the background thread is gone")))?
     }

@@ -113,7 +113,8 @@ pub fn spawn_listener(db: &Db, hub: &Arc<Hub>) {
                             Ok(online) => hub.resync(online),
                             Err(e) => tracing::warn!(error = %e, "presence resync failed"),
                         }
-                        hub.feed_connected.store(true, Ordering::Relaxed);
+                        // Release: whoever sees the feed connected sees the resync too.
+                        hub.feed_connected.store(true, Ordering::Release);
                         tracing::info!("listening for events from other replicas");
                         drop(hub);
                         if !pump(&mut conn, &weak) {

@@ -223,7 +223,7 @@ fn compose_batch(
     // databases run as an anti-join (PostgreSQL hashes the doctor's recent alerts or
     // probes the index per patient; SQLite probes it). Not `ne_all`: on PostgreSQL
     // diesel writes that as `!= ALL (subquery)`, which PostgreSQL cannot hash and ran
-    // as a rescan of the subquery for every patient (3.5 s for 10,000 patients).
+    // as a rescan of the subquery for every patient (4.7 s for 10,000 patients).
     let since = now - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
     let alerted_recently = notifications::table
         .filter(notifications::doctor_id.eq(Some(doctor_id)))

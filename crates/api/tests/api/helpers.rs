@@ -191,7 +191,7 @@ pub async fn spawn_on(_backend: Backend, test_db: TestDb, config: Config) -> Tes
     eventually(10, std::time::Duration::from_millis(5), || {
         let connected = hub
             .feed_connected
-            .load(std::sync::atomic::Ordering::Relaxed);
+            .load(std::sync::atomic::Ordering::Acquire);
         async move {
             if connected {
                 Ok(())

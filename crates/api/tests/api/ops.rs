@@ -71,7 +71,9 @@ both_backends! {
         assert!(!text.contains(&patient.id.to_string()), "a raw path leaked into a label");
         assert!(sample(&text, r#"mediconnect_http_request_duration_seconds_count{method="GET",route="/api/doctors/{id}"}"#).unwrap() >= 2.0);
         assert!(sample(&text, "mediconnect_bcrypt_verify_seconds_count").unwrap() >= 2.0);
-        assert!(sample(&text, "mediconnect_db_call_duration_seconds_count").unwrap() >= 5.0);
+        assert!(sample(&text, r#"mediconnect_db_call_duration_seconds_count{priority="normal"}"#).unwrap() >= 5.0);
+        // The alert's expansion ran on the background thread, timed apart.
+        assert!(sample(&text, r#"mediconnect_db_call_duration_seconds_count{priority="low"}"#).unwrap() >= 1.0);
         assert_eq!(sample(&text, "mediconnect_ws_open_sockets"), Some(1.0));
         assert!(sample(&text, "mediconnect_ws_messages_sent_total").unwrap() >= 2.0);
         assert!(sample(&text, r#"mediconnect_presence_events_total{origin="local"}"#).unwrap() >= 1.0);
