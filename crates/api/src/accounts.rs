@@ -43,6 +43,18 @@ impl NewAccount {
                 fields.push("specialization", "Specialization is required for doctors");
                 None
             }
+            // Ignored for other roles, but held to the documented bound, measured as a
+            // doctor's is (trimmed).
+            (_, Some(s)) if s.trim().chars().count() > Specialization::MAX_CHARS => {
+                fields.push(
+                    "specialization",
+                    format!(
+                        "Specialization must be at most {} characters",
+                        Specialization::MAX_CHARS
+                    ),
+                );
+                None
+            }
             _ => None,
         };
         fields.finish()?;
@@ -429,6 +441,16 @@ mod tests {
         }
         assert!(NewAccount::parse(&req(Role::Doctor, Some("Cardiology"))).is_ok());
         assert!(NewAccount::parse(&req(Role::Patient, None)).is_ok());
+    }
+
+    #[test]
+    fn an_ignored_specialization_is_still_bounded() {
+        assert!(NewAccount::parse(&req(Role::Patient, Some(""))).is_ok());
+        assert!(NewAccount::parse(&req(Role::Patient, Some(&"c".repeat(100)))).is_ok());
+        match NewAccount::parse(&req(Role::Patient, Some(&"c".repeat(101)))).err() {
+            Some(ApiError::Validation(errors)) => assert_eq!(errors[0].field, "specialization"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

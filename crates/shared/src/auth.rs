@@ -55,7 +55,8 @@ pub struct RegisterRequest {
     pub password: String,
     /// `DOCTOR` or `PATIENT`; `ADMIN` is refused with 403.
     pub role: Role,
-    /// Required when `role` is `DOCTOR`, ignored otherwise.
+    /// Required when `role` is `DOCTOR`; ignored otherwise, but at most 100 characters
+    /// (surrounding whitespace aside) for any role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub specialization: Option<String>,

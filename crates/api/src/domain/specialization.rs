@@ -4,8 +4,12 @@
 pub struct Specialization(String);
 
 impl Specialization {
+    /// The longest, in characters: also the documented bound for a specialization that
+    /// is sent but ignored (a patient's registration).
+    pub const MAX_CHARS: usize = 100;
+
     pub fn parse(input: &str) -> Result<Self, String> {
-        let line = super::single_line(input, "Specialization", 100)?;
+        let line = super::single_line(input, "Specialization", Self::MAX_CHARS)?;
         Ok(Self(line.split_whitespace().collect::<Vec<_>>().join(" ")))
     }
 

@@ -78,6 +78,10 @@ both_backends! {
         assert!(p.field_message("specialization").is_some());
         let p = problem(app.register("A", "doc@example.com", PASSWORD, "DOCTOR", Some("  ")).await, 422).await;
         assert!(p.field_message("specialization").is_some());
+        // A patient's is ignored, but not unbounded: the documented 100 characters hold.
+        let p = problem(app.register("A", "pat@example.com", PASSWORD, "PATIENT", Some(&"s".repeat(101))).await, 422).await;
+        assert!(p.field_message("specialization").is_some());
+        assert_eq!(app.register("A", "pat@example.com", PASSWORD, "PATIENT", Some(&"s".repeat(100))).await.status(), 201);
     }
 
     async fn admins_cannot_register(backend) {
