@@ -43,19 +43,12 @@ impl NewAccount {
                 fields.push("specialization", "Specialization is required for doctors");
                 None
             }
-            // Ignored for other roles, but held to the documented bound, measured as a
-            // doctor's is (trimmed).
-            (_, Some(s)) if s.trim().chars().count() > Specialization::MAX_CHARS => {
-                fields.push(
-                    "specialization",
-                    format!(
-                        "Specialization must be at most {} characters",
-                        Specialization::MAX_CHARS
-                    ),
-                );
+            // Ignored for other roles, but held to the documented bound.
+            (_, Some(s)) => {
+                fields.check("specialization", Specialization::check_bound(s));
                 None
             }
-            _ => None,
+            (_, None) => None,
         };
         fields.finish()?;
         match (name, email, password) {

@@ -67,16 +67,21 @@ impl Fields {
     }
 }
 
+/// `input` trimmed, if that is at most `max` characters.
+pub(crate) fn at_most<'a>(input: &'a str, what: &str, max: usize) -> Result<&'a str, String> {
+    let trimmed = input.trim();
+    if trimmed.chars().count() > max {
+        return Err(format!("{what} must be at most {max} characters"));
+    }
+    Ok(trimmed)
+}
+
 /// Trims and checks a one-line free-text value: length in characters, no control
 /// characters.
 pub(crate) fn single_line(input: &str, what: &str, max: usize) -> Result<String, String> {
-    let trimmed = input.trim();
-    let len = trimmed.chars().count();
-    if len == 0 {
+    let trimmed = at_most(input, what, max)?;
+    if trimmed.is_empty() {
         return Err(format!("{what} must not be empty"));
-    }
-    if len > max {
-        return Err(format!("{what} must be at most {max} characters"));
     }
     if trimmed.chars().any(char::is_control) {
         return Err(format!("{what} must not contain control characters"));

@@ -4,13 +4,18 @@
 pub struct Specialization(String);
 
 impl Specialization {
-    /// The longest, in characters: also the documented bound for a specialization that
-    /// is sent but ignored (a patient's registration).
-    pub const MAX_CHARS: usize = 100;
+    /// The longest, in characters, trimmed.
+    const MAX_CHARS: usize = 100;
 
     pub fn parse(input: &str) -> Result<Self, String> {
         let line = super::single_line(input, "Specialization", Self::MAX_CHARS)?;
         Ok(Self(line.split_whitespace().collect::<Vec<_>>().join(" ")))
+    }
+
+    /// For a specialization that is sent but ignored (another role's registration):
+    /// only the documented bound applies.
+    pub fn check_bound(input: &str) -> Result<(), String> {
+        super::at_most(input, "Specialization", Self::MAX_CHARS).map(|_| ())
     }
 
     pub fn as_str(&self) -> &str {
