@@ -11,7 +11,6 @@ mod reference;
 mod report;
 mod scenarios;
 mod server;
-mod smtp;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -16,8 +16,8 @@ use crate::http::{self, Conn};
 use crate::load::{self, Latency, Req, all_status, histogram, micros, run_all};
 use crate::report::{Figure, Target};
 use crate::server::{Server, Spec};
-use crate::smtp::Sink;
 use crate::{Result, Sizes, progress};
+use mediconnect_smtp_sink::SmtpServer;
 
 const PASSWORD: &str = "benchmark password";
 const SPECIALIZATIONS: [&str; 10] = [
@@ -118,7 +118,7 @@ async fn set_status(conn: &mut Conn, token: &str, online: bool) -> Result<Durati
 /// What the figures need beyond the server: the SMTP sink and the people.
 struct World {
     addr: SocketAddr,
-    sink: Sink,
+    sink: SmtpServer,
     /// Doctors 0..ONLINE_DOCTORS are online; then the fan-out, status and drain doctors.
     doctor_tokens: Vec<Arc<str>>,
     patients: usize,
@@ -137,7 +137,9 @@ impl World {
 }
 
 pub async fn measure(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Vec<Figure>> {
-    let sink = Sink::start().await?;
+    let sink = SmtpServer::start()
+        .await
+        .map_err(|e| format!("a loopback SMTP server: {e}"))?;
     let spec = Spec {
         smtp_port: sink.port,
         ..spec.clone()
@@ -604,17 +606,17 @@ async fn alert_everybody(
     w: &World,
     doctor: &Arc<str>,
     expected: usize,
-) -> Result<(u64, f64, Duration)> {
-    let (before, _, _) = w.sink.counts();
+) -> Result<(usize, f64, Duration)> {
+    let before = w.sink.tally().messages;
     let mut conn = Conn::open(w.addr).await?;
     let t0 = Instant::now();
     let put = set_status(&mut conn, doctor, true).await?;
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let (now, _, last) = w.sink.counts();
-        let delivered = now - before;
-        if delivered >= expected as u64 {
-            let took = last.map_or(Duration::ZERO, |l| l - t0);
+        let tally = w.sink.tally();
+        let delivered = tally.messages - before;
+        if delivered >= expected {
+            let took = tally.last.map_or(Duration::ZERO, |l| l - t0);
             // A fresh connection: the server has closed the idle one by now.
             set_status(&mut Conn::open(w.addr).await?, doctor, false).await?;
             return Ok((delivered, took.as_secs_f64(), put));
@@ -633,9 +635,9 @@ async fn drain(w: &World, backend: &str) -> Result<Figure> {
         "{backend}: a doctor comes online; {} alerts through the outbox",
         w.patients
     ));
-    let (_, recipients_before, _) = w.sink.counts();
+    let recipients_before = w.sink.tally().recipients;
     let (delivered, secs, _) = alert_everybody(w, w.drain_doctor(), w.patients).await?;
-    let (_, recipients_after, _) = w.sink.counts();
+    let recipients_after = w.sink.tally().recipients;
     let rate = delivered as f64 / secs.max(0.001);
     Ok(Figure::value(
         "outbox_emails_per_s",

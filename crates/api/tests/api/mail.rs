@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::*;
-use crate::smtp::{Received, SmtpServer};
+use mediconnect_smtp_sink::{Received, SmtpServer};
 
 async fn app_with_smtp(
     backend: Backend,
@@ -104,7 +104,7 @@ fn to(messages: &[Received], address: &str) -> usize {
 
 both_backends! {
     async fn each_opted_in_patient_gets_their_own_alert(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let doctor = app.doctor("Dr. Alert", "Dermatology").await;
         let wanting = [patient_named(&app, "Ann A", "all").await, patient_named(&app, "Bob B", "all").await, patient_named(&app, "Cy C", "all").await];
@@ -148,7 +148,7 @@ both_backends! {
     }
 
     async fn followed_mode_and_the_follow_endpoints(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let followed = app.doctor("Dr. Followed", "Cardiology").await;
         let other = app.doctor("Dr. Other", "Cardiology").await;
@@ -178,7 +178,7 @@ both_backends! {
     }
 
     async fn a_flapping_doctor_does_not_spam(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let doctor = app.doctor("Dr. Flap", "Neurology").await;
         let patient = patient_named(&app, "Gus G", "all").await;
@@ -192,7 +192,7 @@ both_backends! {
     }
 
     async fn the_cooldown_is_per_doctor_and_per_patient(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let first = app.doctor("Dr. First", "Neurology").await;
         let second = app.doctor("Dr. Second", "Neurology").await;
@@ -227,7 +227,7 @@ both_backends! {
     }
 
     async fn without_a_cooldown_each_coming_online_is_announced(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::ZERO).await;
         let doctor = app.doctor("Dr. Again", "Neurology").await;
         let patient = patient_named(&app, "Hal H", "all").await;
@@ -240,7 +240,7 @@ both_backends! {
     }
 
     async fn one_click_unsubscribe(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let doctor = app.doctor("Dr. Unsub", "Neurology").await;
         let patient = patient_named(&app, "Ida I", "all").await;
@@ -278,7 +278,7 @@ both_backends! {
     }
 
     async fn an_smtp_outage_delays_but_loses_nothing(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let doctor = app.doctor("Dr. Outage", "Neurology").await;
         let patients = [patient_named(&app, "Jo J", "all").await, patient_named(&app, "Kim K", "all").await];
@@ -307,7 +307,7 @@ both_backends! {
     }
 
     async fn a_permanent_rejection_fails_at_once(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let doctor = app.doctor("Dr. Reject", "Neurology").await;
         let gone = patient_named(&app, "Lee Gone", "all").await;
@@ -333,7 +333,7 @@ both_backends! {
     }
 
     async fn appointment_mail_carries_a_calendar_and_no_reason(backend) {
-        let smtp = SmtpServer::start().await;
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
         let app = app_with_smtp(backend, &smtp, |_| {}).await;
         let doctor = app.doctor("Dr. Calendar", "Cardiology").await;
         let patient = patient_named(&app, "Ned Patient", "off").await;

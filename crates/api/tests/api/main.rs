@@ -3,7 +3,6 @@
 
 mod helpers;
 mod process;
-mod smtp;
 mod ws;
 
 mod admin;
