@@ -154,9 +154,13 @@ async fn a_database_restart_is_survived() {
             .unwrap(),
     );
     let url = cluster.url();
-    let mut config = test_config(&TestDb::new(Backend::Sqlite));
+    // A folder of the test's own for the app's files (its mail, as .eml files); the
+    // database is the private cluster. One handle, kept by the app: a folder that
+    // goes before the app would be created again by it, and left behind.
+    let folder = TestDb::new(Backend::Sqlite);
+    let mut config = test_config(&folder);
     config.database = mediconnect_api::db::DbTarget::parse(&url).unwrap();
-    let app = spawn_on(Backend::Postgres, TestDb::new(Backend::Sqlite), config).await;
+    let app = spawn_on(Backend::Postgres, folder, config).await;
     assert_eq!(health(&app).await, 200);
 
     let doctor = app.doctor("Dr. Restart", "X").await;

@@ -75,12 +75,41 @@ fn init_logs() {
 /// A fresh, empty database of the backend.
 pub struct TestDb {
     pub url: String,
-    dir: std::sync::Arc<tempfile::TempDir>,
+    dir: std::sync::Arc<TestDir>,
+}
+
+/// A test's own folder (its SQLite database, its `data/`), removed when its last
+/// handle goes.
+///
+/// The server's workers are told to stop when a test ends but finish on their own
+/// time: an email written as a file while the folder is being removed makes the
+/// removal fail, and `TempDir` would leave the rest behind. So the removal is retried
+/// until it succeeds; once the folder is gone, a late write fails instead of
+/// recreating it.
+struct TestDir(PathBuf);
+
+impl TestDir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        for _ in 0..100 {
+            match std::fs::remove_dir_all(&self.0) {
+                Ok(()) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+        eprintln!("could not remove the test folder {}", self.0.display());
+    }
 }
 
 impl TestDb {
     pub fn new(backend: Backend) -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = TestDir(tempfile::tempdir().expect("temp dir").keep());
         let url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
             Backend::Postgres => create_pg_database(),
