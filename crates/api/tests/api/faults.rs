@@ -185,14 +185,14 @@ async fn a_database_restart_is_survived() {
 
     let c = cluster.clone();
     tokio::task::spawn_blocking(move || c.down()).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while health(&app).await == 200 {
-        assert!(
-            Instant::now() < deadline,
-            "health stayed green with the database down"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let app_ref = &app;
+    eventually(10, Duration::from_millis(200), || async move {
+        match health(app_ref).await {
+            200 => Err("health stayed green with the database down".to_owned()),
+            _ => Ok(()),
+        }
+    })
+    .await;
 
     let c = cluster.clone();
     tokio::task::spawn_blocking(move || c.up()).await.unwrap();
@@ -206,23 +206,16 @@ async fn a_database_restart_is_survived() {
     }
 
     // The event feed reconnects and the presence view is resynced (and pushed).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let online = json_ok(app.get("/api/doctors/online", None).await).await;
-        if online["doctors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["name"] == "Dr. Resync")
-        {
-            break;
+    eventually(10, Duration::from_millis(200), || async move {
+        let online = json_ok(app_ref.get("/api/doctors/online", None).await).await;
+        let doctors = online["doctors"].as_array().unwrap();
+        if doctors.iter().any(|d| d["name"] == "Dr. Resync") {
+            Ok(())
+        } else {
+            Err("the presence view was not resynced".to_owned())
         }
-        assert!(
-            Instant::now() < deadline,
-            "the presence view was not resynced"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     let mut resynced = false;
     while let Some(msg) = socket.next_json_within(Duration::from_secs(3)).await {
         if msg["type"] == "snapshot"

@@ -285,14 +285,14 @@ both_backends! {
         smtp.stop();
         app.set_online(&doctor, true).await;
         // Attempted and failed while the server is down.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
+        let app_ref = &app;
+        eventually(10, Duration::from_millis(100), || async move {
+            let app = app_ref;
             // Counted once the failed attempt is recorded, not when it is claimed.
             let tried: i64 = app.with_conn(|c| notifications::table.filter(notifications::attempts.ge(1)).filter(notifications::last_error.is_not_null()).count().get_result(c).unwrap()).await;
-            if tried == 2 { break; }
-            assert!(tokio::time::Instant::now() < deadline, "no attempt was made");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            if tried == 2 { Ok(()) } else { Err(format!("{tried} of 2 failed attempts recorded")) }
+        })
+        .await;
         let queued: Vec<(String, Option<String>)> = app.with_conn(|c| notifications::table.select((notifications::status, notifications::last_error)).load(c).unwrap()).await;
         assert!(queued.iter().all(|(s, e)| s == "queued" && e.is_some()), "{queued:?}");
         smtp.restart().await;
@@ -315,14 +315,15 @@ both_backends! {
         smtp.reject(&gone.email);
         app.set_online(&doctor, true).await;
         smtp.wait_for(1, 10).await;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        let failed = loop {
+        let app_ref = &app;
+        let failed = eventually(10, Duration::from_millis(100), || async move {
+            let app = app_ref;
             let rows: Vec<(String, i32, Option<String>)> = app.with_conn(|c| notifications::table
                 .filter(notifications::status.eq("failed"))
                 .select((notifications::email, notifications::attempts, notifications::last_error)).load(c).unwrap()).await;
-            if !rows.is_empty() || tokio::time::Instant::now() > deadline { break rows; }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+            if rows.is_empty() { Err("no message failed".to_owned()) } else { Ok(rows) }
+        })
+        .await;
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].0, gone.email);
         assert_eq!(failed[0].1, 1, "after one attempt");
@@ -403,22 +404,63 @@ both_backends! {
         let patient = app.user(Role::Patient).await;
         app.set_online(&doctor, true).await;
         let dir = app.config.data_dir.join("mail");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
+        let file = eventually(10, Duration::from_millis(100), || {
             let files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().collect()).unwrap_or_default();
-            if let Some(f) = files.iter().find(|f| f.path().extension().is_some_and(|e| e == "eml")) {
-                let text = std::fs::read_to_string(f.path()).unwrap();
-                assert!(text.contains(&patient.email));
-                break;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "no .eml file in {}", dir.display());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            let eml = files.into_iter().find(|f| f.path().extension().is_some_and(|e| e == "eml"));
+            let found = eml.map(|f| f.path()).ok_or_else(|| format!("no .eml file in {}", dir.display()));
+            async move { found }
+        })
+        .await;
+        assert!(std::fs::read_to_string(file).unwrap().contains(&patient.email));
     }
 }
 
 mod expansion {
     use super::*;
+
+    /// Inserts `n` patients (`{prefix}-{i}@example.com`) straight into the database:
+    /// faster than registering each.
+    async fn insert_patients(app: &TestApp, prefix: &'static str, n: usize) {
+        let cost = app.config.bcrypt_cost;
+        app.with_conn(move |conn| {
+            use mediconnect_api::accounts::{NewAccount, insert_account};
+            use mediconnect_api::domain::{EmailAddress, Password, PersonName};
+            let hash = mediconnect_api::auth::password::hash(PASSWORD, cost).unwrap();
+            for i in 0..n {
+                let account = NewAccount {
+                    name: PersonName::parse(&format!("Patient {i}")).unwrap(),
+                    email: EmailAddress::parse(&format!("{prefix}-{i}@example.com")).unwrap(),
+                    password: Password::parse(PASSWORD).unwrap(),
+                    role: Role::Patient,
+                    specialization: None,
+                };
+                insert_account(conn, &account, &hash).unwrap();
+            }
+        })
+        .await;
+    }
+
+    /// Waits until the server's own worker has finished every alert job.
+    async fn alert_jobs_done(app: &TestApp) {
+        use mediconnect_api::db::schema::notification_jobs;
+        eventually(20, Duration::from_millis(50), || async move {
+            let pending: i64 = app
+                .with_conn(|c| {
+                    notification_jobs::table
+                        .filter(notification_jobs::status.eq("pending"))
+                        .count()
+                        .get_result(c)
+                        .unwrap()
+                })
+                .await;
+            if pending == 0 {
+                Ok(())
+            } else {
+                Err(format!("{pending} alert jobs still pending"))
+            }
+        })
+        .await;
+    }
 
     // Two workers (replicas, or one replica's loop and another's) expand the same alert
     // job at once, in small batches: each batch is claimed by exactly one of them, so
@@ -426,37 +468,14 @@ mod expansion {
     both_backends! {
         async fn concurrent_expansions_of_one_job_queue_each_alert_once(backend) {
             use mediconnect_api::mail::{MailContext, outbox};
-            use mediconnect_api::db::schema::notification_jobs;
             const PATIENTS: usize = 240;
             let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::ZERO).await;
-            let cost = app.config.bcrypt_cost;
-            app.with_conn(move |conn| {
-                use mediconnect_api::accounts::{NewAccount, insert_account};
-                use mediconnect_api::domain::{EmailAddress, Password, PersonName};
-                let hash = mediconnect_api::auth::password::hash(PASSWORD, cost).unwrap();
-                for i in 0..PATIENTS {
-                    let account = NewAccount {
-                        name: PersonName::parse(&format!("Patient {i}")).unwrap(),
-                        email: EmailAddress::parse(&format!("race-{i}@example.com")).unwrap(),
-                        password: Password::parse(PASSWORD).unwrap(),
-                        role: Role::Patient,
-                        specialization: None,
-                    };
-                    insert_account(conn, &account, &hash).unwrap();
-                }
-            })
-            .await;
+            insert_patients(&app, "race", PATIENTS).await;
             let doctor = app.doctor("Dr. Raced", "Neurology").await;
             app.set_online(&doctor, true).await;
             let doctor_id = doctor_id(&app, "Dr. Raced").await.parse::<uuid::Uuid>().unwrap();
             // Let the server's own worker finish that first announcement.
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-            loop {
-                let pending: i64 = app.with_conn(|c| notification_jobs::table.filter(notification_jobs::status.eq("pending")).count().get_result(c).unwrap()).await;
-                if pending == 0 { break; }
-                assert!(tokio::time::Instant::now() < deadline, "the first job never finished");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            alert_jobs_done(&app).await;
             let before: i64 = app.with_conn(|c| notifications::table.count().get_result(c).unwrap()).await;
             assert_eq!(before, PATIENTS as i64);
 
@@ -493,6 +512,109 @@ mod expansion {
                 .await;
             assert_eq!(counts.len(), PATIENTS, "every patient is announced to");
             assert!(counts.iter().all(|n| *n == 1), "some patient is announced to twice");
+        }
+
+        // The audience is read in batches (of three patients here). Patients in their
+        // cooldown for this doctor, in runs longer than a batch and one at a time, are
+        // skipped; those alerted about another doctor, or about this one before the
+        // cooldown, are reached once; those who opted out, or want followed doctors
+        // only, are not.
+        async fn batches_skip_only_the_patients_in_their_cooldown(backend) {
+            use mediconnect_api::db::schema::{patients, users};
+            use mediconnect_api::db::{AnyConnection, DbId, DbTime};
+            use mediconnect_api::mail::{MailContext, outbox};
+            const PATIENTS: usize = 15;
+            let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
+            let doctor = app.doctor("Dr. Windowed", "Neurology").await;
+            app.doctor("Dr. Other", "Cardiology").await;
+            // Online before any patient exists: the announcement reaches nobody.
+            app.set_online(&doctor, true).await;
+            let other_id: uuid::Uuid = doctor_id(&app, "Dr. Other").await.parse().unwrap();
+            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Windowed").await.parse().unwrap();
+            alert_jobs_done(&app).await;
+
+            insert_patients(&app, "window", PATIENTS).await;
+            let now = Utc::now();
+            let expected = app.with_conn(move |conn| {
+                // In the order the expansion reads them.
+                let ids: Vec<DbId> = patients::table
+                    .inner_join(users::table)
+                    .order(users::id.asc())
+                    .select(users::id)
+                    .load(conn)
+                    .unwrap();
+                assert_eq!(ids.len(), PATIENTS);
+                let alerted = |conn: &mut AnyConnection, user: DbId, doctor: uuid::Uuid, ago: i64| {
+                    let at = DbTime(now - chrono::Duration::minutes(ago));
+                    diesel::insert_into(notifications::table)
+                        .values((
+                            notifications::id.eq(DbId(uuid::Uuid::new_v4())),
+                            notifications::email.eq("earlier@example.com"),
+                            notifications::subject.eq("An earlier alert"),
+                            notifications::content.eq("An earlier alert"),
+                            notifications::sent.eq(true),
+                            notifications::created_at.eq(at),
+                            notifications::kind.eq("DOCTOR_ONLINE"),
+                            notifications::user_id.eq(Some(user)),
+                            notifications::doctor_id.eq(Some(DbId(doctor))),
+                            notifications::status.eq("sent"),
+                            notifications::attempts.eq(1),
+                            notifications::next_attempt_at.eq(at),
+                        ))
+                        .execute(conn)
+                        .unwrap();
+                };
+                // Six in a row, then single patients, in their cooldown.
+                for i in [0, 1, 2, 3, 4, 5, 7, 11] {
+                    alerted(conn, ids[i], doctor_id, 10);
+                }
+                alerted(conn, ids[8], other_id, 10);
+                alerted(conn, ids[13], doctor_id, 120);
+                let prefer = |conn: &mut AnyConnection, user: DbId, preference: &str| {
+                    diesel::update(patients::table.filter(patients::user_id.eq(user)))
+                        .set(patients::notify_doctor_online.eq(preference))
+                        .execute(conn)
+                        .unwrap();
+                };
+                prefer(conn, ids[9], "off");
+                prefer(conn, ids[10], "followed");
+                [6, 8, 12, 13, 14].map(|i| ids[i].0)
+            })
+            .await;
+
+            assert!(app.with_conn(move |c| outbox::enqueue_doctor_online(c, doctor_id, now).unwrap()).await);
+            let ctx = MailContext::from_config(&app.config);
+            let db = app.db.clone();
+            let queued = tokio::task::spawn_blocking(move || {
+                let mut conn = db.get_blocking().expect("a connection");
+                let mut queued = 0;
+                while let Some(n) = outbox::expand_batch(&mut conn, &ctx, 3, Utc::now()).unwrap() {
+                    queued += n;
+                }
+                queued
+            })
+            .await
+            .unwrap();
+            assert!(queued > 0, "the expansion queued nothing");
+            let reached: Vec<(Option<DbId>, i64)> = app
+                .with_conn(move |c| {
+                    notifications::table
+                        .filter(notifications::created_at.ge(DbTime(now)))
+                        .filter(notifications::doctor_id.eq(Some(DbId(doctor_id))))
+                        .group_by(notifications::user_id)
+                        .select((notifications::user_id, diesel::dsl::count_star()))
+                        .load(c)
+                        .unwrap()
+                })
+                .await;
+            let mut reached: Vec<(uuid::Uuid, i64)> = reached
+                .into_iter()
+                .map(|(user, n)| (user.expect("an alert names its patient").0, n))
+                .collect();
+            reached.sort();
+            let mut expected: Vec<(uuid::Uuid, i64)> = expected.iter().map(|id| (*id, 1)).collect();
+            expected.sort();
+            assert_eq!(reached, expected, "who was alerted, and how often");
         }
     }
 }
