@@ -81,11 +81,10 @@ pub struct TestDb {
 /// A test's own folder (its SQLite database, its `data/`), removed when its last
 /// handle goes.
 ///
-/// The server's workers are told to stop when a test ends but finish on their own
-/// time: an email written as a file while the folder is being removed makes the
-/// removal fail, and `TempDir` would leave the rest behind. So the removal is retried
-/// until it succeeds; once the folder is gone, a late write fails instead of
-/// recreating it.
+/// A [`TestApp`] waits for its server to stop before its handle goes, but a write
+/// may still land while the folder is being removed (an app that outlived the wait,
+/// or a test's own server): the removal then fails, and `TempDir` would leave the
+/// rest behind. So the removal is retried until it succeeds.
 struct TestDir(PathBuf);
 
 impl TestDir {
@@ -182,12 +181,34 @@ pub struct TestApp {
     pub config: Config,
     pub test_db: TestDb,
     server: actix_web::dev::ServerHandle,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
+    /// Stops the server and, on the tests' multi-threaded runtime, waits (up to five
+    /// seconds) for it and its mail worker to end: nothing of the app then writes to
+    /// the test's folder (an email, or a new SQLite connection, which would create
+    /// the folder again) once the folder is removed.
     fn drop(&mut self) {
-        // Stop the workers, so the app's pool and listener end with the test.
-        drop(self.server.stop(false));
+        let stop = self.server.stop(false);
+        let running = self.running.take();
+        let runtime = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|r| r.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        let Some(runtime) = runtime else {
+            return;
+        };
+        tokio::task::block_in_place(|| {
+            runtime.block_on(async {
+                let stopped = async {
+                    stop.await;
+                    if let Some(running) = running {
+                        let _ = running.await;
+                    }
+                };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stopped).await;
+            })
+        });
     }
 }
 
@@ -214,7 +235,7 @@ pub async fn spawn_on(_backend: Backend, test_db: TestDb, config: Config) -> Tes
     let db = app.state().db.clone();
     let hub = app.state().hub.clone();
     let server = app.server_handle();
-    tokio::spawn(app.run_until_stopped());
+    let running = tokio::spawn(app.run_until_stopped());
     // On PostgreSQL the event feed's first act is a resync of the hub from the
     // database: wait for it, so that it cannot replace what a test puts in the hub.
     eventually(10, std::time::Duration::from_millis(5), || {
@@ -241,6 +262,7 @@ pub async fn spawn_on(_backend: Backend, test_db: TestDb, config: Config) -> Tes
         db,
         config,
         test_db,
+        running: Some(running),
     }
 }
 

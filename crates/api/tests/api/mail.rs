@@ -514,11 +514,13 @@ mod expansion {
             assert!(counts.iter().all(|n| *n == 1), "some patient is announced to twice");
         }
 
-        // The audience is read in batches (of three patients here). Patients in their
-        // cooldown for this doctor, in runs longer than a batch and one at a time, are
-        // skipped; those alerted about another doctor, or about this one before the
-        // cooldown, are reached once; those who opted out, or want followed doctors
-        // only, are not.
+        // The audience is read in batches (of three patients here), each after the last
+        // patient of the one before. Patients in their cooldown for this doctor (six in
+        // a row, more than a batch, and single ones) are left out by the query, so the
+        // batches pass over them; those alerted about another doctor, or about this one
+        // before the cooldown, are reached once; those who opted out, or want followed
+        // doctors only, are not. (Should the server's own worker wake and claim the job
+        // first, the final assertion still holds; the expansion here then queues less.)
         async fn batches_skip_only_the_patients_in_their_cooldown(backend) {
             use mediconnect_api::db::schema::{patients, users};
             use mediconnect_api::db::{AnyConnection, DbId, DbTime};
@@ -595,7 +597,7 @@ mod expansion {
             })
             .await
             .unwrap();
-            assert!(queued > 0, "the expansion queued nothing");
+            assert!(queued <= 5, "{queued} alerts queued for 5 patients");
             let reached: Vec<(Option<DbId>, i64)> = app
                 .with_conn(move |c| {
                     notifications::table
