@@ -29,6 +29,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     mail_worker: MailWorker,
+    checkpoints: Option<crate::db::Checkpoints>,
 }
 
 impl Application {
@@ -76,6 +77,7 @@ impl Application {
         let mail_ctx = MailContext::from_config(&config);
         let config_for_limits = config.clone();
         let (mail, mail_worker) = MailWorker::start(db.clone(), transport, mail_ctx.clone());
+        let checkpoints = db.start_checkpoints();
         let metrics = crate::metrics::Metrics::new();
         hub.counters.register(metrics.registry())?;
         mail.register(metrics.registry())?;
@@ -104,6 +106,7 @@ impl Application {
             server,
             state,
             mail_worker,
+            checkpoints,
         })
     }
 
@@ -119,6 +122,9 @@ impl Application {
     /// finish), then lets the mail worker finish the sends in progress.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some(checkpoints) = self.checkpoints {
+            checkpoints.stop();
+        }
         self.mail_worker
             .shutdown(std::time::Duration::from_secs(10))
             .await;

@@ -84,10 +84,14 @@ impl DbTarget {
                 })?;
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // Per-connection settings: enforce foreign keys, let readers run beside the
-                // writer (WAL), and wait for a busy writer instead of failing at once.
+                // writer (WAL), and wait for a busy writer instead of failing at once. The
+                // server copies the log into the database from its background thread
+                // (`Db::start_checkpoints`); a commit does so itself only if the log has
+                // grown past about 40 MB, so a request is not the one that pays for it.
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA wal_autocheckpoint = 10000;",
                 )?;
                 Ok(AnyConnection::Sqlite(conn))
             }

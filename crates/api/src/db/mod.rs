@@ -25,6 +25,18 @@ const MIGRATION_LOCK_KEY: i64 = 0x4d45_4449_434f;
 /// A database call (waiting for a connection included) this slow is logged as a warning.
 const SLOW_CALL_MS: f64 = 500.0;
 
+/// How often the server copies SQLite's write-ahead log into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The periodic WAL checkpoints of a server on SQLite; see [`Db::start_checkpoints`].
+pub struct Checkpoints(tokio::task::JoinHandle<()>);
+
+impl Checkpoints {
+    pub fn stop(self) {
+        self.0.abort();
+    }
+}
+
 /// A pooled connection, or 503 when the database cannot be reached.
 fn checkout(pool: &Pool) -> Result<connection::PooledConnection, ApiError> {
     pool.get().map_err(|e| {
@@ -85,6 +97,33 @@ impl Db {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self.target, DbTarget::Postgres(_))
+    }
+
+    /// On SQLite, copies the write-ahead log into the database every second, on the
+    /// background thread at the lowest priority (a passive checkpoint: it waits for
+    /// no reader or writer). Left to SQLite, the commit that crossed its threshold of
+    /// 1,000 pages did it, and that request took 5-7 ms longer: about one status change
+    /// in a hundred in the benchmark (docs/decisions/0012-background-priority.md).
+    /// `None` on PostgreSQL.
+    pub fn start_checkpoints(&self) -> Option<Checkpoints> {
+        if self.is_postgres() {
+            return None;
+        }
+        let db = self.clone();
+        Some(Checkpoints(tokio::spawn(async move {
+            let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let checkpoint = |conn: &mut AnyConnection| {
+                    conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
+                        .map_err(ApiError::from)
+                };
+                if let Err(e) = db.run_in_background(checkpoint).await {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        })))
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool.

@@ -455,3 +455,40 @@ async fn presence_events_from_another_replica_are_counted_apart() {
             >= 1.0
     );
 }
+
+// On SQLite the server copies the write-ahead log into the database file on its own,
+// every second, instead of leaving it to the commit that crosses SQLite's threshold:
+// a copy of the database file alone (without its log) soon holds a new account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_log_is_copied_into_the_database_in_the_background() {
+    use mediconnect_api::db::schema::users;
+    let app = spawn_app(Backend::Sqlite).await;
+    let user = app.user(Role::Patient).await;
+    let file = app.test_db.path().join("test.db");
+    let copy = app.test_db.path().join("copy.db");
+    let email = user.email.clone();
+    eventually(10, Duration::from_millis(200), || {
+        // A copy taken mid-checkpoint may be torn; the next one will do.
+        let found = std::fs::copy(&file, &copy)
+            .map_err(|e| e.to_string())
+            .and_then(|_| {
+                let _ = std::fs::remove_file(copy.with_extension("db-wal"));
+                let mut conn = diesel::SqliteConnection::establish(copy.to_str().unwrap())
+                    .map_err(|e| e.to_string())?;
+                users::table
+                    .filter(users::email.eq(&email))
+                    .count()
+                    .get_result::<i64>(&mut conn)
+                    .map_err(|e| e.to_string())
+            });
+        let result = match found {
+            Ok(1) => Ok(()),
+            Ok(n) => Err(format!(
+                "the database file holds {n} rows of the new account"
+            )),
+            Err(e) => Err(format!("the copy could not be read: {e}")),
+        };
+        async move { result }
+    })
+    .await;
+}
