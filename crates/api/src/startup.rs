@@ -122,9 +122,7 @@ impl Application {
     /// finish), then lets the mail worker finish the sends in progress.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(checkpoints) = self.checkpoints {
-            checkpoints.stop();
-        }
+        drop(self.checkpoints);
         self.mail_worker
             .shutdown(std::time::Duration::from_secs(10))
             .await;

@@ -29,10 +29,11 @@ const SLOW_CALL_MS: f64 = 500.0;
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The periodic WAL checkpoints of a server on SQLite; see [`Db::start_checkpoints`].
+/// They stop when this is dropped.
 pub struct Checkpoints(tokio::task::JoinHandle<()>);
 
-impl Checkpoints {
-    pub fn stop(self) {
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
         self.0.abort();
     }
 }

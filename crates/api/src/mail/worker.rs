@@ -1,7 +1,8 @@
 //! The mail worker: expands alert jobs, claims due rows, sends them (several at once,
 //! over the pooled transport), and records each outcome. It is woken after a request
 //! that queued mail has written its response (see [`MailHandle::wake`]), and otherwise
-//! sleeps until the next row is due (at most a few seconds). On shutdown it finishes the sends in progress, then stops.
+//! sleeps until the next row is due (at most a few seconds). On shutdown it finishes
+//! the sends in progress, then stops.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
