@@ -133,6 +133,9 @@ diesel::table! {
         status -> Text,
         created_at -> UtcTime,
         updated_at -> UtcTime,
+        audience_version -> Nullable<BigInt>,
+        since_version -> Nullable<BigInt>,
+        earliest_alert_at -> Nullable<UtcTime>,
     }
 }
 
@@ -157,6 +160,16 @@ diesel::table! {
         date_of_birth -> Nullable<Date>,
         phone_number -> Nullable<Text>,
         notify_doctor_online -> Text,
+        alerts_version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    alert_audience (id) {
+        id -> Bool,
+        version -> BigInt,
     }
 }
 
@@ -249,6 +262,7 @@ diesel::joinable!(schedule_exceptions -> doctors (doctor_id));
 diesel::joinable!(working_hours -> doctors (doctor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alert_audience,
     audit_log,
     appointment_events,
     appointments,

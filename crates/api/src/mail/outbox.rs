@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{doctors, follows, notification_jobs, notifications, patients, users};
+use crate::db::schema::{
+    alert_audience, doctors, follows, notification_jobs, notifications, patients, users,
+};
 use crate::db::{AnyConnection, DbId, DbTime, write_transaction};
 use crate::error::ApiError;
 use crate::mail::{MailContext, compose};
@@ -127,6 +129,32 @@ pub fn enqueue_doctor_online(
 /// write to.
 const MAX_QUIET_BATCHES: usize = 40;
 
+/// How one job reads its audience, decided by its first step and kept by the others
+/// (ADR 0016).
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    /// The audience counter before the job read its first batch: every patient
+    /// stamped at or below it is visible to all of the job's reads.
+    audience_version: i64,
+    /// Read only the patients stamped after this: all the others were covered by an
+    /// earlier job whose alerts keep them in their cooldown for now.
+    since: Option<i64>,
+    /// No patient the job covers without reading them was last alerted about the
+    /// doctor before this time.
+    floor: DateTime<Utc>,
+}
+
+/// How far a step got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// More of the audience to read.
+    More,
+    /// The whole audience has been read.
+    Read,
+    /// The doctor is gone or offline again: not announced any further.
+    Stopped,
+}
+
 /// Expands one batch of the oldest pending job into per-patient rows. Returns how many
 /// rows it queued, or `None` when no job is pending.
 ///
@@ -141,7 +169,16 @@ pub fn expand_batch(
     batch: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<usize>, ApiError> {
-    let job: Option<(DbId, DbId, Option<DbId>)> = notification_jobs::table
+    type Job = (
+        DbId,
+        DbId,
+        Option<DbId>,
+        DbTime,
+        Option<i64>,
+        Option<i64>,
+        Option<DbTime>,
+    );
+    let job: Option<Job> = notification_jobs::table
         .filter(notification_jobs::status.eq("pending"))
         .order(notification_jobs::created_at.asc())
         .limit(1)
@@ -149,30 +186,53 @@ pub fn expand_batch(
             notification_jobs::id,
             notification_jobs::doctor_id,
             notification_jobs::cursor,
+            notification_jobs::created_at,
+            notification_jobs::audience_version,
+            notification_jobs::since_version,
+            notification_jobs::earliest_alert_at,
         ))
         .first(conn)
         .optional()?;
-    let Some((job_id, doctor_id, cursor)) = job else {
+    let Some((job_id, doctor_id, cursor, created_at, audience_version, since, floor)) = job else {
         return Ok(None);
     };
-    let (mut mails, mut next_cursor, mut done) =
-        compose_batch(conn, ctx, doctor_id, cursor, batch, now)?;
+    let pass = match (audience_version, floor) {
+        (Some(audience_version), Some(floor)) => Pass {
+            audience_version,
+            since,
+            floor: floor.0,
+        },
+        _ => plan_pass(conn, ctx, doctor_id, created_at.0, now)?,
+    };
+    let (mut mails, mut next_cursor, mut end) =
+        compose_batch(conn, ctx, doctor_id, pass.since, cursor, batch, now)?;
     // A batch with nobody to write to (all of it only wants followed doctors' alerts,
     // say): read on, so that one claim covers the quiet stretch instead of one write
     // per batch.
     let mut read = 1;
-    while mails.is_empty() && !done && read < MAX_QUIET_BATCHES {
-        (mails, next_cursor, done) = compose_batch(conn, ctx, doctor_id, next_cursor, batch, now)?;
+    while mails.is_empty() && end == End::More && read < MAX_QUIET_BATCHES {
+        (mails, next_cursor, end) =
+            compose_batch(conn, ctx, doctor_id, pass.since, next_cursor, batch, now)?;
         read += 1;
     }
+    // Read after every batch, so it sees every alert those batches saw.
+    let floor = match end {
+        End::More => Some(pass.floor),
+        End::Read => Some(earliest_alert(conn, ctx, doctor_id, &pass, created_at.0)?),
+        // A job cut short covered nobody after its cursor: no later job may lean on it.
+        End::Stopped => None,
+    };
     write_transaction(conn, |conn| {
         let job = notification_jobs::table
             .filter(notification_jobs::id.eq(job_id))
             .filter(notification_jobs::status.eq("pending"));
         let values = (
             notification_jobs::cursor.eq(next_cursor),
-            notification_jobs::status.eq(if done { "done" } else { "pending" }),
+            notification_jobs::status.eq(if end == End::More { "pending" } else { "done" }),
             notification_jobs::updated_at.eq(DbTime(now)),
+            notification_jobs::audience_version.eq(Some(pass.audience_version)),
+            notification_jobs::since_version.eq(pass.since),
+            notification_jobs::earliest_alert_at.eq(floor.map(DbTime)),
         );
         let claimed = match cursor {
             Some(c) => diesel::update(job.filter(notification_jobs::cursor.eq(c)))
@@ -192,16 +252,94 @@ pub fn expand_batch(
     })
 }
 
-/// The emails of the batch after `cursor`, the cursor after it, and whether the job
-/// is finished with it.
+/// Decides how a job that has not started reads its audience. The counter is read
+/// first, so every patient stamped at or below it is visible to the batches after.
+///
+/// The last job for this doctor that read its whole audience covered every patient
+/// stamped at or below its counter: each of them it could alert was alerted then or
+/// was in their cooldown, by an alert at or after its floor. Until that floor's
+/// cooldown ends, they still are, so only patients stamped since need reading.
+fn plan_pass(
+    conn: &mut AnyConnection,
+    ctx: &MailContext,
+    doctor_id: DbId,
+    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Pass, ApiError> {
+    let audience_version: i64 = alert_audience::table
+        .select(alert_audience::version)
+        .first(conn)?;
+    let last: Option<(Option<i64>, Option<DbTime>)> = notification_jobs::table
+        .filter(notification_jobs::doctor_id.eq(doctor_id))
+        .filter(notification_jobs::earliest_alert_at.is_not_null())
+        .filter(notification_jobs::status.eq("done"))
+        .order(notification_jobs::audience_version.desc())
+        .select((
+            notification_jobs::audience_version,
+            notification_jobs::earliest_alert_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let cooldown = chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+    Ok(match last {
+        Some((Some(covered), Some(floor))) if now < floor.0 + cooldown => Pass {
+            audience_version,
+            since: Some(covered),
+            floor: floor.0.min(created_at),
+        },
+        _ => Pass {
+            audience_version,
+            since: None,
+            floor: created_at,
+        },
+    })
+}
+
+/// The floor of a job that has read its whole audience: the oldest alert about the
+/// doctor, since the cooldown before the job was queued, of any patient the job read
+/// (all of them, or those stamped after `since`), and no later than the floor it
+/// started with. Each patient it read and could alert was alerted by it, at or
+/// after its creation, or was left out for an alert in that window.
+fn earliest_alert(
+    conn: &mut AnyConnection,
+    ctx: &MailContext,
+    doctor_id: DbId,
+    pass: &Pass,
+    created_at: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let window = created_at - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+    let mut oldest = notifications::table
+        .filter(notifications::doctor_id.eq(Some(doctor_id)))
+        .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
+        .filter(notifications::created_at.gt(DbTime(window)))
+        .order(notifications::created_at.asc())
+        .select(notifications::created_at)
+        .limit(1)
+        .into_boxed();
+    if let Some(since) = pass.since {
+        oldest = oldest.filter(
+            notifications::user_id.eq_any(
+                patients::table
+                    .filter(patients::alerts_version.gt(since))
+                    .select(patients::user_id.nullable()),
+            ),
+        );
+    }
+    let oldest: Option<DbTime> = oldest.first(conn).optional()?;
+    Ok(oldest.map_or(pass.floor, |at| at.0.min(pass.floor)))
+}
+
+/// The emails of the batch after `cursor`, the cursor after it, and how far the job
+/// got with it.
 fn compose_batch(
     conn: &mut AnyConnection,
     ctx: &MailContext,
     doctor_id: DbId,
+    stamped_after: Option<i64>,
     cursor: Option<DbId>,
     batch: i64,
     now: DateTime<Utc>,
-) -> Result<(Vec<Email>, Option<DbId>, bool), ApiError> {
+) -> Result<(Vec<Email>, Option<DbId>, End), ApiError> {
     let doctor: Option<(String, String, bool, bool)> = doctors::table
         .inner_join(users::table)
         .filter(doctors::id.eq(doctor_id))
@@ -215,7 +353,7 @@ fn compose_batch(
         .optional()?;
     // A doctor who is gone, or offline again, is not announced any further.
     let Some((doctor_name, specialization, true, true)) = doctor else {
-        return Ok((Vec::new(), cursor, true));
+        return Ok((Vec::new(), cursor, End::Stopped));
     };
     // Patients alerted about this doctor within the cooldown are left out by the query
     // itself, so a doctor who comes back online soon after costs one query that finds
@@ -248,6 +386,9 @@ fn compose_batch(
     if let Some(after) = cursor {
         candidates = candidates.filter(users::id.gt(after));
     }
+    if let Some(stamp) = stamped_after {
+        candidates = candidates.filter(patients::alerts_version.gt(stamp));
+    }
     let candidates: Vec<(DbId, DbId, String, String, String)> = candidates.load(conn)?;
     let patient_ids: Vec<DbId> = candidates.iter().map(|c| c.0).collect();
     let followers: HashSet<Uuid> = follows::table
@@ -279,8 +420,12 @@ fn compose_batch(
             now,
         ));
     }
-    let done = (candidates.len() as i64) < batch;
-    Ok((mails, candidates.last().map(|c| c.1).or(cursor), done))
+    let end = if (candidates.len() as i64) < batch {
+        End::Read
+    } else {
+        End::More
+    };
+    Ok((mails, candidates.last().map(|c| c.1).or(cursor), end))
 }
 
 /// Takes up to `limit` due rows for sending: each is leased (not due again for

@@ -618,5 +618,221 @@ mod expansion {
             expected.sort();
             assert_eq!(reached, expected, "who was alerted, and how often");
         }
+
+        // After a job has read a doctor's whole audience, the next one (while everybody
+        // it reached is in their cooldown) reads only the patients whose alerts changed
+        // since: registered, opted in, following the doctor, reactivated. Each of those
+        // is reached; the rest are not read, and not alerted again.
+        async fn a_later_job_reads_only_the_patients_whose_alerts_changed(backend) {
+            use mediconnect_api::db::schema::{notification_jobs, users};
+            use mediconnect_api::db::DbTime;
+            let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+            let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
+            let doctor = app.doctor("Dr. Return", "Neurology").await;
+            app.doctor("Dr. Elsewhere", "Neurology").await;
+            let elsewhere_id = doctor_id(&app, "Dr. Elsewhere").await;
+            let doctor_id = doctor_id(&app, "Dr. Return").await;
+            let early = [patient_named(&app, "Early One", "all").await, patient_named(&app, "Early Two", "all").await];
+            let opted_out = patient_named(&app, "Opted Out", "off").await;
+            let fan = patient_named(&app, "New Fan", "followed").await;
+            let other_fan = patient_named(&app, "Other Fan", "followed").await;
+            let away = patient_named(&app, "Away A", "all").await;
+            let set_active = |id: uuid::Uuid, active: bool| {
+                app.with_conn(move |c| {
+                    diesel::update(users::table.find(mediconnect_api::db::DbId(id)))
+                        .set(users::active.eq(active))
+                        .execute(c)
+                        .unwrap();
+                })
+            };
+            set_active(away.id, false).await;
+
+            app.set_online(&doctor, true).await;
+            smtp.wait_for(2, 10).await;
+            alert_jobs_done(&app).await;
+            app.set_online(&doctor, false).await;
+
+            json_ok(app.put("/api/users/profile", Some(&opted_out.token), &json!({"notifications": {"doctorOnline": "all"}})).await).await;
+            assert_eq!(app.post(&format!("/api/doctors/{doctor_id}/follow"), Some(&fan.token), &json!({})).await.status(), 204);
+            assert_eq!(app.post(&format!("/api/doctors/{elsewhere_id}/follow"), Some(&other_fan.token), &json!({})).await.status(), 204);
+            set_active(away.id, true).await;
+            let late = patient_named(&app, "Late Comer", "all").await;
+
+            app.set_online(&doctor, true).await;
+            smtp.wait_for(6, 10).await;
+            alert_jobs_done(&app).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let messages = smtp.received();
+            for p in early.iter().chain([&opted_out, &fan, &away, &late]) {
+                assert_eq!(to(&messages, &p.email), 1, "{}", p.email);
+            }
+            assert_eq!(to(&messages, &other_fan.email), 0);
+            assert_eq!(messages.len(), 6);
+
+            // The second job leaned on the first: it read only patients stamped after
+            // the first one began.
+            let jobs: Vec<(Option<i64>, Option<i64>, Option<DbTime>)> = app
+                .with_conn(|c| {
+                    notification_jobs::table
+                        .order(notification_jobs::created_at.asc())
+                        .select((
+                            notification_jobs::audience_version,
+                            notification_jobs::since_version,
+                            notification_jobs::earliest_alert_at,
+                        ))
+                        .load(c)
+                        .unwrap()
+                })
+                .await;
+            assert_eq!(jobs.len(), 2);
+            assert_eq!(jobs[0].1, None, "the first job reads everybody");
+            assert!(jobs[0].0.is_some() && jobs[0].2.is_some(), "{jobs:?}");
+            assert_eq!(jobs[1].1, jobs[0].0, "the second job reads only what changed");
+        }
+
+        // A job that relies on an earlier one does so only until the first patient that
+        // job found in their cooldown leaves it: that patient is read, and alerted,
+        // again.
+        async fn a_patient_leaving_the_cooldown_an_earlier_job_relied_on_is_alerted(backend) {
+            use mediconnect_api::db::{DbId, DbTime};
+            use mediconnect_api::db::schema::users;
+            const COOLDOWN: i64 = 3600;
+            let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+            let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::from_secs(COOLDOWN as u64)).await;
+            let doctor = app.doctor("Dr. Cycle", "Neurology").await;
+            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Cycle").await.parse().unwrap();
+            let waiting = patient_named(&app, "Wait W", "all").await;
+            let fresh = patient_named(&app, "Fresh F", "all").await;
+            // Alerted about this doctor long ago: in the cooldown for four more seconds.
+            let alerted_at = Utc::now() - chrono::Duration::seconds(COOLDOWN - 4);
+            let waiting_id = waiting.id;
+            app.with_conn(move |c| {
+                let email: String = users::table.find(DbId(waiting_id)).select(users::email).first(c).unwrap();
+                diesel::insert_into(notifications::table)
+                    .values((
+                        notifications::id.eq(DbId(uuid::Uuid::new_v4())),
+                        notifications::email.eq(email),
+                        notifications::subject.eq("An earlier alert"),
+                        notifications::content.eq("An earlier alert"),
+                        notifications::sent.eq(true),
+                        notifications::created_at.eq(DbTime(alerted_at)),
+                        notifications::kind.eq("DOCTOR_ONLINE"),
+                        notifications::user_id.eq(Some(DbId(waiting_id))),
+                        notifications::doctor_id.eq(Some(DbId(doctor_id))),
+                        notifications::status.eq("sent"),
+                        notifications::attempts.eq(1),
+                        notifications::next_attempt_at.eq(DbTime(alerted_at)),
+                    ))
+                    .execute(c)
+                    .unwrap();
+            })
+            .await;
+
+            app.set_online(&doctor, true).await;
+            smtp.wait_for(1, 10).await;
+            alert_jobs_done(&app).await;
+            app.set_online(&doctor, false).await;
+            assert_eq!(to(&smtp.received(), &waiting.email), 0, "in their cooldown");
+            let left = alerted_at + chrono::Duration::seconds(COOLDOWN) - Utc::now();
+            tokio::time::sleep(left.to_std().unwrap_or_default() + Duration::from_millis(200)).await;
+
+            app.set_online(&doctor, true).await;
+            smtp.wait_for(2, 10).await;
+            alert_jobs_done(&app).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let messages = smtp.received();
+            assert_eq!(to(&messages, &waiting.email), 1, "out of their cooldown");
+            assert_eq!(to(&messages, &fresh.email), 1, "still in theirs");
+        }
+
+        // Patients opt in while jobs for the doctor run back to back, each opting in
+        // inside a transaction that stays open a few milliseconds after its write. A
+        // job that begins while one is open must not count that patient as read: every
+        // patient is alerted exactly once, by one job or the next.
+        async fn opting_in_while_jobs_run_loses_no_alert(backend) {
+            use mediconnect_api::db::schema::{patients, users};
+            use mediconnect_api::db::{DbId, DbTime, write_transaction};
+            use mediconnect_api::mail::{MailContext, outbox};
+            use std::sync::atomic::Ordering;
+            const PATIENTS: usize = 40;
+            let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
+            let doctor = app.doctor("Dr. Busy", "Neurology").await;
+            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Busy").await.parse().unwrap();
+            app.set_online(&doctor, true).await;
+            alert_jobs_done(&app).await;
+            insert_patients(&app, "optin", PATIENTS).await;
+            let ids: Vec<DbId> = app
+                .with_conn(|c| {
+                    diesel::update(patients::table).set(patients::notify_doctor_online.eq("off")).execute(c).unwrap();
+                    patients::table.inner_join(users::table).filter(users::email.like("optin-%")).select(users::id).load(c).unwrap()
+                })
+                .await;
+            assert_eq!(ids.len(), PATIENTS);
+            let start = Utc::now();
+
+            // Two threads opt patients in, so that on PostgreSQL their transactions
+            // overlap and may commit out of the order they wrote in.
+            let opted_in = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let flippers: Vec<_> = ids
+                .chunks(PATIENTS / 2)
+                .map(|chunk| {
+                    let (db, opted_in, chunk) = (app.db.clone(), opted_in.clone(), chunk.to_vec());
+                    std::thread::spawn(move || {
+                        let mut conn = db.get_blocking().expect("a connection");
+                        for id in chunk {
+                            write_transaction(&mut conn, |c| {
+                                diesel::update(patients::table.filter(patients::user_id.eq(id)))
+                                    .set(patients::notify_doctor_online.eq("all"))
+                                    .execute(c)?;
+                                std::thread::sleep(Duration::from_millis(4));
+                                Ok(())
+                            })
+                            .unwrap();
+                            // A gap, so that SQLite's single write lock is free at times.
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        opted_in.fetch_add(1, Ordering::SeqCst);
+                    })
+                })
+                .collect();
+            let ctx = MailContext::from_config(&app.config);
+            let db = app.db.clone();
+            let jobs = tokio::task::spawn_blocking(move || {
+                let mut conn = db.get_blocking().expect("a connection");
+                let mut jobs = 0;
+                loop {
+                    // The last job starts after the last opt-in has committed.
+                    let last = opted_in.load(Ordering::SeqCst) == 2;
+                    if outbox::enqueue_doctor_online(&mut conn, doctor_id, Utc::now()).unwrap() {
+                        jobs += 1;
+                    }
+                    while outbox::expand_batch(&mut conn, &ctx, 4, Utc::now()).unwrap().is_some() {}
+                    if last {
+                        return jobs;
+                    }
+                }
+            })
+            .await
+            .unwrap();
+            for flipper in flippers {
+                flipper.join().unwrap();
+            }
+            alert_jobs_done(&app).await;
+            // At least two while patients were opting in, and the last one after.
+            assert!(jobs >= 3, "only {jobs} jobs ran");
+            let counts: Vec<(Option<DbId>, i64)> = app
+                .with_conn(move |c| {
+                    notifications::table
+                        .filter(notifications::created_at.ge(DbTime(start)))
+                        .filter(notifications::doctor_id.eq(Some(DbId(doctor_id))))
+                        .group_by(notifications::user_id)
+                        .select((notifications::user_id, diesel::dsl::count_star()))
+                        .load(c)
+                        .unwrap()
+                })
+                .await;
+            assert_eq!(counts.len(), PATIENTS, "every patient who opted in is alerted");
+            assert!(counts.iter().all(|(_, n)| *n == 1), "some patient is alerted twice: {counts:?}");
+        }
     }
 }

@@ -1,0 +1,73 @@
+-- Who can be alerted that a doctor is online changes only through a few writes: a
+-- patient is created, changes their "doctor online" preference, follows a doctor, or
+-- has their account reactivated. Each of these stamps the patient with the next
+-- value of one counter, here in the database, so that no code path can forget it.
+-- An alert job that has been through the whole audience records the counter's value
+-- from before it started; the next job for that doctor, while everybody that job
+-- covered is still in their cooldown, reads only the patients stamped since
+-- (ADR 0016).
+--
+-- The counter is one row, so the stamps follow commit order: a transaction that
+-- stamps holds the row until it commits, and a job that reads the counter sees a
+-- value below every stamp it cannot yet see.
+CREATE TABLE alert_audience (
+    id      BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id),
+    version BIGINT NOT NULL
+);
+INSERT INTO alert_audience (id, version) VALUES (TRUE, 1);
+
+-- Existing patients get 0: the first job after this migration reads everybody.
+ALTER TABLE patients ADD COLUMN alerts_version BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX patients_alerts_version_idx ON patients (alerts_version);
+
+-- audience_version: the counter before the job read its first batch.
+-- since_version: set when the job reads only patients stamped after it.
+-- earliest_alert_at: set when the job has been through its audience: no patient it
+-- covered was last alerted about the doctor before this time.
+ALTER TABLE notification_jobs
+    ADD COLUMN audience_version BIGINT,
+    ADD COLUMN since_version BIGINT,
+    ADD COLUMN earliest_alert_at TIMESTAMPTZ;
+CREATE INDEX notification_jobs_audience_idx ON notification_jobs (doctor_id, audience_version)
+    WHERE earliest_alert_at IS NOT NULL;
+
+CREATE FUNCTION next_alert_audience_version() RETURNS BIGINT LANGUAGE sql VOLATILE AS $$
+    UPDATE alert_audience SET version = version + 1 RETURNING version
+$$;
+
+CREATE FUNCTION stamp_patient_alert_audience() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.alerts_version := next_alert_audience_version();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER patients_alert_audience_insert
+    BEFORE INSERT ON patients
+    FOR EACH ROW EXECUTE FUNCTION stamp_patient_alert_audience();
+CREATE TRIGGER patients_alert_audience_preference
+    BEFORE UPDATE OF notify_doctor_online ON patients
+    FOR EACH ROW WHEN (OLD.notify_doctor_online IS DISTINCT FROM NEW.notify_doctor_online)
+    EXECUTE FUNCTION stamp_patient_alert_audience();
+
+CREATE FUNCTION stamp_follower_alert_audience() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE patients SET alerts_version = next_alert_audience_version()
+        WHERE id = NEW.patient_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER follows_alert_audience
+    AFTER INSERT ON follows
+    FOR EACH ROW EXECUTE FUNCTION stamp_follower_alert_audience();
+
+CREATE FUNCTION stamp_reactivated_alert_audience() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE patients SET alerts_version = next_alert_audience_version()
+        WHERE user_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER users_alert_audience_reactivated
+    AFTER UPDATE OF active ON users
+    FOR EACH ROW WHEN (NEW.active AND NOT OLD.active)
+    EXECUTE FUNCTION stamp_reactivated_alert_audience();

@@ -1,0 +1,11 @@
+DROP TRIGGER users_alert_audience_reactivated;
+DROP TRIGGER follows_alert_audience;
+DROP TRIGGER patients_alert_audience_preference;
+DROP TRIGGER patients_alert_audience_insert;
+DROP INDEX notification_jobs_audience_idx;
+ALTER TABLE notification_jobs DROP COLUMN earliest_alert_at;
+ALTER TABLE notification_jobs DROP COLUMN since_version;
+ALTER TABLE notification_jobs DROP COLUMN audience_version;
+DROP INDEX patients_alerts_version_idx;
+ALTER TABLE patients DROP COLUMN alerts_version;
+DROP TABLE alert_audience;
