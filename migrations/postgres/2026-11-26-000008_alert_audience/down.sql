@@ -9,6 +9,7 @@ DROP FUNCTION next_alert_audience_version();
 DROP INDEX notification_jobs_audience_idx;
 ALTER TABLE notification_jobs
     DROP COLUMN earliest_alert_at,
+    DROP COLUMN start_floor,
     DROP COLUMN since_version,
     DROP COLUMN audience_version;
 DROP INDEX patients_alerts_version_idx;

@@ -22,11 +22,15 @@ CREATE INDEX patients_alerts_version_idx ON patients (alerts_version);
 
 -- audience_version: the counter before the job read its first batch.
 -- since_version: set when the job reads only patients stamped after it.
--- earliest_alert_at: set when the job has been through its audience: no patient it
--- covered was last alerted about the doctor before this time.
+-- start_floor: the floor the job began with (its start, or the floor of the job it
+-- leans on).
+-- earliest_alert_at: set only once the job has read its whole audience: no patient
+-- it covered was last alerted about the doctor before this time. A job that another
+-- version of the server finished, or that stopped early, leaves it empty.
 ALTER TABLE notification_jobs
     ADD COLUMN audience_version BIGINT,
     ADD COLUMN since_version BIGINT,
+    ADD COLUMN start_floor TIMESTAMPTZ,
     ADD COLUMN earliest_alert_at TIMESTAMPTZ;
 CREATE INDEX notification_jobs_audience_idx ON notification_jobs (doctor_id, audience_version)
     WHERE earliest_alert_at IS NOT NULL;
@@ -49,8 +53,12 @@ CREATE TRIGGER patients_alert_audience_preference
     FOR EACH ROW WHEN (OLD.notify_doctor_online IS DISTINCT FROM NEW.notify_doctor_online)
     EXECUTE FUNCTION stamp_patient_alert_audience();
 
+-- The two triggers below lock the patient row before the counter, as an update of the
+-- patient row itself does (its row is locked before its BEFORE trigger runs): taking
+-- them in the other order could deadlock with a preference change of that patient.
 CREATE FUNCTION stamp_follower_alert_audience() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM patients WHERE id = NEW.patient_id FOR NO KEY UPDATE;
     UPDATE patients SET alerts_version = next_alert_audience_version()
         WHERE id = NEW.patient_id;
     RETURN NULL;
@@ -62,6 +70,7 @@ CREATE TRIGGER follows_alert_audience
 
 CREATE FUNCTION stamp_reactivated_alert_audience() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM patients WHERE user_id = NEW.id FOR NO KEY UPDATE;
     UPDATE patients SET alerts_version = next_alert_audience_version()
         WHERE user_id = NEW.id;
     RETURN NULL;

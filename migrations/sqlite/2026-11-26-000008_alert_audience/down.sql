@@ -4,6 +4,7 @@ DROP TRIGGER patients_alert_audience_preference;
 DROP TRIGGER patients_alert_audience_insert;
 DROP INDEX notification_jobs_audience_idx;
 ALTER TABLE notification_jobs DROP COLUMN earliest_alert_at;
+ALTER TABLE notification_jobs DROP COLUMN start_floor;
 ALTER TABLE notification_jobs DROP COLUMN since_version;
 ALTER TABLE notification_jobs DROP COLUMN audience_version;
 DROP INDEX patients_alerts_version_idx;

@@ -18,10 +18,14 @@ CREATE INDEX patients_alerts_version_idx ON patients (alerts_version);
 
 -- audience_version: the counter before the job read its first batch.
 -- since_version: set when the job reads only patients stamped after it.
--- earliest_alert_at: set when the job has been through its audience: no patient it
--- covered was last alerted about the doctor before this time.
+-- start_floor: the floor the job began with (its start, or the floor of the job it
+-- leans on).
+-- earliest_alert_at: set only once the job has read its whole audience: no patient
+-- it covered was last alerted about the doctor before this time. A job that another
+-- version of the server finished, or that stopped early, leaves it empty.
 ALTER TABLE notification_jobs ADD COLUMN audience_version BIGINT;
 ALTER TABLE notification_jobs ADD COLUMN since_version BIGINT;
+ALTER TABLE notification_jobs ADD COLUMN start_floor TEXT;
 ALTER TABLE notification_jobs ADD COLUMN earliest_alert_at TEXT;
 CREATE INDEX notification_jobs_audience_idx ON notification_jobs (doctor_id, audience_version)
     WHERE earliest_alert_at IS NOT NULL;

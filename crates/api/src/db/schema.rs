@@ -135,6 +135,7 @@ diesel::table! {
         updated_at -> UtcTime,
         audience_version -> Nullable<BigInt>,
         since_version -> Nullable<BigInt>,
+        start_floor -> Nullable<UtcTime>,
         earliest_alert_at -> Nullable<UtcTime>,
     }
 }

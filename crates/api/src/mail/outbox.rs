@@ -139,9 +139,9 @@ struct Pass {
     /// Read only the patients stamped after this: all the others were covered by an
     /// earlier job whose alerts keep them in their cooldown for now.
     since: Option<i64>,
-    /// No patient the job covers without reading them was last alerted about the
-    /// doctor before this time.
-    floor: DateTime<Utc>,
+    /// No earlier than the job's start, and no patient the job covers without
+    /// reading them was last alerted about the doctor before this time.
+    start_floor: DateTime<Utc>,
 }
 
 /// How far a step got.
@@ -189,38 +189,43 @@ pub fn expand_batch(
             notification_jobs::created_at,
             notification_jobs::audience_version,
             notification_jobs::since_version,
-            notification_jobs::earliest_alert_at,
+            notification_jobs::start_floor,
         ))
         .first(conn)
         .optional()?;
-    let Some((job_id, doctor_id, cursor, created_at, audience_version, since, floor)) = job else {
+    let Some((job_id, doctor_id, cursor, created_at, audience_version, since, start_floor)) = job
+    else {
         return Ok(None);
     };
-    let pass = match (audience_version, floor) {
-        (Some(audience_version), Some(floor)) => Pass {
+    let pass = match (audience_version, start_floor, cursor) {
+        (Some(audience_version), Some(start_floor), _) => Some(Pass {
             audience_version,
             since,
-            floor: floor.0,
-        },
-        _ => plan_pass(conn, ctx, doctor_id, created_at.0, now)?,
+            start_floor: start_floor.0,
+        }),
+        (_, _, None) => Some(plan_pass(conn, ctx, doctor_id, created_at.0, now)?),
+        // Begun by a server without audience stamps: it reads the rest of everybody,
+        // and records nothing a later job could lean on.
+        _ => None,
     };
+    let stamped_after = pass.and_then(|p| p.since);
     let (mut mails, mut next_cursor, mut end) =
-        compose_batch(conn, ctx, doctor_id, pass.since, cursor, batch, now)?;
+        compose_batch(conn, ctx, doctor_id, stamped_after, cursor, batch, now)?;
     // A batch with nobody to write to (all of it only wants followed doctors' alerts,
     // say): read on, so that one claim covers the quiet stretch instead of one write
     // per batch.
     let mut read = 1;
     while mails.is_empty() && end == End::More && read < MAX_QUIET_BATCHES {
         (mails, next_cursor, end) =
-            compose_batch(conn, ctx, doctor_id, pass.since, next_cursor, batch, now)?;
+            compose_batch(conn, ctx, doctor_id, stamped_after, next_cursor, batch, now)?;
         read += 1;
     }
-    // Read after every batch, so it sees every alert those batches saw.
-    let floor = match end {
-        End::More => Some(pass.floor),
-        End::Read => Some(earliest_alert(conn, ctx, doctor_id, &pass, created_at.0)?),
-        // A job cut short covered nobody after its cursor: no later job may lean on it.
-        End::Stopped => None,
+    // Only a job that read its whole audience gets a floor (a job cut short covered
+    // nobody after its cursor), read after every batch so that it sees every alert
+    // those batches saw.
+    let floor = match (end, &pass) {
+        (End::Read, Some(pass)) => Some(DbTime(earliest_alert(conn, ctx, doctor_id, pass)?)),
+        _ => None,
     };
     write_transaction(conn, |conn| {
         let job = notification_jobs::table
@@ -230,9 +235,10 @@ pub fn expand_batch(
             notification_jobs::cursor.eq(next_cursor),
             notification_jobs::status.eq(if end == End::More { "pending" } else { "done" }),
             notification_jobs::updated_at.eq(DbTime(now)),
-            notification_jobs::audience_version.eq(Some(pass.audience_version)),
-            notification_jobs::since_version.eq(pass.since),
-            notification_jobs::earliest_alert_at.eq(floor.map(DbTime)),
+            notification_jobs::audience_version.eq(pass.map(|p| p.audience_version)),
+            notification_jobs::since_version.eq(stamped_after),
+            notification_jobs::start_floor.eq(pass.map(|p| DbTime(p.start_floor))),
+            notification_jobs::earliest_alert_at.eq(floor),
         );
         let claimed = match cursor {
             Some(c) => diesel::update(job.filter(notification_jobs::cursor.eq(c)))
@@ -281,33 +287,39 @@ fn plan_pass(
         .first(conn)
         .optional()?;
     let cooldown = chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+    // The job's start: the earlier of its creation and this step, whichever replica's
+    // clock each came from.
+    let start = created_at.min(now);
     Ok(match last {
-        Some((Some(covered), Some(floor))) if now < floor.0 + cooldown => Pass {
-            audience_version,
-            since: Some(covered),
-            floor: floor.0.min(created_at),
-        },
+        Some((Some(covered), Some(floor)))
+            if !ctx.cooldown.is_zero() && now < floor.0 + cooldown =>
+        {
+            Pass {
+                audience_version,
+                since: Some(covered),
+                start_floor: floor.0.min(start),
+            }
+        }
         _ => Pass {
             audience_version,
             since: None,
-            floor: created_at,
+            start_floor: start,
         },
     })
 }
 
 /// The floor of a job that has read its whole audience: the oldest alert about the
-/// doctor, since the cooldown before the job was queued, of any patient the job read
-/// (all of them, or those stamped after `since`), and no later than the floor it
-/// started with. Each patient it read and could alert was alerted by it, at or
-/// after its creation, or was left out for an alert in that window.
+/// doctor, since the cooldown before the job's start floor, of any patient the job
+/// read (all of them, or those stamped after `since`), and no later than the start
+/// floor. Each patient it read and could alert was alerted by it, after its start,
+/// or was left out for an alert in that window.
 fn earliest_alert(
     conn: &mut AnyConnection,
     ctx: &MailContext,
     doctor_id: DbId,
     pass: &Pass,
-    created_at: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, ApiError> {
-    let window = created_at - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+    let window = pass.start_floor - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
     let mut oldest = notifications::table
         .filter(notifications::doctor_id.eq(Some(doctor_id)))
         .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
@@ -326,7 +338,7 @@ fn earliest_alert(
         );
     }
     let oldest: Option<DbTime> = oldest.first(conn).optional()?;
-    Ok(oldest.map_or(pass.floor, |at| at.0.min(pass.floor)))
+    Ok(oldest.map_or(pass.start_floor, |at| at.0.min(pass.start_floor)))
 }
 
 /// The emails of the batch after `cursor`, the cursor after it, and how far the job

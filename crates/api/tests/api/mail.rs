@@ -462,6 +462,182 @@ mod expansion {
         .await;
     }
 
+    /// The user ids of the patients whose email matches `pattern`, in the order the
+    /// expansion reads them.
+    async fn user_ids(app: &TestApp, pattern: &'static str) -> Vec<uuid::Uuid> {
+        use mediconnect_api::db::DbId;
+        use mediconnect_api::db::schema::{patients, users};
+        app.with_conn(move |c| {
+            patients::table
+                .inner_join(users::table)
+                .filter(users::email.like(pattern))
+                .order(users::id.asc())
+                .select(users::id)
+                .load::<DbId>(c)
+                .unwrap()
+                .into_iter()
+                .map(|id| id.0)
+                .collect()
+        })
+        .await
+    }
+
+    async fn user_id_of(app: &TestApp, email: &'static str) -> uuid::Uuid {
+        let ids = user_ids(app, email).await;
+        assert_eq!(ids.len(), 1, "{email}");
+        ids[0]
+    }
+
+    /// A "doctor online" alert about `doctor` for `user`, sent at `at`.
+    fn insert_alert(
+        conn: &mut mediconnect_api::db::AnyConnection,
+        user: uuid::Uuid,
+        doctor: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) {
+        use mediconnect_api::db::{DbId, DbTime};
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(DbId(uuid::Uuid::new_v4())),
+                notifications::email.eq("earlier@example.com"),
+                notifications::subject.eq("An earlier alert"),
+                notifications::content.eq("An earlier alert"),
+                notifications::sent.eq(true),
+                notifications::created_at.eq(DbTime(at)),
+                notifications::kind.eq("DOCTOR_ONLINE"),
+                notifications::user_id.eq(Some(DbId(user))),
+                notifications::doctor_id.eq(Some(DbId(doctor))),
+                notifications::status.eq("sent"),
+                notifications::attempts.eq(1),
+                notifications::next_attempt_at.eq(DbTime(at)),
+            ))
+            .execute(conn)
+            .unwrap();
+    }
+
+    /// A job's counter, the counter it read only stamps after, and its floor.
+    type JobRecord = (
+        Option<i64>,
+        Option<i64>,
+        Option<mediconnect_api::db::DbTime>,
+    );
+
+    /// Every alert job's record, oldest first.
+    async fn alert_jobs(db: &mediconnect_api::db::Db) -> Vec<JobRecord> {
+        use mediconnect_api::db::schema::notification_jobs;
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || {
+            notification_jobs::table
+                .order(notification_jobs::created_at.asc())
+                .select((
+                    notification_jobs::audience_version,
+                    notification_jobs::since_version,
+                    notification_jobs::earliest_alert_at,
+                ))
+                .load(&mut db.get_blocking().expect("a connection"))
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    /// A test's database after its server has stopped: alert jobs run here, at times
+    /// the test chooses, with no worker of the server's in the way.
+    struct Parked {
+        db: mediconnect_api::db::Db,
+        ctx: std::sync::Arc<mediconnect_api::mail::MailContext>,
+        _dir: TestDb,
+    }
+
+    impl From<TestApp> for Parked {
+        fn from(app: TestApp) -> Parked {
+            let parked = Parked {
+                db: app.db.clone(),
+                ctx: std::sync::Arc::new(mediconnect_api::mail::MailContext::from_config(
+                    &app.config,
+                )),
+                _dir: TestDb::attach(&app.test_db),
+            };
+            drop(app);
+            parked
+        }
+    }
+
+    impl Parked {
+        async fn with_conn<T: Send + 'static>(
+            &self,
+            f: impl FnOnce(&mut mediconnect_api::db::AnyConnection) -> T + Send + 'static,
+        ) -> T {
+            let db = self.db.clone();
+            tokio::task::spawn_blocking(move || f(&mut db.get_blocking().expect("a connection")))
+                .await
+                .unwrap()
+        }
+
+        /// Queues a job for `doctor` first if given, then expands one step at `now`.
+        async fn step(
+            &self,
+            doctor: Option<uuid::Uuid>,
+            batch: i64,
+            now: DateTime<Utc>,
+        ) -> Option<usize> {
+            use mediconnect_api::mail::outbox;
+            let ctx = self.ctx.clone();
+            self.with_conn(move |c| {
+                if let Some(doctor) = doctor {
+                    assert!(outbox::enqueue_doctor_online(c, doctor, now).unwrap());
+                }
+                outbox::expand_batch(c, &ctx, batch, now).unwrap()
+            })
+            .await
+        }
+
+        /// Queues a job for `doctor` and expands all of it at `now`: how many alerts.
+        async fn run_job(&self, doctor: uuid::Uuid, now: DateTime<Utc>) -> usize {
+            let mut queued = self.step(Some(doctor), 500, now).await.expect("a job");
+            while let Some(n) = self.step(None, 500, now).await {
+                queued += n;
+            }
+            queued
+        }
+
+        async fn set_online(&self, doctor: uuid::Uuid, online: bool) {
+            use mediconnect_api::db::DbId;
+            use mediconnect_api::db::schema::doctors;
+            self.with_conn(move |c| {
+                diesel::update(doctors::table.find(DbId(doctor)))
+                    .set(doctors::is_online.eq(online))
+                    .execute(c)
+                    .unwrap();
+            })
+            .await;
+        }
+
+        /// Who was alerted about `doctor` at or after `since`, by user id.
+        async fn alerted_since(&self, doctor: uuid::Uuid, since: DateTime<Utc>) -> Vec<uuid::Uuid> {
+            use mediconnect_api::db::{DbId, DbTime};
+            let mut users: Vec<uuid::Uuid> = self
+                .with_conn(move |c| {
+                    notifications::table
+                        .filter(notifications::created_at.ge(DbTime(since)))
+                        .filter(notifications::doctor_id.eq(Some(DbId(doctor))))
+                        .select(notifications::user_id)
+                        .load::<Option<DbId>>(c)
+                        .unwrap()
+                })
+                .await
+                .into_iter()
+                .map(|u| u.expect("an alert names its patient").0)
+                .collect();
+            users.sort();
+            users
+        }
+
+        async fn jobs(&self) -> Vec<JobRecord> {
+            alert_jobs(&self.db).await
+        }
+    }
+
     // Two workers (replicas, or one replica's loop and another's) expand the same alert
     // job at once, in small batches: each batch is claimed by exactly one of them, so
     // every patient's alert is queued once.
@@ -547,24 +723,7 @@ mod expansion {
                     .unwrap();
                 assert_eq!(ids.len(), PATIENTS);
                 let alerted = |conn: &mut AnyConnection, user: DbId, doctor: uuid::Uuid, ago: i64| {
-                    let at = DbTime(now - chrono::Duration::minutes(ago));
-                    diesel::insert_into(notifications::table)
-                        .values((
-                            notifications::id.eq(DbId(uuid::Uuid::new_v4())),
-                            notifications::email.eq("earlier@example.com"),
-                            notifications::subject.eq("An earlier alert"),
-                            notifications::content.eq("An earlier alert"),
-                            notifications::sent.eq(true),
-                            notifications::created_at.eq(at),
-                            notifications::kind.eq("DOCTOR_ONLINE"),
-                            notifications::user_id.eq(Some(user)),
-                            notifications::doctor_id.eq(Some(DbId(doctor))),
-                            notifications::status.eq("sent"),
-                            notifications::attempts.eq(1),
-                            notifications::next_attempt_at.eq(at),
-                        ))
-                        .execute(conn)
-                        .unwrap();
+                    insert_alert(conn, user.0, doctor, now - chrono::Duration::minutes(ago));
                 };
                 // Six in a row, then single patients, in their cooldown.
                 for i in [0, 1, 2, 3, 4, 5, 7, 11] {
@@ -624,8 +783,7 @@ mod expansion {
         // since: registered, opted in, following the doctor, reactivated. Each of those
         // is reached; the rest are not read, and not alerted again.
         async fn a_later_job_reads_only_the_patients_whose_alerts_changed(backend) {
-            use mediconnect_api::db::schema::{notification_jobs, users};
-            use mediconnect_api::db::DbTime;
+            use mediconnect_api::db::schema::users;
             let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
             let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
             let doctor = app.doctor("Dr. Return", "Neurology").await;
@@ -671,78 +829,183 @@ mod expansion {
 
             // The second job leaned on the first: it read only patients stamped after
             // the first one began.
-            let jobs: Vec<(Option<i64>, Option<i64>, Option<DbTime>)> = app
-                .with_conn(|c| {
-                    notification_jobs::table
-                        .order(notification_jobs::created_at.asc())
-                        .select((
-                            notification_jobs::audience_version,
-                            notification_jobs::since_version,
-                            notification_jobs::earliest_alert_at,
-                        ))
-                        .load(c)
-                        .unwrap()
-                })
-                .await;
+            let jobs = alert_jobs(&app.db).await;
             assert_eq!(jobs.len(), 2);
             assert_eq!(jobs[0].1, None, "the first job reads everybody");
             assert!(jobs[0].0.is_some() && jobs[0].2.is_some(), "{jobs:?}");
             assert_eq!(jobs[1].1, jobs[0].0, "the second job reads only what changed");
         }
 
-        // A job that relies on an earlier one does so only until the first patient that
-        // job found in their cooldown leaves it: that patient is read, and alerted,
-        // again.
+        // A job leans on an earlier one only until the first patient that job found in
+        // their cooldown leaves it: then the next job reads everybody, and that patient
+        // is alerted again. (The server is stopped after the first job; the jobs after
+        // are run here, at chosen times.)
         async fn a_patient_leaving_the_cooldown_an_earlier_job_relied_on_is_alerted(backend) {
-            use mediconnect_api::db::{DbId, DbTime};
-            use mediconnect_api::db::schema::users;
-            const COOLDOWN: i64 = 3600;
-            let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
-            let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::from_secs(COOLDOWN as u64)).await;
+            let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
             let doctor = app.doctor("Dr. Cycle", "Neurology").await;
             let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Cycle").await.parse().unwrap();
-            let waiting = patient_named(&app, "Wait W", "all").await;
-            let fresh = patient_named(&app, "Fresh F", "all").await;
-            // Alerted about this doctor long ago: in the cooldown for four more seconds.
-            let alerted_at = Utc::now() - chrono::Duration::seconds(COOLDOWN - 4);
-            let waiting_id = waiting.id;
-            app.with_conn(move |c| {
-                let email: String = users::table.find(DbId(waiting_id)).select(users::email).first(c).unwrap();
-                diesel::insert_into(notifications::table)
-                    .values((
-                        notifications::id.eq(DbId(uuid::Uuid::new_v4())),
-                        notifications::email.eq(email),
-                        notifications::subject.eq("An earlier alert"),
-                        notifications::content.eq("An earlier alert"),
-                        notifications::sent.eq(true),
-                        notifications::created_at.eq(DbTime(alerted_at)),
-                        notifications::kind.eq("DOCTOR_ONLINE"),
-                        notifications::user_id.eq(Some(DbId(waiting_id))),
-                        notifications::doctor_id.eq(Some(DbId(doctor_id))),
-                        notifications::status.eq("sent"),
-                        notifications::attempts.eq(1),
-                        notifications::next_attempt_at.eq(DbTime(alerted_at)),
-                    ))
-                    .execute(c)
-                    .unwrap();
-            })
-            .await;
-
+            insert_patients(&app, "cycle", 2).await;
+            let ids = user_ids(&app, "cycle-%").await;
+            let t0 = Utc::now();
+            let waiting = user_id_of(&app, "cycle-0@example.com").await;
+            // Alerted about this doctor 50 minutes ago: in the cooldown for ten more.
+            app.with_conn(move |c| insert_alert(c, waiting, doctor_id, t0 - chrono::Duration::minutes(50))).await;
             app.set_online(&doctor, true).await;
-            smtp.wait_for(1, 10).await;
             alert_jobs_done(&app).await;
-            app.set_online(&doctor, false).await;
-            assert_eq!(to(&smtp.received(), &waiting.email), 0, "in their cooldown");
-            let left = alerted_at + chrono::Duration::seconds(COOLDOWN) - Utc::now();
-            tokio::time::sleep(left.to_std().unwrap_or_default() + Duration::from_millis(200)).await;
+            let parked = Parked::from(app);
 
+            let minutes = |m| t0 + chrono::Duration::minutes(m);
+            assert_eq!(parked.run_job(doctor_id, minutes(5)).await, 0, "everybody is in their cooldown");
+            assert_eq!(parked.run_job(doctor_id, minutes(11)).await, 1);
+            let alerted = parked.alerted_since(doctor_id, minutes(11)).await;
+            assert_eq!(alerted, vec![waiting], "only the patient whose cooldown is over");
+            let jobs = parked.jobs().await;
+            assert_eq!(jobs.len(), 3);
+            assert_eq!(jobs[1].1, jobs[0].0, "the second job leans on the first");
+            assert_eq!(jobs[2].1, None, "the third reads everybody");
+            assert_eq!(ids.len(), 2);
+        }
+
+        // A job cut short when the doctor goes offline covered only the patients before
+        // its cursor: the next job must not lean on it.
+        async fn a_job_cut_short_is_not_leaned_on(backend) {
+            let app = spawn_app(backend).await;
+            let doctor = app.doctor("Dr. Brief", "Neurology").await;
+            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Brief").await.parse().unwrap();
             app.set_online(&doctor, true).await;
-            smtp.wait_for(2, 10).await;
             alert_jobs_done(&app).await;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let messages = smtp.received();
-            assert_eq!(to(&messages, &waiting.email), 1, "out of their cooldown");
-            assert_eq!(to(&messages, &fresh.email), 1, "still in theirs");
+            insert_patients(&app, "brief", 6).await;
+            let parked = Parked::from(app);
+            let t0 = Utc::now();
+
+            let started = t0 + chrono::Duration::minutes(1);
+            assert!(parked.step(Some(doctor_id), 2, started).await == Some(2), "two alerted");
+            parked.set_online(doctor_id, false).await;
+            assert_eq!(parked.step(None, 2, started).await, Some(0), "stopped");
+            let jobs = parked.jobs().await;
+            assert_eq!(jobs[1].2, None, "a job cut short records no floor");
+
+            parked.set_online(doctor_id, true).await;
+            assert_eq!(parked.run_job(doctor_id, t0 + chrono::Duration::minutes(2)).await, 4, "the other four");
+        }
+
+        // A job left half done by a server without audience stamps (an upgrade in the
+        // middle of it) reads the rest of everybody and records nothing: the patients
+        // before its cursor were read before any counter was, so a later job must not
+        // count them as covered.
+        async fn a_job_begun_without_stamps_records_nothing(backend) {
+            use mediconnect_api::db::schema::notification_jobs;
+            use mediconnect_api::db::{DbId, DbTime};
+            let app = spawn_app(backend).await;
+            let doctor = app.doctor("Dr. Upgrade", "Neurology").await;
+            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Upgrade").await.parse().unwrap();
+            app.set_online(&doctor, true).await;
+            alert_jobs_done(&app).await;
+            insert_patients(&app, "upgrade", 4).await;
+            let ids = user_ids(&app, "upgrade-%").await;
+            let parked = Parked::from(app);
+            let t0 = Utc::now();
+            let first = ids[0];
+            parked
+                .with_conn(move |c| {
+                    diesel::insert_into(notification_jobs::table)
+                        .values((
+                            notification_jobs::id.eq(DbId(uuid::Uuid::new_v4())),
+                            notification_jobs::kind.eq("DOCTOR_ONLINE"),
+                            notification_jobs::doctor_id.eq(DbId(doctor_id)),
+                            notification_jobs::cursor.eq(Some(DbId(first))),
+                            notification_jobs::status.eq("pending"),
+                            notification_jobs::created_at.eq(DbTime(t0)),
+                            notification_jobs::updated_at.eq(DbTime(t0)),
+                        ))
+                        .execute(c)
+                        .unwrap();
+                })
+                .await;
+
+            let mut queued = 0;
+            while let Some(n) = parked.step(None, 500, t0).await {
+                queued += n;
+            }
+            assert_eq!(queued, 3, "the patients after the cursor");
+            let jobs = parked.jobs().await;
+            assert_eq!(jobs[1], (None, None, None), "nothing recorded");
+            // The next job leans on the one before the half-done one, and so reaches
+            // the patient before the cursor.
+            assert_eq!(parked.run_job(doctor_id, t0 + chrono::Duration::minutes(1)).await, 1);
+            assert_eq!(parked.alerted_since(doctor_id, t0 + chrono::Duration::minutes(1)).await, vec![first]);
+        }
+
+        // A patient follows and unfollows a doctor while changing their alert
+        // preference, over and over, from two connections. Both writes stamp the
+        // patient; on PostgreSQL they must take the patient's row and the counter in
+        // the same order, or the two transactions deadlock (and a request fails).
+        async fn following_while_changing_the_preference_never_deadlocks(backend) {
+            use mediconnect_api::db::schema::{follows, patients};
+            use mediconnect_api::db::{DbId, DbTime, write_transaction};
+            const ROUNDS: usize = 300;
+            let app = spawn_app(backend).await;
+            app.doctor("Dr. Followed", "Neurology").await;
+            let doctor = DbId(doctor_id(&app, "Dr. Followed").await.parse().unwrap());
+            insert_patients(&app, "both", 1).await;
+            let user = DbId(user_id_of(&app, "both-0@example.com").await);
+            let patient: DbId = app
+                .with_conn(move |c| patients::table.filter(patients::user_id.eq(user)).select(patients::id).first(c).unwrap())
+                .await;
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let follower = {
+                let (db, start) = (app.db.clone(), start.clone());
+                std::thread::spawn(move || {
+                    let mut conn = db.get_blocking().expect("a connection");
+                    start.wait();
+                    for _ in 0..ROUNDS {
+                        write_transaction(&mut conn, |c| {
+                            diesel::insert_into(follows::table)
+                                .values((
+                                    follows::patient_id.eq(patient),
+                                    follows::doctor_id.eq(doctor),
+                                    follows::created_at.eq(DbTime(Utc::now())),
+                                ))
+                                .execute(c)?;
+                            Ok(())
+                        })
+                        .expect("a follow");
+                        diesel::delete(follows::table.filter(follows::patient_id.eq(patient)))
+                            .execute(&mut conn)
+                            .expect("an unfollow");
+                    }
+                })
+            };
+            let preferrer = {
+                let (db, start) = (app.db.clone(), start.clone());
+                std::thread::spawn(move || {
+                    let mut conn = db.get_blocking().expect("a connection");
+                    start.wait();
+                    for i in 0..ROUNDS {
+                        let preference = if i % 2 == 0 { "followed" } else { "all" };
+                        write_transaction(&mut conn, |c| {
+                            diesel::update(patients::table.find(patient))
+                                .set(patients::notify_doctor_online.eq(preference))
+                                .execute(c)?;
+                            Ok(())
+                        })
+                        .expect("a preference change");
+                    }
+                })
+            };
+            follower.join().expect("no follow failed");
+            preferrer.join().expect("no preference change failed");
+            // Every one of those writes stamped the patient.
+            let (stamp, counter): (i64, i64) = app
+                .with_conn(move |c| {
+                    use mediconnect_api::db::schema::alert_audience;
+                    let stamp = patients::table.find(patient).select(patients::alerts_version).first(c).unwrap();
+                    let counter = alert_audience::table.select(alert_audience::version).first(c).unwrap();
+                    (stamp, counter)
+                })
+                .await;
+            assert!(counter >= (2 * ROUNDS) as i64, "{counter}");
+            assert!(stamp <= counter);
         }
 
         // Patients opt in while jobs for the doctor run back to back, each opting in

@@ -24,7 +24,7 @@ both_backends! {
             idempotency_keys::table.select(idempotency_keys::all_columns).load::<KeyTuple>(conn).unwrap();
             working_hours::table.select(working_hours::all_columns).load::<(DbId, DbId, i32, i32, i32)>(conn).unwrap();
             schedule_exceptions::table.select(schedule_exceptions::all_columns).load::<(DbId, DbId, chrono::NaiveDate, Option<i32>, Option<i32>)>(conn).unwrap();
-            notification_jobs::table.select(notification_jobs::all_columns).load::<(DbId, String, DbId, Option<DbId>, String, DbTime, DbTime, Option<i64>, Option<i64>, Option<DbTime>)>(conn).unwrap();
+            notification_jobs::table.select(notification_jobs::all_columns).load::<(DbId, String, DbId, Option<DbId>, String, DbTime, DbTime, Option<i64>, Option<i64>, Option<DbTime>, Option<DbTime>)>(conn).unwrap();
             alert_audience::table.select(alert_audience::all_columns).load::<(bool, i64)>(conn).unwrap();
             follows::table.select(follows::all_columns).load::<(DbId, DbId, DbTime)>(conn).unwrap();
             presence_intervals::table.select(presence_intervals::all_columns).load::<(DbId, DbId, DbTime, Option<DbTime>)>(conn).unwrap();
