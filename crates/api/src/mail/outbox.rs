@@ -568,6 +568,27 @@ pub fn record(
     })
 }
 
+/// Finished alert jobs are kept this long at least (for the curious operator).
+pub const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// Deletes finished alert jobs created more than [`FINISHED_JOBS_KEPT`], or the
+/// cooldown if longer, before `now`. Nothing else reads them: a job leans on an
+/// earlier one only within the cooldown of that job's floor, which is no later than
+/// its creation (ADR 0016). Pending jobs are never deleted. Returns how many went.
+pub fn forget_finished_jobs(
+    conn: &mut AnyConnection,
+    cooldown: Duration,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let kept = chrono::Duration::from_std(cooldown.max(FINISHED_JOBS_KEPT)).unwrap_or_default();
+    Ok(diesel::delete(
+        notification_jobs::table
+            .filter(notification_jobs::status.eq("done"))
+            .filter(notification_jobs::created_at.lt(DbTime(now - kept))),
+    )
+    .execute(conn)?)
+}
+
 /// When the next queued row is due, if any.
 pub fn next_due(conn: &mut AnyConnection) -> Result<Option<DateTime<Utc>>, ApiError> {
     Ok(notifications::table

@@ -22,6 +22,8 @@ const CLAIM_BATCH: i64 = 64;
 const EXPAND_BATCH: i64 = 500;
 const IN_FLIGHT: usize = 16;
 const IDLE_POLL: Duration = Duration::from_secs(5);
+/// How often an idle worker deletes old finished alert jobs.
+const FORGET_EVERY: Duration = Duration::from_secs(600);
 
 /// The handle the rest of the server uses.
 #[derive(Clone)]
@@ -98,6 +100,7 @@ async fn run(
     handle: MailHandle,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let mut forgotten_at: Option<tokio::time::Instant> = None;
     loop {
         if *stopped.borrow() {
             return;
@@ -114,6 +117,16 @@ async fn run(
         };
         if worked {
             continue;
+        }
+        if forgotten_at.is_none_or(|at| at.elapsed() >= FORGET_EVERY) {
+            forgotten_at = Some(tokio::time::Instant::now());
+            let cooldown = ctx.cooldown;
+            let forgotten = db
+                .run_in_background(move |c| outbox::forget_finished_jobs(c, cooldown, Utc::now()))
+                .await;
+            if let Err(e) = forgotten {
+                tracing::warn!(error = %e, "deleting old alert jobs failed");
+            }
         }
         let wait = match db.run(outbox::next_due).await {
             Ok(Some(due)) => (due - Utc::now())

@@ -1008,6 +1008,79 @@ mod expansion {
             assert!(stamp <= counter);
         }
 
+        // Finished alert jobs are deleted a day after they began (or after the
+        // cooldown, if longer); pending ones stay, however old. The worker does it when
+        // it is idle, first soon after the server starts.
+        async fn old_finished_jobs_are_deleted(backend) {
+            use mediconnect_api::db::schema::notification_jobs;
+            use mediconnect_api::db::{DbId, DbTime};
+            use mediconnect_api::mail::outbox;
+            let app = spawn_app(backend).await;
+            app.doctor("Dr. Past", "Neurology").await;
+            let doctor: uuid::Uuid = doctor_id(&app, "Dr. Past").await.parse().unwrap();
+            alert_jobs_done(&app).await;
+            let now = Utc::now();
+            let hours = move |h| now - chrono::Duration::hours(h);
+            let job = move |c: &mut mediconnect_api::db::AnyConnection, status: &str, at: DateTime<Utc>| {
+                let id = uuid::Uuid::new_v4();
+                diesel::insert_into(notification_jobs::table)
+                    .values((
+                        notification_jobs::id.eq(DbId(id)),
+                        notification_jobs::kind.eq("DOCTOR_ONLINE"),
+                        notification_jobs::doctor_id.eq(DbId(doctor)),
+                        notification_jobs::status.eq(status),
+                        notification_jobs::created_at.eq(DbTime(at)),
+                        notification_jobs::updated_at.eq(DbTime(at)),
+                    ))
+                    .execute(c)
+                    .unwrap();
+                id
+            };
+            let (old, two_days, recent, pending) = app
+                .with_conn(move |c| (job(c, "done", hours(49)), job(c, "done", hours(47)), job(c, "done", hours(2)), job(c, "pending", hours(49))))
+                .await;
+            async fn remaining(app: &TestApp, doctor: uuid::Uuid) -> Vec<uuid::Uuid> {
+                use mediconnect_api::db::DbId;
+                use mediconnect_api::db::schema::notification_jobs;
+                app.with_conn(move |c| {
+                    let mut ids: Vec<uuid::Uuid> = notification_jobs::table
+                        .filter(notification_jobs::doctor_id.eq(DbId(doctor)))
+                        .select(notification_jobs::id)
+                        .load::<DbId>(c)
+                        .unwrap()
+                        .into_iter()
+                        .map(|id| id.0)
+                        .collect();
+                    ids.sort();
+                    ids
+                })
+                .await
+            }
+            let sorted = |mut ids: Vec<uuid::Uuid>| {
+                ids.sort();
+                ids
+            };
+            // A cooldown of three days keeps them all; one of an hour, a day.
+            let forget = |cooldown: u64| app.with_conn(move |c| outbox::forget_finished_jobs(c, Duration::from_secs(cooldown), now).unwrap());
+            assert_eq!(forget(3 * 24 * 3600).await, 0);
+            assert_eq!(forget(3600).await, 2);
+            assert_eq!(remaining(&app, doctor).await, sorted(vec![recent, pending]), "{old} and {two_days} are gone");
+
+            // The server's own worker does it, first soon after it starts.
+            let older = app.with_conn(move |c| job(c, "done", hours(30))).await;
+            let config = app.config.clone();
+            let test_db = TestDb::attach(&app.test_db);
+            drop(app);
+            let app = spawn_on(backend, test_db, config).await;
+            let app_ref = &app;
+            eventually(10, Duration::from_millis(50), || async move {
+                let left = remaining(app_ref, doctor).await;
+                if left.contains(&older) { Err(format!("{} jobs left", left.len())) } else { Ok(()) }
+            })
+            .await;
+            assert!(remaining(&app, doctor).await.contains(&recent));
+        }
+
         // Patients opt in while jobs for the doctor run back to back, each opting in
         // inside a transaction that stays open a few milliseconds after its write. A
         // job that begins while one is open must not count that patient as read: every
