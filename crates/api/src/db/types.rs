@@ -33,6 +33,10 @@ pub mod sql {
     #[diesel(postgres_type(oid = 1184, array_oid = 1185))]
     #[diesel(sqlite_type(name = "Text"))]
     pub struct UtcTime;
+
+    /// Times order the same way on both backends (SQLite's text is fixed-width), so
+    /// `min` and `max` apply.
+    impl diesel::sql_types::SqlOrd for UtcTime {}
 }
 
 /// A UUID column value.

@@ -320,13 +320,13 @@ fn earliest_alert(
     pass: &Pass,
 ) -> Result<DateTime<Utc>, ApiError> {
     let window = pass.start_floor - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+    // `min`, not ORDER BY and LIMIT: SQLite then seeks the cooldown index once per
+    // stamped patient, where ordering by time made it walk every alert in the window.
     let mut oldest = notifications::table
         .filter(notifications::doctor_id.eq(Some(doctor_id)))
         .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
         .filter(notifications::created_at.gt(DbTime(window)))
-        .order(notifications::created_at.asc())
-        .select(notifications::created_at)
-        .limit(1)
+        .select(diesel::dsl::min(notifications::created_at))
         .into_boxed();
     if let Some(since) = pass.since {
         oldest = oldest.filter(
@@ -337,7 +337,7 @@ fn earliest_alert(
             ),
         );
     }
-    let oldest: Option<DbTime> = oldest.first(conn).optional()?;
+    let oldest: Option<DbTime> = oldest.first(conn)?;
     Ok(oldest.map_or(pass.start_floor, |at| at.0.min(pass.start_floor)))
 }
 
@@ -571,22 +571,37 @@ pub fn record(
 /// Finished alert jobs are kept this long at least (for the curious operator).
 pub const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(24 * 3600);
 
-/// Deletes finished alert jobs created more than [`FINISHED_JOBS_KEPT`], or the
-/// cooldown if longer, before `now`. Nothing else reads them: a job leans on an
-/// earlier one only within the cooldown of that job's floor, which is no later than
-/// its creation (ADR 0016). Pending jobs are never deleted. Returns how many went.
+/// Deletes finished alert jobs queued more than [`FINISHED_JOBS_KEPT`], or the
+/// cooldown if longer, before `now`, a thousand at a time. Nothing else reads them: a
+/// job leans on an earlier one only within the cooldown of that job's floor, which is
+/// no later than its creation (ADR 0016). Pending jobs are never deleted. Returns how
+/// many went.
 pub fn forget_finished_jobs(
     conn: &mut AnyConnection,
     cooldown: Duration,
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
+    const AT_ONCE: i64 = 1000;
     let kept = chrono::Duration::from_std(cooldown.max(FINISHED_JOBS_KEPT)).unwrap_or_default();
-    Ok(diesel::delete(
-        notification_jobs::table
+    let mut forgotten = 0;
+    loop {
+        let old: Vec<DbId> = notification_jobs::table
             .filter(notification_jobs::status.eq("done"))
-            .filter(notification_jobs::created_at.lt(DbTime(now - kept))),
-    )
-    .execute(conn)?)
+            .filter(notification_jobs::created_at.lt(DbTime(now - kept)))
+            .select(notification_jobs::id)
+            .limit(AT_ONCE)
+            .load(conn)?;
+        let n = diesel::delete(
+            notification_jobs::table
+                .filter(notification_jobs::id.eq_any(&old))
+                .filter(notification_jobs::status.eq("done")),
+        )
+        .execute(conn)?;
+        forgotten += n;
+        if (old.len() as i64) < AT_ONCE {
+            return Ok(forgotten);
+        }
+    }
 }
 
 /// When the next queued row is due, if any.

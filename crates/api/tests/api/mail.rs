@@ -546,6 +546,7 @@ mod expansion {
     struct Parked {
         db: mediconnect_api::db::Db,
         ctx: std::sync::Arc<mediconnect_api::mail::MailContext>,
+        config: mediconnect_api::config::Config,
         _dir: TestDb,
     }
 
@@ -556,6 +557,7 @@ mod expansion {
                 ctx: std::sync::Arc::new(mediconnect_api::mail::MailContext::from_config(
                     &app.config,
                 )),
+                config: app.config.clone(),
                 _dir: TestDb::attach(&app.test_db),
             };
             drop(app);
@@ -1008,17 +1010,20 @@ mod expansion {
             assert!(stamp <= counter);
         }
 
-        // Finished alert jobs are deleted a day after they began (or after the
-        // cooldown, if longer); pending ones stay, however old. The worker does it when
-        // it is idle, first soon after the server starts.
+        // Finished alert jobs are deleted a day after they were queued (or after the
+        // cooldown, if longer), a thousand at a time; pending ones stay, however old.
+        // The server's worker does it when it is idle, first soon after it starts.
         async fn old_finished_jobs_are_deleted(backend) {
             use mediconnect_api::db::schema::notification_jobs;
-            use mediconnect_api::db::{DbId, DbTime};
+            use mediconnect_api::db::{Db, DbId, DbTime};
             use mediconnect_api::mail::outbox;
+            const OLD: usize = 1005;
             let app = spawn_app(backend).await;
             app.doctor("Dr. Past", "Neurology").await;
             let doctor: uuid::Uuid = doctor_id(&app, "Dr. Past").await.parse().unwrap();
             alert_jobs_done(&app).await;
+            // No worker of the server's may finish or delete these jobs meanwhile.
+            let parked = Parked::from(app);
             let now = Utc::now();
             let hours = move |h| now - chrono::Duration::hours(h);
             let job = move |c: &mut mediconnect_api::db::AnyConnection, status: &str, at: DateTime<Utc>| {
@@ -1036,49 +1041,50 @@ mod expansion {
                     .unwrap();
                 id
             };
-            let (old, two_days, recent, pending) = app
-                .with_conn(move |c| (job(c, "done", hours(49)), job(c, "done", hours(47)), job(c, "done", hours(2)), job(c, "pending", hours(49))))
+            let (recent, pending) = parked
+                .with_conn(move |c| {
+                    for _ in 0..OLD {
+                        job(c, "done", hours(49));
+                    }
+                    job(c, "done", hours(47));
+                    (job(c, "done", hours(2)), job(c, "pending", hours(49)))
+                })
                 .await;
-            async fn remaining(app: &TestApp, doctor: uuid::Uuid) -> Vec<uuid::Uuid> {
-                use mediconnect_api::db::DbId;
-                use mediconnect_api::db::schema::notification_jobs;
-                app.with_conn(move |c| {
-                    let mut ids: Vec<uuid::Uuid> = notification_jobs::table
+            async fn remaining(db: &Db, doctor: uuid::Uuid) -> Vec<uuid::Uuid> {
+                let db = db.clone();
+                let mut ids: Vec<uuid::Uuid> = tokio::task::spawn_blocking(move || {
+                    notification_jobs::table
                         .filter(notification_jobs::doctor_id.eq(DbId(doctor)))
                         .select(notification_jobs::id)
-                        .load::<DbId>(c)
+                        .load::<DbId>(&mut db.get_blocking().expect("a connection"))
                         .unwrap()
-                        .into_iter()
-                        .map(|id| id.0)
-                        .collect();
-                    ids.sort();
-                    ids
                 })
                 .await
-            }
-            let sorted = |mut ids: Vec<uuid::Uuid>| {
+                .unwrap()
+                .into_iter()
+                .map(|id| id.0)
+                .collect();
                 ids.sort();
                 ids
-            };
+            }
             // A cooldown of three days keeps them all; one of an hour, a day.
-            let forget = |cooldown: u64| app.with_conn(move |c| outbox::forget_finished_jobs(c, Duration::from_secs(cooldown), now).unwrap());
+            let forget = |cooldown: u64| parked.with_conn(move |c| outbox::forget_finished_jobs(c, Duration::from_secs(cooldown), now).unwrap());
             assert_eq!(forget(3 * 24 * 3600).await, 0);
-            assert_eq!(forget(3600).await, 2);
-            assert_eq!(remaining(&app, doctor).await, sorted(vec![recent, pending]), "{old} and {two_days} are gone");
+            assert_eq!(forget(3600).await, OLD + 1);
+            let mut kept = vec![recent, pending];
+            kept.sort();
+            assert_eq!(remaining(&parked.db, doctor).await, kept);
 
-            // The server's own worker does it, first soon after it starts.
-            let older = app.with_conn(move |c| job(c, "done", hours(30))).await;
-            let config = app.config.clone();
-            let test_db = TestDb::attach(&app.test_db);
-            drop(app);
-            let app = spawn_on(backend, test_db, config).await;
+            // The server's own worker, soon after it starts.
+            let older = parked.with_conn(move |c| job(c, "done", hours(30))).await;
+            let app = spawn_on(backend, TestDb::attach(&parked._dir), parked.config.clone()).await;
             let app_ref = &app;
             eventually(10, Duration::from_millis(50), || async move {
-                let left = remaining(app_ref, doctor).await;
+                let left = remaining(&app_ref.db, doctor).await;
                 if left.contains(&older) { Err(format!("{} jobs left", left.len())) } else { Ok(()) }
             })
             .await;
-            assert!(remaining(&app, doctor).await.contains(&recent));
+            assert!(remaining(&app.db, doctor).await.contains(&recent));
         }
 
         // Patients opt in while jobs for the doctor run back to back, each opting in
