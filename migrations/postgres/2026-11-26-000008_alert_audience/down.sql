@@ -7,6 +7,7 @@ DROP TRIGGER patients_alert_audience_insert ON patients;
 DROP FUNCTION stamp_patient_alert_audience();
 DROP FUNCTION next_alert_audience_version();
 DROP INDEX notification_jobs_audience_idx;
+DROP INDEX notification_jobs_finished_idx;
 DROP INDEX notifications_doctor_alerted_at_idx;
 ALTER TABLE notification_jobs
     DROP COLUMN earliest_alert_at,

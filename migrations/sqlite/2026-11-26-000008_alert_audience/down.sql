@@ -3,6 +3,7 @@ DROP TRIGGER follows_alert_audience;
 DROP TRIGGER patients_alert_audience_preference;
 DROP TRIGGER patients_alert_audience_insert;
 DROP INDEX notification_jobs_audience_idx;
+DROP INDEX notification_jobs_finished_idx;
 DROP INDEX notifications_doctor_alerted_at_idx;
 ALTER TABLE notification_jobs DROP COLUMN earliest_alert_at;
 ALTER TABLE notification_jobs DROP COLUMN start_floor;

@@ -2,10 +2,10 @@
 -- patient is created, changes their "doctor online" preference, follows a doctor, or
 -- has their account reactivated. Each of these stamps the patient with the next
 -- value of one counter, here in the database, so that no code path can forget it.
--- An alert job that has been through the whole audience records the counter's value
--- from before it started; the next job for that doctor, while everybody that job
--- covered is still in their cooldown, reads only the patients stamped since
--- (ADR 0016). SQLite has one writer at a time, so the stamps follow commit order.
+-- Each alert job records the counter's value from before it started, and one that has
+-- been through its whole audience a floor; the next job for that doctor, while
+-- everybody that job covered is still in their cooldown, reads only the patients
+-- stamped since (ADR 0016). SQLite has one writer at a time, so the stamps follow commit order.
 CREATE TABLE alert_audience (
     id      INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
     version BIGINT NOT NULL
@@ -34,6 +34,9 @@ CREATE INDEX notifications_doctor_alerted_at_idx ON notifications (doctor_id, ki
 
 CREATE INDEX notification_jobs_audience_idx ON notification_jobs (doctor_id, audience_version)
     WHERE earliest_alert_at IS NOT NULL;
+
+-- The idle mail worker deletes finished jobs older than a day, oldest first.
+CREATE INDEX notification_jobs_finished_idx ON notification_jobs (created_at) WHERE status = 'done';
 
 CREATE TRIGGER patients_alert_audience_insert
 AFTER INSERT ON patients

@@ -139,8 +139,8 @@ struct Pass {
     /// Read only the patients stamped after this: all the others were covered by an
     /// earlier job whose alerts keep them in their cooldown for now.
     since: Option<i64>,
-    /// No earlier than the job's start, and no patient the job covers without
-    /// reading them was last alerted about the doctor before this time.
+    /// No later than the job's start, and no patient the job covers without reading
+    /// them was last alerted about the doctor before this time.
     start_floor: DateTime<Utc>,
 }
 
@@ -374,12 +374,12 @@ fn compose_batch(
     // probes the index per patient; SQLite probes it). Not `ne_all`: on PostgreSQL
     // diesel writes that as `!= ALL (subquery)`, which PostgreSQL cannot hash and ran
     // as a rescan of the subquery for every patient (4.7 s for 10,000 patients).
-    let since = now - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
+    let cooldown_start = now - chrono::Duration::from_std(ctx.cooldown).unwrap_or_default();
     let alerted_recently = notifications::table
         .filter(notifications::doctor_id.eq(Some(doctor_id)))
         .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
         .filter(notifications::user_id.eq(users::id.nullable()))
-        .filter(notifications::created_at.gt(DbTime(since)));
+        .filter(notifications::created_at.gt(DbTime(cooldown_start)));
     let mut candidates = patients::table
         .inner_join(users::table)
         .filter(users::active.eq(true))
@@ -571,37 +571,33 @@ pub fn record(
 /// Finished alert jobs are kept this long at least (for the curious operator).
 pub const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(24 * 3600);
 
-/// Deletes finished alert jobs queued more than [`FINISHED_JOBS_KEPT`], or the
-/// cooldown if longer, before `now`, a thousand at a time. Nothing else reads them: a
-/// job leans on an earlier one only within the cooldown of that job's floor, which is
-/// no later than its creation (ADR 0016). Pending jobs are never deleted. Returns how
-/// many went.
+/// At most this many finished jobs are deleted in one call.
+pub const FORGET_AT_ONCE: usize = 1000;
+
+/// Deletes up to [`FORGET_AT_ONCE`] finished alert jobs queued more than
+/// [`FINISHED_JOBS_KEPT`], or the cooldown if longer, before `now`, and returns how
+/// many went: call again while that is the whole batch. Nothing else reads them: a job
+/// leans on an earlier one only within the cooldown of that job's floor, which is no
+/// later than its creation (ADR 0016). Pending jobs are never deleted.
 pub fn forget_finished_jobs(
     conn: &mut AnyConnection,
     cooldown: Duration,
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
-    const AT_ONCE: i64 = 1000;
     let kept = chrono::Duration::from_std(cooldown.max(FINISHED_JOBS_KEPT)).unwrap_or_default();
-    let mut forgotten = 0;
-    loop {
-        let old: Vec<DbId> = notification_jobs::table
-            .filter(notification_jobs::status.eq("done"))
-            .filter(notification_jobs::created_at.lt(DbTime(now - kept)))
-            .select(notification_jobs::id)
-            .limit(AT_ONCE)
-            .load(conn)?;
-        let n = diesel::delete(
-            notification_jobs::table
-                .filter(notification_jobs::id.eq_any(&old))
-                .filter(notification_jobs::status.eq("done")),
-        )
-        .execute(conn)?;
-        forgotten += n;
-        if (old.len() as i64) < AT_ONCE {
-            return Ok(forgotten);
-        }
-    }
+    let old: Vec<DbId> = notification_jobs::table
+        .filter(notification_jobs::status.eq("done"))
+        .filter(notification_jobs::created_at.lt(DbTime(now - kept)))
+        .order(notification_jobs::created_at.asc())
+        .select(notification_jobs::id)
+        .limit(FORGET_AT_ONCE as i64)
+        .load(conn)?;
+    Ok(diesel::delete(
+        notification_jobs::table
+            .filter(notification_jobs::id.eq_any(&old))
+            .filter(notification_jobs::status.eq("done")),
+    )
+    .execute(conn)?)
 }
 
 /// When the next queued row is due, if any.

@@ -119,13 +119,19 @@ async fn run(
             continue;
         }
         if forgotten_at.is_none_or(|at| at.elapsed() >= FORGET_EVERY) {
-            forgotten_at = Some(tokio::time::Instant::now());
             let cooldown = ctx.cooldown;
             let forgotten = db
                 .run_in_background(move |c| outbox::forget_finished_jobs(c, cooldown, Utc::now()))
                 .await;
-            if let Err(e) = forgotten {
-                tracing::warn!(error = %e, "deleting old alert jobs failed");
+            match forgotten {
+                // A whole batch: there may be more. Go round again (beating, and
+                // expanding or sending whatever came meanwhile) before the next one.
+                Ok(n) if n == outbox::FORGET_AT_ONCE => continue,
+                Ok(_) => forgotten_at = Some(tokio::time::Instant::now()),
+                Err(e) => {
+                    forgotten_at = Some(tokio::time::Instant::now());
+                    tracing::warn!(error = %e, "deleting old alert jobs failed");
+                }
             }
         }
         let wait = match db.run(outbox::next_due).await {

@@ -184,6 +184,19 @@ pub struct TestApp {
     running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
+impl TestApp {
+    /// Stops the server and waits for it, and its mail worker, to end.
+    pub async fn stop(&mut self) {
+        self.server.stop(false).await;
+        if let Some(running) = self.running.take() {
+            running
+                .await
+                .expect("the server task")
+                .expect("the server stopped cleanly");
+        }
+    }
+}
+
 impl Drop for TestApp {
     /// Stops the server and, on the tests' multi-threaded runtime, waits (up to five
     /// seconds) for it and its mail worker to end: nothing of the app then writes to

@@ -541,27 +541,48 @@ mod expansion {
         .unwrap()
     }
 
-    /// A test's database after its server has stopped: alert jobs run here, at times
-    /// the test chooses, with no worker of the server's in the way.
+    /// Who was alerted about `doctor` at or after `since`, by user id, sorted.
+    async fn alerted_since(
+        db: &mediconnect_api::db::Db,
+        doctor: uuid::Uuid,
+        since: DateTime<Utc>,
+    ) -> Vec<uuid::Uuid> {
+        use mediconnect_api::db::{DbId, DbTime};
+        let db = db.clone();
+        let mut users: Vec<uuid::Uuid> = tokio::task::spawn_blocking(move || {
+            notifications::table
+                .filter(notifications::created_at.ge(DbTime(since)))
+                .filter(notifications::doctor_id.eq(Some(DbId(doctor))))
+                .select(notifications::user_id)
+                .load::<Option<DbId>>(&mut db.get_blocking().expect("a connection"))
+                .unwrap()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.expect("an alert names its patient").0)
+        .collect();
+        users.sort();
+        users
+    }
+
+    /// A test's database after its server has stopped (and its mail worker with it):
+    /// alert jobs run here, at times the test chooses, with no worker of the server's
+    /// in the way.
     struct Parked {
         db: mediconnect_api::db::Db,
         ctx: std::sync::Arc<mediconnect_api::mail::MailContext>,
         config: mediconnect_api::config::Config,
-        _dir: TestDb,
+        app: TestApp,
     }
 
-    impl From<TestApp> for Parked {
-        fn from(app: TestApp) -> Parked {
-            let parked = Parked {
-                db: app.db.clone(),
-                ctx: std::sync::Arc::new(mediconnect_api::mail::MailContext::from_config(
-                    &app.config,
-                )),
-                config: app.config.clone(),
-                _dir: TestDb::attach(&app.test_db),
-            };
-            drop(app);
-            parked
+    async fn park(mut app: TestApp) -> Parked {
+        app.stop().await;
+        Parked {
+            db: app.db.clone(),
+            ctx: std::sync::Arc::new(mediconnect_api::mail::MailContext::from_config(&app.config)),
+            config: app.config.clone(),
+            app,
         }
     }
 
@@ -615,24 +636,8 @@ mod expansion {
             .await;
         }
 
-        /// Who was alerted about `doctor` at or after `since`, by user id.
         async fn alerted_since(&self, doctor: uuid::Uuid, since: DateTime<Utc>) -> Vec<uuid::Uuid> {
-            use mediconnect_api::db::{DbId, DbTime};
-            let mut users: Vec<uuid::Uuid> = self
-                .with_conn(move |c| {
-                    notifications::table
-                        .filter(notifications::created_at.ge(DbTime(since)))
-                        .filter(notifications::doctor_id.eq(Some(DbId(doctor))))
-                        .select(notifications::user_id)
-                        .load::<Option<DbId>>(c)
-                        .unwrap()
-                })
-                .await
-                .into_iter()
-                .map(|u| u.expect("an alert names its patient").0)
-                .collect();
-            users.sort();
-            users
+            alerted_since(&self.db, doctor, since).await
         }
 
         async fn jobs(&self) -> Vec<JobRecord> {
@@ -698,7 +703,7 @@ mod expansion {
         // batches pass over them; those alerted about another doctor, or about this one
         // before the cooldown, are reached once; those who opted out, or want followed
         // doctors only, are not. (Should the server's own worker wake and claim the job
-        // first, the final assertion still holds; the expansion here then queues less.)
+        // first, the final assertions still hold; the expansion here then queues less.)
         async fn batches_skip_only_the_patients_in_their_cooldown(backend) {
             use mediconnect_api::db::schema::{patients, users};
             use mediconnect_api::db::{AnyConnection, DbId, DbTime};
@@ -745,6 +750,9 @@ mod expansion {
             })
             .await;
 
+            // No earlier job to lean on, so this one reads everybody (ADR 0016): the
+            // first job's record is deleted.
+            app.with_conn(|c| diesel::delete(mediconnect_api::db::schema::notification_jobs::table).execute(c).unwrap()).await;
             assert!(app.with_conn(move |c| outbox::enqueue_doctor_online(c, doctor_id, now).unwrap()).await);
             let ctx = MailContext::from_config(&app.config);
             let db = app.db.clone();
@@ -778,6 +786,9 @@ mod expansion {
             let mut expected: Vec<(uuid::Uuid, i64)> = expected.iter().map(|id| (*id, 1)).collect();
             expected.sort();
             assert_eq!(reached, expected, "who was alerted, and how often");
+            let jobs = alert_jobs(&app.db).await;
+            assert_eq!(jobs.len(), 1);
+            assert_eq!(jobs[0].1, None, "the job read everybody");
         }
 
         // After a job has read a doctor's whole audience, the next one (while everybody
@@ -819,15 +830,20 @@ mod expansion {
             let late = patient_named(&app, "Late Comer", "all").await;
 
             app.set_online(&doctor, true).await;
-            smtp.wait_for(6, 10).await;
             alert_jobs_done(&app).await;
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            // Every alert about the doctor, ever: one each, the second job's four and
+            // the first's two, and none for the patient who follows someone else.
+            let doctor_uuid: uuid::Uuid = doctor_id.parse().unwrap();
+            let reached = alerted_since(&app.db, doctor_uuid, DateTime::<Utc>::UNIX_EPOCH).await;
+            let mut expected: Vec<uuid::Uuid> = early.iter().chain([&opted_out, &fan, &away, &late]).map(|p| p.id).collect();
+            expected.sort();
+            assert_eq!(reached, expected);
+            // And those six emails went out, one to each.
+            smtp.wait_for(6, 10).await;
             let messages = smtp.received();
             for p in early.iter().chain([&opted_out, &fan, &away, &late]) {
                 assert_eq!(to(&messages, &p.email), 1, "{}", p.email);
             }
-            assert_eq!(to(&messages, &other_fan.email), 0);
-            assert_eq!(messages.len(), 6);
 
             // The second job leaned on the first: it read only patients stamped after
             // the first one began.
@@ -847,14 +863,13 @@ mod expansion {
             let doctor = app.doctor("Dr. Cycle", "Neurology").await;
             let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Cycle").await.parse().unwrap();
             insert_patients(&app, "cycle", 2).await;
-            let ids = user_ids(&app, "cycle-%").await;
             let t0 = Utc::now();
             let waiting = user_id_of(&app, "cycle-0@example.com").await;
             // Alerted about this doctor 50 minutes ago: in the cooldown for ten more.
             app.with_conn(move |c| insert_alert(c, waiting, doctor_id, t0 - chrono::Duration::minutes(50))).await;
             app.set_online(&doctor, true).await;
             alert_jobs_done(&app).await;
-            let parked = Parked::from(app);
+            let parked = park(app).await;
 
             let minutes = |m| t0 + chrono::Duration::minutes(m);
             assert_eq!(parked.run_job(doctor_id, minutes(5)).await, 0, "everybody is in their cooldown");
@@ -865,7 +880,6 @@ mod expansion {
             assert_eq!(jobs.len(), 3);
             assert_eq!(jobs[1].1, jobs[0].0, "the second job leans on the first");
             assert_eq!(jobs[2].1, None, "the third reads everybody");
-            assert_eq!(ids.len(), 2);
         }
 
         // A job cut short when the doctor goes offline covered only the patients before
@@ -877,7 +891,7 @@ mod expansion {
             app.set_online(&doctor, true).await;
             alert_jobs_done(&app).await;
             insert_patients(&app, "brief", 6).await;
-            let parked = Parked::from(app);
+            let parked = park(app).await;
             let t0 = Utc::now();
 
             let started = t0 + chrono::Duration::minutes(1);
@@ -905,7 +919,7 @@ mod expansion {
             alert_jobs_done(&app).await;
             insert_patients(&app, "upgrade", 4).await;
             let ids = user_ids(&app, "upgrade-%").await;
-            let parked = Parked::from(app);
+            let parked = park(app).await;
             let t0 = Utc::now();
             let first = ids[0];
             parked
@@ -1007,7 +1021,7 @@ mod expansion {
                 })
                 .await;
             assert!(counter >= (2 * ROUNDS) as i64, "{counter}");
-            assert!(stamp <= counter);
+            assert_eq!(stamp, counter, "the last stamp is this patient's");
         }
 
         // Finished alert jobs are deleted a day after they were queued (or after the
@@ -1023,7 +1037,7 @@ mod expansion {
             let doctor: uuid::Uuid = doctor_id(&app, "Dr. Past").await.parse().unwrap();
             alert_jobs_done(&app).await;
             // No worker of the server's may finish or delete these jobs meanwhile.
-            let parked = Parked::from(app);
+            let parked = park(app).await;
             let now = Utc::now();
             let hours = move |h| now - chrono::Duration::hours(h);
             let job = move |c: &mut mediconnect_api::db::AnyConnection, status: &str, at: DateTime<Utc>| {
@@ -1070,14 +1084,16 @@ mod expansion {
             // A cooldown of three days keeps them all; one of an hour, a day.
             let forget = |cooldown: u64| parked.with_conn(move |c| outbox::forget_finished_jobs(c, Duration::from_secs(cooldown), now).unwrap());
             assert_eq!(forget(3 * 24 * 3600).await, 0);
-            assert_eq!(forget(3600).await, OLD + 1);
+            assert_eq!(forget(3600).await, outbox::FORGET_AT_ONCE, "a batch at a time");
+            assert_eq!(forget(3600).await, OLD + 1 - outbox::FORGET_AT_ONCE);
+            assert_eq!(forget(3600).await, 0);
             let mut kept = vec![recent, pending];
             kept.sort();
             assert_eq!(remaining(&parked.db, doctor).await, kept);
 
             // The server's own worker, soon after it starts.
             let older = parked.with_conn(move |c| job(c, "done", hours(30))).await;
-            let app = spawn_on(backend, TestDb::attach(&parked._dir), parked.config.clone()).await;
+            let app = spawn_on(backend, TestDb::attach(&parked.app.test_db), parked.config.clone()).await;
             let app_ref = &app;
             eventually(10, Duration::from_millis(50), || async move {
                 let left = remaining(&app_ref.db, doctor).await;
@@ -1143,19 +1159,16 @@ mod expansion {
                 .collect();
             let ctx = MailContext::from_config(&app.config);
             let db = app.db.clone();
-            let jobs = tokio::task::spawn_blocking(move || {
+            tokio::task::spawn_blocking(move || {
                 let mut conn = db.get_blocking().expect("a connection");
                 together.wait();
-                let mut jobs = 0;
                 loop {
                     // The last job starts after the last opt-in has committed.
                     let last = opted_in.load(Ordering::SeqCst) == 2;
-                    if outbox::enqueue_doctor_online(&mut conn, doctor_id, Utc::now()).unwrap() {
-                        jobs += 1;
-                    }
+                    outbox::enqueue_doctor_online(&mut conn, doctor_id, Utc::now()).unwrap();
                     while outbox::expand_batch(&mut conn, &ctx, 4, Utc::now()).unwrap().is_some() {}
                     if last {
-                        return jobs;
+                        return;
                     }
                 }
             })
@@ -1165,8 +1178,8 @@ mod expansion {
                 flipper.join().unwrap();
             }
             alert_jobs_done(&app).await;
-            // At least one while patients were opting in, and the last one after.
-            assert!(jobs >= 2, "only {jobs} jobs ran");
+            // The last job began after the last opt-in. How many ran while patients
+            // were opting in depends on the machine: several, as a rule.
             let counts: Vec<(Option<DbId>, i64)> = app
                 .with_conn(move |c| {
                     notifications::table
