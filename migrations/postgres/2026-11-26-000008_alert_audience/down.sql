@@ -2,6 +2,7 @@ DROP TRIGGER users_alert_audience_reactivated ON users;
 DROP FUNCTION stamp_reactivated_alert_audience();
 DROP TRIGGER follows_alert_audience ON follows;
 DROP FUNCTION stamp_follower_alert_audience();
+DROP FUNCTION stamp_patient_by_id(UUID);
 DROP TRIGGER patients_alert_audience_preference ON patients;
 DROP TRIGGER patients_alert_audience_insert ON patients;
 DROP FUNCTION stamp_patient_alert_audience();

@@ -61,14 +61,20 @@ CREATE TRIGGER patients_alert_audience_preference
     FOR EACH ROW WHEN (OLD.notify_doctor_online IS DISTINCT FROM NEW.notify_doctor_online)
     EXECUTE FUNCTION stamp_patient_alert_audience();
 
--- The two triggers below lock the patient row before the counter, as an update of the
--- patient row itself does (its row is locked before its BEFORE trigger runs): taking
--- them in the other order could deadlock with a preference change of that patient.
+-- Stamps one patient for the triggers below. It locks the patient's row before the
+-- counter, as an update of the patient row itself does (its row is locked before its
+-- BEFORE trigger runs): the other order could deadlock with a preference change of
+-- that patient.
+CREATE FUNCTION stamp_patient_by_id(target UUID) RETURNS VOID LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM patients WHERE id = target FOR NO KEY UPDATE;
+    UPDATE patients SET alerts_version = next_alert_audience_version() WHERE id = target;
+END
+$$;
+
 CREATE FUNCTION stamp_follower_alert_audience() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM patients WHERE id = NEW.patient_id FOR NO KEY UPDATE;
-    UPDATE patients SET alerts_version = next_alert_audience_version()
-        WHERE id = NEW.patient_id;
+    PERFORM stamp_patient_by_id(NEW.patient_id);
     RETURN NULL;
 END
 $$;
@@ -78,9 +84,7 @@ CREATE TRIGGER follows_alert_audience
 
 CREATE FUNCTION stamp_reactivated_alert_audience() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM patients WHERE user_id = NEW.id FOR NO KEY UPDATE;
-    UPDATE patients SET alerts_version = next_alert_audience_version()
-        WHERE user_id = NEW.id;
+    PERFORM stamp_patient_by_id(id) FROM patients WHERE user_id = NEW.id;
     RETURN NULL;
 END
 $$;
