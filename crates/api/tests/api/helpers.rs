@@ -187,12 +187,19 @@ pub struct TestApp {
 impl TestApp {
     /// Stops the server and waits for it, and its mail worker, to end.
     pub async fn stop(&mut self) {
-        self.server.stop(false).await;
-        if let Some(running) = self.running.take() {
-            running
-                .await
+        if let Some(ended) = self.halt().await {
+            ended
                 .expect("the server task")
                 .expect("the server stopped cleanly");
+        }
+    }
+
+    /// Stops the server and waits for its task; how that ended, the first time.
+    async fn halt(&mut self) -> Option<Result<std::io::Result<()>, tokio::task::JoinError>> {
+        self.server.stop(false).await;
+        match self.running.take() {
+            Some(running) => Some(running.await),
+            None => None,
         }
     }
 }
@@ -203,23 +210,16 @@ impl Drop for TestApp {
     /// the test's folder (an email, or a new SQLite connection, which would create
     /// the folder again) once the folder is removed.
     fn drop(&mut self) {
-        let stop = self.server.stop(false);
-        let running = self.running.take();
         let runtime = tokio::runtime::Handle::try_current()
             .ok()
             .filter(|r| r.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         let Some(runtime) = runtime else {
+            drop(self.server.stop(false));
             return;
         };
         tokio::task::block_in_place(|| {
             runtime.block_on(async {
-                let stopped = async {
-                    stop.await;
-                    if let Some(running) = running {
-                        let _ = running.await;
-                    }
-                };
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stopped).await;
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.halt()).await;
             })
         });
     }

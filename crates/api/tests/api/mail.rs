@@ -541,6 +541,35 @@ mod expansion {
         .unwrap()
     }
 
+    /// Expands pending alert jobs in batches of `batch` until none is left, each step at
+    /// `now()`: how many alerts this caller queued.
+    fn expand_all(
+        conn: &mut mediconnect_api::db::AnyConnection,
+        ctx: &mediconnect_api::mail::MailContext,
+        batch: i64,
+        now: impl Fn() -> DateTime<Utc>,
+    ) -> usize {
+        let mut queued = 0;
+        while let Some(n) =
+            mediconnect_api::mail::outbox::expand_batch(conn, ctx, batch, now()).unwrap()
+        {
+            queued += n;
+        }
+        queued
+    }
+
+    /// How many alerts each patient got, from [`alerted_since`]'s sorted list.
+    fn per_patient(alerted: &[uuid::Uuid]) -> Vec<(uuid::Uuid, i64)> {
+        let mut counts: Vec<(uuid::Uuid, i64)> = Vec::new();
+        for user in alerted {
+            match counts.last_mut() {
+                Some((last, n)) if last == user => *n += 1,
+                _ => counts.push((*user, 1)),
+            }
+        }
+        counts
+    }
+
     /// Who was alerted about `doctor` at or after `since`, by user id, sorted.
     async fn alerted_since(
         db: &mediconnect_api::db::Db,
@@ -673,28 +702,15 @@ mod expansion {
                     std::thread::spawn(move || {
                         let mut conn = db.get_blocking().expect("a connection");
                         start.wait();
-                        let mut queued = 0;
-                        while let Some(n) = outbox::expand_batch(&mut conn, &ctx, 7, Utc::now()).unwrap() {
-                            queued += n;
-                        }
-                        queued
+                        expand_all(&mut conn, &ctx, 7, Utc::now)
                     })
                 })
                 .collect();
             let by_racers: usize = racers.into_iter().map(|r| r.join().unwrap()).sum();
             assert!(by_racers > 0, "the racers expanded nothing");
-            let counts: Vec<i64> = app
-                .with_conn(move |c| {
-                    notifications::table
-                        .filter(notifications::created_at.ge(mediconnect_api::db::DbTime(now)))
-                        .group_by(notifications::user_id)
-                        .select(diesel::dsl::count_star())
-                        .load(c)
-                        .unwrap()
-                })
-                .await;
+            let counts = per_patient(&alerted_since(&app.db, doctor_id, now).await);
             assert_eq!(counts.len(), PATIENTS, "every patient is announced to");
-            assert!(counts.iter().all(|n| *n == 1), "some patient is announced to twice");
+            assert!(counts.iter().all(|(_, n)| *n == 1), "some patient is announced to twice");
         }
 
         // The audience is read in batches (of three patients here), each after the last
@@ -706,7 +722,7 @@ mod expansion {
         // first, the final assertions still hold; the expansion here then queues less.)
         async fn batches_skip_only_the_patients_in_their_cooldown(backend) {
             use mediconnect_api::db::schema::{patients, users};
-            use mediconnect_api::db::{AnyConnection, DbId, DbTime};
+            use mediconnect_api::db::{AnyConnection, DbId};
             use mediconnect_api::mail::{MailContext, outbox};
             const PATIENTS: usize = 15;
             let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
@@ -757,32 +773,12 @@ mod expansion {
             let ctx = MailContext::from_config(&app.config);
             let db = app.db.clone();
             let queued = tokio::task::spawn_blocking(move || {
-                let mut conn = db.get_blocking().expect("a connection");
-                let mut queued = 0;
-                while let Some(n) = outbox::expand_batch(&mut conn, &ctx, 3, Utc::now()).unwrap() {
-                    queued += n;
-                }
-                queued
+                expand_all(&mut db.get_blocking().expect("a connection"), &ctx, 3, Utc::now)
             })
             .await
             .unwrap();
             assert!(queued <= 5, "{queued} alerts queued for 5 patients");
-            let reached: Vec<(Option<DbId>, i64)> = app
-                .with_conn(move |c| {
-                    notifications::table
-                        .filter(notifications::created_at.ge(DbTime(now)))
-                        .filter(notifications::doctor_id.eq(Some(DbId(doctor_id))))
-                        .group_by(notifications::user_id)
-                        .select((notifications::user_id, diesel::dsl::count_star()))
-                        .load(c)
-                        .unwrap()
-                })
-                .await;
-            let mut reached: Vec<(uuid::Uuid, i64)> = reached
-                .into_iter()
-                .map(|(user, n)| (user.expect("an alert names its patient").0, n))
-                .collect();
-            reached.sort();
+            let reached = per_patient(&alerted_since(&app.db, doctor_id, now).await);
             let mut expected: Vec<(uuid::Uuid, i64)> = expected.iter().map(|id| (*id, 1)).collect();
             expected.sort();
             assert_eq!(reached, expected, "who was alerted, and how often");
@@ -1109,7 +1105,7 @@ mod expansion {
         // patient is alerted exactly once, by one job or the next.
         async fn opting_in_while_jobs_run_loses_no_alert(backend) {
             use mediconnect_api::db::schema::{patients, users};
-            use mediconnect_api::db::{DbId, DbTime, write_transaction};
+            use mediconnect_api::db::{DbId, write_transaction};
             use mediconnect_api::mail::{MailContext, outbox};
             use std::sync::atomic::Ordering;
             const PATIENTS: usize = 40;
@@ -1166,7 +1162,7 @@ mod expansion {
                     // The last job starts after the last opt-in has committed.
                     let last = opted_in.load(Ordering::SeqCst) == 2;
                     outbox::enqueue_doctor_online(&mut conn, doctor_id, Utc::now()).unwrap();
-                    while outbox::expand_batch(&mut conn, &ctx, 4, Utc::now()).unwrap().is_some() {}
+                    expand_all(&mut conn, &ctx, 4, Utc::now);
                     if last {
                         return;
                     }
@@ -1180,17 +1176,7 @@ mod expansion {
             alert_jobs_done(&app).await;
             // The last job began after the last opt-in. How many ran while patients
             // were opting in depends on the machine: several, as a rule.
-            let counts: Vec<(Option<DbId>, i64)> = app
-                .with_conn(move |c| {
-                    notifications::table
-                        .filter(notifications::created_at.ge(DbTime(start)))
-                        .filter(notifications::doctor_id.eq(Some(DbId(doctor_id))))
-                        .group_by(notifications::user_id)
-                        .select((notifications::user_id, diesel::dsl::count_star()))
-                        .load(c)
-                        .unwrap()
-                })
-                .await;
+            let counts = per_patient(&alerted_since(&app.db, doctor_id, start).await);
             assert_eq!(counts.len(), PATIENTS, "every patient who opted in is alerted");
             assert!(counts.iter().all(|(_, n)| *n == 1), "some patient is alerted twice: {counts:?}");
         }
