@@ -3,9 +3,11 @@
 //! here, invisibly to the pages.
 
 mod client;
+mod reactive;
 mod session;
 
 pub use client::ApiError;
+pub use reactive::{ApiAction, ApiResource};
 pub use session::{access_token, on_session_change, restore};
 
 use gloo_net::http::Method;

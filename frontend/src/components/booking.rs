@@ -5,7 +5,7 @@ use mediconnect_shared::{Appointment, Doctor, NewAppointment, Slot, SlotList};
 use uuid::Uuid;
 
 use super::{Dialog, format_local};
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction, ApiResource};
 
 fn day_label(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%A %-d %B").to_string()
@@ -54,7 +54,7 @@ pub fn SlotPicker(
     /// Called with the booked or moved appointment.
     on_done: Callback<Appointment>,
 ) -> impl IntoView {
-    let slots = LocalResource::new(move || api::slots(doctor_id, 14));
+    let slots = ApiResource::new(move || api::slots(doctor_id, 14));
     let chosen = RwSignal::new(None::<DateTime<Utc>>);
     let free_time = RwSignal::new(String::new());
     let day = RwSignal::new(0usize);
@@ -67,7 +67,7 @@ pub fn SlotPicker(
     // One key per dialog: a retried click books once.
     let key = Uuid::new_v4().to_string();
     let moving = reschedule.as_ref().map(|a| a.id);
-    let submit = Action::new_local(move |start: &DateTime<Utc>| {
+    let submit = ApiAction::new(move |start: &DateTime<Utc>| {
         let start = *start;
         let reason = reason.get_untracked();
         let key = key.clone();
@@ -92,16 +92,11 @@ pub fn SlotPicker(
         }
     });
     Effect::new(move |_| {
-        if let Some(Ok(appointment)) = submit.value().get() {
+        if let Some(Ok(appointment)) = submit.result() {
             on_done.run(appointment);
         }
     });
-    let error = move || {
-        submit
-            .value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-    };
+    let error = move || submit.error();
     let pick = move |list: &SlotList| -> AnyView {
         if !list.hours_published {
             if free_time.get_untracked().is_empty() {
@@ -188,9 +183,9 @@ pub fn SlotPicker(
         {move || error().map(|e| view! { <p class="alert error" role="alert">{e.message()}</p> })}
         <div class="dialog-actions">
             <button type="button" class="button" data-test="confirm-booking"
-                disabled=move || chosen.get().is_none() || submit.pending().get()
+                disabled=move || chosen.get().is_none() || submit.pending()
                 on:click=move |_| { if let Some(t) = chosen.get_untracked() { submit.dispatch(t); } }>
-                {move || match (chosen.get(), submit.pending().get(), is_new) {
+                {move || match (chosen.get(), submit.pending(), is_new) {
                     (_, true, _) => "Saving…".to_owned(),
                     (Some(t), false, true) => format!("Book {}", format_local(t)),
                     (Some(t), false, false) => format!("Move to {}", format_local(t)),

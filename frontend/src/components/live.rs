@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+
+use crate::api::ApiAction;
 use mediconnect_shared::Doctor;
 
 use crate::state::live::{Connection, use_live};
@@ -146,7 +148,7 @@ mod tests {
 pub fn FollowButton(doctor: uuid::Uuid, name: String) -> impl IntoView {
     let follows = crate::state::follows::use_follows();
     let following = move || follows.contains(doctor);
-    let toggle = Action::new_local(move |on: &bool| {
+    let toggle = ApiAction::new(move |on: &bool| {
         let on = *on;
         async move {
             let result = crate::api::follow(doctor, on).await;
@@ -171,7 +173,7 @@ pub fn FollowButton(doctor: uuid::Uuid, name: String) -> impl IntoView {
     };
     view! {
         <button type="button" class="button secondary small follow" aria-pressed=move || if following() { "true" } else { "false" }
-            aria-label=label disabled=move || toggle.pending().get()
+            aria-label=label disabled=move || toggle.pending()
             on:click=move |_| { toggle.dispatch(!following()); }>
             {move || if following() { "Following ✓" } else { "Follow" }}
         </button>

@@ -3,7 +3,7 @@ use mediconnect_shared::{
     AdminUser, AdminUserQuery, Analytics, AuditQuery, Metric, OutboxQuery, OutboxStatus, Role,
 };
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of, format_local};
 
 #[component]
@@ -17,7 +17,7 @@ pub fn AdminPage() -> impl IntoView {
 
 #[component]
 fn AdminDashboard() -> impl IntoView {
-    let figures = LocalResource::new(api::analytics);
+    let figures = ApiResource::new(api::analytics);
     view! {
         <h1>"Clinic dashboard"</h1>
         <Transition fallback=|| view! { <Loading message="Loading figures…"/> }>
@@ -86,7 +86,7 @@ fn Chart(
     title: &'static str,
     unit: &'static str,
 ) -> impl IntoView {
-    let series = LocalResource::new(move || api::timeseries(metric, 30));
+    let series = ApiResource::new(move || api::timeseries(metric, 30));
     view! {
         <Suspense fallback=|| view! { <Loading message="Loading the chart…"/> }>
             {move || series.get().map(|r| match r {
@@ -103,7 +103,7 @@ fn Users() -> impl IntoView {
     let role = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let reload = RwSignal::new(0u32);
-    let users = LocalResource::new(move || {
+    let users = ApiResource::new(move || {
         reload.track();
         let query = AdminUserQuery {
             q: Some(search.get()).filter(|s| !s.trim().is_empty()),
@@ -162,22 +162,16 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
     let confirm = RwSignal::new(false);
     let id = user.id;
     let active = user.active;
-    let toggle = Action::new_local(move |to: &bool| {
+    let toggle = ApiAction::new(move |to: &bool| {
         let to = *to;
         async move { api::set_active(id, to).await }
     });
     Effect::new(move |_| {
-        if let Some(Ok(_)) = toggle.value().get() {
+        if let Some(Ok(_)) = toggle.result() {
             reload.update(|v| *v += 1);
         }
     });
-    let error = move || {
-        toggle
-            .value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-            .map(|e| e.message())
-    };
+    let error = move || toggle.error().map(|e| e.message());
     let name = user.name.clone();
     let label = if active {
         format!("Deactivate {name}")
@@ -192,7 +186,7 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
             <td>{if active { "Active" } else { "Deactivated" }}</td>
             <td>
                 <button type="button" class=if active { "button danger small" } else { "button secondary small" }
-                    aria-label=label.clone() disabled=move || toggle.pending().get()
+                    aria-label=label.clone() disabled=move || toggle.pending()
                     on:click=move |_| { if active { confirm.set(true) } else { toggle.dispatch(true); } }>
                     {if active { "Deactivate" } else { "Reactivate" }}
                 </button>
@@ -210,7 +204,7 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn FailedEmails() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let failed = LocalResource::new(move || {
+    let failed = ApiResource::new(move || {
         reload.track();
         async move {
             api::outbox(&OutboxQuery {
@@ -220,12 +214,12 @@ fn FailedEmails() -> impl IntoView {
             .await
         }
     });
-    let retry = Action::new_local(move |id: &uuid::Uuid| {
+    let retry = ApiAction::new(move |id: &uuid::Uuid| {
         let id = *id;
         async move { api::retry_notification(id).await }
     });
     Effect::new(move |_| {
-        if let Some(Ok(_)) = retry.value().get() {
+        if let Some(Ok(_)) = retry.result() {
             reload.update(|v| *v += 1);
         }
     });
@@ -260,7 +254,7 @@ fn FailedEmails() -> impl IntoView {
 #[component]
 fn AuditTrail() -> impl IntoView {
     let page = RwSignal::new(1u32);
-    let entries = LocalResource::new(move || {
+    let entries = ApiResource::new(move || {
         let query = AuditQuery {
             page: Some(page.get()),
             ..Default::default()

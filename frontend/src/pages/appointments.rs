@@ -4,7 +4,7 @@ use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus, Role,
 };
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Confirm, Dialog, Loading, RequireAuth, SlotPicker, format_local};
 use crate::state::live::use_live;
 use crate::state::session::use_session;
@@ -33,7 +33,7 @@ fn AppointmentsPage() -> impl IntoView {
     let session = use_session();
     let role = move || session.user.with(|u| u.as_ref().map(|u| u.role));
     // Refetched whenever the socket reports a change to one of these appointments.
-    let list = LocalResource::new(move || {
+    let list = ApiResource::new(move || {
         live.appointments_changed.track();
         async move {
             api::appointments(&AppointmentQuery {
@@ -111,7 +111,7 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
         Some(Role::Doctor) => a.patient.name.clone(),
         _ => format!("{} · {}", a.doctor.name, a.doctor.specialization),
     };
-    let act = Action::new_local(move |status: &AppointmentStatus| {
+    let act = ApiAction::new(move |status: &AppointmentStatus| {
         let status = *status;
         async move {
             if status == AppointmentStatus::Cancelled {
@@ -129,7 +129,7 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
         }
     });
     Effect::new(move |_| {
-        if let Some(Ok(changed)) = act.value().get() {
+        if let Some(Ok(changed)) = act.result() {
             message.set(Some(format!(
                 "The appointment of {} is now {}.",
                 format_local(changed.scheduled_for),
@@ -138,12 +138,7 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
             live.appointments_changed.update(|v| *v += 1);
         }
     });
-    let error = move || {
-        act.value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-            .map(|e| e.message())
-    };
+    let error = move || act.error().map(|e| e.message());
     let confirm_cancel = RwSignal::new(false);
     let rescheduling = RwSignal::new(false);
     let when = format_local(a.scheduled_for);
@@ -162,16 +157,16 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
             <Show when=move || scheduled>
                 <div class="card-actions">
                     {(role == Some(Role::Doctor) && started).then(|| view! {
-                        <button type="button" class="button" disabled=move || act.pending().get()
+                        <button type="button" class="button" disabled=move || act.pending()
                             on:click=move |_| { act.dispatch(AppointmentStatus::Completed); }>"Completed"</button>
-                        <button type="button" class="button secondary" disabled=move || act.pending().get()
+                        <button type="button" class="button secondary" disabled=move || act.pending()
                             on:click=move |_| { act.dispatch(AppointmentStatus::NoShow); }>"No-show"</button>
                     })}
                     {(role == Some(Role::Patient) && !started).then(|| view! {
                         <button type="button" class="button secondary" on:click=move |_| rescheduling.set(true)>"Reschedule"</button>
                     })}
                     {(!started || role == Some(Role::Doctor)).then(|| view! {
-                        <button type="button" class="button danger" disabled=move || act.pending().get()
+                        <button type="button" class="button danger" disabled=move || act.pending()
                             on:click=move |_| confirm_cancel.set(true)>"Cancel"</button>
                     })}
                 </div>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use mediconnect_shared::Doctor;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{ConnectionBadge, Loading};
 use crate::state::live::{Connection, use_live};
 
@@ -9,7 +9,7 @@ use crate::state::live::{Connection, use_live};
 /// state (also when it changes in another tab, on another device, or by expiry).
 #[component]
 pub fn DoctorHome() -> impl IntoView {
-    let profile = LocalResource::new(api::profile);
+    let profile = ApiResource::new(api::profile);
     view! {
         <Transition fallback=|| view! { <Loading message="Loading your status…"/> }>
             {move || profile.get().map(|result| match result {
@@ -45,24 +45,18 @@ fn StatusSwitch(initial: Doctor) -> impl IntoView {
             known.get()
         }
     });
-    let toggle = Action::new_local(move |want: &bool| {
+    let toggle = ApiAction::new(move |want: &bool| {
         let want = *want;
         async move { api::set_status(want).await }
     });
     // The answer is the new truth until the socket's own event confirms it.
     Effect::new(move |_| {
-        if let Some(Ok(doctor)) = toggle.value().get() {
+        if let Some(Ok(doctor)) = toggle.result() {
             known.set(doctor.is_online);
             live.apply(doctor);
         }
     });
-    let error = move || {
-        toggle
-            .value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-            .map(|e| e.message())
-    };
+    let error = move || toggle.error().map(|e| e.message());
     view! {
         <section class="card status-card" aria-labelledby="status-heading">
             <div class="section-head">
@@ -76,7 +70,7 @@ fn StatusSwitch(initial: Doctor) -> impl IntoView {
                 class=move || if online.get() { "big-switch on" } else { "big-switch" }
                 aria-checked=move || if online.get() { "true" } else { "false" }
                 aria-label="Available to patients"
-                disabled=move || toggle.pending().get()
+                disabled=move || toggle.pending()
                 on:click=move |_| { toggle.dispatch(!online.get_untracked()); }
             >
                 <span class="knob" aria-hidden="true"></span>
@@ -85,7 +79,7 @@ fn StatusSwitch(initial: Doctor) -> impl IntoView {
                 </span>
             </button>
             <p class="muted" role="status">
-                {move || if toggle.pending().get() {
+                {move || if toggle.pending() {
                     "Updating…"
                 } else if online.get() {
                     "Patients see you as available right now. If you close MediConnect, you go offline after a short while."
@@ -100,7 +94,7 @@ fn StatusSwitch(initial: Doctor) -> impl IntoView {
 /// The doctor's own numbers: today's appointments, no-show rate, online hours this week.
 #[component]
 fn DoctorFiguresCard() -> impl IntoView {
-    let figures = LocalResource::new(api::analytics);
+    let figures = ApiResource::new(api::analytics);
     view! {
         <section class="card" aria-labelledby="figures-heading">
             <h2 id="figures-heading">"Your numbers"</h2>

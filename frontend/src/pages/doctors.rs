@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use mediconnect_shared::DoctorQuery;
 
-use crate::api;
+use crate::api::{self, ApiResource};
 use crate::components::{ConnectionBadge, DoctorCard, Loading, Pager, count_of, use_clock};
 use crate::state::live::use_live;
 
@@ -30,7 +30,7 @@ pub fn Doctors() -> impl IntoView {
     };
     let follows = crate::state::follows::use_follows();
     // The followed doctors, reloaded when the set changes.
-    let followed = LocalResource::new(move || {
+    let followed = ApiResource::new(move || {
         follows.ids.track();
         let wanted = only_followed.get() && is_patient();
         async move {
@@ -41,7 +41,7 @@ pub fn Doctors() -> impl IntoView {
             }
         }
     });
-    let specializations = LocalResource::new(api::specializations);
+    let specializations = ApiResource::new(api::specializations);
     let query = Memo::new(move |_| DoctorQuery {
         specialization: Some(specialization.get()).filter(|s| !s.is_empty()),
         online: match online.get().as_str() {
@@ -53,7 +53,7 @@ pub fn Doctors() -> impl IntoView {
         page: Some(page.get()),
         limit: Some(PAGE_SIZE),
     });
-    let results = LocalResource::new(move || {
+    let results = ApiResource::new(move || {
         let q = query.get();
         async move { api::doctors(&q).await }
     });

@@ -3,7 +3,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use mediconnect_shared::LoginRequest;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction};
 use crate::components::{Field, FormError};
 use crate::state::session::use_session;
 
@@ -21,19 +21,13 @@ pub fn Login() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
 
-    let submit = Action::new_local(move |req: &LoginRequest| {
+    let submit = ApiAction::new(move |req: &LoginRequest| {
         let req = req.clone();
         async move { api::login(&req).await }
     });
-    let error = Signal::derive(move || {
-        submit
-            .value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-            .map(|e| e.message())
-    });
+    let error = Signal::derive(move || submit.error().map(|e| e.message()));
     Effect::new(move |_| {
-        if let Some(Ok(_)) = submit.value().get() {
+        if let Some(Ok(_)) = submit.result() {
             let next = safe_next(query.with_untracked(|q| q.get("next")));
             navigate(&next, Default::default());
         }
@@ -42,7 +36,7 @@ pub fn Login() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>"Sign in"</h1>
-            <Show when=move || session.signed_in() && submit.value().with(Option::is_none)>
+            <Show when=move || session.signed_in() && !submit.answered()>
                 <p class="alert success">"You are already signed in."</p>
             </Show>
             <FormError message=error/>
@@ -52,8 +46,8 @@ pub fn Login() -> impl IntoView {
             }>
                 <Field id="email" label="Email" kind="email" autocomplete="username" required=true value=email/>
                 <Field id="password" label="Password" kind="password" autocomplete="current-password" required=true value=password/>
-                <button class="button full" type="submit" disabled=move || submit.pending().get()>
-                    {move || if submit.pending().get() { "Signing in…" } else { "Sign in" }}
+                <button class="button full" type="submit" disabled=move || submit.pending()>
+                    {move || if submit.pending() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
             <p class="center muted">"New here? " <A href="/register">"Create an account"</A></p>

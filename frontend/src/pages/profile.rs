@@ -5,7 +5,7 @@ use mediconnect_shared::{
     UpdateProfileRequest,
 };
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Field, FormError, Loading, RequireAuth};
 
 #[component]
@@ -19,7 +19,7 @@ pub fn Profile() -> impl IntoView {
 
 #[component]
 fn ProfileLoader() -> impl IntoView {
-    let profile = LocalResource::new(api::profile);
+    let profile = ApiResource::new(api::profile);
     view! {
         <h1>"Your profile"</h1>
         <Transition fallback=|| view! { <Loading message="Loading your profile…"/> }>
@@ -112,23 +112,19 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
     );
     let local_error = RwSignal::new(None::<String>);
 
-    let save = Action::new_local(move |req: &UpdateProfileRequest| {
+    let save = ApiAction::new(move |req: &UpdateProfileRequest| {
         let req = req.clone();
         async move { api::update_profile(&req).await }
     });
-    let failure = move || {
-        save.value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-    };
+    let failure = move || save.error();
     let field_error =
         move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
     Effect::new(move |_| {
-        if let Some(Ok(updated)) = save.value().get() {
+        if let Some(Ok(updated)) = save.result() {
             current.set(updated);
         }
     });
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let saved = move || matches!(save.result(), Some(Ok(_)));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -193,8 +189,8 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                             }).collect_view()}
                     </fieldset>
                 })}
-                <button class="button" type="submit" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                <button class="button" type="submit" disabled=move || save.pending()>
+                    {move || if save.pending() { "Saving…" } else { "Save changes" }}
                 </button>
             </form>
         </section>
@@ -205,20 +201,15 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
 fn ChangePassword() -> impl IntoView {
     let current_password = RwSignal::new(String::new());
     let new_password = RwSignal::new(String::new());
-    let change = Action::new_local(move |req: &ChangePasswordRequest| {
+    let change = ApiAction::new(move |req: &ChangePasswordRequest| {
         let req = req.clone();
         async move { api::change_password(&req).await }
     });
-    let failure = move || {
-        change
-            .value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-    };
+    let failure = move || change.error();
     let field_error =
         move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
     Effect::new(move |_| {
-        if let Some(Ok(_)) = change.value().get() {
+        if let Some(Ok(_)) = change.result() {
             current_password.set(String::new());
             new_password.set(String::new());
         }
@@ -228,7 +219,7 @@ fn ChangePassword() -> impl IntoView {
             <h2 id="password-heading">"Change password"</h2>
             <p class="muted">"Changing your password signs you out on every other device."</p>
             <FormError message=Signal::derive(move || failure().map(|e| e.message()))/>
-            <Show when=move || matches!(change.value().get(), Some(Ok(_)))>
+            <Show when=move || matches!(change.result(), Some(Ok(_)))>
                 <p class="alert success" role="status">"Your password is changed."</p>
             </Show>
             <form on:submit=move |ev| {
@@ -242,8 +233,8 @@ fn ChangePassword() -> impl IntoView {
                     required=true value=current_password error=field_error("currentPassword")/>
                 <Field id="new-password" label="New password" kind="password" autocomplete="new-password"
                     required=true hint="8 to 128 characters." value=new_password error=field_error("newPassword")/>
-                <button class="button" type="submit" disabled=move || change.pending().get()>
-                    {move || if change.pending().get() { "Changing…" } else { "Change password" }}
+                <button class="button" type="submit" disabled=move || change.pending()>
+                    {move || if change.pending() { "Changing…" } else { "Change password" }}
                 </button>
             </form>
         </section>

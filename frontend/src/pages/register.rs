@@ -3,7 +3,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use mediconnect_shared::{LoginRequest, RegisterRequest, Role};
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction};
 use crate::components::{Field, FormError};
 
 #[component]
@@ -16,7 +16,7 @@ pub fn Register() -> impl IntoView {
     let specialization = RwSignal::new(String::new());
 
     // Register, then sign straight in with the same credentials.
-    let submit = Action::new_local(move |req: &RegisterRequest| {
+    let submit = ApiAction::new(move |req: &RegisterRequest| {
         let req = req.clone();
         async move {
             api::register(&req).await?;
@@ -27,16 +27,11 @@ pub fn Register() -> impl IntoView {
             .await
         }
     });
-    let failure = move || {
-        submit
-            .value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-    };
+    let failure = move || submit.error();
     let field_error =
         move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
     Effect::new(move |_| {
-        if let Some(Ok(_)) = submit.value().get() {
+        if let Some(Ok(_)) = submit.result() {
             navigate("/profile", Default::default());
         }
     });
@@ -81,8 +76,8 @@ pub fn Register() -> impl IntoView {
                         hint="For example: Cardiology, Pediatrics, General Practice."
                         value=specialization error=field_error("specialization")/>
                 </Show>
-                <button class="button full" type="submit" disabled=move || submit.pending().get()>
-                    {move || if submit.pending().get() { "Creating your account…" } else { "Create account" }}
+                <button class="button full" type="submit" disabled=move || submit.pending()>
+                    {move || if submit.pending() { "Creating your account…" } else { "Create account" }}
                 </button>
             </form>
             <p class="center muted">"Already have an account? " <A href="/login">"Sign in"</A></p>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use mediconnect_shared::{Schedule, ScheduleException, WeeklyHours};
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Loading, RequireAuth};
 
 const DAYS: [&str; 7] = [
@@ -35,7 +35,7 @@ pub fn SchedulePage() -> impl IntoView {
 
 #[component]
 fn ScheduleLoader() -> impl IntoView {
-    let schedule = LocalResource::new(api::schedule);
+    let schedule = ApiResource::new(api::schedule);
     view! {
         <h1>"Working hours"</h1>
         <Transition fallback=|| view! { <Loading message="Loading your hours…"/> }>
@@ -100,16 +100,12 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
         .collect();
     let new_day_off = RwSignal::new(String::new());
 
-    let save = Action::new_local(move |s: &Schedule| {
+    let save = ApiAction::new(move |s: &Schedule| {
         let s = s.clone();
         async move { api::set_schedule(&s).await }
     });
-    let failure = move || {
-        save.value()
-            .get()
-            .and_then(|r: Result<_, ApiError>| r.err())
-    };
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let failure = move || save.error();
+    let saved = move || matches!(save.result(), Some(Ok(_)));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -212,8 +208,8 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                     }>"Add day off"</button>
                 </div>
             </fieldset>
-            <button class="button" type="submit" disabled=move || save.pending().get()>
-                {move || if save.pending().get() { "Saving…" } else { "Save hours" }}
+            <button class="button" type="submit" disabled=move || save.pending()>
+                {move || if save.pending() { "Saving…" } else { "Save hours" }}
             </button>
         </form>
     }
