@@ -1,6 +1,13 @@
 use leptos::prelude::*;
 use mediconnect_shared::Bucket;
 
+/// `v` (not negative) with one decimal, as integer arithmetic: Rust's float
+/// formatting would add about 4 KB of gzip to the wasm for a chart.
+pub fn one_decimal(v: f64) -> String {
+    let tenths = (v.max(0.0) * 10.0).round() as u64;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 /// A daily bar chart drawn as SVG by the app itself, with a text alternative that
 /// states the range, the total and the busiest day.
 #[component]
@@ -44,13 +51,13 @@ pub fn BarChart(
             let y = height - bottom - h;
             let label = (i % 7 == 0 || i + 1 == buckets.len()).then(|| {
                 view! {
-                    <text x=format!("{:.1}", x + bar / 2.0) y=format!("{:.1}", height - 6.0) text-anchor="middle" class="chart-label">
+                    <text x=one_decimal(x + bar / 2.0) y=one_decimal(height - 6.0) text-anchor="middle" class="chart-label">
                         {b.date.format("%-d %b").to_string()}
                     </text>
                 }
             });
             view! {
-                <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{bar:.1}") height=format!("{h:.1}") class="chart-bar">
+                <rect x=one_decimal(x) y=one_decimal(y) width=one_decimal(bar) height=one_decimal(h) class="chart-bar">
                     <title>{format!("{}: {} {unit}", b.date.format("%-d %b"), b.value)}</title>
                 </rect>
                 {label}
@@ -60,13 +67,30 @@ pub fn BarChart(
     view! {
         <figure class="chart card">
             <figcaption><strong>{title}</strong>" · "{format!("{total} {unit}")}</figcaption>
-            <svg viewBox=format!("0 0 {width} {height}") role="img" aria-labelledby=format!("{title_id} {desc_id}") preserveAspectRatio="none">
+            <svg viewBox=format!("0 0 {} {}", one_decimal(width), one_decimal(height)) role="img" aria-labelledby=format!("{title_id} {desc_id}") preserveAspectRatio="none">
                 <title id=title_id.clone()>{title}</title>
                 <desc id=desc_id.clone()>{description.clone()}</desc>
-                <line x1="0" x2=width.to_string() y1=format!("{:.1}", height - bottom) y2=format!("{:.1}", height - bottom) class="chart-axis"/>
+                <line x1="0" x2=one_decimal(width) y1=one_decimal(height - bottom) y2=one_decimal(height - bottom) class="chart-axis"/>
                 {bars}
             </svg>
             <p class="visually-hidden">{description}</p>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_decimal;
+
+    #[test]
+    fn one_decimal_rounds_to_tenths() {
+        assert_eq!(one_decimal(0.0), "0.0");
+        assert_eq!(one_decimal(600.0), "600.0");
+        assert_eq!(one_decimal(1.5), "1.5");
+        assert_eq!(one_decimal(2.04), "2.0");
+        assert_eq!(one_decimal(2.06), "2.1");
+        assert_eq!(one_decimal(19.96), "20.0");
+        assert_eq!(one_decimal(90.0 / 60.0), "1.5");
+        assert_eq!(one_decimal(-3.0), "0.0");
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use mediconnect_shared::Doctor;
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{ConnectionBadge, Loading};
+use crate::components::{ConnectionBadge, Loading, one_decimal};
 use crate::state::live::{Connection, use_live};
 
 /// The doctor's own page: one big switch between online and offline, showing the live
@@ -103,8 +103,8 @@ fn DoctorFiguresCard() -> impl IntoView {
                     Ok(Some(m)) => view! {
                         <dl class="stats">
                             <div class="stat"><dt>"Appointments today"</dt><dd data-test="mine-today">{m.appointments_today}</dd></div>
-                            <div class="stat"><dt>"No-show rate"</dt><dd>{m.no_show_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "–".into())}</dd></div>
-                            <div class="stat"><dt>"Online this week"</dt><dd>{format!("{:.1} h", m.online_minutes_this_week as f64 / 60.0)}</dd></div>
+                            <div class="stat"><dt>"No-show rate"</dt><dd>{m.no_show_rate.map(|r| format!("{}%", (r.clamp(0.0, 1.0) * 100.0).round() as u32)).unwrap_or_else(|| "–".into())}</dd></div>
+                            <div class="stat"><dt>"Online this week"</dt><dd>{format!("{} h", one_decimal(m.online_minutes_this_week as f64 / 60.0))}</dd></div>
                         </dl>
                     }.into_any(),
                     Ok(None) => view! { <p class="muted">"No figures yet."</p> }.into_any(),
