@@ -4,6 +4,7 @@ mod api;
 mod app;
 mod components;
 mod pages;
+mod router;
 mod state;
 
 fn main() {

@@ -1,6 +1,6 @@
+use crate::router::A;
 use chrono::{DateTime, Duration, Local, NaiveDateTime, TimeZone, Utc};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use mediconnect_shared::{Appointment, Doctor, NewAppointment, Slot, SlotList};
 use uuid::Uuid;
 

@@ -1,7 +1,6 @@
+use crate::router::{A, use_location};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::state::session::use_session;
@@ -10,11 +9,11 @@ use crate::state::session::use_session;
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
+    let location = use_location();
     let logging_out = RwSignal::new(false);
     let log_out = move |_| {
         // Leave protected pages first, so they do not ask to sign in again on the way out.
-        navigate("/login", Default::default());
+        location.navigate("/login");
         logging_out.set(true);
         spawn_local(async move {
             api::logout().await;
@@ -25,7 +24,7 @@ pub fn Header() -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
             <div class="inner">
-                <A href="/" attr:class="brand">"MediConnect"</A>
+                <A href="/" class="brand">"MediConnect"</A>
                 <nav class="site-nav" aria-label="Main">
                     <A href="/doctors">"Doctors"</A>
                     <Show
@@ -46,7 +45,7 @@ pub fn Header() -> impl IntoView {
                         <span class="who">
                             {move || session.user.get().map(|u| u.name).unwrap_or_default()}
                         </span>
-                        <button class="link-button" on:click=log_out.clone() disabled=move || logging_out.get()>
+                        <button class="link-button" on:click=log_out disabled=move || logging_out.get()>
                             {move || if logging_out.get() { "Signing out…" } else { "Sign out" }}
                         </button>
                     </Show>

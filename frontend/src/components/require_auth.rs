@@ -1,8 +1,7 @@
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::use_location;
 
 use super::Loading;
+use crate::router::use_location;
 use crate::state::session::use_session;
 
 /// Shows `children` to a signed-in user; sends anyone else to the login page, with a
@@ -18,9 +17,10 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         } else if session.signed_in() {
             children.read_value()().into_any()
         } else {
-            let next = location.pathname.get_untracked();
+            let next = location.path_untracked();
             let target = format!("/login?next={}", js_sys::encode_uri_component(&next));
-            view! { <Redirect path=target/> }.into_any()
+            location.redirect(target);
+            ().into_any()
         }
     }
 }

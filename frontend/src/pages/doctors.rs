@@ -15,9 +15,7 @@ pub fn Doctors() -> impl IntoView {
     let specialization = RwSignal::new(String::new());
     let online = RwSignal::new(String::new());
     // `?q=` prefills the search (email alerts link here with the doctor's name).
-    let initial_q = leptos_router::hooks::use_query_map()
-        .with_untracked(|q| q.get("q"))
-        .unwrap_or_default();
+    let initial_q = crate::router::use_location().query("q").unwrap_or_default();
     let search = RwSignal::new(initial_q);
     let page = RwSignal::new(1u32);
     let only_followed = RwSignal::new(false);

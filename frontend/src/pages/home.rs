@@ -1,5 +1,5 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use mediconnect_shared::Role;
 
 use super::doctor_home::DoctorHome;
@@ -23,9 +23,9 @@ pub fn Home() -> impl IntoView {
                     <h1>"Clinic administration"</h1>
                     <p>"You are signed in as an administrator."</p>
                     <div class="actions">
-                        <A href="/admin" attr:class="button">"Open the dashboard"</A>
-                        <A href="/doctors" attr:class="button secondary">"See all doctors"</A>
-                        <A href="/profile" attr:class="button secondary">"Your profile"</A>
+                        <A href="/admin" class="button">"Open the dashboard"</A>
+                        <A href="/doctors" class="button secondary">"See all doctors"</A>
+                        <A href="/profile" class="button secondary">"Your profile"</A>
                     </div>
                 </section>
                 <OnlineDoctors/>
@@ -43,8 +43,8 @@ pub fn Home() -> impl IntoView {
                         "an appointment, and emails them when a doctor they follow comes online."
                     </p>
                     <div class="actions">
-                        <A href="/register" attr:class="button">"Create an account"</A>
-                        <A href="/login" attr:class="button secondary">"Sign in"</A>
+                        <A href="/register" class="button">"Create an account"</A>
+                        <A href="/login" class="button secondary">"Sign in"</A>
                     </div>
                 </section>
                 <OnlineDoctors/>

@@ -1,6 +1,5 @@
+use crate::router::{A, use_location};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use mediconnect_shared::LoginRequest;
 
 use crate::api::{self, ApiAction};
@@ -16,8 +15,7 @@ fn safe_next(next: Option<String>) -> String {
 #[component]
 pub fn Login() -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
-    let query = use_query_map();
+    let location = use_location();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
 
@@ -28,8 +26,7 @@ pub fn Login() -> impl IntoView {
     let error = Signal::derive(move || submit.error().map(|e| e.message()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = submit.result() {
-            let next = safe_next(query.with_untracked(|q| q.get("next")));
-            navigate(&next, Default::default());
+            location.navigate(&safe_next(location.query("next")));
         }
     });
 

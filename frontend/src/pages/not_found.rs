@@ -1,5 +1,5 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -7,7 +7,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card narrow center">
             <h1>"Page not found"</h1>
             <p class="muted">"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <A href="/" attr:class="button">"Go to the home page"</A>
+            <A href="/" class="button">"Go to the home page"</A>
         </section>
     }
 }

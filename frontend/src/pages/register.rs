@@ -1,6 +1,5 @@
+use crate::router::{A, use_location};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use mediconnect_shared::{LoginRequest, RegisterRequest, Role};
 
 use crate::api::{self, ApiAction};
@@ -8,7 +7,7 @@ use crate::components::{Field, FormError};
 
 #[component]
 pub fn Register() -> impl IntoView {
-    let navigate = use_navigate();
+    let location = use_location();
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -32,7 +31,7 @@ pub fn Register() -> impl IntoView {
         move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
     Effect::new(move |_| {
         if let Some(Ok(_)) = submit.result() {
-            navigate("/profile", Default::default());
+            location.navigate("/profile");
         }
     });
 

@@ -1,0 +1,59 @@
+import { test, expect, Page } from '@playwright/test';
+import { openApp } from './helpers';
+
+const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name });
+const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
+
+test('links change the page without reloading the app, and Back and Forward follow them', async ({ page }) => {
+  await openApp(page, '/');
+  await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
+  // Survives only as long as the page is not loaded again.
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+
+  await nav(page).getByRole('link', { name: 'Doctors' }).click();
+  await expect(page).toHaveURL(/\/doctors$/);
+  await expect(heading(page, 'All doctors')).toBeVisible();
+  await expect(nav(page).getByRole('link', { name: 'Doctors' })).toHaveAttribute('aria-current', 'page');
+  await expect(nav(page).getByRole('link', { name: 'Sign in' })).not.toHaveAttribute('aria-current');
+
+  await nav(page).getByRole('link', { name: 'Sign in' }).click();
+  await expect(heading(page, 'Sign in')).toBeVisible();
+  await expect(nav(page).getByRole('link', { name: 'Sign in' })).toHaveAttribute('aria-current', 'page');
+  await expect(nav(page).getByRole('link', { name: 'Doctors' })).not.toHaveAttribute('aria-current');
+
+  await page.goBack();
+  await expect(page).toHaveURL(/\/doctors$/);
+  await expect(heading(page, 'All doctors')).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
+  await page.goForward();
+  await expect(heading(page, 'All doctors')).toBeVisible();
+
+  expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+});
+
+test('a page that needs a sign-in is replaced in the history, so Back does not return to it', async ({ page }) => {
+  await openApp(page, '/doctors');
+  await openApp(page, '/profile');
+  await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/doctors$/);
+  await expect(heading(page, 'All doctors')).toBeVisible();
+});
+
+test('a link opened with a modifier key is left to the browser', async ({ page, context }) => {
+  await openApp(page, '/');
+  const [opened] = await Promise.all([
+    context.waitForEvent('page'),
+    nav(page).getByRole('link', { name: 'Doctors' }).click({ modifiers: ['Control'] }),
+  ]);
+  await expect(opened).toHaveURL(/\/doctors$/);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
+});
+
+test('an address with a trailing slash shows its page', async ({ page }) => {
+  await openApp(page, '/doctors/');
+  await expect(heading(page, 'All doctors')).toBeVisible();
+});

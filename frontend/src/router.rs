@@ -1,0 +1,130 @@
+//! The SPA's router: the address bar as a signal, links that change it without a
+//! page load, and the back and forward buttons.
+//!
+//! Our routes are a flat list of fixed paths, so this is all the routing the app
+//! needs; `leptos_router` cost the wasm about 20 KB of gzip for it (ADR 0017).
+
+use leptos::ev;
+use leptos::prelude::*;
+use web_sys::{MouseEvent, UrlSearchParams};
+
+/// The address the app shows: its path and its query string.
+#[derive(Clone, Copy)]
+pub struct Location {
+    path: RwSignal<String>,
+    search: RwSignal<String>,
+}
+
+impl Location {
+    /// The path, without a trailing slash (tracked).
+    pub fn path(&self) -> String {
+        self.path.get()
+    }
+
+    /// The path, without tracking it.
+    pub fn path_untracked(&self) -> String {
+        self.path.get_untracked()
+    }
+
+    /// A query parameter, decoded, as the page was entered (not tracked).
+    pub fn query(&self, name: &str) -> Option<String> {
+        UrlSearchParams::new_with_str(&self.search.get_untracked())
+            .ok()
+            .and_then(|params| params.get(name))
+    }
+
+    /// Goes to `to` (a path on this site, with a query string if any) as a new
+    /// history entry, at the top of the page.
+    pub fn navigate(&self, to: &str) {
+        self.go(to, false);
+    }
+
+    /// Goes to `to` in place of the current history entry, after the current render:
+    /// for a page that sends its visitor elsewhere, so that Back does not return to it.
+    pub fn redirect(self, to: String) {
+        request_animation_frame(move || self.go(&to, true));
+    }
+
+    fn go(&self, to: &str, replace: bool) {
+        let history = window().history().expect("a browser has a history");
+        let changed = if replace {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
+        } else {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
+        };
+        if changed.is_err() {
+            // Not an address of this site: let the browser load it.
+            let _ = window().location().set_href(to);
+            return;
+        }
+        self.sync();
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    }
+
+    /// Reads the browser's address into the signals.
+    fn sync(&self) {
+        let location = window().location();
+        let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let path = match path.trim_end_matches('/') {
+            "" => "/".to_owned(),
+            trimmed => trimmed.to_owned(),
+        };
+        let search = location.search().unwrap_or_default();
+        // Only real changes: a signal set to an equal value would still rebuild the page.
+        if self.path.get_untracked() != path {
+            self.path.set(path);
+        }
+        if self.search.get_untracked() != search {
+            self.search.set(search);
+        }
+    }
+}
+
+/// Starts following the address bar; call once, at the root.
+pub fn provide_router() -> Location {
+    let location = Location {
+        path: RwSignal::new(String::new()),
+        search: RwSignal::new(String::new()),
+    };
+    location.sync();
+    // Back and forward: the browser has already changed the address.
+    let handle = window_event_listener(ev::popstate, move |_| location.sync());
+    on_cleanup(move || handle.remove());
+    provide_context(location);
+    location
+}
+
+pub fn use_location() -> Location {
+    expect_context::<Location>()
+}
+
+/// A link within the app: followed without a page load, and marked as the current
+/// page (`aria-current`) when it is one. A click with a modifier key or another
+/// button is left to the browser (a new tab, a new window).
+#[component]
+pub fn A(
+    href: &'static str,
+    #[prop(optional)] class: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let location = use_location();
+    let on_click = move |e: MouseEvent| {
+        if e.default_prevented()
+            || e.button() != 0
+            || e.meta_key()
+            || e.ctrl_key()
+            || e.shift_key()
+            || e.alt_key()
+        {
+            return;
+        }
+        e.prevent_default();
+        location.navigate(href);
+    };
+    view! {
+        <a href=href class=class on:click=on_click
+            aria-current=move || (location.path() == href).then_some("page")>
+            {children()}
+        </a>
+    }
+}
