@@ -10,7 +10,8 @@ use super::session;
 pub struct ApiError {
     /// The HTTP status; 0 when the server could not be reached.
     pub status: u16,
-    pub problem: Option<Problem>,
+    /// Boxed, so that a `Result<T, ApiError>` stays small.
+    pub problem: Option<Box<Problem>>,
 }
 
 impl ApiError {
@@ -117,7 +118,7 @@ async fn raw(
 async fn error_of(res: Response) -> ApiError {
     ApiError {
         status: res.status(),
-        problem: res.json::<Problem>().await.ok(),
+        problem: res.json::<Problem>().await.ok().map(Box::new),
     }
 }
 
