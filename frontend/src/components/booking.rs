@@ -1,19 +1,12 @@
 use crate::router::A;
-use chrono::{DateTime, Duration, Local, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use mediconnect_shared::{Appointment, Doctor, NewAppointment, Slot, SlotList};
 use uuid::Uuid;
 
-use super::{Dialog, format_local};
+use super::Dialog;
 use crate::api::{self, ApiAction, ApiResource};
-
-fn day_label(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%A %-d %B").to_string()
-}
-
-fn time_label(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%H:%M").to_string()
-}
+use crate::dates::{day_label, format_local, input_value, parse_input, time_label};
 
 /// Slots grouped by the viewer's local day.
 fn by_day(slots: &[Slot]) -> Vec<(String, Vec<Slot>)> {
@@ -34,14 +27,6 @@ fn next_quarter() -> DateTime<Utc> {
     let secs = t.timestamp();
     let quarter = 15 * 60;
     DateTime::from_timestamp(((secs + quarter - 1) / quarter) * quarter, 0).unwrap_or(t)
-}
-
-fn parse_local(input: &str) -> Option<DateTime<Utc>> {
-    let naive = NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M").ok()?;
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Picks a free slot (or, if the doctor has no published hours, any time) and books it.
@@ -100,17 +85,13 @@ pub fn SlotPicker(
     let pick = move |list: &SlotList| -> AnyView {
         if !list.hours_published {
             if free_time.get_untracked().is_empty() {
-                let t = next_quarter()
-                    .with_timezone(&Local)
-                    .format("%Y-%m-%dT%H:%M")
-                    .to_string();
-                free_time.set(t);
+                free_time.set(input_value(next_quarter()));
             }
             return view! {
                 <div class="field">
                     <label for="free-time">"Date and time (your time)"</label>
                     <input id="free-time" type="datetime-local" prop:value=move || free_time.get()
-                        on:input=move |ev| { free_time.set(event_target_value(&ev)); chosen.set(parse_local(&event_target_value(&ev))); }/>
+                        on:input=move |ev| { free_time.set(event_target_value(&ev)); chosen.set(parse_input(&event_target_value(&ev))); }/>
                     <p class="hint">{format!("{doctor_name} has not published working hours: any future time can be asked for.")}</p>
                 </div>
             }.into_any();

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use mediconnect_shared::Bucket;
 
+use crate::dates::day_month;
+
 /// `v` (not negative) with one decimal, as integer arithmetic: Rust's float
 /// formatting would add about 4 KB of gzip to the wasm for a chart.
 pub fn one_decimal(v: f64) -> String {
@@ -28,15 +30,15 @@ pub fn BarChart(
         (Some(first), Some(last), Some(top_day)) if total > 0 => format!(
             "{} from {} to {}: {total} {unit} in all; the highest was {} {unit} on {}.",
             title,
-            first.date.format("%-d %b"),
-            last.date.format("%-d %b"),
+            day_month(first.date),
+            day_month(last.date),
             top_day.value,
-            top_day.date.format("%-d %b")
+            day_month(top_day.date)
         ),
         (Some(first), Some(last), _) => format!(
             "{title} from {} to {}: none.",
-            first.date.format("%-d %b"),
-            last.date.format("%-d %b")
+            day_month(first.date),
+            day_month(last.date)
         ),
         _ => format!("{title}: no data."),
     };
@@ -52,13 +54,13 @@ pub fn BarChart(
             let label = (i % 7 == 0 || i + 1 == buckets.len()).then(|| {
                 view! {
                     <text x=one_decimal(x + bar / 2.0) y=one_decimal(height - 6.0) text-anchor="middle" class="chart-label">
-                        {b.date.format("%-d %b").to_string()}
+                        {day_month(b.date)}
                     </text>
                 }
             });
             view! {
                 <rect x=one_decimal(x) y=one_decimal(y) width=one_decimal(bar) height=one_decimal(h) class="chart-bar">
-                    <title>{format!("{}: {} {unit}", b.date.format("%-d %b"), b.value)}</title>
+                    <title>{format!("{}: {} {unit}", day_month(b.date), b.value)}</title>
                 </rect>
                 {label}
             }

@@ -38,13 +38,6 @@ pub fn Announcer() -> impl IntoView {
     }
 }
 
-/// A time in the viewer's own time zone: "Mon 4 Jan, 09:30".
-pub fn format_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono::Local)
-        .format("%a %-d %b, %H:%M")
-        .to_string()
-}
-
 /// "just now", "5 minutes ago", "3 days ago".
 pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - t).num_seconds().max(0);
@@ -53,7 +46,7 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         45..=3599 => ((secs + 30) / 60, "minute"),
         3600..=86_399 => ((secs + 1800) / 3600, "hour"),
         86_400..=2_591_999 => ((secs + 43_200) / 86_400, "day"),
-        _ => return format!("on {}", t.format("%e %b %Y").to_string().trim()),
+        _ => return format!("on {}", crate::dates::short_date(&t)),
     };
     let n = n.max(1);
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })

@@ -14,6 +14,6 @@ pub use chart::{BarChart, one_decimal};
 pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};
-pub use live::{Announcer, ConnectionBadge, DoctorCard, format_local, use_clock};
+pub use live::{Announcer, ConnectionBadge, DoctorCard, use_clock};
 pub use pager::{Pager, count_of};
 pub use require_auth::RequireAuth;

@@ -4,7 +4,8 @@ use mediconnect_shared::{
 };
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of, format_local};
+use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of};
+use crate::dates::format_local;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {

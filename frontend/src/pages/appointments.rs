@@ -5,7 +5,8 @@ use mediconnect_shared::{
 };
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{Confirm, Dialog, Loading, RequireAuth, SlotPicker, format_local};
+use crate::components::{Confirm, Dialog, Loading, RequireAuth, SlotPicker};
+use crate::dates::format_local;
 use crate::state::live::use_live;
 use crate::state::session::use_session;
 

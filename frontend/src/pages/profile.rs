@@ -7,6 +7,7 @@ use mediconnect_shared::{
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Field, FormError, Loading, RequireAuth};
+use crate::dates::long_date;
 
 #[component]
 pub fn Profile() -> impl IntoView {
@@ -62,11 +63,11 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
                         })}
                         {p.patient.clone().map(|pt| view! {
                             <dt>"Date of birth"</dt>
-                            <dd>{pt.date_of_birth.map(|d| d.format("%e %B %Y").to_string()).unwrap_or_else(|| "Not given".into())}</dd>
+                            <dd>{pt.date_of_birth.map(|d| long_date(&d)).unwrap_or_else(|| "Not given".into())}</dd>
                             <dt>"Phone"</dt>
                             <dd>{pt.phone_number.unwrap_or_else(|| "Not given".into())}</dd>
                         })}
-                        <dt>"Member since"</dt><dd>{p.created_at.format("%e %B %Y").to_string()}</dd>
+                        <dt>"Member since"</dt><dd>{long_date(&p.created_at)}</dd>
                     </dl>
                 }
             }}
@@ -140,7 +141,7 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                 req.date_of_birth = Some(if dob.trim().is_empty() {
                     None
                 } else {
-                    match NaiveDate::parse_from_str(dob.trim(), "%Y-%m-%d") {
+                    match dob.trim().parse::<NaiveDate>() {
                         Ok(d) => Some(d),
                         Err(_) => {
                             local_error.set(Some("Enter the date of birth as YYYY-MM-DD.".into()));

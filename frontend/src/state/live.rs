@@ -234,7 +234,7 @@ async fn connect_once(
                 live.announcement.set(format!(
                     "Appointment with {} on {} is {}.",
                     appointment.doctor.name,
-                    crate::components::format_local(appointment.scheduled_for),
+                    crate::dates::format_local(appointment.scheduled_for),
                     appointment.status.as_str().to_lowercase().replace('_', " ")
                 ));
                 live.appointments_changed.update(|v| *v += 1);

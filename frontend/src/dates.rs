@@ -1,0 +1,170 @@
+//! Dates and times as the app shows them, in the viewer's own time zone, and the
+//! values of date and time inputs.
+//!
+//! Written out with chrono's accessors rather than `format("%a %-d %b")`: chrono's
+//! format strings are parsed at run time, which compiles its whole formatting and
+//! format-string parsing into the wasm (ADR 0010). The tests compare each function
+//! with the chrono format string it replaces.
+
+use chrono::{DateTime, Datelike, Local, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn weekday(d: &impl Datelike) -> &'static str {
+    WEEKDAYS[d.weekday().num_days_from_monday() as usize]
+}
+
+fn month(d: &impl Datelike) -> &'static str {
+    MONTHS[d.month0() as usize]
+}
+
+/// The first three letters: "Mon", "Jan".
+fn short(name: &'static str) -> &'static str {
+    &name[..3]
+}
+
+fn local(t: DateTime<Utc>) -> DateTime<Local> {
+    t.with_timezone(&Local)
+}
+
+/// "Mon 4 Jan, 09:30".
+pub fn format_local(t: DateTime<Utc>) -> String {
+    let t = local(t);
+    format!(
+        "{} {} {}, {:02}:{:02}",
+        short(weekday(&t)),
+        t.day(),
+        short(month(&t)),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// "Monday 4 January".
+pub fn day_label(t: DateTime<Utc>) -> String {
+    let t = local(t);
+    format!("{} {} {}", weekday(&t), t.day(), month(&t))
+}
+
+/// "09:30".
+pub fn time_label(t: DateTime<Utc>) -> String {
+    let t = local(t);
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// "4 Jan".
+pub fn day_month(d: NaiveDate) -> String {
+    format!("{} {}", d.day(), short(month(&d)))
+}
+
+/// "4 Jan 2026".
+pub fn short_date(d: &impl Datelike) -> String {
+    format!("{} {} {}", d.day(), short(month(d)), d.year())
+}
+
+/// "4 January 2026".
+pub fn long_date(d: &impl Datelike) -> String {
+    format!("{} {} {}", d.day(), month(d), d.year())
+}
+
+/// The value of a `datetime-local` input: "2026-01-04T09:30".
+pub fn input_value(t: DateTime<Utc>) -> String {
+    let t = local(t);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// A `datetime-local` input's value ("2026-01-04T09:30", seconds optional) as an
+/// instant; the earlier one when a clock change makes the local time ambiguous.
+pub fn parse_input(value: &str) -> Option<DateTime<Utc>> {
+    let (date, time) = value.split_once('T')?;
+    let naive = date
+        .parse::<NaiveDate>()
+        .ok()?
+        .and_time(time.parse::<NaiveTime>().ok()?);
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    /// Instants over more than a year, at varied times of day.
+    fn instants() -> impl Iterator<Item = DateTime<Utc>> {
+        let start = Utc.with_ymd_and_hms(2025, 12, 28, 0, 7, 0).unwrap();
+        (0..420).map(move |i| start + Duration::minutes(i * (24 * 60 + 97)))
+    }
+
+    #[test]
+    fn the_same_text_as_chrono_formats() {
+        for t in instants() {
+            let l = t.with_timezone(&Local);
+            assert_eq!(format_local(t), l.format("%a %-d %b, %H:%M").to_string());
+            assert_eq!(day_label(t), l.format("%A %-d %B").to_string());
+            assert_eq!(time_label(t), l.format("%H:%M").to_string());
+            assert_eq!(input_value(t), l.format("%Y-%m-%dT%H:%M").to_string());
+            let d = l.date_naive();
+            assert_eq!(day_month(d), d.format("%-d %b").to_string());
+            assert_eq!(short_date(&t), t.format("%e %b %Y").to_string().trim());
+            assert_eq!(long_date(&d), d.format("%e %B %Y").to_string().trim());
+        }
+    }
+
+    #[test]
+    fn inputs_read_back() {
+        for t in instants() {
+            assert_eq!(parse_input(&input_value(t)), Some(t));
+        }
+        let t = parse_input("2026-03-04T09:30")
+            .unwrap()
+            .with_timezone(&Local);
+        assert_eq!((t.day(), t.hour(), t.minute(), t.second()), (4, 9, 30, 0));
+        assert_eq!(
+            parse_input("2026-03-04T09:30:15").map(|t| t.with_timezone(&Local).second()),
+            Some(15)
+        );
+        for bad in [
+            "",
+            "2026-03-04",
+            "09:30",
+            "2026-13-04T09:30",
+            "2026-03-04T25:00",
+            "x",
+        ] {
+            assert_eq!(parse_input(bad), None, "{bad}");
+        }
+    }
+}
