@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { openApp } from './helpers';
+import { PASSWORD, openApp, registerPatient, uniqueEmail } from './helpers';
 
 const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name });
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
@@ -33,6 +33,16 @@ test('links change the page without reloading the app, and Back and Forward foll
   expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
 });
 
+test('a link to the page shown adds no history entry', async ({ page }) => {
+  await openApp(page, '/');
+  await nav(page).getByRole('link', { name: 'Doctors' }).click();
+  await expect(heading(page, 'All doctors')).toBeVisible();
+  await nav(page).getByRole('link', { name: 'Doctors' }).click();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
+});
+
 test('a page that needs a sign-in is replaced in the history, so Back does not return to it', async ({ page }) => {
   await openApp(page, '/doctors');
   await openApp(page, '/profile');
@@ -56,4 +66,24 @@ test('a link opened with a modifier key is left to the browser', async ({ page, 
 test('an address with a trailing slash shows its page', async ({ page }) => {
   await openApp(page, '/doctors/');
   await expect(heading(page, 'All doctors')).toBeVisible();
+});
+
+test('signing in replaces the form in the history, and never leaves the site', async ({ page, baseURL }) => {
+  const email = uniqueEmail('next');
+  await registerPatient(page, 'Nex T', email);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // A backslash is a slash to browsers: "/\\evil.example" would be another site.
+  await openApp(page, '/doctors');
+  await openApp(page, '/login?next=%2F%5Cevil.example');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page).toHaveURL(new URL('/', baseURL).href);
+
+  // The sign-in form's entry was replaced: Back goes to the page before it.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/doctors$/);
 });

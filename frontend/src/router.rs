@@ -2,7 +2,7 @@
 //! page load, and the back and forward buttons.
 //!
 //! Our routes are a flat list of fixed paths, so this is all the routing the app
-//! needs; `leptos_router` cost the wasm about 20 KB of gzip for it (ADR 0017).
+//! needs; `leptos_router` cost the wasm 47 KB of gzip for it (ADR 0017).
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -26,39 +26,55 @@ impl Location {
         self.path.get_untracked()
     }
 
-    /// A query parameter, decoded, as the page was entered (not tracked).
+    /// A query parameter of the current address, decoded (not tracked).
     pub fn query(&self, name: &str) -> Option<String> {
         UrlSearchParams::new_with_str(&self.search.get_untracked())
             .ok()
             .and_then(|params| params.get(name))
     }
 
-    /// Goes to `to` (a path on this site, with a query string if any) as a new
-    /// history entry, at the top of the page.
+    /// Goes to `to`, a path of the app with a query string if any, at the top of the
+    /// page: as a new history entry, unless it is the address already shown.
     pub fn navigate(&self, to: &str) {
-        self.go(to, false);
+        let location = window().location();
+        let here = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
+        );
+        self.go(to, here == to);
     }
 
-    /// Goes to `to` in place of the current history entry, after the current render:
-    /// for a page that sends its visitor elsewhere, so that Back does not return to it.
+    /// Goes to `to` in place of the current history entry: for a page the visitor
+    /// is done with (a sign-in form), so that Back skips it.
+    pub fn replace(&self, to: &str) {
+        self.go(to, true);
+    }
+
+    /// [`Self::replace`] after the current render, for a page that sends its visitor
+    /// elsewhere as it is shown. Nothing happens if they have moved on meanwhile.
     pub fn redirect(self, to: String) {
-        request_animation_frame(move || self.go(&to, true));
+        let from = self.path_untracked();
+        request_animation_frame(move || {
+            if self.path_untracked() == from {
+                self.replace(&to);
+            }
+        });
     }
 
     fn go(&self, to: &str, replace: bool) {
+        debug_assert!(is_app_path(to), "not a path of the app: {to}");
         let history = window().history().expect("a browser has a history");
         let changed = if replace {
             history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
         } else {
             history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
         };
-        if changed.is_err() {
-            // Not an address of this site: let the browser load it.
-            let _ = window().location().set_href(to);
-            return;
+        // The browser refuses an address of another site; the app never leaves itself.
+        if changed.is_ok() {
+            self.sync();
+            window().scroll_to_with_x_and_y(0.0, 0.0);
         }
-        self.sync();
-        window().scroll_to_with_x_and_y(0.0, 0.0);
     }
 
     /// Reads the browser's address into the signals.
@@ -78,6 +94,18 @@ impl Location {
             self.search.set(search);
         }
     }
+}
+
+/// Whether `to` is a path of this site ("/doctors?q=x"), and so safe to go to when it
+/// came from a query string (`/login?next=`). Browsers read a backslash as a slash
+/// and drop tabs and newlines, so `/\evil.example` or a tab between two slashes would
+/// mean `//evil.example`, another site: such characters are refused.
+pub fn is_app_path(to: &str) -> bool {
+    to.starts_with('/')
+        && !to.starts_with("//")
+        && !to
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
 }
 
 /// Starts following the address bar; call once, at the root.
@@ -126,5 +154,36 @@ pub fn A(
             aria-current=move || (location.path() == href).then_some("page")>
             {children()}
         </a>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_app_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_app_paths() {
+        for ok in [
+            "/",
+            "/profile",
+            "/doctors?q=Ada%20Lovelace",
+            "/%5Cevil.example",
+        ] {
+            assert!(is_app_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "profile",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_app_path(bad), "{bad:?}");
+        }
     }
 }

@@ -1,4 +1,4 @@
-use crate::router::{A, use_location};
+use crate::router::{A, is_app_path, use_location};
 use leptos::prelude::*;
 use mediconnect_shared::LoginRequest;
 
@@ -6,9 +6,9 @@ use crate::api::{self, ApiAction};
 use crate::components::{Field, FormError};
 use crate::state::session::use_session;
 
-/// Only same-site paths are followed after signing in.
+/// Where to go after signing in: `next` if it is a path of this site, else home.
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//"))
+    next.filter(|n| is_app_path(n))
         .unwrap_or_else(|| "/".into())
 }
 
@@ -26,7 +26,7 @@ pub fn Login() -> impl IntoView {
     let error = Signal::derive(move || submit.error().map(|e| e.message()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = submit.result() {
-            location.navigate(&safe_next(location.query("next")));
+            location.replace(&safe_next(location.query("next")));
         }
     });
 

@@ -31,7 +31,7 @@ pub fn Register() -> impl IntoView {
         move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
     Effect::new(move |_| {
         if let Some(Ok(_)) = submit.result() {
-            location.navigate("/profile");
+            location.replace("/profile");
         }
     });
 
