@@ -50,28 +50,39 @@ fn local(t: DateTime<Utc>) -> DateTime<Local> {
     t.with_timezone(&Local)
 }
 
+// Each public function converts to the viewer's time zone and formats with a function
+// that takes any zone's time, which the tests run in zones far from UTC.
+
 /// "Mon 4 Jan, 09:30".
 pub fn format_local(t: DateTime<Utc>) -> String {
-    let t = local(t);
+    when(&local(t))
+}
+
+fn when(t: &(impl Datelike + Timelike)) -> String {
     format!(
-        "{} {} {}, {:02}:{:02}",
-        short(weekday(&t)),
+        "{} {} {}, {}",
+        short(weekday(t)),
         t.day(),
-        short(month(&t)),
-        t.hour(),
-        t.minute()
+        short(month(t)),
+        clock(t)
     )
 }
 
 /// "Monday 4 January".
 pub fn day_label(t: DateTime<Utc>) -> String {
-    let t = local(t);
-    format!("{} {} {}", weekday(&t), t.day(), month(&t))
+    day(&local(t))
+}
+
+fn day(t: &impl Datelike) -> String {
+    format!("{} {} {}", weekday(t), t.day(), month(t))
 }
 
 /// "09:30".
 pub fn time_label(t: DateTime<Utc>) -> String {
-    let t = local(t);
+    clock(&local(t))
+}
+
+fn clock(t: &impl Timelike) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
@@ -92,27 +103,32 @@ pub fn long_date(d: &impl Datelike) -> String {
 
 /// The value of a `datetime-local` input: "2026-01-04T09:30".
 pub fn input_value(t: DateTime<Utc>) -> String {
-    let t = local(t);
+    input(&local(t))
+}
+
+fn input(t: &(impl Datelike + Timelike)) -> String {
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        "{:04}-{:02}-{:02}T{}",
         t.year(),
         t.month(),
         t.day(),
-        t.hour(),
-        t.minute()
+        clock(t)
     )
 }
 
 /// A `datetime-local` input's value ("2026-01-04T09:30", seconds optional) as an
 /// instant; the earlier one when a clock change makes the local time ambiguous.
 pub fn parse_input(value: &str) -> Option<DateTime<Utc>> {
+    parse_in(value, &Local)
+}
+
+fn parse_in<Tz: TimeZone>(value: &str, zone: &Tz) -> Option<DateTime<Utc>> {
     let (date, time) = value.split_once('T')?;
     let naive = date
         .parse::<NaiveDate>()
         .ok()?
         .and_time(time.parse::<NaiveTime>().ok()?);
-    Local
-        .from_local_datetime(&naive)
+    zone.from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
 }
@@ -120,7 +136,7 @@ pub fn parse_input(value: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration;
+    use chrono::{Duration, FixedOffset};
 
     /// Instants over more than a year, at varied times of day.
     fn instants() -> impl Iterator<Item = DateTime<Utc>> {
@@ -128,32 +144,56 @@ mod tests {
         (0..420).map(move |i| start + Duration::minutes(i * (24 * 60 + 97)))
     }
 
+    /// Zones where the local day, and often the year, differs from UTC's.
+    fn zones() -> [FixedOffset; 3] {
+        [
+            FixedOffset::east_opt(13 * 3600 + 45 * 60).unwrap(),
+            FixedOffset::west_opt(9 * 3600 + 30 * 60).unwrap(),
+            FixedOffset::east_opt(0).unwrap(),
+        ]
+    }
+
     #[test]
-    fn the_same_text_as_chrono_formats() {
-        for t in instants() {
-            let l = t.with_timezone(&Local);
-            assert_eq!(format_local(t), l.format("%a %-d %b, %H:%M").to_string());
-            assert_eq!(day_label(t), l.format("%A %-d %B").to_string());
-            assert_eq!(time_label(t), l.format("%H:%M").to_string());
-            assert_eq!(input_value(t), l.format("%Y-%m-%dT%H:%M").to_string());
-            let d = l.date_naive();
-            assert_eq!(day_month(d), d.format("%-d %b").to_string());
-            assert_eq!(short_date(&t), t.format("%e %b %Y").to_string().trim());
-            assert_eq!(long_date(&d), d.format("%e %B %Y").to_string().trim());
+    fn the_same_text_as_chrono_formats_in_any_zone() {
+        for zone in zones() {
+            for t in instants() {
+                let z = t.with_timezone(&zone);
+                assert_eq!(when(&z), z.format("%a %-d %b, %H:%M").to_string());
+                assert_eq!(day(&z), z.format("%A %-d %B").to_string());
+                assert_eq!(clock(&z), z.format("%H:%M").to_string());
+                assert_eq!(input(&z), z.format("%Y-%m-%dT%H:%M").to_string());
+                let d = z.date_naive();
+                assert_eq!(day_month(d), d.format("%-d %b").to_string());
+                assert_eq!(short_date(&z), z.format("%e %b %Y").to_string().trim());
+                assert_eq!(long_date(&d), d.format("%e %B %Y").to_string().trim());
+            }
         }
     }
 
     #[test]
-    fn inputs_read_back() {
+    fn the_public_functions_use_the_viewers_zone() {
         for t in instants() {
+            let l = t.with_timezone(&Local);
+            assert_eq!(format_local(t), when(&l));
+            assert_eq!(day_label(t), day(&l));
+            assert_eq!(time_label(t), clock(&l));
+            assert_eq!(input_value(t), input(&l));
             assert_eq!(parse_input(&input_value(t)), Some(t));
         }
-        let t = parse_input("2026-03-04T09:30")
-            .unwrap()
-            .with_timezone(&Local);
-        assert_eq!((t.day(), t.hour(), t.minute(), t.second()), (4, 9, 30, 0));
+    }
+
+    #[test]
+    fn inputs_read_back_in_any_zone() {
+        for zone in zones() {
+            for t in instants() {
+                assert_eq!(parse_in(&input(&t.with_timezone(&zone)), &zone), Some(t));
+            }
+        }
+        let zone = zones()[0];
+        let t = parse_in("2026-03-04T09:30", &zone).unwrap();
+        assert_eq!(t, Utc.with_ymd_and_hms(2026, 3, 3, 19, 45, 0).unwrap());
         assert_eq!(
-            parse_input("2026-03-04T09:30:15").map(|t| t.with_timezone(&Local).second()),
+            parse_in("2026-03-04T09:30:15", &zone).map(|t| t.second()),
             Some(15)
         );
         for bad in [
@@ -164,7 +204,7 @@ mod tests {
             "2026-03-04T25:00",
             "x",
         ] {
-            assert_eq!(parse_input(bad), None, "{bad}");
+            assert_eq!(parse_in(bad, &zone), None, "{bad}");
         }
     }
 }

@@ -46,7 +46,12 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         45..=3599 => ((secs + 30) / 60, "minute"),
         3600..=86_399 => ((secs + 1800) / 3600, "hour"),
         86_400..=2_591_999 => ((secs + 43_200) / 86_400, "day"),
-        _ => return format!("on {}", crate::dates::short_date(&t)),
+        _ => {
+            return format!(
+                "on {}",
+                crate::dates::short_date(&t.with_timezone(&chrono::Local))
+            );
+        }
     };
     let n = n.max(1);
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })

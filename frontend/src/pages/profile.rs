@@ -67,7 +67,7 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
                             <dt>"Phone"</dt>
                             <dd>{pt.phone_number.unwrap_or_else(|| "Not given".into())}</dd>
                         })}
-                        <dt>"Member since"</dt><dd>{long_date(&p.created_at)}</dd>
+                        <dt>"Member since"</dt><dd>{long_date(&p.created_at.with_timezone(&chrono::Local))}</dd>
                     </dl>
                 }
             }}
