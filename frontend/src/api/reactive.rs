@@ -131,7 +131,8 @@ where
         }
     }
 
-    /// Makes the call; an earlier one still running is superseded.
+    /// Makes the call. Answers are kept in the order they arrive, so pages disable
+    /// what dispatches while a call is [`pending`](Self::pending).
     pub fn dispatch(&self, input: I) {
         self.inner.dispatch(Arc::new(input));
     }
