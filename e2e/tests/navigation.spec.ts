@@ -7,6 +7,7 @@ const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 test('links change the page without reloading the app, and Back and Forward follow them', async ({ page }) => {
   await openApp(page, '/');
   await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
+  await expect(page).toHaveTitle('MediConnect');
   // Survives only as long as the page is not loaded again.
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
 
@@ -15,6 +16,9 @@ test('links change the page without reloading the app, and Back and Forward foll
   await expect(heading(page, 'All doctors')).toBeVisible();
   await expect(nav(page).getByRole('link', { name: 'Doctors' })).toHaveAttribute('aria-current', 'page');
   await expect(nav(page).getByRole('link', { name: 'Sign in' })).not.toHaveAttribute('aria-current');
+  // Each page has its own title, and the next Tab starts at the new page.
+  await expect(page).toHaveTitle('All doctors · MediConnect');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
 
   await nav(page).getByRole('link', { name: 'Sign in' }).click();
   await expect(heading(page, 'Sign in')).toBeVisible();
@@ -24,6 +28,7 @@ test('links change the page without reloading the app, and Back and Forward foll
   await page.goBack();
   await expect(page).toHaveURL(/\/doctors$/);
   await expect(heading(page, 'All doctors')).toBeVisible();
+  await expect(page).toHaveTitle('All doctors · MediConnect');
   await page.goBack();
   await expect(page).toHaveURL(/\/$/);
   await expect(heading(page, 'See which doctors are available right now')).toBeVisible();

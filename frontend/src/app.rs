@@ -22,21 +22,30 @@ pub fn App() -> impl IntoView {
         <Announcer/>
         <main id="main" tabindex="-1">
             // Rebuilt when the path changes, not when only the query does.
-            {move || page(&location.path())}
+            {move || {
+                let (title, page) = page(&location.path());
+                document().set_title(&match title {
+                    "" => "MediConnect".to_owned(),
+                    title => format!("{title} · MediConnect"),
+                });
+                page
+            }}
         </main>
     }
 }
 
-fn page(path: &str) -> AnyView {
+/// The page at `path`, and its title for the browser (a tab, the history, a screen
+/// reader); the home page's is the app's name alone.
+fn page(path: &str) -> (&'static str, AnyView) {
     match path {
-        "/" => view! { <Home/> }.into_any(),
-        "/login" => view! { <Login/> }.into_any(),
-        "/register" => view! { <Register/> }.into_any(),
-        "/profile" => view! { <Profile/> }.into_any(),
-        "/doctors" => view! { <Doctors/> }.into_any(),
-        "/appointments" => view! { <Appointments/> }.into_any(),
-        "/schedule" => view! { <SchedulePage/> }.into_any(),
-        "/admin" => view! { <AdminPage/> }.into_any(),
-        _ => view! { <NotFound/> }.into_any(),
+        "/" => ("", view! { <Home/> }.into_any()),
+        "/login" => ("Sign in", view! { <Login/> }.into_any()),
+        "/register" => ("Create your account", view! { <Register/> }.into_any()),
+        "/profile" => ("Your profile", view! { <Profile/> }.into_any()),
+        "/doctors" => ("All doctors", view! { <Doctors/> }.into_any()),
+        "/appointments" => ("Appointments", view! { <Appointments/> }.into_any()),
+        "/schedule" => ("Working hours", view! { <SchedulePage/> }.into_any()),
+        "/admin" => ("Clinic dashboard", view! { <AdminPage/> }.into_any()),
+        _ => ("Page not found", view! { <NotFound/> }.into_any()),
     }
 }

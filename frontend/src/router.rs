@@ -6,7 +6,8 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use web_sys::{MouseEvent, UrlSearchParams};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, MouseEvent, UrlSearchParams};
 
 /// The address the app shows: its path and its query string.
 #[derive(Clone, Copy)]
@@ -74,6 +75,14 @@ impl Location {
         if changed.is_ok() {
             self.sync();
             window().scroll_to_with_x_and_y(0.0, 0.0);
+            // As after a page load, the next Tab starts at the new page, not in the
+            // link that led there, and a screen reader moves to it.
+            if let Some(main) = document()
+                .get_element_by_id("main")
+                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = main.focus();
+            }
         }
     }
 
