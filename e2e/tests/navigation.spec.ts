@@ -7,7 +7,6 @@ const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 test('links change the page without reloading the app, and Back and Forward follow them', async ({ page }) => {
   await openApp(page, '/');
   await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
-  await expect(page).toHaveTitle('MediConnect');
   // Survives only as long as the page is not loaded again.
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
 
@@ -18,7 +17,7 @@ test('links change the page without reloading the app, and Back and Forward foll
   await expect(nav(page).getByRole('link', { name: 'Sign in' })).not.toHaveAttribute('aria-current');
   // Each page has its own title, and the next Tab starts at the new page.
   await expect(page).toHaveTitle('All doctors · MediConnect');
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+  await expect(page.locator('#main')).toBeFocused();
 
   await nav(page).getByRole('link', { name: 'Sign in' }).click();
   await expect(heading(page, 'Sign in')).toBeVisible();
@@ -32,6 +31,7 @@ test('links change the page without reloading the app, and Back and Forward foll
   await page.goBack();
   await expect(page).toHaveURL(/\/$/);
   await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
+  await expect(page).toHaveTitle('MediConnect');
   await page.goForward();
   await expect(heading(page, 'All doctors')).toBeVisible();
 
@@ -68,6 +68,16 @@ test('a link opened with a modifier key is left to the browser', async ({ page, 
   await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
 });
 
+test('a link to a page shows it afresh, without the query it had', async ({ page }) => {
+  await openApp(page, '/doctors?q=Nobody%20Here');
+  await expect(page.getByLabel('Search by name')).toHaveValue('Nobody Here');
+  await nav(page).getByRole('link', { name: 'Doctors' }).click();
+  await expect(page).toHaveURL(/\/doctors$/);
+  await expect(page.getByLabel('Search by name')).toHaveValue('');
+  await page.goBack();
+  await expect(page.getByLabel('Search by name')).toHaveValue('Nobody Here');
+});
+
 test('an address with a trailing slash shows its page', async ({ page }) => {
   await openApp(page, '/doctors/');
   await expect(heading(page, 'All doctors')).toBeVisible();
@@ -78,6 +88,7 @@ test('signing in replaces the form in the history, and never leaves the site', a
   await registerPatient(page, 'Nex T', email);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
+  await expect(nav(page).getByRole('link', { name: 'Sign in' })).toBeVisible();
 
   // A backslash is a slash to browsers: "/\\evil.example" would be another site.
   await openApp(page, '/doctors');

@@ -21,8 +21,9 @@ pub fn App() -> impl IntoView {
         <Header/>
         <Announcer/>
         <main id="main" tabindex="-1">
-            // Rebuilt when the path changes, not when only the query does.
+            // Rebuilt when the address changes: a page reads its query as it starts.
             {move || {
+                location.track_query();
                 let (title, page) = page(&location.path());
                 document().set_title(&match title {
                     "" => "MediConnect".to_owned(),

@@ -37,13 +37,17 @@ impl Location {
     /// Goes to `to`, a path of the app with a query string if any, at the top of the
     /// page: as a new history entry, unless it is the address already shown.
     pub fn navigate(&self, to: &str) {
-        let location = window().location();
         let here = format!(
             "{}{}",
-            location.pathname().unwrap_or_default(),
-            location.search().unwrap_or_default()
+            self.path.get_untracked(),
+            self.search.get_untracked()
         );
         self.go(to, here == to);
+    }
+
+    /// Tracks the query string, for a view rebuilt whenever the address changes.
+    pub fn track_query(&self) {
+        self.search.track();
     }
 
     /// Goes to `to` in place of the current history entry: for a page the visitor
@@ -75,8 +79,8 @@ impl Location {
         if changed.is_ok() {
             self.sync();
             window().scroll_to_with_x_and_y(0.0, 0.0);
-            // As after a page load, the next Tab starts at the new page, not in the
-            // link that led there, and a screen reader moves to it.
+            // The next Tab starts in the new page, not in the link that led there (nor,
+            // as after a page load, at the skip link), and a screen reader moves there.
             if let Some(main) = document()
                 .get_element_by_id("main")
                 .and_then(|e| e.dyn_into::<HtmlElement>().ok())

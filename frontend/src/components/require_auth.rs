@@ -17,10 +17,16 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
         } else if session.signed_in() {
             children.read_value()().into_any()
         } else {
-            let next = location.path_untracked();
-            let target = format!("/login?next={}", js_sys::encode_uri_component(&next));
-            location.redirect(target);
+            location.redirect(login_then(&location.path_untracked()));
             ().into_any()
         }
     }
+}
+
+/// The sign-in page's address, with `next` encoded so that it reads back as `path`
+/// (a `+` would come back as a space from a hand-made query string).
+fn login_then(path: &str) -> String {
+    let query = web_sys::UrlSearchParams::new().expect("a browser has URLSearchParams");
+    query.set("next", path);
+    format!("/login?{}", String::from(query.to_string()))
 }
