@@ -8,7 +8,9 @@
 
 use chrono::{DateTime, Datelike, Local, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 
-const WEEKDAYS: [&str; 7] = [
+/// Monday first, as chrono's `num_days_from_monday`; a schedule's `weekday` is the
+/// index plus one.
+pub const WEEKDAYS: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",
@@ -46,7 +48,8 @@ fn short(name: &'static str) -> &'static str {
     &name[..3]
 }
 
-fn local(t: DateTime<Utc>) -> DateTime<Local> {
+/// `t` in the viewer's time zone, in which the app shows every date and time.
+pub fn local(t: DateTime<Utc>) -> DateTime<Local> {
     t.with_timezone(&Local)
 }
 

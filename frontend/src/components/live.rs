@@ -47,10 +47,7 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         3600..=86_399 => ((secs + 1800) / 3600, "hour"),
         86_400..=2_591_999 => ((secs + 43_200) / 86_400, "day"),
         _ => {
-            return format!(
-                "on {}",
-                crate::dates::short_date(&t.with_timezone(&chrono::Local))
-            );
+            return format!("on {}", crate::dates::short_date(&crate::dates::local(t)));
         }
     };
     let n = n.max(1);

@@ -7,7 +7,7 @@ use mediconnect_shared::{
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Field, FormError, Loading, RequireAuth};
-use crate::dates::long_date;
+use crate::dates::{local, long_date};
 
 #[component]
 pub fn Profile() -> impl IntoView {
@@ -67,7 +67,7 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
                             <dt>"Phone"</dt>
                             <dd>{pt.phone_number.unwrap_or_else(|| "Not given".into())}</dd>
                         })}
-                        <dt>"Member since"</dt><dd>{long_date(&p.created_at.with_timezone(&chrono::Local))}</dd>
+                        <dt>"Member since"</dt><dd>{long_date(&local(p.created_at))}</dd>
                     </dl>
                 }
             }}

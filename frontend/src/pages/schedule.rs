@@ -3,16 +3,7 @@ use mediconnect_shared::{Schedule, ScheduleException, WeeklyHours};
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Loading, RequireAuth};
-
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+use crate::dates::WEEKDAYS;
 
 /// The browser's IANA time zone, e.g. "Europe/Berlin".
 fn browser_time_zone() -> String {
@@ -164,7 +155,7 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                     </select>
                 </div>
             </div>
-            {DAYS.iter().enumerate().map(|(i, name)| {
+            {WEEKDAYS.iter().enumerate().map(|(i, name)| {
                 let weekday = i as u8 + 1;
                 view! {
                     <fieldset class="weekday">

@@ -440,6 +440,15 @@ mod expansion {
         .await;
     }
 
+    /// The id of a neurologist, online, whose first announcement the server's worker
+    /// has sent.
+    async fn doctor_online(app: &TestApp, name: &str) -> uuid::Uuid {
+        let doctor = app.doctor(name, "Neurology").await;
+        app.set_online(&doctor, true).await;
+        alert_jobs_done(app).await;
+        doctor_id(app, name).await.parse().unwrap()
+    }
+
     /// Waits until the server's own worker has finished every alert job.
     async fn alert_jobs_done(app: &TestApp) {
         use mediconnect_api::db::schema::notification_jobs;
@@ -882,10 +891,7 @@ mod expansion {
         // its cursor: the next job must not lean on it.
         async fn a_job_cut_short_is_not_leaned_on(backend) {
             let app = spawn_app(backend).await;
-            let doctor = app.doctor("Dr. Brief", "Neurology").await;
-            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Brief").await.parse().unwrap();
-            app.set_online(&doctor, true).await;
-            alert_jobs_done(&app).await;
+            let doctor_id = doctor_online(&app, "Dr. Brief").await;
             insert_patients(&app, "brief", 6).await;
             let parked = park(app).await;
             let t0 = Utc::now();
@@ -909,10 +915,7 @@ mod expansion {
             use mediconnect_api::db::schema::notification_jobs;
             use mediconnect_api::db::{DbId, DbTime};
             let app = spawn_app(backend).await;
-            let doctor = app.doctor("Dr. Upgrade", "Neurology").await;
-            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Upgrade").await.parse().unwrap();
-            app.set_online(&doctor, true).await;
-            alert_jobs_done(&app).await;
+            let doctor_id = doctor_online(&app, "Dr. Upgrade").await;
             insert_patients(&app, "upgrade", 4).await;
             let ids = user_ids(&app, "upgrade-%").await;
             let parked = park(app).await;
@@ -1110,10 +1113,7 @@ mod expansion {
             use std::sync::atomic::Ordering;
             const PATIENTS: usize = 40;
             let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
-            let doctor = app.doctor("Dr. Busy", "Neurology").await;
-            let doctor_id: uuid::Uuid = doctor_id(&app, "Dr. Busy").await.parse().unwrap();
-            app.set_online(&doctor, true).await;
-            alert_jobs_done(&app).await;
+            let doctor_id = doctor_online(&app, "Dr. Busy").await;
             insert_patients(&app, "optin", PATIENTS).await;
             let ids: Vec<DbId> = app
                 .with_conn(|c| {
