@@ -12,7 +12,11 @@ RUN npm install --prefix /opt/binaryen --no-audit --no-fund binaryen@132
 ENV PATH=/opt/binaryen/node_modules/.bin:$PATH TRUNK_SKIP_VERSION_CHECK=true
 WORKDIR /src
 COPY . .
-RUN trunk build --release \
+# Panic locations in dependencies read deps/<crate>/… instead of the build machine's
+# paths (as `cargo xtask` builds it: crates/xtask/src/tools.rs, remapped_sources).
+RUN cargo fetch --locked \
+ && export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(for d in "$CARGO_HOME"/registry/src/*; do printf ' --remap-path-prefix=%s=deps' "$d"; done)" \
+ && trunk build --release \
  && cargo xtask precompress \
  && cargo build --release -p mediconnect-api --bin mediconnect
 

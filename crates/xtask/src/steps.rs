@@ -263,7 +263,10 @@ pub fn test(args: &[String]) -> Result {
     record_counts(&mut report, "fuzzing", fuzzed);
 
     crate::not_interrupted()?;
-    let spa = report.stage("web app build", tools::build_spa(&path_env));
+    let spa = report.stage(
+        "web app build",
+        tools::build_spa(&path_env).and_then(|()| tools::check_spa_paths()),
+    );
     if spa {
         let result = browser_tests();
         record_counts(&mut report, "browser tests", result);

@@ -46,12 +46,15 @@ pub fn describe(cmd: &Command) -> String {
     s
 }
 
-fn cargo_bin(name: &str) -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME")
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_default();
-    home.join("bin").join(name)
+        .unwrap_or_default()
+}
+
+fn cargo_bin(name: &str) -> PathBuf {
+    cargo_home().join("bin").join(name)
 }
 
 /// The version of a tool as `NAME VERSION` on its first line.
@@ -281,14 +284,72 @@ pub fn ensure_spa_tools() -> Result<String> {
 
 /// Builds the web app in release mode into frontend/dist.
 pub fn build_spa(path_env: &str) -> Result {
+    // Trunk builds offline; every dependency must be on disk first, and unpacked for
+    // the path remapping below.
+    say("Fetching the web app's dependencies (a download only on the first run)");
+    run(crate::steps::cargo().args(["fetch", "--locked"]))?;
     say("Building the web app (release)");
     run(Command::new(cargo_bin("trunk"))
         .args(["build", "--release"])
         .env("PATH", path_env)
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .env("CARGO_TARGET_DIR", crate::target_dir())
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            remapped_sources(&cargo_home()),
+        )
         .current_dir(root()))?;
     precompress(&root().join("frontend").join("dist"))
+}
+
+/// Rust flags that rename each unpacked registry source directory to `deps`.
+///
+/// A panic location in a dependency otherwise names this machine's path to Cargo's
+/// sources, and the registry, in every copy of the wasm served; renamed, it reads
+/// `deps/<crate>-<version>/src/…`. Cargo adds these to .cargo/config.toml's wasm32
+/// flags. A path with whitespace cannot be passed this way and is left as it is;
+/// [`check_spa_paths`] then reports it.
+fn remapped_sources(cargo_home: &Path) -> String {
+    let mut flags =
+        std::env::var("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS").unwrap_or_default();
+    let sources = std::fs::read_dir(cargo_home.join("registry").join("src"));
+    for dir in sources.into_iter().flatten().flatten() {
+        let dir = dir.path().display().to_string();
+        if !dir.contains(char::is_whitespace) {
+            flags.push_str(&format!(" --remap-path-prefix={dir}=deps"));
+        }
+    }
+    flags
+}
+
+/// Fails if a file of the built web app names Cargo's home or the checkout: the web app
+/// is served to everyone and must not carry the build machine's paths.
+pub fn check_spa_paths() -> Result {
+    check_dist_paths(
+        &root().join("frontend").join("dist"),
+        &[cargo_home(), root()],
+    )
+}
+
+fn check_dist_paths(dist: &Path, machine_paths: &[PathBuf]) -> Result {
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    for path in entries.flatten().map(|e| e.path()) {
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+        for machine_path in machine_paths {
+            let needle = machine_path.display().to_string();
+            if !needle.is_empty() && bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                return Err(format!(
+                    "{} names a path of the build machine ({needle}); see remapped_sources in \
+                     crates/xtask/src/tools.rs",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes `name.br` (brotli, best) and `name.gz` (gzip, best) beside every wasm, JS and
@@ -334,6 +395,45 @@ pub fn precompress(dist: &Path) -> Result {
 mod tests {
     use super::*;
     use std::sync::atomic::Ordering;
+
+    #[test]
+    fn each_registry_source_directory_is_renamed() {
+        let home = std::env::temp_dir().join(format!("xtask-home-{}", std::process::id()));
+        let src = home.join("registry").join("src");
+        for dir in ["one-registry", "another registry"] {
+            std::fs::create_dir_all(src.join(dir)).expect("creates a source directory");
+        }
+        let flags = remapped_sources(&home);
+        let _ = std::fs::remove_dir_all(&home);
+        let one = format!(
+            "--remap-path-prefix={}=deps",
+            src.join("one-registry").display()
+        );
+        assert!(flags.split_whitespace().any(|f| f == one), "{flags}");
+        assert!(
+            !flags.contains("another"),
+            "a path with a space was passed: {flags}"
+        );
+    }
+
+    #[test]
+    fn a_wasm_naming_a_machine_path_is_refused() {
+        let dist = std::env::temp_dir().join(format!("xtask-dist-{}", std::process::id()));
+        std::fs::create_dir_all(&dist).expect("creates the directory");
+        let home = PathBuf::from("/home/builder/.cargo");
+        std::fs::write(dist.join("app.js"), "deps/gloo-net-0.6/src/lib.rs").expect("writes");
+        std::fs::write(dist.join("app.wasm"), b"\0asm deps/serde-1.0/src/de.rs").expect("writes");
+        let clean = check_dist_paths(&dist, std::slice::from_ref(&home));
+        std::fs::write(
+            dist.join("app.wasm"),
+            b"\0asm /home/builder/.cargo/registry/x.rs",
+        )
+        .expect("writes");
+        let named = check_dist_paths(&dist, &[home]);
+        let _ = std::fs::remove_dir_all(&dist);
+        assert_eq!(clean, Ok(()));
+        assert!(named.is_err_and(|e| e.contains("/home/builder/.cargo")));
+    }
 
     #[test]
     fn nothing_starts_after_an_interrupt() {
