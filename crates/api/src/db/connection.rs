@@ -82,6 +82,14 @@ impl DbTarget {
                         "the SQLite path is not valid UTF-8".into(),
                     ))
                 })?;
+                // One connection at a time sets up: on a new file, two connections
+                // switching it to WAL together make SQLite refuse one at once ("database
+                // is locked", without waiting), and the pool opens its connections on
+                // several threads. Once the file is in WAL, this is a few microseconds.
+                static SETTING_UP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+                let _one_at_a_time = SETTING_UP
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // Per-connection settings: enforce foreign keys, let readers run beside the
                 // writer (WAL), and wait for a busy writer instead of failing at once. The
@@ -218,6 +226,37 @@ mod tests {
         assert!(DbTarget::parse("mysql://h/db").is_err());
         assert!(DbTarget::parse("").is_err());
         assert!(DbTarget::parse("sqlite://").is_err());
+    }
+
+    /// Connections opened at once on a new file all switch it to WAL. Unguarded, SQLite
+    /// refuses one of them at once ("database is locked", no busy wait): the pool opens
+    /// its second connection while the first one still sets up, so a first start logged
+    /// an error.
+    #[test]
+    fn connections_opened_at_once_on_a_new_file_all_succeed() {
+        let dir = std::env::temp_dir().join(format!("mediconnect-wal-{}", std::process::id()));
+        for round in 0..20 {
+            let target = DbTarget::Sqlite(dir.join(format!("{round}.db")));
+            let start = std::sync::Barrier::new(4);
+            let results: Vec<_> = std::thread::scope(|s| {
+                let opening: Vec<_> = (0..4)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            target.establish().map(drop).map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                opening
+                    .into_iter()
+                    .map(|t| t.join().expect("no panic"))
+                    .collect()
+            });
+            for result in results {
+                assert_eq!(result, Ok(()), "round {round}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
