@@ -104,3 +104,32 @@ test('all doctors are listed with their status and can be filtered', async ({ pa
   await page.getByLabel('Status').selectOption('true');
   await expect(page.getByText('No doctor matches these filters.')).toBeVisible();
 });
+
+test("the online list's name search ignores case, accents included", async ({ browser, request }) => {
+  const name = unique('Dr. Élodie Ünal');
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Neurology');
+  const doctorContext = await browser.newContext();
+  const doctor = await doctorContext.newPage();
+  await signIn(doctor, doctorEmail);
+  const toggle = doctor.getByRole('switch', { name: 'Available to patients' });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'true');
+
+  const watcherContext = await browser.newContext();
+  const watcher = await watcherContext.newPage();
+  await openApp(watcher, '/');
+  const card = watcher.locator('[data-test="doctor-card"]', { hasText: name });
+  await expect(card).toBeVisible();
+  const search = watcher.getByLabel('Search by name');
+  // Lower case throughout, É and Ü included: only a Unicode-aware comparison matches.
+  await search.fill(name.replace('Dr. ', '').toLowerCase());
+  await expect(card).toBeVisible();
+  await expect(watcher.locator('[data-test="doctor-card"]')).toHaveCount(1);
+  await search.fill('ÉLODIE ÜNAL NOBODY');
+  await expect(watcher.getByText('No online doctor matches these filters.')).toBeVisible();
+
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'false');
+  await doctorContext.close();
+  await watcherContext.close();
+});

@@ -7,6 +7,7 @@ mod dates;
 mod pages;
 mod router;
 mod state;
+mod text;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -278,7 +278,7 @@ fn AuditTrail() -> impl IntoView {
                                         {list.entries.into_iter().map(|e| view! {
                                             <tr>
                                                 <td>{format_local(e.at)}</td>
-                                                <td class="wrap">{format!("{} {}", e.actor_role.as_str().to_lowercase(), e.actor_id.map(|a| a.to_string()[..8].to_owned()).unwrap_or_default())}</td>
+                                                <td class="wrap">{format!("{} {}", e.actor_role.as_str().to_ascii_lowercase(), e.actor_id.map(|a| a.to_string()[..8].to_owned()).unwrap_or_default())}</td>
                                                 <td>{e.action}</td>
                                                 <td class="wrap">{format!("{} {}", e.target_type, e.target_id.map(|t| t.to_string()[..8].to_owned()).unwrap_or_default())}</td>
                                                 <td>{e.ip.unwrap_or_default()}</td>

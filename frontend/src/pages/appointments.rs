@@ -134,7 +134,7 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
             message.set(Some(format!(
                 "The appointment of {} is now {}.",
                 format_local(changed.scheduled_for),
-                status_label(changed.status).to_lowercase()
+                status_label(changed.status).to_ascii_lowercase()
             )));
             live.appointments_changed.update(|v| *v += 1);
         }
@@ -153,7 +153,7 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
                 <p class="appointment-who">{other}</p>
                 {a.reason.clone().map(|r| view! { <p class="muted appointment-reason">{r}</p> })}
             </div>
-            <p><span class=format!("badge status-{}", a.status.as_str().to_lowercase())>{status_label(a.status)}</span></p>
+            <p><span class=format!("badge status-{}", a.status.as_str().to_ascii_lowercase())>{status_label(a.status)}</span></p>
             {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
             <Show when=move || scheduled>
                 <div class="card-actions">

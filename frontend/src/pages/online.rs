@@ -3,15 +3,11 @@ use mediconnect_shared::Doctor;
 
 use crate::components::{ConnectionBadge, DoctorCard, Loading, use_clock};
 use crate::state::live::use_live;
+use crate::text::lowercase;
 
 fn matches(doctor: &Doctor, specialization: &str, search: &str) -> bool {
-    (specialization.is_empty()
-        || doctor.specialization.to_lowercase() == specialization.to_lowercase())
-        && (search.trim().is_empty()
-            || doctor
-                .name
-                .to_lowercase()
-                .contains(&search.trim().to_lowercase()))
+    (specialization.is_empty() || lowercase(&doctor.specialization) == lowercase(specialization))
+        && (search.trim().is_empty() || lowercase(&doctor.name).contains(&lowercase(search.trim())))
 }
 
 /// The live list of doctors online right now, with a specialization filter and a name
@@ -35,8 +31,8 @@ pub fn OnlineDoctors() -> impl IntoView {
         let mut names: Vec<String> = live
             .online
             .with(|m| m.values().map(|d| d.specialization.clone()).collect());
-        names.sort_by_key(|n| n.to_lowercase());
-        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        names.sort_by_key(|n| lowercase(n));
+        names.dedup_by(|a, b| lowercase(a) == lowercase(b));
         names
     });
     let shown = Memo::new(move |_| {

@@ -235,7 +235,11 @@ async fn connect_once(
                     "Appointment with {} on {} is {}.",
                     appointment.doctor.name,
                     crate::dates::format_local(appointment.scheduled_for),
-                    appointment.status.as_str().to_lowercase().replace('_', " ")
+                    appointment
+                        .status
+                        .as_str()
+                        .to_ascii_lowercase()
+                        .replace('_', " ")
                 ));
                 live.appointments_changed.update(|v| *v += 1);
             }
