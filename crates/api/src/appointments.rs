@@ -210,6 +210,15 @@ fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
             "reason",
             format!("The reason must be at most {REASON_MAX} characters"),
         )),
+        Some(r)
+            if r.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
+            Err(ApiError::field(
+                "reason",
+                "The reason must not contain control characters other than line breaks and tabs",
+            ))
+        }
         Some(r) => Ok(Some(r.to_owned())),
     }
 }

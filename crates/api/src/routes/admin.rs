@@ -10,6 +10,7 @@ use crate::auth::{AdminUser as Admin, AuthUser};
 use crate::error::ApiError;
 use crate::routes::auth::no_store;
 use crate::routes::json::Json;
+use crate::routes::query::Query;
 use crate::state::AppState;
 use crate::{admin, analytics};
 
@@ -64,7 +65,7 @@ pub async fn timeseries(
     state: web::Data<AppState>,
     user: AuthUser,
     ip: ClientIp,
-    query: web::Query<TimeseriesQuery>,
+    query: Query<TimeseriesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok())
         .json(analytics::timeseries(&state, Actor::new(user, ip), query.into_inner()).await?))
@@ -89,7 +90,7 @@ pub async fn users(
     state: web::Data<AppState>,
     admin_user: Admin,
     ip: ClientIp,
-    query: web::Query<AdminUserQuery>,
+    query: Query<AdminUserQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok())
         .json(admin::users(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?))
@@ -148,7 +149,7 @@ pub async fn notifications(
     state: web::Data<AppState>,
     admin_user: Admin,
     ip: ClientIp,
-    query: web::Query<OutboxQuery>,
+    query: Query<OutboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok()).json(
         admin::notifications(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?,
@@ -200,7 +201,7 @@ pub async fn audit_log(
     state: web::Data<AppState>,
     admin_user: Admin,
     ip: ClientIp,
-    query: web::Query<AuditQuery>,
+    query: Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok())
         .json(admin::audit_log(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?))

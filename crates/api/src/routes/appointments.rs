@@ -12,6 +12,7 @@ use crate::auth::{AuthUser, DoctorUser, PatientUser};
 use crate::error::ApiError;
 use crate::routes::auth::no_store;
 use crate::routes::json::Json;
+use crate::routes::query::Query;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -87,7 +88,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     ip: ClientIp,
-    query: web::Query<AppointmentQuery>,
+    query: Query<AppointmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let list = appointments::list(&state, Actor::new(user, ip), query.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(list))
@@ -262,7 +263,7 @@ pub async fn put_schedule(
 pub async fn slots(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<SlotQuery>,
+    query: Query<SlotQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(appointments::slots(&state, id.into_inner(), query.into_inner()).await?))

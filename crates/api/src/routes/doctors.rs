@@ -9,6 +9,7 @@ use crate::auth::DoctorUser;
 use crate::doctors;
 use crate::error::ApiError;
 use crate::routes::json::Json;
+use crate::routes::query::Query;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -34,7 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[get("/doctors")]
 pub async fn list(
     state: web::Data<AppState>,
-    query: web::Query<DoctorQuery>,
+    query: Query<DoctorQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(doctors::list(&state, &query).await?))
 }

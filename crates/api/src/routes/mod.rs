@@ -10,6 +10,7 @@ pub mod health;
 pub mod json;
 pub mod metrics;
 pub mod notifications;
+pub mod query;
 pub mod spa;
 pub mod users;
 
@@ -27,7 +28,6 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .limit(JSON_LIMIT)
             .error_handler(extractors::json_error),
     )
-    .app_data(web::QueryConfig::default().error_handler(extractors::query_error))
     .app_data(web::PathConfig::default().error_handler(extractors::path_error))
     .service(
         web::scope("/api")

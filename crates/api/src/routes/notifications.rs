@@ -15,6 +15,7 @@ use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
 use crate::error::ApiError;
 use crate::mail::templates::{UNSUBSCRIBE_PAGE, escape_html};
 use crate::mail::unsubscribe;
+use crate::routes::query::Query;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -218,7 +219,7 @@ fn bad_link_page(e: unsubscribe::Invalid) -> HttpResponse {
 #[get("/notifications/unsubscribe")]
 pub async fn unsubscribe_page(
     state: web::Data<AppState>,
-    query: web::Query<UnsubscribeQuery>,
+    query: Query<UnsubscribeQuery>,
 ) -> HttpResponse {
     match unsubscribe::verify(&state.mail_ctx.unsubscribe_key, &query.token, Utc::now()) {
         Ok(_) => page(
@@ -249,7 +250,7 @@ pub async fn unsubscribe_page(
 pub async fn unsubscribe_now(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<UnsubscribeQuery>,
+    query: Query<UnsubscribeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let browser = req
         .headers()

@@ -83,6 +83,36 @@ impl Setup {
 }
 
 both_backends! {
+    async fn nul_and_control_characters_are_refused_not_stored(backend) {
+        // PostgreSQL cannot store NUL in text: once a 500 there, stored as-is on SQLite.
+        let setup = setup(backend).await;
+        let s = &setup;
+        let book = move |reason: &'static str| {
+            let body = json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(3, 10)), "reason": reason});
+            async move { s.app.post("/api/appointments", Some(&s.patient.token), &body).await }
+        };
+        let p = problem(book("pain\u{0}x").await, 422).await;
+        assert_eq!(p.errors[0].field, "reason");
+        assert!(p.errors[0].message.contains("NUL"), "{:?}", p.errors);
+        let p = problem(book("ring \u{7} bell").await, 422).await;
+        assert_eq!(p.errors[0].field, "reason");
+        let a: Appointment = serde_json::from_value(json_ok(book("Two lines:\nchest\tpain").await).await).unwrap();
+        assert_eq!(a.reason.as_deref(), Some("Two lines:\nchest\tpain"));
+        let p = problem(s.app.put(&format!("/api/appointments/{}", a.id), Some(&s.patient.token), &json!({"reason": "x\u{0}"})).await, 422).await;
+        assert_eq!(p.errors[0].field, "reason");
+        let p = problem(s.app.post("/api/auth/login", None, &json!({"email": "a\u{0}@x.com", "password": "whatever long"})).await, 422).await;
+        assert_eq!(p.errors[0].field, "email");
+        let slots = format!("/api/doctors/{}/slots?from=%00", s.doctor_id);
+        for path in ["/api/doctors?q=a%00b", "/api/doctors?specialization=a%00", &slots] {
+            let p = problem(s.app.get(path, Some(&s.patient.token)).await, 400).await;
+            assert!(p.detail.unwrap().contains("NUL"), "{path}");
+        }
+        let admin = s.app.user(Role::Admin).await;
+        problem(s.app.get("/api/admin/users?q=a%00", Some(&admin.token)).await, 400).await;
+        // %2500 is a literal "%00", which is fine.
+        json_ok(s.app.get("/api/doctors?q=%2500", None).await).await;
+    }
+
     async fn a_patient_books(backend) {
         let s = setup(backend).await;
         let start = at(2, 10);
