@@ -1,6 +1,9 @@
 import { APIRequestContext, expect, test } from '@playwright/test';
 import { PASSWORD, registerViaApi, signIn } from './helpers';
 
+const adminEmail = process.env.ADMIN_EMAIL ?? 'admin@e2e.mediconnect.test';
+const adminPassword = process.env.ADMIN_PASSWORD ?? 'e2e admin password';
+
 function unique(prefix: string) {
   return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
 }
@@ -54,6 +57,8 @@ test('a patient books a free slot, the doctor sees it live, the patient cancels 
   const booked = doctor.locator('[data-test="appointment"]', { hasText: patientName });
   await expect(booked).toBeVisible({ timeout: 2_000 });
   await expect(booked).toContainText('Persistent cough');
+  // Screen readers hear who booked: the patient, not the doctor's own name.
+  await expect(doctor.getByRole('status').filter({ hasText: `Appointment with ${patientName} on ` })).toHaveCount(1);
 
   // The patient cancels, after confirming.
   await patient.getByRole('link', { name: 'Appointments', exact: true }).click();
@@ -92,5 +97,73 @@ test('a doctor edits working hours and slot length', async ({ page, request }) =
 
   await page.getByLabel('Time zone').fill('Nowhere/City');
   await page.getByRole('button', { name: 'Save hours' }).click();
-  await expect(page.getByRole('alert')).toContainText('timeZone');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Your hours were not saved.');
+  await expect(alert).toContainText('`Nowhere/City` is not an IANA time zone like Europe/Berlin.');
+});
+
+test('each booking dialog is named after its doctor; a doctor without hours is booked at the time shown; errors say why', async ({ browser, request }) => {
+  const tag = unique('Twin');
+  const first = `Dr. Aaa ${tag}`;
+  const second = `Dr. Bbb ${tag}`;
+  await registerViaApi(request, 'DOCTOR', first, 'Dermatology');
+  await registerViaApi(request, 'DOCTOR', second, 'Dermatology');
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Twin'));
+  const context = await browser.newContext();
+  const patient = await context.newPage();
+  await signIn(patient, patientEmail);
+  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
+  await patient.getByLabel('Search by name').fill(tag);
+  await expect(patient.locator('[data-test="doctor-card"]')).toHaveCount(2);
+
+  // The second card's dialog carries the second doctor's name, not the first's.
+  const secondCard = patient.locator('[data-test="doctor-card"]', { hasText: second });
+  await secondCard.getByRole('button', { name: 'Book' }).click();
+  const dialog = patient.getByRole('dialog', { name: `Book with ${second}` });
+  await expect(dialog).toBeVisible();
+
+  // A time in the past: the server's reason is shown, not a pointer to nothing.
+  await dialog.getByLabel('Date and time (your time)').fill('2020-01-01T10:00');
+  await dialog.locator('[data-test="confirm-booking"]').click();
+  await expect(dialog.getByRole('alert')).toHaveText('The time must be in the future.');
+
+  // Closed and opened again, the prefilled time can be booked as it is.
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  await secondCard.getByRole('button', { name: 'Book' }).click();
+  await expect(dialog).toBeVisible();
+  const confirm = dialog.locator('[data-test="confirm-booking"]');
+  await expect(confirm).toBeEnabled();
+  await expect(confirm).toHaveText(/^Book /);
+  await confirm.click();
+  await expect(dialog).toBeHidden();
+  await expect(secondCard.getByRole('status')).toContainText('Booked for');
+  await context.close();
+});
+
+test("an admin reads appointments without their reasons, and is offered no change", async ({ browser, request }) => {
+  const doctorName = unique('Dr. Audited');
+  await registerViaApi(request, 'DOCTOR', doctorName, 'Oncology');
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Private'));
+  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const { token } = await login.json();
+  const doctors = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const start = new Date(Date.now() + 3 * 86_400_000);
+  start.setUTCMinutes(0, 0, 0);
+  const booking = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: doctors.doctors[0].id, scheduledFor: start.toISOString(), reason: 'A private matter' },
+  });
+  expect(booking.status()).toBe(201);
+
+  const context = await browser.newContext();
+  const admin = await context.newPage();
+  await signIn(admin, adminEmail, adminPassword);
+  await admin.getByRole('link', { name: 'Appointments', exact: true }).click();
+  const row = admin.locator('[data-test="appointment"]', { hasText: doctorName });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('Scheduled');
+  await expect(row).not.toContainText('A private matter');
+  await expect(row.getByRole('button')).toHaveCount(0);
+  await context.close();
 });

@@ -741,7 +741,10 @@ pub async fn list(
                 }
             }
             Ok(AppointmentList {
-                appointments: to_dtos(conn, rows)?.into_iter().map(|l| l.dto).collect(),
+                appointments: to_dtos(conn, rows)?
+                    .into_iter()
+                    .map(|l| for_reader(party, l.dto))
+                    .collect(),
                 pagination: Pagination::new(page, limit, total.max(0) as u64),
             })
         })
@@ -766,9 +769,18 @@ pub async fn get(state: &AppState, actor: audit::Actor, id: Uuid) -> Result<Appo
                     Utc::now(),
                 )?;
             }
-            Ok(loaded(conn, row)?.dto)
+            Ok(for_reader(party, loaded(conn, row)?.dto))
         })
         .await
+}
+
+/// An appointment as `party` reads it: the visit reason is for the patient and the
+/// doctor, not for admins (the booking form tells the patient so).
+fn for_reader(party: Party, mut dto: Appointment) -> Appointment {
+    if party == Party::Admin {
+        dto.reason = None;
+    }
+    dto
 }
 
 pub async fn history(

@@ -71,6 +71,8 @@ pub struct Appointment {
     /// `scheduledFor + durationMinutes`.
     pub ends_at: DateTime<Utc>,
     pub duration_minutes: u32,
+    /// The patient's reason for the visit; shown to the patient and the doctor only
+    /// (`null` for an admin).
     pub reason: Option<String>,
     pub status: AppointmentStatus,
     pub created_at: DateTime<Utc>,

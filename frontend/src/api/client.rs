@@ -48,12 +48,36 @@ impl ApiError {
         }
     }
 
+    /// For a form that highlights no field: each field's message from the server, as
+    /// sentences ("The time must be in the future."), or else [`Self::message`].
+    pub fn reasons(&self) -> String {
+        match &self.problem {
+            Some(p) if !p.errors.is_empty() => p
+                .errors
+                .iter()
+                .map(|e| sentence(&e.message))
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => self.message(),
+        }
+    }
+
     /// The server's message for one field of the form, if any.
     pub fn field(&self, name: &str) -> Option<String> {
         self.problem
             .as_ref()
             .and_then(|p| p.field_message(name))
             .map(str::to_owned)
+    }
+}
+
+/// `text` ending with a full stop, unless it already ends a sentence.
+fn sentence(text: &str) -> String {
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
     }
 }
 

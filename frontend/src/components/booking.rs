@@ -85,7 +85,10 @@ pub fn SlotPicker(
     let pick = move |list: &SlotList| -> AnyView {
         if !list.hours_published {
             if free_time.get_untracked().is_empty() {
-                free_time.set(input_value(next_quarter()));
+                // Prefilled, and bookable as it is.
+                let start = next_quarter();
+                free_time.set(input_value(start));
+                chosen.set(Some(start));
             }
             return view! {
                 <div class="field">
@@ -161,7 +164,7 @@ pub fn SlotPicker(
                 <p class="hint">"Only you and your doctor see it. At most 500 characters."</p>
             </div>
         })}
-        {move || error().map(|e| view! { <p class="alert error" role="alert">{e.message()}</p> })}
+        {move || error().map(|e| view! { <p class="alert error" role="alert">{e.reasons()}</p> })}
         <div class="dialog-actions">
             <button type="button" class="button" data-test="confirm-booking"
                 disabled=move || chosen.get().is_none() || submit.pending()

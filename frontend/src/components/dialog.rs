@@ -21,10 +21,18 @@ pub fn Dialog(
         }
     });
     let children = StoredValue::new(children);
+    // Each dialog's own title id: pages hold many dialogs (one per card), and a shared
+    // id would name every one of them after the first.
+    static DIALOGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let title_id = format!(
+        "dialog-title-{}",
+        DIALOGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let labelled_by = title_id.clone();
     view! {
-        <dialog node_ref=node class="dialog" aria-labelledby="dialog-title" on:close=move |_| open.set(false)>
+        <dialog node_ref=node class="dialog" aria-labelledby=labelled_by on:close=move |_| open.set(false)>
             <div class="dialog-head">
-                <h2 id="dialog-title">{move || title.get()}</h2>
+                <h2 id=title_id>{move || title.get()}</h2>
                 <button type="button" class="link-button" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
             </div>
             <Show when=move || open.get()>

@@ -139,7 +139,7 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
             live.appointments_changed.update(|v| *v += 1);
         }
     });
-    let error = move || act.error().map(|e| e.message());
+    let error = move || act.error().map(|e| e.reasons());
     let confirm_cancel = RwSignal::new(false);
     let rescheduling = RwSignal::new(false);
     let when = format_local(a.scheduled_for);
@@ -166,7 +166,8 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
                     {(role == Some(Role::Patient) && !started).then(|| view! {
                         <button type="button" class="button secondary" on:click=move |_| rescheduling.set(true)>"Reschedule"</button>
                     })}
-                    {(!started || role == Some(Role::Doctor)).then(|| view! {
+                    // Admins read appointments but do not change them.
+                    {(role == Some(Role::Doctor) || (role == Some(Role::Patient) && !started)).then(|| view! {
                         <button type="button" class="button danger" disabled=move || act.pending()
                             on:click=move |_| confirm_cancel.set(true)>"Cancel"</button>
                     })}

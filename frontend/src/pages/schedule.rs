@@ -131,8 +131,8 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
             <p class="muted">"Patients can book only inside these hours. Without any hours, any time can be booked."</p>
             {move || failure().map(|e| view! {
                 <div class="alert error" role="alert">
-                    <p>{e.message()}</p>
-                    <ul>{e.problem.map(|p| p.errors.into_iter().map(|f| view! { <li>{format!("{}: {}", f.field, f.message)}</li> }).collect_view())}</ul>
+                    <p>"Your hours were not saved."</p>
+                    <p>{e.reasons()}</p>
                 </div>
             })}
             <Show when=saved>

@@ -11,7 +11,7 @@ use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mediconnect_shared::{ClientMessage, Doctor, ServerMessage};
+use mediconnect_shared::{AppointmentStatus, ClientMessage, Doctor, ServerMessage};
 use uuid::Uuid;
 
 use crate::api;
@@ -231,15 +231,25 @@ async fn connect_once(
             }
             Ok(ServerMessage::DoctorStatus { doctor }) => live.apply(doctor),
             Ok(ServerMessage::Appointment { appointment }) => {
+                // Named after the other party: a doctor hears the patient's name.
+                let viewer_is_doctor = session.user.with_untracked(|u| {
+                    u.as_ref()
+                        .is_some_and(|u| u.role == mediconnect_shared::Role::Doctor)
+                });
+                let with = if viewer_is_doctor {
+                    &appointment.patient.name
+                } else {
+                    &appointment.doctor.name
+                };
+                let status = match appointment.status {
+                    AppointmentStatus::Scheduled => "is scheduled",
+                    AppointmentStatus::Completed => "is completed",
+                    AppointmentStatus::Cancelled => "is cancelled",
+                    AppointmentStatus::NoShow => "is marked missed",
+                };
                 live.announcement.set(format!(
-                    "Appointment with {} on {} is {}.",
-                    appointment.doctor.name,
+                    "Appointment with {with} on {} {status}.",
                     crate::dates::format_local(appointment.scheduled_for),
-                    appointment
-                        .status
-                        .as_str()
-                        .to_ascii_lowercase()
-                        .replace('_', " ")
                 ));
                 live.appointments_changed.update(|v| *v += 1);
             }

@@ -308,6 +308,12 @@ both_backends! {
         assert_eq!(doctors.pagination.total, 3);
         let all: AppointmentList = s.app.get("/api/appointments", Some(&admin.token)).await.json().await.unwrap();
         assert_eq!(all.pagination.total, 3);
+        // The visit reason is the two parties' only: admins read the rest.
+        assert!(all.appointments.iter().all(|a| a.reason.is_none()), "{:?}", all.appointments);
+        assert!(doctors.appointments.iter().all(|a| a.reason.as_deref() == Some("Checkup")));
+        assert_eq!(mine.appointments[0].reason.as_deref(), Some("Checkup"));
+        let one: Appointment = serde_json::from_value(json_ok(s.app.get(&format!("/api/appointments/{}", early.id), Some(&admin.token)).await).await).unwrap();
+        assert_eq!(one.reason, None);
         let none: AppointmentList = s.app.get("/api/appointments", Some(&other_doctor.token)).await.json().await.unwrap();
         assert_eq!(none.pagination.total, 0);
 
