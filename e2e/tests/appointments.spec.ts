@@ -167,3 +167,33 @@ test("an admin reads appointments without their reasons, and is offered no chang
   await expect(row.getByRole('button')).toHaveCount(0);
   await context.close();
 });
+
+test('a busy doctor pages through upcoming appointments', async ({ browser, request }) => {
+  const doctorName = unique('Dr. Busy');
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Pediatrics');
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Frequent'));
+  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const { token } = await login.json();
+  const doctors = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const first = new Date(Date.now() + 2 * 86_400_000);
+  first.setUTCHours(0, 0, 0, 0);
+  // 53 hourly appointments: one more page than the 50 the page loads at first.
+  for (let i = 0; i < 53; i++) {
+    const res = await request.post('/api/appointments', {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { doctorId: doctors.doctors[0].id, scheduledFor: new Date(first.getTime() + i * 3_600_000).toISOString() },
+    });
+    expect(res.status()).toBe(201);
+  }
+
+  const context = await browser.newContext();
+  const doctor = await context.newPage();
+  await signIn(doctor, doctorEmail);
+  await doctor.getByRole('link', { name: 'Appointments', exact: true }).click();
+  const upcoming = doctor.getByRole('region', { name: 'Upcoming' }).locator('[data-test="appointment"]');
+  await expect(upcoming).toHaveCount(50);
+  await doctor.getByRole('button', { name: 'Show more upcoming appointments' }).click();
+  await expect(upcoming).toHaveCount(53);
+  await expect(doctor.getByRole('button', { name: 'Show more upcoming appointments' })).toHaveCount(0);
+  await context.close();
+});

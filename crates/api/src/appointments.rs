@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use mediconnect_shared::{
     Actor, Appointment, AppointmentAction, AppointmentChange, AppointmentDoctor, AppointmentEvent,
     AppointmentHistory, AppointmentList, AppointmentPatient, AppointmentQuery, AppointmentStatus,
-    NewAppointment, Pagination, Role, Schedule, SlotList, SlotQuery,
+    NewAppointment, Order, Pagination, Role, Schedule, SlotList, SlotQuery,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -720,8 +720,15 @@ pub async fn list(
                 }};
             }
             let total: i64 = query!().count().get_result(conn)?;
-            let rows: Vec<AppointmentRow> = query!()
-                .order((appointments::scheduled_for.asc(), appointments::id.asc()))
+            let ordered = match q.order.unwrap_or_default() {
+                Order::Asc => {
+                    query!().order((appointments::scheduled_for.asc(), appointments::id.asc()))
+                }
+                Order::Desc => {
+                    query!().order((appointments::scheduled_for.desc(), appointments::id.desc()))
+                }
+            };
+            let rows: Vec<AppointmentRow> = ordered
                 .limit(i64::from(limit))
                 .offset(i64::from(page - 1) * i64::from(limit))
                 .select(AppointmentRow::as_select())

@@ -131,6 +131,29 @@ pub struct AppointmentQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
+    /// `asc` (the default): earliest first; `desc`: latest first, for a history that
+    /// pages back in time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Order>,
+}
+
+/// The order of a list by time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl Order {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        }
+    }
 }
 
 impl AppointmentQuery {
@@ -151,11 +174,14 @@ impl AppointmentQuery {
         if let Some(l) = self.limit {
             pairs.push(("limit", l.to_string()));
         }
+        if let Some(o) = self.order {
+            pairs.push(("order", o.as_str().to_owned()));
+        }
         pairs
     }
 }
 
-/// `GET /api/appointments`, ordered by `scheduledFor`.
+/// `GET /api/appointments`, ordered by `scheduledFor` (see `order`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -1,7 +1,7 @@
 use chrono::Utc;
 use leptos::prelude::*;
 use mediconnect_shared::{
-    Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus, Role,
+    Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus, Order, Role,
 };
 
 use crate::api::{self, ApiAction, ApiResource};
@@ -28,47 +28,130 @@ fn status_label(s: AppointmentStatus) -> &'static str {
     }
 }
 
+/// Appointments per request; "Show more" loads one more page.
+const PAGE: u32 = 50;
+
+/// The first `pages` pages of a query, and how many it has in all.
+async fn first_pages(
+    query: AppointmentQuery,
+    pages: u32,
+) -> Result<(Vec<Appointment>, u64), api::ApiError> {
+    let mut all = Vec::new();
+    let mut total = 0;
+    for page in 1..=pages {
+        let list = api::appointments(&AppointmentQuery {
+            page: Some(page),
+            limit: Some(PAGE),
+            ..query.clone()
+        })
+        .await?;
+        total = list.pagination.total;
+        let last = list.appointments.len() < PAGE as usize;
+        all.extend(list.appointments);
+        if last {
+            break;
+        }
+    }
+    Ok((all, total))
+}
+
+/// What the page shows, each list complete up to its pager.
+#[derive(Clone)]
+struct Lists {
+    /// Scheduled and not over yet, earliest first.
+    upcoming: Vec<Appointment>,
+    more_upcoming: bool,
+    /// Cancelled ones still ahead, then everything that has started, latest first.
+    past: Vec<Appointment>,
+    more_past: bool,
+}
+
+async fn load_lists(upcoming_pages: u32, past_pages: u32) -> Result<Lists, api::ApiError> {
+    let now = Utc::now();
+    let is_upcoming = |a: &Appointment| a.status == AppointmentStatus::Scheduled && a.ends_at > now;
+    // From a day back: one that has started and is not over yet is still upcoming.
+    let (scheduled, scheduled_total) = first_pages(
+        AppointmentQuery {
+            status: Some(AppointmentStatus::Scheduled),
+            from: Some(now - chrono::Duration::days(1)),
+            ..Default::default()
+        },
+        upcoming_pages,
+    )
+    .await?;
+    let (cancelled_ahead, _) = first_pages(
+        AppointmentQuery {
+            status: Some(AppointmentStatus::Cancelled),
+            from: Some(now),
+            ..Default::default()
+        },
+        1,
+    )
+    .await?;
+    let (started, started_total) = first_pages(
+        AppointmentQuery {
+            to: Some(now),
+            order: Some(Order::Desc),
+            ..Default::default()
+        },
+        past_pages,
+    )
+    .await?;
+    Ok(Lists {
+        more_upcoming: (scheduled.len() as u64) < scheduled_total,
+        more_past: (started.len() as u64) < started_total,
+        upcoming: scheduled.into_iter().filter(|a| is_upcoming(a)).collect(),
+        past: cancelled_ahead
+            .into_iter()
+            .rev()
+            .chain(started.into_iter().filter(|a| !is_upcoming(a)))
+            .collect(),
+    })
+}
+
 #[component]
 fn AppointmentsPage() -> impl IntoView {
     let live = use_live();
     let session = use_session();
     let role = move || session.user.with(|u| u.as_ref().map(|u| u.role));
+    let upcoming_pages = RwSignal::new(1u32);
+    let past_pages = RwSignal::new(1u32);
     // Refetched whenever the socket reports a change to one of these appointments.
-    let list = ApiResource::new(move || {
+    let lists = ApiResource::new(move || {
         live.appointments_changed.track();
-        async move {
-            api::appointments(&AppointmentQuery {
-                from: Some(Utc::now() - chrono::Duration::days(90)),
-                limit: Some(100),
-                ..Default::default()
-            })
-            .await
-        }
+        load_lists(upcoming_pages.get(), past_pages.get())
     });
     let message = RwSignal::new(None::<String>);
     view! {
         <h1>"Appointments"</h1>
         {move || message.get().map(|m| view! { <p class="alert success" role="status">{m}</p> })}
         <Transition fallback=|| view! { <Loading message="Loading your appointments…"/> }>
-            {move || list.get().map(|r| match r {
+            {move || lists.get().map(|r| match r {
                 Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
-                Ok(page) => {
-                    let now = Utc::now();
-                    let today = now.with_timezone(&chrono::Local).date_naive();
-                    let (upcoming, past): (Vec<Appointment>, Vec<Appointment>) = page.appointments.into_iter()
-                        .partition(|a| a.status == AppointmentStatus::Scheduled && a.ends_at > now);
-                    let (todays, later): (Vec<Appointment>, Vec<Appointment>) = upcoming.into_iter()
+                Ok(lists) => {
+                    let today = Utc::now().with_timezone(&chrono::Local).date_naive();
+                    let (todays, later): (Vec<Appointment>, Vec<Appointment>) = lists.upcoming.into_iter()
                         .partition(|a| a.scheduled_for.with_timezone(&chrono::Local).date_naive() == today);
-                    let mut past = past;
-                    past.reverse();
                     let doctor = role() == Some(Role::Doctor);
+                    let more_upcoming = lists.more_upcoming.then(|| view! {
+                        <button type="button" class="button secondary" on:click=move |_| upcoming_pages.update(|n| *n += 1)>
+                            "Show more upcoming appointments"
+                        </button>
+                    });
+                    let more_past = lists.more_past.then(|| view! {
+                        <button type="button" class="button secondary" on:click=move |_| past_pages.update(|n| *n += 1)>
+                            "Show older appointments"
+                        </button>
+                    });
                     view! {
                         {doctor.then(|| view! {
                             <Section title="Today" empty="No appointments today." items=todays.clone() message=message/>
                         })}
                         <Section title="Upcoming" empty="No upcoming appointments."
                             items=if doctor { later } else { todays.into_iter().chain(later).collect() } message=message/>
-                        <Section title="Past and cancelled" empty="Nothing here yet." items=past message=message/>
+                        {more_upcoming}
+                        <Section title="Past and cancelled" empty="Nothing here yet." items=lists.past message=message/>
+                        {more_past}
                     }.into_any()
                 }
             })}

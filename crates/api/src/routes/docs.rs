@@ -53,6 +53,9 @@ use utoipa_swagger_ui::SwaggerUi;
         super::admin::retry,
         super::admin::audit_log,
     ),
+    // Schemas that only query parameters use (bodies' schemas are collected from
+    // the paths).
+    components(schemas(mediconnect_shared::Order)),
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Accounts and sessions"),

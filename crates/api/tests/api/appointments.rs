@@ -344,7 +344,15 @@ both_backends! {
         let page: AppointmentList = get("?limit=2&page=2".into()).await.json().await.unwrap();
         assert_eq!(page.appointments.len(), 1);
         assert_eq!(page.pagination.total_pages, 2);
-        for bad in ["?status=DONE", "?limit=0", "?page=0", "?from=yesterday", &format!("?from={to}&to={from}")] {
+        // Latest first, paging back in time.
+        let latest: AppointmentList = get("?order=desc&limit=2".into()).await.json().await.unwrap();
+        let all: AppointmentList = get("?order=asc".into()).await.json().await.unwrap();
+        let mut reversed: Vec<_> = all.appointments.iter().map(|a| a.id).collect();
+        reversed.reverse();
+        assert_eq!(latest.appointments.iter().map(|a| a.id).collect::<Vec<_>>(), reversed[..2]);
+        let older: AppointmentList = get("?order=desc&limit=2&page=2".into()).await.json().await.unwrap();
+        assert_eq!(older.appointments.iter().map(|a| a.id).collect::<Vec<_>>(), [a.id]);
+        for bad in ["?status=DONE", "?limit=0", "?page=0", "?from=yesterday", "?order=sideways", &format!("?from={to}&to={from}")] {
             problem(get(bad.to_string()).await, 400).await;
         }
     }

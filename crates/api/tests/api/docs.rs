@@ -57,7 +57,19 @@ both_backends! {
                 assert!(responses.keys().any(|k| k.starts_with('4')), "{method} {path}: no error response");
             }
         }
-        for schema in ["RegisterRequest", "LoginResponse", "Problem", "ProfileResponse", "FieldError"] {
+        // Every reference resolves.
+        let mut refs = Vec::new();
+        collect_refs(&doc, &mut refs);
+        assert!(!refs.is_empty());
+        for r in refs {
+            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{r}"));
+            assert!(doc["components"]["schemas"][name].is_object(), "{r} does not resolve");
+        }
+        let order = doc["paths"]["/api/appointments"]["get"]["parameters"].as_array().unwrap().iter()
+            .find(|p| p["name"] == "order").expect("the order parameter").clone();
+        let reference = order["schema"].to_string();
+        assert!(reference.contains("#/components/schemas/Order"), "{reference}");
+        for schema in ["RegisterRequest", "LoginResponse", "Problem", "ProfileResponse", "FieldError", "Order"] {
             assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
         }
         // Field names are camelCase, as the contract says.
@@ -78,5 +90,20 @@ both_backends! {
         assert_eq!(init.status(), 200);
         assert!(init.text().await.unwrap().contains("/api/openapi.json"));
         assert_eq!(app.get("/api/docs/swagger-ui-bundle.js", None).await.status(), 200);
+    }
+}
+
+fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item) {
+                    ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(item, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_refs(i, out)),
+        _ => {}
     }
 }
