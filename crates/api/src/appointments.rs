@@ -276,7 +276,7 @@ fn check_hours(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    if hours.published() && !hours.fits(start, end) {
+    if hours.published() && !hours.is_slot(start, end) {
         return Err(ApiError::field(
             "scheduledFor",
             format!("{doctor_name} does not see patients at that time; pick one of the free slots"),

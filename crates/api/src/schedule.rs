@@ -233,11 +233,14 @@ impl Hours {
         out
     }
 
-    /// Whether `[start, end)` lies within one working window.
-    pub fn fits(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+    /// Whether `[start, end)` is one of the slots: within one working window, and
+    /// starting a whole number of slot lengths after it opens, as `free_slots` offers
+    /// them. A start off that grid would leave gaps no slot fits into.
+    pub fn is_slot(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        let step = i64::from(self.slot_minutes) * 60;
         self.windows(start, end)
             .iter()
-            .any(|&(s, e)| s <= start && end <= e)
+            .any(|&(s, e)| s <= start && end <= e && (start - s).num_seconds() % step == 0)
     }
 
     /// Free slots in `[from, to)`: windows cut into slots, minus `booked` and the past.
@@ -382,13 +385,17 @@ mod tests {
             &[],
         );
         assert_eq!(slots.len(), 8 + 2, "Saturday evening, then the next Monday");
-        assert!(h.fits(utc("2027-01-09T23:30:00Z"), utc("2027-01-10T00:00:00Z")));
+        assert!(h.is_slot(utc("2027-01-09T23:30:00Z"), utc("2027-01-10T00:00:00Z")));
         assert!(
-            !h.fits(utc("2027-01-04T09:00:00Z"), utc("2027-01-04T09:30:00Z")),
+            !h.is_slot(utc("2027-01-04T09:00:00Z"), utc("2027-01-04T09:30:00Z")),
             "a day off"
         );
-        assert!(h.fits(utc("2027-01-11T09:10:00Z"), utc("2027-01-11T09:40:00Z")));
-        assert!(!h.fits(utc("2027-01-11T09:40:00Z"), utc("2027-01-11T10:10:00Z")));
+        assert!(h.is_slot(utc("2027-01-11T09:30:00Z"), utc("2027-01-11T10:00:00Z")));
+        assert!(
+            !h.is_slot(utc("2027-01-11T09:10:00Z"), utc("2027-01-11T09:40:00Z")),
+            "off the grid"
+        );
+        assert!(!h.is_slot(utc("2027-01-11T09:40:00Z"), utc("2027-01-11T10:10:00Z")));
     }
 
     #[test]

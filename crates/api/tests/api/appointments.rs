@@ -475,6 +475,9 @@ both_backends! {
         // Outside the hours: 422. On the day off: 422.
         let p = problem(s.book(&s.patient, at(5, 8)).await, 422).await;
         assert!(p.field_message("scheduledFor").unwrap().contains("does not see patients"));
+        // Inside the hours but off the slots' grid: 422 too (it would block two slots).
+        let p = problem(s.book(&s.patient, at(5, 0) + Duration::minutes(7)).await, 422).await;
+        assert!(p.field_message("scheduledFor").unwrap().contains("free slots"));
         problem(s.book(&s.patient, at(10, 0) - Duration::hours(9) + Duration::hours(9)).await, 422).await;
         // Range rules.
         problem(s.app.get(&format!("/api/doctors/{}/slots?from={from}&to={}", s.doctor_id, urlencode(&rfc(at(40, 0)))), None).await, 400).await;
