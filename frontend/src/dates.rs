@@ -56,9 +56,14 @@ pub fn local(t: DateTime<Utc>) -> DateTime<Local> {
 // Each public function converts to the viewer's time zone and formats with a function
 // that takes any zone's time, which the tests run in zones far from UTC.
 
-/// "Mon 4 Jan, 09:30".
+/// "Mon 4 Jan, 09:30", and "Fri 1 Jan 2027, 09:30" outside the current year.
 pub fn format_local(t: DateTime<Utc>) -> String {
-    when(&local(t))
+    let t = local(t);
+    if t.year() == Local::now().year() {
+        when(&t)
+    } else {
+        when_in_year(&t)
+    }
 }
 
 fn when(t: &(impl Datelike + Timelike)) -> String {
@@ -67,6 +72,17 @@ fn when(t: &(impl Datelike + Timelike)) -> String {
         short(weekday(t)),
         t.day(),
         short(month(t)),
+        clock(t)
+    )
+}
+
+fn when_in_year(t: &(impl Datelike + Timelike)) -> String {
+    format!(
+        "{} {} {} {}, {}",
+        short(weekday(t)),
+        t.day(),
+        short(month(t)),
+        t.year(),
         clock(t)
     )
 }
@@ -162,6 +178,10 @@ mod tests {
             for t in instants() {
                 let z = t.with_timezone(&zone);
                 assert_eq!(when(&z), z.format("%a %-d %b, %H:%M").to_string());
+                assert_eq!(
+                    when_in_year(&z),
+                    z.format("%a %-d %b %Y, %H:%M").to_string()
+                );
                 assert_eq!(day(&z), z.format("%A %-d %B").to_string());
                 assert_eq!(clock(&z), z.format("%H:%M").to_string());
                 assert_eq!(input(&z), z.format("%Y-%m-%dT%H:%M").to_string());
@@ -177,7 +197,13 @@ mod tests {
     fn the_public_functions_use_the_viewers_zone() {
         for t in instants() {
             let l = t.with_timezone(&Local);
-            assert_eq!(format_local(t), when(&l));
+            let this_year = l.year() == Local::now().year();
+            let expected = if this_year {
+                when(&l)
+            } else {
+                when_in_year(&l)
+            };
+            assert_eq!(format_local(t), expected);
             assert_eq!(day_label(t), day(&l));
             assert_eq!(time_label(t), clock(&l));
             assert_eq!(input_value(t), input(&l));
