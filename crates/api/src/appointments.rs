@@ -875,8 +875,9 @@ pub async fn change(
             "Reschedule or change the status, not both at once.".into(),
         ));
     }
+    // `Some(None)`: the reason is removed, as by an empty string.
     let reason = match &req.reason {
-        Some(r) => Some(parse_reason(Some(r))?),
+        Some(r) => Some(parse_reason(r.as_deref())?),
         None => None,
     };
     let hub = state.hub.clone();

@@ -106,9 +106,14 @@ pub struct AppointmentChange {
     /// A new start (either party), under the same rules as booking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_for: Option<DateTime<Utc>>,
-    /// The patient's reason; an empty string removes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    /// The patient's reason; `null` or an empty string removes it.
+    #[serde(
+        default,
+        deserialize_with = "crate::profile::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub reason: Option<Option<String>>,
 }
 
 /// The query of `GET /api/appointments`.

@@ -119,7 +119,7 @@ pub struct UpdateProfileRequest {
 }
 
 /// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

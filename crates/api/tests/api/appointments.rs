@@ -415,8 +415,12 @@ both_backends! {
         assert_eq!(p.kind, "urn:mediconnect:problem:doctor-unavailable");
         problem(s.change(&s.patient, a.id, json!({"scheduledFor": rfc(Utc::now() - Duration::hours(1))})).await, 422).await;
         s.booked(&other, at(2, 10)).await;
-        // The reason changes; an empty one is removed.
+        // The reason changes; an empty one, or null, removes it.
         let r: Appointment = s.change(&s.patient, a.id, json!({"reason": "  "})).await.json().await.unwrap();
+        assert_eq!(r.reason, None);
+        let r: Appointment = s.change(&s.patient, a.id, json!({"reason": "Back again"})).await.json().await.unwrap();
+        assert_eq!(r.reason.as_deref(), Some("Back again"));
+        let r: Appointment = s.change(&s.patient, a.id, json!({"reason": null})).await.json().await.unwrap();
         assert_eq!(r.reason, None);
         let _ = taken;
     }
