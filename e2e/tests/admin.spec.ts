@@ -29,3 +29,25 @@ test('the admin sees the patient count rise after a registration, and deactivate
   const login = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
   expect(login.status()).toBe(403);
 });
+
+test('on a phone, the user list needs no sideways scrolling to reach an action', async ({ browser, request }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const page = await context.newPage();
+  const name = `Phone Listed ${Math.floor(Math.random() * 1e9)}`;
+  const email = await registerViaApi(request, 'PATIENT', name);
+  await signIn(page, adminEmail, adminPassword);
+  await page.goto('/admin');
+  await page.getByLabel('Search by name or email').fill(email);
+  const row = page.locator('[data-test="user-row"]', { hasText: email });
+  await expect(row).toHaveCount(1);
+  const button = row.getByRole('button', { name: `Deactivate ${name}` });
+  const box = await button.boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+  // Each value keeps its column's name beside it.
+  const emailCell = row.locator('td[data-label="Email"]');
+  await expect(emailCell).toHaveText(email);
+  const cellBox = await emailCell.boundingBox();
+  expect(cellBox!.x + cellBox!.width).toBeLessThanOrEqual(375);
+  await context.close();
+});

@@ -141,7 +141,7 @@ fn Users() -> impl IntoView {
                         let last = list.pagination.total_pages.max(1);
                         view! {
                             <div class="table-wrap">
-                                <table class="data" data-test="user-table">
+                                <table class="data stack" data-test="user-table">
                                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                                     <tbody>
                                         {list.users.into_iter().map(|u| view! { <UserRow user=u reload=reload/> }).collect_view()}
@@ -181,11 +181,11 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <tr data-test="user-row">
-            <td>{user.name.clone()}</td>
-            <td class="wrap">{user.email.clone()}</td>
-            <td>{user.role.as_str()}</td>
-            <td>{if active { "Active" } else { "Deactivated" }}</td>
-            <td>
+            <td data-label="Name">{user.name.clone()}</td>
+            <td data-label="Email" class="wrap">{user.email.clone()}</td>
+            <td data-label="Role">{user.role.as_str()}</td>
+            <td data-label="Status">{if active { "Active" } else { "Deactivated" }}</td>
+            <td data-label="">
                 <button type="button" class=if active { "button danger small" } else { "button secondary small" }
                     aria-label=label.clone() disabled=move || toggle.pending()
                     on:click=move |_| { if active { confirm.set(true) } else { toggle.dispatch(true); } }>
@@ -272,16 +272,16 @@ fn AuditTrail() -> impl IntoView {
                         let last = list.pagination.total_pages.max(1);
                         view! {
                             <div class="table-wrap">
-                                <table class="data">
+                                <table class="data stack">
                                     <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th></tr></thead>
                                     <tbody>
                                         {list.entries.into_iter().map(|e| view! {
                                             <tr>
-                                                <td>{format_local(e.at)}</td>
-                                                <td class="wrap">{format!("{} {}", e.actor_role.as_str().to_ascii_lowercase(), e.actor_id.map(|a| a.to_string()[..8].to_owned()).unwrap_or_default())}</td>
-                                                <td>{e.action}</td>
-                                                <td class="wrap">{format!("{} {}", e.target_type, e.target_id.map(|t| t.to_string()[..8].to_owned()).unwrap_or_default())}</td>
-                                                <td>{e.ip.unwrap_or_default()}</td>
+                                                <td data-label="When">{format_local(e.at)}</td>
+                                                <td data-label="Who" class="wrap">{format!("{} {}", e.actor_role.as_str().to_ascii_lowercase(), e.actor_id.map(|a| a.to_string()[..8].to_owned()).unwrap_or_default())}</td>
+                                                <td data-label="Action">{e.action}</td>
+                                                <td data-label="Target" class="wrap">{format!("{} {}", e.target_type, e.target_id.map(|t| t.to_string()[..8].to_owned()).unwrap_or_default())}</td>
+                                                <td data-label="From">{e.ip.unwrap_or_default()}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
