@@ -381,17 +381,30 @@ pub async fn change_password(
     })
     .await??;
     let user_id = user.id;
-    let refresh_token = state
+    let hub = state.hub.clone();
+    let (refresh_token, event, at) = state
         .db
         .write(move |conn| {
             let now = Utc::now();
             users::update_password_hash(conn, user_id, &new_hash, now)?;
             refresh_tokens::revoke_all_for_user(conn, user_id, now)?;
-            session::start(conn, user_id, now)
+            // Every other device is signed out at once: its access tokens are refused
+            // and its signed-in sockets close, on every replica, as on deactivation.
+            let at = now.timestamp();
+            let event = LiveEvent::SessionsRevoked { user: user_id, at };
+            bridge::notify_in_tx(conn, &hub, &event)?;
+            Ok((session::start(conn, user_id, now)?, event, at))
         })
         .await?;
+    bridge::apply(&state.hub, event);
     tracing::info!(user_id = %user_id, "password changed; other sessions revoked");
-    session_response(state, &row, refresh_token)
+    // Issued after the revocation, so that this device stays signed in.
+    Ok(LoginResponse {
+        token: state.jwt.issue_at(row.uuid(), row.role(), at + 1)?,
+        refresh_token,
+        expires_in: ACCESS_TOKEN_TTL_SECS,
+        user: UserSummary::from(&row),
+    })
 }
 
 /// Users deactivated within an access token's lifetime, with when (Unix seconds).

@@ -120,7 +120,7 @@ pub async fn set_active(
                     .execute(conn)?;
                 if !change.active {
                     refresh_tokens::revoke_all_for_user(conn, id, now)?;
-                    let event = LiveEvent::UserDeactivated {
+                    let event = LiveEvent::SessionsRevoked {
                         user: id,
                         at: now.timestamp(),
                     };

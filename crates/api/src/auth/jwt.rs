@@ -40,12 +40,17 @@ impl JwtKeys {
     }
 
     pub fn issue(&self, user: Uuid, role: Role) -> anyhow::Result<String> {
-        let now = Utc::now().timestamp();
+        self.issue_at(user, role, Utc::now().timestamp())
+    }
+
+    /// A token issued at `iat` (Unix seconds): one second after a revocation, so that
+    /// the session that revoked the others survives it.
+    pub fn issue_at(&self, user: Uuid, role: Role, iat: i64) -> anyhow::Result<String> {
         self.encode(&Claims {
             sub: user,
             role,
-            iat: now,
-            exp: now + ACCESS_TOKEN_TTL_SECS as i64,
+            iat,
+            exp: iat + ACCESS_TOKEN_TTL_SECS as i64,
         })
     }
 

@@ -32,8 +32,11 @@ pub enum LiveEvent {
         appointment: Appointment,
         users: Vec<Uuid>,
     },
-    /// A user was deactivated at `at` (Unix seconds): their tokens stop working.
-    UserDeactivated { user: Uuid, at: i64 },
+    /// A user's sessions were ended at `at` (Unix seconds), by deactivation or a
+    /// password change: access tokens issued at or before it stop working, and the
+    /// user's signed-in sockets close. (Its wire name predates password changes.)
+    #[serde(rename = "user_deactivated")]
+    SessionsRevoked { user: Uuid, at: i64 },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -71,7 +74,7 @@ pub fn apply(hub: &Hub, event: LiveEvent) {
 fn apply_from(hub: &Hub, event: LiveEvent, origin: Origin) {
     match event {
         LiveEvent::Doctor { doctor } => hub.doctor_changed_from(doctor, origin),
-        LiveEvent::UserDeactivated { user, at } => hub.revoke(user, at),
+        LiveEvent::SessionsRevoked { user, at } => hub.revoke(user, at),
         LiveEvent::Appointment { appointment, users } => {
             let message = ServerMessage::Appointment { appointment };
             for user in users {

@@ -105,8 +105,25 @@ both_backends! {
         let app = spawn_app(backend).await;
         let u = app.user(Role::Patient).await;
         let other_device: LoginResponse = app.login(&u.email, PASSWORD).await.json().await.unwrap();
+        let mut other_socket = crate::ws::connect(&app).await;
+        assert_eq!(other_socket.auth(&other_device.token).await["type"], "auth_ok");
         let res = app.put("/api/users/password", Some(&u.token), &json!({"currentPassword": PASSWORD, "newPassword": "a brand new password"})).await;
         let session: LoginResponse = serde_json::from_value(json_ok(res).await).unwrap();
+        // The other device is signed out at once: its access token is refused and its
+        // signed-in socket closes. This device goes on with the session it got back.
+        problem(app.get("/api/users/profile", Some(&other_device.token)).await, 401).await;
+        assert_eq!(app.get("/api/users/profile", Some(&session.token)).await.status(), 200);
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            use futures_util::StreamExt;
+            loop {
+                match other_socket.stream.next().await {
+                    None | Some(Err(_)) | Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => break,
+                    Some(Ok(_)) => continue,
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the other device's socket stayed open");
         // Old password out, new one in.
         problem(app.login(&u.email, PASSWORD).await, 401).await;
         assert_eq!(app.login(&u.email, "a brand new password").await.status(), 200);
