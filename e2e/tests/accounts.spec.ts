@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, openApp, registerPatient, submitSignIn, uniqueEmail } from './helpers';
+import { PASSWORD, openApp, registerPatient, registerViaApi, signIn, submitSignIn, uniqueEmail } from './helpers';
 
 test('a patient registers, sees the profile, stays signed in after a reload, and signs out', async ({ page }) => {
   const email = uniqueEmail('patient');
@@ -103,4 +103,31 @@ test('the layout fits a 360 px wide phone', async ({ page }) => {
   await registerPatient(page, 'Small Screen', uniqueEmail('phone-width'));
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test("a tab follows the other tabs: signed out with them, never switched to another account", async ({ browser, request }) => {
+  const alex = await registerViaApi(request, 'PATIENT', 'Alex Tabs');
+  const sam = await registerViaApi(request, 'PATIENT', 'Sam Tabs');
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await signIn(first, alex);
+  await openApp(first, '/profile');
+  await expect(first.locator('[data-test="profile-email"]')).toHaveText(alex);
+
+  // Signing out in another tab signs this one out too.
+  const second = await context.newPage();
+  await openApp(second, '/profile');
+  await expect(second.locator('[data-test="profile-email"]')).toHaveText(alex);
+  await second.getByRole('button', { name: 'Sign out' }).click();
+  await expect(first).toHaveURL(/\/login\?next=%2Fprofile$/);
+
+  // Another account signed in elsewhere: this tab does not go on as Alex, and does
+  // not become Sam either; it asks to sign in.
+  await signIn(first, alex);
+  await openApp(first, '/profile');
+  await expect(first.locator('[data-test="profile-email"]')).toHaveText(alex);
+  await signIn(second, sam);
+  await expect(first).toHaveURL(/\/login\?next=%2Fprofile$/);
+  await expect(first.getByText(alex)).toHaveCount(0);
+  await context.close();
 });

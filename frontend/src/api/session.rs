@@ -10,6 +10,9 @@ use mediconnect_shared::{LoginResponse, RefreshRequest, UserSummary};
 use super::client::{self, ApiError};
 
 const REFRESH_KEY: &str = "mediconnect.refreshToken";
+/// Whose refresh token that is: tabs share it, and must not share an account by
+/// accident (another tab may sign in as someone else).
+const USER_KEY: &str = "mediconnect.userId";
 /// Refresh this long before the access token expires, to absorb clock skew and latency.
 const EARLY_MS: f64 = 30_000.0;
 
@@ -22,6 +25,8 @@ type Listener = Box<dyn Fn(Option<UserSummary>)>;
 
 thread_local! {
     static ACCESS: RefCell<Option<Access>> = const { RefCell::new(None) };
+    /// The account this tab shows.
+    static USER: RefCell<Option<uuid::Uuid>> = const { RefCell::new(None) };
     static LISTENER: RefCell<Option<Listener>> = const { RefCell::new(None) };
     static REFRESHING: Rc<futures::lock::Mutex<()>> = Rc::new(futures::lock::Mutex::new(()));
 }
@@ -51,11 +56,18 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Keeps a new session and tells the app who is signed in.
-pub fn store(session: LoginResponse) -> UserSummary {
+/// Keeps the refresh token where every tab finds it.
+fn share(session: &LoginResponse) {
     if let Some(storage) = storage() {
         let _ = storage.set_item(REFRESH_KEY, &session.refresh_token);
+        let _ = storage.set_item(USER_KEY, &session.user.id.to_string());
     }
+}
+
+/// Keeps a new session and tells the app who is signed in.
+pub fn store(session: LoginResponse) -> UserSummary {
+    share(&session);
+    USER.with(|u| *u.borrow_mut() = Some(session.user.id));
     ACCESS.with(|a| {
         *a.borrow_mut() = Some(Access {
             token: session.token,
@@ -66,13 +78,67 @@ pub fn store(session: LoginResponse) -> UserSummary {
     session.user
 }
 
-/// Forgets the session.
+/// Forgets the session, in every tab.
 pub fn clear() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(REFRESH_KEY);
+        let _ = storage.remove_item(USER_KEY);
     }
+    sign_out_here();
+}
+
+/// Signs this tab out, leaving the stored session to the other tabs.
+fn sign_out_here() {
+    USER.with(|u| *u.borrow_mut() = None);
     ACCESS.with(|a| *a.borrow_mut() = None);
     notify(None);
+}
+
+/// The error of a call that this tab started for an account that another tab has
+/// since replaced by signing in as someone else: it is not sent for the new one.
+fn account_changed() -> ApiError {
+    ApiError {
+        status: 401,
+        problem: Some(Box::new(mediconnect_shared::Problem {
+            kind: "about:blank".into(),
+            title: "Signed in as someone else".into(),
+            status: 401,
+            detail: Some(
+                "Another tab of this browser signed in as someone else, so nothing was sent. \
+                 Sign in again here."
+                    .into(),
+            ),
+            errors: Vec::new(),
+            correlation_id: None,
+        })),
+    }
+}
+
+/// Follows sign-ins and sign-outs in the other tabs of this browser: a tab whose
+/// account is signed out, or replaced by another, signs out too, rather than show
+/// one account's data under another's name.
+pub fn follow_other_tabs() {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::StorageEvent)>::new(|event: web_sys::StorageEvent| {
+        let Some(key) = event.key() else {
+            // `localStorage.clear()` in another tab.
+            sign_out_here();
+            return;
+        };
+        let mine = USER.with(|u| *u.borrow());
+        let Some(mine) = mine else { return };
+        let gone = key == REFRESH_KEY && event.new_value().is_none();
+        let replaced = key == USER_KEY && event.new_value() != Some(mine.to_string());
+        if gone || replaced {
+            sign_out_here();
+        }
+    });
+    let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+    listener.forget();
 }
 
 fn valid_token() -> Option<String> {
@@ -118,6 +184,14 @@ pub async fn refresh(failed: Option<&str>) -> Result<String, ApiError> {
     .await
     {
         Ok(session) => {
+            let mine = USER.with(|u| *u.borrow());
+            if mine.is_some_and(|id| id != session.user.id) {
+                // The stored token was another tab's account: keep its new pair for
+                // that tab, and stop here.
+                share(&session);
+                sign_out_here();
+                return Err(account_changed());
+            }
             let token = session.token.clone();
             store(session);
             Ok(token)

@@ -33,6 +33,7 @@ pub fn provide_session() -> Session {
         }
     });
     provide_context(session);
+    api::follow_other_tabs();
     spawn_local(async move {
         api::restore().await;
         session.ready.set(true);
