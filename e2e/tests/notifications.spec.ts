@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { registerViaApi, signIn } from './helpers';
+import { PASSWORD, registerViaApi, signIn } from './helpers';
 
 function unique(prefix: string) {
   return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
@@ -28,4 +28,27 @@ test('a patient follows a doctor, filters by followed doctors and limits alerts 
   await expect(page.getByText('Your profile is saved.')).toBeVisible();
   await page.reload();
   await expect(page.getByLabel('Only for doctors I follow')).toBeChecked();
+});
+
+test('saving other profile fields keeps an alert choice made elsewhere meanwhile', async ({ page, request }) => {
+  const email = await registerViaApi(request, 'PATIENT', 'Una Subscribed');
+  await signIn(page, email);
+  await page.getByRole('link', { name: 'Profile' }).click();
+  await expect(page.getByLabel('For every doctor')).toBeChecked();
+
+  // Meanwhile, from an email's unsubscribe link or another device: no alerts.
+  const login = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+  const { token } = await login.json();
+  const off = await request.put('/api/users/profile', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { notifications: { doctorOnline: 'off' } },
+  });
+  expect(off.status()).toBe(200);
+
+  // The open form saves a phone number only; the choice made elsewhere stays.
+  await page.getByLabel('Phone number').fill('+44 20 7946 0000');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Your profile is saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('Never')).toBeChecked();
 });

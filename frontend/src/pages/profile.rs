@@ -111,6 +111,9 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
             .map(|p| p.notifications.doctor_online)
             .unwrap_or_default(),
     );
+    // The alert choice as last loaded or saved: it is sent only when changed here, so
+    // a save of other fields does not undo an unsubscribe made from an email meanwhile.
+    let saved_alerts = StoredValue::new(alerts.get_untracked());
     let local_error = RwSignal::new(None::<String>);
 
     let save = ApiAction::new(move |req: &UpdateProfileRequest| {
@@ -122,6 +125,9 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
         move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
     Effect::new(move |_| {
         if let Some(Ok(updated)) = save.result() {
+            if let Some(p) = &updated.patient {
+                saved_alerts.set_value(p.notifications.doctor_online);
+            }
             current.set(updated);
         }
     });
@@ -151,9 +157,11 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                 });
                 let phone = phone.get();
                 req.phone_number = Some((!phone.trim().is_empty()).then_some(phone));
-                req.notifications = Some(NotificationPreferences {
-                    doctor_online: alerts.get(),
-                });
+                let chosen = alerts.get();
+                req.notifications =
+                    (chosen != saved_alerts.get_value()).then_some(NotificationPreferences {
+                        doctor_online: chosen,
+                    });
             }
             Role::Admin => {}
         }
