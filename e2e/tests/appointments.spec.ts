@@ -68,6 +68,8 @@ test('a patient books a free slot, the doctor sees it live, the patient cancels 
   const confirm = patient.getByRole('dialog', { name: 'Cancel this appointment?' });
   await confirm.getByRole('button', { name: 'Cancel appointment' }).click();
   await expect(mine).toContainText('Cancelled');
+  // The outcome takes the focus: the button that had it went with the rebuilt list.
+  await expect(patient.getByRole('status').filter({ hasText: 'is now cancelled' })).toBeFocused();
   await expect(doctor.locator('[data-test="appointment"]', { hasText: patientName })).toContainText('Cancelled', { timeout: 2_000 });
 
   // The same slot is offered again.
@@ -195,5 +197,40 @@ test('a busy doctor pages through upcoming appointments', async ({ browser, requ
   await doctor.getByRole('button', { name: 'Show more upcoming appointments' }).click();
   await expect(upcoming).toHaveCount(53);
   await expect(doctor.getByRole('button', { name: 'Show more upcoming appointments' })).toHaveCount(0);
+  await context.close();
+});
+
+test('a booking refused by the server keeps the focus in the dialog', async ({ browser, request }) => {
+  const first = unique('Dr. Focus One');
+  const second = unique('Dr. Focus Two');
+  await doctorWithHours(request, first);
+  await doctorWithHours(request, second);
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Keyboard'));
+  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const { token } = await login.json();
+  const found = await (await request.get(`/api/doctors?q=${encodeURIComponent(first)}`)).json();
+  const slots = await (await request.get(`/api/doctors/${found.doctors[0].id}/slots`)).json();
+  // The patient already has the first free time, with the first doctor.
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: found.doctors[0].id, scheduledFor: slots.slots[0].start },
+  });
+  expect(booked.status()).toBe(201);
+
+  const context = await browser.newContext();
+  const patient = await context.newPage();
+  await signIn(patient, patientEmail);
+  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
+  await patient.getByLabel('Search by name').fill(second);
+  const card = patient.locator('[data-test="doctor-card"]', { hasText: second });
+  await card.getByRole('button', { name: 'Book' }).click();
+  const dialog = patient.getByRole('dialog', { name: `Book with ${second}` });
+  await dialog.locator('[data-test="next-slot"]').click();
+  const confirm = dialog.locator('[data-test="confirm-booking"]');
+  await confirm.focus();
+  await patient.keyboard.press('Enter');
+  await expect(dialog.getByRole('alert')).toBeVisible();
+  await expect(dialog).toBeVisible();
+  await expect(confirm).toBeFocused();
   await context.close();
 });

@@ -142,6 +142,11 @@ where
         self.inner.pending().get()
     }
 
+    /// Whether a call is running, read without tracking (in an event handler).
+    pub fn pending_untracked(&self) -> bool {
+        self.inner.pending().get_untracked()
+    }
+
     /// The last call's answer, if one has come back (tracked).
     pub fn result(&self) -> Option<Result<O, ApiError>> {
         self.inner

@@ -167,8 +167,15 @@ pub fn SlotPicker(
         {move || error().map(|e| view! { <p class="alert error" role="alert">{e.reasons()}</p> })}
         <div class="dialog-actions">
             <button type="button" class="button" data-test="confirm-booking"
-                disabled=move || chosen.get().is_none() || submit.pending()
-                on:click=move |_| { if let Some(t) = chosen.get_untracked() { submit.dispatch(t); } }>
+                // Not disabled while saving: a disabled button loses the focus, and a
+                // keyboard user would be left outside the dialog when the call fails.
+                disabled=move || chosen.get().is_none()
+                aria-disabled=move || if submit.pending() { "true" } else { "false" }
+                on:click=move |_| {
+                    if let (Some(t), false) = (chosen.get_untracked(), submit.pending_untracked()) {
+                        submit.dispatch(t);
+                    }
+                }>
                 {move || match (chosen.get(), submit.pending(), is_new) {
                     (_, true, _) => "Saving…".to_owned(),
                     (Some(t), false, true) => format!("Book {}", format_local(t)),

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus, Order, Role,
 };
+use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Confirm, Dialog, Loading, RequireAuth, SlotPicker};
@@ -122,9 +123,22 @@ fn AppointmentsPage() -> impl IntoView {
         load_lists(upcoming_pages.get(), past_pages.get())
     });
     let message = RwSignal::new(None::<String>);
+    // The outcome of an action takes the focus: the list is rebuilt after a change,
+    // and the button that was focused goes with it.
+    Effect::new(move |_| {
+        if message.with(Option::is_some)
+            && let Some(node) = document().get_element_by_id("appointments-outcome")
+            && let Ok(node) = node.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = node.focus();
+        }
+    });
     view! {
         <h1>"Appointments"</h1>
-        {move || message.get().map(|m| view! { <p class="alert success" role="status">{m}</p> })}
+        <p id="appointments-outcome" class="alert success" role="status" tabindex="-1"
+            hidden=move || message.with(Option::is_none)>
+            {move || message.get()}
+        </p>
         <Transition fallback=|| view! { <Loading message="Loading your appointments…"/> }>
             {move || lists.get().map(|r| match r {
                 Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
