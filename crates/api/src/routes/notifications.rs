@@ -170,7 +170,9 @@ pub async fn followed(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnsubscribeQuery {
-    /// The signed token from the email's link.
+    /// The signed token from the email's link. A link cut short without it gets the
+    /// same answer as a changed one (an HTML page for a browser).
+    #[serde(default)]
     token: String,
 }
 

@@ -263,6 +263,11 @@ both_backends! {
         let p = problem(res, 400).await;
         assert!(p.detail.unwrap().contains("not valid"));
         problem(app.client.post(app.url("/api/notifications/unsubscribe")).send().await.unwrap(), 400).await;
+        // A link cut short before its token: the browser gets the page, not JSON.
+        let res = app.client.get(app.url("/api/notifications/unsubscribe")).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+        assert!(res.text().await.unwrap().contains("not valid"));
 
         // RFC 8058: a POST with List-Unsubscribe=One-Click, no login.
         let res = app.client.post(&url).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
