@@ -1,8 +1,19 @@
-import { expect, test } from '@playwright/test';
+import { Browser, expect, test } from '@playwright/test';
 import { openApp, registerViaApi, signIn } from './helpers';
 
 function unique(prefix: string) {
   return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
+}
+
+/** Signs a doctor in, in a browser context of their own, and switches them online. */
+async function doctorOnline(browser: Browser, email: string) {
+  const doctorContext = await browser.newContext();
+  const doctor = await doctorContext.newPage();
+  await signIn(doctor, email);
+  const toggle = doctor.getByRole('switch', { name: 'Available to patients' });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'true');
+  return { doctorContext, toggle };
 }
 
 test('a patient sees a doctor come online and go offline without reloading', async ({ browser, request }) => {
@@ -50,12 +61,7 @@ test('a doctor who closes the page goes offline after the grace period', async (
   await openApp(watcher, '/');
   await expect(watcher.locator('[data-test="connection"]')).toHaveText('Live');
 
-  const doctorContext = await browser.newContext();
-  const doctor = await doctorContext.newPage();
-  await signIn(doctor, doctorEmail);
-  const toggle = doctor.getByRole('switch', { name: 'Available to patients' });
-  await toggle.click();
-  await expect(toggle).toHaveAttribute('aria-checked', 'true');
+  const { doctorContext } = await doctorOnline(browser, doctorEmail);
   const card = watcher.locator('[data-test="doctor-card"]', { hasText: name });
   await expect(card).toBeVisible({ timeout: 2_000 });
 
@@ -108,12 +114,7 @@ test('all doctors are listed with their status and can be filtered', async ({ pa
 test("the online list's name search ignores case, accents included", async ({ browser, request }) => {
   const name = unique('Dr. Élodie Ünal');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Neurology');
-  const doctorContext = await browser.newContext();
-  const doctor = await doctorContext.newPage();
-  await signIn(doctor, doctorEmail);
-  const toggle = doctor.getByRole('switch', { name: 'Available to patients' });
-  await toggle.click();
-  await expect(toggle).toHaveAttribute('aria-checked', 'true');
+  const { doctorContext, toggle } = await doctorOnline(browser, doctorEmail);
 
   const watcherContext = await browser.newContext();
   const watcher = await watcherContext.newPage();

@@ -59,30 +59,20 @@ pub fn local(t: DateTime<Utc>) -> DateTime<Local> {
 /// "Mon 4 Jan, 09:30", and "Fri 1 Jan 2027, 09:30" outside the current year.
 pub fn format_local(t: DateTime<Utc>) -> String {
     let t = local(t);
-    if t.year() == Local::now().year() {
-        when(&t)
+    when(&t, t.year() != Local::now().year())
+}
+
+fn when(t: &(impl Datelike + Timelike), with_year: bool) -> String {
+    let year = if with_year {
+        format!(" {}", t.year())
     } else {
-        when_in_year(&t)
-    }
-}
-
-fn when(t: &(impl Datelike + Timelike)) -> String {
+        String::new()
+    };
     format!(
-        "{} {} {}, {}",
+        "{} {} {}{year}, {}",
         short(weekday(t)),
         t.day(),
         short(month(t)),
-        clock(t)
-    )
-}
-
-fn when_in_year(t: &(impl Datelike + Timelike)) -> String {
-    format!(
-        "{} {} {} {}, {}",
-        short(weekday(t)),
-        t.day(),
-        short(month(t)),
-        t.year(),
         clock(t)
     )
 }
@@ -177,11 +167,8 @@ mod tests {
         for zone in zones() {
             for t in instants() {
                 let z = t.with_timezone(&zone);
-                assert_eq!(when(&z), z.format("%a %-d %b, %H:%M").to_string());
-                assert_eq!(
-                    when_in_year(&z),
-                    z.format("%a %-d %b %Y, %H:%M").to_string()
-                );
+                assert_eq!(when(&z, false), z.format("%a %-d %b, %H:%M").to_string());
+                assert_eq!(when(&z, true), z.format("%a %-d %b %Y, %H:%M").to_string());
                 assert_eq!(day(&z), z.format("%A %-d %B").to_string());
                 assert_eq!(clock(&z), z.format("%H:%M").to_string());
                 assert_eq!(input(&z), z.format("%Y-%m-%dT%H:%M").to_string());
@@ -198,12 +185,7 @@ mod tests {
         for t in instants() {
             let l = t.with_timezone(&Local);
             let this_year = l.year() == Local::now().year();
-            let expected = if this_year {
-                when(&l)
-            } else {
-                when_in_year(&l)
-            };
-            assert_eq!(format_local(t), expected);
+            assert_eq!(format_local(t), when(&l, !this_year));
             assert_eq!(day_label(t), day(&l));
             assert_eq!(time_label(t), clock(&l));
             assert_eq!(input_value(t), input(&l));

@@ -109,7 +109,7 @@ pub struct AppointmentChange {
     /// The patient's reason; `null` or an empty string removes it.
     #[serde(
         default,
-        deserialize_with = "crate::profile::present",
+        deserialize_with = "crate::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]

@@ -23,3 +23,13 @@ pub use health::*;
 pub use live::*;
 pub use problem::*;
 pub use profile::*;
+
+/// For `deserialize_with` on an `Option<Option<T>>` field that `null` clears: tells
+/// an explicit `null` (`Some(None)`) from an absent field (`None`).
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -1,7 +1,7 @@
 //! `GET/PUT /api/users/profile` and `PUT /api/users/password`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Role;
@@ -100,7 +100,7 @@ pub struct UpdateProfileRequest {
     /// Patients only. `YYYY-MM-DD`; `null` clears it.
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
@@ -108,7 +108,7 @@ pub struct UpdateProfileRequest {
     /// Patients only. 7–15 digits, optionally with `+`, spaces, dashes or parentheses; `null` clears it.
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -116,15 +116,6 @@ pub struct UpdateProfileRequest {
     /// Patients only: email preferences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<NotificationPreferences>,
-}
-
-/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).
-pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// `PUT /api/users/password`

@@ -5,9 +5,10 @@ use crate::components::{ConnectionBadge, DoctorCard, Loading, use_clock};
 use crate::state::live::use_live;
 use crate::text::lowercase;
 
+/// Whether `doctor` passes the filters, given in lower case (empty: no filter).
 fn matches(doctor: &Doctor, specialization: &str, search: &str) -> bool {
-    (specialization.is_empty() || lowercase(&doctor.specialization) == lowercase(specialization))
-        && (search.trim().is_empty() || lowercase(&doctor.name).contains(&lowercase(search.trim())))
+    (specialization.is_empty() || lowercase(&doctor.specialization) == specialization)
+        && (search.is_empty() || lowercase(&doctor.name).contains(search))
 }
 
 /// The live list of doctors online right now, with a specialization filter and a name
@@ -28,16 +29,19 @@ pub fn OnlineDoctors() -> impl IntoView {
         })
     };
     let specializations = Memo::new(move |_| {
-        let mut names: Vec<String> = live
-            .online
-            .with(|m| m.values().map(|d| d.specialization.clone()).collect());
-        names.sort_by_key(|n| lowercase(n));
-        names.dedup_by(|a, b| lowercase(a) == lowercase(b));
-        names
+        // Each name with its lower case, which sorts and merges them.
+        let mut names: Vec<(String, String)> = live.online.with(|m| {
+            m.values()
+                .map(|d| (lowercase(&d.specialization), d.specialization.clone()))
+                .collect()
+        });
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        names.dedup_by(|a, b| a.0 == b.0);
+        names.into_iter().map(|(_, name)| name).collect::<Vec<_>>()
     });
     let shown = Memo::new(move |_| {
-        let spec = specialization.get();
-        let q = search.get();
+        let spec = lowercase(&specialization.get());
+        let q = lowercase(search.get().trim());
         let followed_only = only_followed.get() && is_patient();
         live.online_sorted()
             .into_iter()
