@@ -101,7 +101,7 @@ struct Answer {
 impl Answer {
     /// Its JSON, parsed, if it parses.
     fn json<T: DeserializeOwned>(&self) -> Option<T> {
-        serde_json::from_str(&self.text).ok()
+        super::json::from_str(&self.text)
     }
 
     /// The error for a body that does not parse.
@@ -142,7 +142,12 @@ async fn raw(
 async fn error_of(res: Response) -> ApiError {
     ApiError {
         status: res.status(),
-        problem: res.json::<Problem>().await.ok().map(Box::new),
+        problem: res
+            .text()
+            .await
+            .ok()
+            .and_then(|text| super::json::from_str::<Problem>(&text))
+            .map(Box::new),
     }
 }
 

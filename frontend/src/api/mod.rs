@@ -3,6 +3,7 @@
 //! here, invisibly to the pages.
 
 mod client;
+pub mod json;
 mod reactive;
 mod session;
 

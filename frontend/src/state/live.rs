@@ -223,14 +223,14 @@ async fn connect_once(
             Some(Ok(Message::Bytes(_))) => continue,
             Some(Err(_)) | None => return dropped(got_snapshot),
         };
-        match serde_json::from_str::<ServerMessage>(&text) {
-            Ok(ServerMessage::Snapshot { doctors }) => {
+        match crate::api::json::from_str::<ServerMessage>(&text) {
+            Some(ServerMessage::Snapshot { doctors }) => {
                 live.replace(doctors);
                 live.connection.set(Connection::Live);
                 got_snapshot = true;
             }
-            Ok(ServerMessage::DoctorStatus { doctor }) => live.apply(doctor),
-            Ok(ServerMessage::Appointment { appointment }) => {
+            Some(ServerMessage::DoctorStatus { doctor }) => live.apply(doctor),
+            Some(ServerMessage::Appointment { appointment }) => {
                 // Named after the other party: a doctor hears the patient's name.
                 let viewer_is_doctor = session.user.with_untracked(|u| {
                     u.as_ref()
@@ -253,7 +253,7 @@ async fn connect_once(
                 ));
                 live.appointments_changed.update(|v| *v += 1);
             }
-            Ok(ServerMessage::AuthOk) | Ok(ServerMessage::Error { .. }) | Err(_) => {}
+            Some(ServerMessage::AuthOk) | Some(ServerMessage::Error { .. }) | None => {}
         }
     }
 }
