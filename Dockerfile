@@ -14,6 +14,8 @@ WORKDIR /src
 COPY . .
 # Panic locations in dependencies read deps/<crate>/… instead of the build machine's
 # paths (as `cargo xtask` builds it: crates/xtask/src/tools.rs, remapped_sources).
+# Trunk's post-build hook (`cargo xtask split-web`) splits the web app into a module
+# per page with the wasm-bindgen and wasm-opt installed above.
 RUN cargo fetch --locked \
  && export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(for d in "$CARGO_HOME"/registry/src/*; do printf ' --remap-path-prefix=%s=deps' "$d"; done)" \
  && trunk build --release \

@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Announcer, Header};
+use crate::components::{Announcer, Header, Lazy};
+use crate::page_module;
 use crate::pages::{
     AdminPage, Appointments, Doctors, Home, Login, NotFound, Profile, Register, SchedulePage,
 };
@@ -40,13 +41,34 @@ pub fn App() -> impl IntoView {
 fn page(path: &str) -> (&'static str, AnyView) {
     match path {
         "/" => ("", view! { <Home/> }.into_any()),
-        "/login" => ("Sign in", view! { <Login/> }.into_any()),
-        "/register" => ("Create your account", view! { <Register/> }.into_any()),
-        "/profile" => ("Your profile", view! { <Profile/> }.into_any()),
-        "/doctors" => ("All doctors", view! { <Doctors/> }.into_any()),
-        "/appointments" => ("Appointments", view! { <Appointments/> }.into_any()),
-        "/schedule" => ("Working hours", view! { <SchedulePage/> }.into_any()),
-        "/admin" => ("Clinic dashboard", view! { <AdminPage/> }.into_any()),
+        "/login" => (
+            "Sign in",
+            view! { <Lazy module=page_module!(login_page, Login)/> }.into_any(),
+        ),
+        "/register" => (
+            "Create your account",
+            view! { <Lazy module=page_module!(register_page, Register)/> }.into_any(),
+        ),
+        "/profile" => (
+            "Your profile",
+            view! { <Lazy module=page_module!(profile_page, Profile)/> }.into_any(),
+        ),
+        "/doctors" => (
+            "All doctors",
+            view! { <Lazy module=page_module!(doctors_page, Doctors)/> }.into_any(),
+        ),
+        "/appointments" => (
+            "Appointments",
+            view! { <Lazy module=page_module!(appointments_page, Appointments)/> }.into_any(),
+        ),
+        "/schedule" => (
+            "Working hours",
+            view! { <Lazy module=page_module!(schedule_page, SchedulePage)/> }.into_any(),
+        ),
+        "/admin" => (
+            "Clinic dashboard",
+            view! { <Lazy module=page_module!(admin_page, AdminPage)/> }.into_any(),
+        ),
         _ => ("Page not found", view! { <NotFound/> }.into_any()),
     }
 }

@@ -7,6 +7,7 @@
 mod bench;
 mod fuzz;
 mod postgres;
+mod split;
 mod steps;
 mod tools;
 
@@ -32,7 +33,9 @@ commands:
                          write docs/BENCHMARKS.md and target/bench/summary.json
                          (--quick: a short run, written to target/bench only)
   precompress            write .br and .gz twins of the built web app's wasm, JS
-                         and CSS (the web app build does this; for Dockerfiles)";
+                         and CSS (the web app build does this; for Dockerfiles)
+  split-web              split the web app into a module per page (Trunk's
+                         post-build hook; not for use on its own)";
 
 fn main() -> ExitCode {
     catch_interrupts();
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Some("test") => steps::test(&args[1..]),
         Some("fuzz") => steps::fuzz(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("split-web") if args.len() == 1 => split::split_web(),
         Some("precompress") if args.len() == 1 => {
             tools::precompress(&root().join("frontend").join("dist"))
         }

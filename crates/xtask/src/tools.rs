@@ -58,7 +58,7 @@ fn cargo_bin(name: &str) -> PathBuf {
 }
 
 /// The version of a tool as `NAME VERSION` on its first line.
-fn tool_version(program: &Path) -> Option<String> {
+pub fn tool_version(program: &Path) -> Option<String> {
     let out = output(Command::new(program).arg("--version"))?;
     out.split_whitespace().nth(1).map(str::to_owned)
 }
@@ -357,6 +357,9 @@ fn check_dist_paths(dist: &Path, machine_paths: &[PathBuf]) -> Result {
 pub fn precompress(dist: &Path) -> Result {
     use std::io::Write;
     say("Precompressing the web app's wasm, JS and CSS (brotli and gzip)");
+    // index.html names what the first load fetches; the page modules come later.
+    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
+    let (mut modules, mut modules_br) = (0, 0);
     let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
     for entry in entries.flatten() {
         let path = entry.path();
@@ -381,11 +384,22 @@ pub fn precompress(dist: &Path) -> Result {
             let out = path.with_file_name(format!("{name}.{suffix}"));
             std::fs::write(&out, data).map_err(|e| format!("{}: {e}", out.display()))?;
         }
+        if index.contains(&*name) {
+            println!(
+                "    {name}: {} KB, {} KB gzip, {} KB brotli",
+                bytes.len() / 1000,
+                gz.len() / 1000,
+                br.len() / 1000
+            );
+        } else {
+            modules += 1;
+            modules_br += br.len();
+        }
+    }
+    if modules > 0 {
         println!(
-            "    {name}: {} KB, {} KB gzip, {} KB brotli",
-            bytes.len() / 1000,
-            gz.len() / 1000,
-            br.len() / 1000
+            "    and {modules} files fetched later by the pages: {} KB brotli",
+            modules_br / 1000
         );
     }
     Ok(())

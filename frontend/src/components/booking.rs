@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use mediconnect_shared::{Appointment, Doctor, NewAppointment, Slot, SlotList};
 use uuid::Uuid;
 
-use super::Dialog;
+use super::{Dialog, Lazy};
 use crate::api::{self, ApiAction, ApiResource};
 use crate::dates::{day_label, format_local, input_value, parse_input, time_label};
+use crate::page_module;
 
 /// Slots grouped by the viewer's local day.
 fn by_day(slots: &[Slot]) -> Vec<(String, Vec<Slot>)> {
@@ -209,8 +210,34 @@ pub fn BookButton(doctor: Doctor) -> impl IntoView {
             })}
         </div>
         <Dialog open=open title=title>
-            <SlotPicker doctor_id=id doctor_name=doctor_name.clone()
-                on_done=Callback::new(move |a| { booked.set(Some(a)); open.set(false); })/>
+            {
+                // The form comes in a module of its own, fetched at the first booking:
+                // visitors, doctors and admins never need it.
+                provide_context(Booking {
+                    doctor_id: id,
+                    doctor_name: doctor_name.clone(),
+                    on_done: Callback::new(move |a| { booked.set(Some(a)); open.set(false); }),
+                });
+                view! { <Lazy module=page_module!(booking_form, BookingForm)/> }
+            }
         </Dialog>
+    }
+}
+
+/// What [`BookingForm`] books: the [`BookButton`] it opened from provides it.
+#[derive(Clone)]
+struct Booking {
+    doctor_id: Uuid,
+    doctor_name: String,
+    on_done: Callback<Appointment>,
+}
+
+/// The booking form of the [`BookButton`] around it.
+#[component]
+fn BookingForm() -> impl IntoView {
+    let booking = expect_context::<Booking>();
+    view! {
+        <SlotPicker doctor_id=booking.doctor_id doctor_name=booking.doctor_name
+            on_done=booking.on_done/>
     }
 }

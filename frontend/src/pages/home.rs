@@ -4,7 +4,8 @@ use mediconnect_shared::Role;
 
 use super::doctor_home::DoctorHome;
 use super::online::OnlineDoctors;
-use crate::components::Loading;
+use crate::components::{Lazy, Loading};
+use crate::page_module;
 use crate::state::session::use_session;
 
 /// The home page: a doctor's availability switch, or, for patients and visitors, the
@@ -17,7 +18,9 @@ pub fn Home() -> impl IntoView {
             return view! { <Loading message="Loading…"/> }.into_any();
         }
         match session.user.get().map(|u| u.role) {
-            Some(Role::Doctor) => view! { <DoctorHome/> }.into_any(),
+            Some(Role::Doctor) => {
+                view! { <Lazy module=page_module!(doctor_home_page, DoctorHome)/> }.into_any()
+            }
             Some(Role::Admin) => view! {
                 <section class="hero">
                     <h1>"Clinic administration"</h1>

@@ -180,13 +180,16 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
-/// Whether a file name carries a content hash (Trunk: `name-0123456789abcdef.ext`).
+/// Whether a file name carries a content hash: `name-0123456789abcdef.ext`, as Trunk
+/// and `cargo xtask split-web` name files. Trunk writes its 64-bit hash without leading
+/// zeros, so one name in sixteen has fifteen digits (and fewer, more rarely).
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.split('.').next().unwrap_or(name);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 pub async fn headers(
@@ -258,6 +261,14 @@ mod tests {
         assert!(is_hashed("/mediconnect-frontend-d9787f7f92cd3d39.js"));
         assert!(is_hashed("/mediconnect-frontend-d9787f7f92cd3d39_bg.wasm"));
         assert!(is_hashed("/style-a5ecee38b2b4b0d3.css"));
+        // Trunk drops a hash's leading zeros.
+        assert!(is_hashed("/mediconnect-frontend-504935ee46c5d65.js"));
+        // Page modules and their loader (`cargo xtask split-web`).
+        assert!(is_hashed("/split_admin_page-4dd65a4e8ebc6491.wasm"));
+        assert!(is_hashed("/chunk_9-6f45dc84f1835384.wasm"));
+        assert!(is_hashed("/__wasm_split-e2ce6a805188c6ac.js"));
+        assert!(!is_hashed("/chunk_9.wasm"));
+        assert!(!is_hashed("/report-2026.css"));
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/favicon.svg"));
         assert!(!is_hashed("/profile"));

@@ -1,0 +1,88 @@
+//! Pages compiled into wasm modules of their own, fetched the first time one is shown,
+//! so that the first visit downloads only the home page's code (ADR 0018).
+//!
+//! The release build splits the wasm at each [`page_module!`] (`cargo xtask
+//! split-web`, a Trunk hook). A page's view is only ever built inside the reactive
+//! closure that shows it, under that closure's owner: once its module is fetched, the
+//! closure runs again and builds it there. A page left while its module was on the
+//! way is never built.
+
+use futures::FutureExt;
+use futures::future::LocalBoxFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos::wasm_split::SplitLoaderError;
+
+use super::Loading;
+
+/// A page in a module of its own.
+#[derive(Clone, Copy)]
+pub struct PageModule {
+    /// Builds the page's view, fetching its module first if needed.
+    pub load: fn() -> LocalBoxFuture<'static, Result<AnyView, SplitLoaderError>>,
+    /// Fetches the page's module, without building anything.
+    pub fetch: fn() -> LocalBoxFuture<'static, Result<(), SplitLoaderError>>,
+}
+
+/// `page_module!(name, Component)`: the [`PageModule`] of `Component`, split into a
+/// module called `name`.
+#[macro_export]
+macro_rules! page_module {
+    ($name:ident, $page:ident) => {{
+        #[leptos::wasm_split::wasm_split(
+                                            $name,
+                                            wasm_split_path = ::leptos::wasm_split,
+                                            fallible,
+                                            preload(fetch)
+                                        )]
+        fn load() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok(view! { <$page/> }.into_any())
+        }
+        $crate::components::PageModule {
+            load: || Box::pin(load()),
+            fetch: || Box::pin(fetch()),
+        }
+    }};
+}
+
+/// Shows the page of `module`: at once if its module is here, otherwise a loading
+/// message until it is, or a way to try again if it could not be fetched.
+#[component]
+pub fn Lazy(module: PageModule) -> impl IntoView {
+    let fetched = RwSignal::new(0u32);
+    let failed = RwSignal::new(false);
+    move || {
+        fetched.track();
+        if failed.get() {
+            return view! {
+                <div class="alert error" role="alert">
+                    <p>"This page could not be loaded. Check your connection, then try again."</p>
+                    <button type="button" on:click=move |_| failed.set(false)>"Try again"</button>
+                </div>
+            }
+            .into_any();
+        }
+        // With its module here, the page is built now, in this closure.
+        match (module.load)().now_or_never() {
+            Some(Ok(view)) => view,
+            Some(Err(_)) => {
+                failed.set(true);
+                ().into_any()
+            }
+            None => {
+                spawn_local(async move {
+                    // The page may be gone by now: its signals then take no update.
+                    match (module.fetch)().await {
+                        Ok(()) => {
+                            fetched.try_update(|n| *n += 1);
+                        }
+                        Err(_) => {
+                            failed.try_set(true);
+                        }
+                    }
+                });
+                view! { <Loading message="Loading the page…"/> }.into_any()
+            }
+        }
+    }
+}
