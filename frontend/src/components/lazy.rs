@@ -26,13 +26,12 @@ pub struct PageModule {
 
 /// `page_module!(name, Component)`: the [`PageModule`] of `Component`, split into a
 /// module called `name`.
+// The attribute must fit on one line: rustfmt indents a broken one further on every run.
 #[macro_export]
-#[rustfmt::skip] // rustfmt indents the attribute further on every run
 macro_rules! page_module {
     ($name:ident, $page:ident) => {{
-        #[leptos::wasm_split::wasm_split(
-            $name, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch)
-        )]
+        use leptos::wasm_split::wasm_split;
+        #[wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch))]
         fn load() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
             Ok(view! { <$page/> }.into_any())
         }
