@@ -27,6 +27,10 @@ pub enum ServerMessage {
 /// its generic `Content` form and then decoding the variant from that: a second
 /// decoder for every type inside (doctors, appointments), which the web app had to
 /// carry (docs/decisions/0010-spa-size.md). This struct is read in one pass.
+///
+/// Every variant's fields are read on every message, so a field name must keep one
+/// type across all the variants that have it; a message with another variant's field
+/// of another shape does not decode.
 #[derive(Deserialize)]
 struct Wire {
     #[serde(rename = "type")]
@@ -140,6 +144,8 @@ mod tests {
             r#"{"type":"doctor_status"}"#,
             r#"{"type":"snapshot","doctor":null}"#,
             r#"{"doctors":[]}"#,
+            // Another variant's field, of another shape.
+            r#"{"type":"auth_ok","doctor":5}"#,
         ] {
             assert!(
                 serde_json::from_str::<ServerMessage>(text).is_err(),

@@ -7,17 +7,21 @@
 //! function table's export for the page modules (`--keep-lld-exports`), which Trunk
 //! does not pass. So this hook splits Cargo's output itself and puts the result in
 //! place of Trunk's, under Trunk's names:
-//! - the main module, through wasm-bindgen (the same version as Trunk's) and, for a
+//! - the main module, through wasm-bindgen (the version Cargo.lock pins) and, for a
 //!   release, binaryen's `wasm-opt -Oz`;
-//! - each page module and the shared modules, through `wasm-opt -Oz`, named after
-//!   their content (`name-<hash>.wasm`), as Trunk names files, so that the server
-//!   may cache them for good;
-//! - the loader script that fetches them, named after its content too;
-//! - index.html's integrity hashes for the rewritten files, and a preload of the
+//! - each page module and the shared modules, through `wasm-opt -Oz`;
+//! - the loader script that fetches them;
+//! - index.html's links to them, with their integrity hashes, and a preload of the
 //!   loader script.
+//!
+//! Every file is named after its final content (`name-<16 hex digits>`), so that the
+//! server may cache it for good: the main module and its script after everything the
+//! build produced, since the loader names them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use sha2::{Digest, Sha256};
 
 use crate::Result;
 use crate::say;
@@ -45,17 +49,26 @@ pub fn split_web() -> Result {
     let input = cargo_output(&crate::root());
     say("Splitting the web app into a module per page");
     let wasm = std::fs::read(&input).map_err(|e| format!("{}: {e}", input.display()))?;
-    // Trunk's names: <stem>.js and <stem>_bg.wasm.
+    // Trunk's names: <stem>.js and <stem>_bg.wasm, where <stem> ends with the hash of the
+    // file Cargo wrote: a check that this is the build Trunk just made.
     let stem = std::fs::read_dir(&staging)
         .map_err(|e| format!("{}: {e}", staging.display()))?
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
         .find_map(|n| {
             n.strip_suffix("_bg.wasm")
-                .filter(|s| s.starts_with("mediconnect-frontend"))
+                .filter(|s| s.starts_with(NAME))
                 .map(str::to_owned)
         })
         .ok_or("Trunk's wasm is not in its staging directory")?;
+    if !stem.ends_with(&format!("-{}", trunk_hash(&wasm))) {
+        return Err(format!(
+            "{} is not the wasm Trunk just built ({stem}); is Cargo's target directory \
+             elsewhere than CARGO_TARGET_DIR or ./target?",
+            input.display()
+        ));
+    }
+    let (wasm_bindgen, wasm_opt) = (wasm_bindgen()?, wasm_opt(release)?);
 
     let work = input.with_file_name("split");
     let _ = std::fs::remove_dir_all(&work);
@@ -72,83 +85,131 @@ pub fn split_web() -> Result {
     })
     .map_err(|e| format!("splitting the web app's wasm: {e:#}"))?;
 
-    // The main module's script must come from the wasm-bindgen Cargo.lock pins.
-    let locked = crate::tools::locked_wasm_bindgen()?;
-    let found = crate::tools::tool_version(Path::new("wasm-bindgen"));
-    if found.as_deref() != Some(locked.as_str()) {
-        return Err(format!(
-            "the web app needs wasm-bindgen {locked} on PATH, found {}; `cargo xtask run` \
-             installs it",
-            found.as_deref().unwrap_or("none")
-        ));
-    }
     let bindgen = work.join("bindgen");
-    run(Command::new("wasm-bindgen")
+    run(Command::new(&wasm_bindgen)
         .arg(&main)
         .args(["--target", "web", "--no-typescript", "--keep-lld-exports"])
         .arg("--out-dir")
         .arg(&bindgen)
         .args(["--out-name", &stem]))?;
-    let main_wasm = staging.join(format!("{stem}_bg.wasm"));
+    let main_path = work.join("main.opt.wasm");
     optimize(
+        wasm_opt.as_deref(),
         &bindgen.join(format!("{stem}_bg.wasm")),
-        &main_wasm,
-        release,
+        &main_path,
     )?;
+    let main_bytes = std::fs::read(&main_path).map_err(|e| e.to_string())?;
+    let glue = read(&bindgen.join(format!("{stem}.js")))?;
 
     // Page and shared modules, renamed after their content.
     let mut link = read(&work.join(LINK))?;
-    let mut modules = 0;
+    let mut all = Sha256::new();
+    all.update(&main_bytes);
+    all.update(glue.as_bytes());
     for module in &split.split_modules {
         let name = file_name(module)?;
-        let stem = name.trim_end_matches(".wasm");
-        let optimized = work.join(format!("{stem}.opt.wasm"));
-        optimize(module, &optimized, release)?;
+        let module_stem = name.trim_end_matches(".wasm");
+        let optimized = work.join(format!("{module_stem}.opt.wasm"));
+        optimize(wasm_opt.as_deref(), module, &optimized)?;
         let bytes = std::fs::read(&optimized).map_err(|e| e.to_string())?;
-        let hashed = format!("{stem}-{}.wasm", content_hash(&bytes));
+        all.update(&bytes);
+        let hashed = format!("{module_stem}-{}.wasm", content_hash(&bytes));
         write(&staging.join(&hashed), &bytes)?;
         link = replace_all(&link, &format!("\"./{name}\""), &format!("\"./{hashed}\""))?;
-        modules += 1;
     }
+    // Trunk named the main files after Cargo's output, which does not decide all of
+    // what they hold now (the splitter, wasm-opt and this hook do too): they are
+    // renamed after their final content, as the page modules are.
+    let final_stem = format!("{NAME}-{}", hex16(&all.finalize()));
+    let link = replace_all(
+        &link,
+        &format!("from \"./{stem}.js\""),
+        &format!("from \"./{final_stem}.js\""),
+    )?;
     let link_name = format!("__wasm_split-{}.js", content_hash(link.as_bytes()));
     write(&staging.join(&link_name), link.as_bytes())?;
-
     // The main module's script imports the loader by its new name (the wasm's import
     // keeps the old one, as the key of the loader's functions).
-    let glue = read(&bindgen.join(format!("{stem}.js")))?;
     let glue = replace_all(
         &glue,
         &format!("from \"{LINK}\""),
         &format!("from \"./{link_name}\""),
     )?;
-    let glue_path = staging.join(format!("{stem}.js"));
-    write(&glue_path, glue.as_bytes())?;
+    for old in [format!("{stem}.js"), format!("{stem}_bg.wasm")] {
+        std::fs::remove_file(staging.join(&old)).map_err(|e| format!("{old}: {e}"))?;
+    }
+    write(&staging.join(format!("{final_stem}.js")), glue.as_bytes())?;
+    write(&staging.join(format!("{final_stem}_bg.wasm")), &main_bytes)?;
 
     let index = staging.join("index.html");
     let html = read(&index)?;
-    let html = with_integrity(&html, &format!("/{stem}.js"), glue.as_bytes())?;
-    let main_bytes = std::fs::read(&main_wasm).map_err(|e| e.to_string())?;
-    let html = with_integrity(&html, &format!("/{stem}_bg.wasm"), &main_bytes)?;
+    let html = replace_all(&html, &format!("/{stem}.js"), &format!("/{final_stem}.js"))?;
+    let html = replace_all(
+        &html,
+        &format!("/{stem}_bg.wasm"),
+        &format!("/{final_stem}_bg.wasm"),
+    )?;
+    let html = with_integrity(&html, &format!("/{final_stem}.js"), glue.as_bytes())?;
+    let html = with_integrity(&html, &format!("/{final_stem}_bg.wasm"), &main_bytes)?;
     let html = with_loader_preload(&html, &link_name, link.as_bytes())?;
     write(&index, html.as_bytes())?;
-    println!("    {modules} page and shared modules, loaded by {link_name}");
+    println!(
+        "    {final_stem}: the main module, and {} page and shared modules",
+        split.split_modules.len()
+    );
     Ok(())
+}
+
+/// The start of the web app's file names (its Cargo package).
+const NAME: &str = "mediconnect-frontend";
+
+/// Trunk's hash of a file (seahash, in hex without leading zeros).
+fn trunk_hash(bytes: &[u8]) -> String {
+    use std::hash::Hasher;
+    let mut hasher = seahash::SeaHasher::new();
+    hasher.write(bytes);
+    format!("{:x}", hasher.finish())
+}
+
+/// The wasm-bindgen CLI that Cargo.lock pins: the one on PATH if it is that version,
+/// otherwise the one `cargo xtask` installs (installing it if missing).
+fn wasm_bindgen() -> Result<PathBuf> {
+    let locked = crate::tools::locked_wasm_bindgen()?;
+    let on_path = PathBuf::from("wasm-bindgen");
+    if crate::tools::tool_version(&on_path).as_deref() == Some(locked.as_str()) {
+        return Ok(on_path);
+    }
+    crate::tools::ensure_wasm_bindgen()
+}
+
+/// For a release, binaryen's wasm-opt of the version known to work (Debian's older one
+/// makes wasm that Chromium refuses): the one on PATH if it is that version, otherwise
+/// the one `cargo xtask` installs (installing it if missing).
+fn wasm_opt(release: bool) -> Result<Option<PathBuf>> {
+    if !release {
+        return Ok(None);
+    }
+    let on_path = PathBuf::from("wasm-opt");
+    let version = crate::tools::output(Command::new(&on_path).arg("--version"));
+    if version.is_some_and(|v| v.contains(&format!("version_{}", crate::tools::BINARYEN_VERSION))) {
+        return Ok(Some(on_path));
+    }
+    Ok(Some(crate::tools::ensure_wasm_opt()?.join("wasm-opt")))
 }
 
 /// The loader script's name as the splitter writes it, before it is hashed.
 const LINK: &str = "./__wasm_split.js";
 
-fn optimize(from: &Path, to: &Path, release: bool) -> Result {
-    if release {
-        run(Command::new("wasm-opt")
+fn optimize(wasm_opt: Option<&Path>, from: &Path, to: &Path) -> Result {
+    match wasm_opt {
+        Some(wasm_opt) => run(Command::new(wasm_opt)
             .arg("-Oz")
             .arg(from)
             .arg("-o")
-            .arg(to))
-    } else {
-        std::fs::copy(from, to)
+            .arg(to)),
+        None => std::fs::copy(from, to)
             .map(drop)
-            .map_err(|e| format!("{}: {e}", to.display()))
+            .map_err(|e| format!("{}: {e}", to.display())),
     }
 }
 
@@ -170,11 +231,11 @@ fn write(path: &Path, bytes: &[u8]) -> Result {
 /// Sixteen hex digits of the SHA-256 of `bytes`, as long as Trunk's hashes, which the
 /// server recognizes as content hashes (cached as immutable).
 fn content_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex16(&Sha256::digest(bytes))
+}
+
+fn hex16(digest: &[u8]) -> String {
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `text` with every `from` replaced by `to`; an error if there is none, so that a

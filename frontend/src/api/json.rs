@@ -9,6 +9,11 @@
 //! DTO is read from that by [`Narrow`], which calls only the visitor method that
 //! matches the JSON it holds: a struct's `visit_map`, a name's `visit_string`.
 //! Anything else is a plain decoding error, as it would have been.
+//!
+//! Where it differs from serde_json, none of which the API sends: a struct written as a
+//! JSON array, an enum's name written as `{"NAME": null}`, and bytes written as text do
+//! not decode; a field given twice is read once, with its last value (serde_json
+//! refuses it).
 
 use serde::de::value::StringDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
@@ -436,8 +441,8 @@ mod tests {
         );
     }
 
-    /// The one narrowing: a struct written as a JSON array, which serde_json accepts
-    /// and the API never sends, does not decode.
+    /// The narrowing: a struct written as a JSON array, which serde_json accepts and the
+    /// API never sends, does not decode.
     #[test]
     fn reads_structs_only_from_objects() {
         let text = r#"["Cardiology",1,1]"#;

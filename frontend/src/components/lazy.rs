@@ -1,11 +1,13 @@
 //! Pages compiled into wasm modules of their own, fetched the first time one is shown,
 //! so that the first visit downloads only the home page's code (ADR 0018).
 //!
-//! The release build splits the wasm at each [`page_module!`] (`cargo xtask
-//! split-web`, a Trunk hook). A page's view is only ever built inside the reactive
+//! The build splits the wasm at each [`page_module!`] (`cargo xtask split-web`, a
+//! Trunk hook, for releases and `trunk serve` alike). A page's view is only ever built inside the reactive
 //! closure that shows it, under that closure's owner: once its module is fetched, the
 //! closure runs again and builds it there. A page left while its module was on the
 //! way is never built.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::FutureExt;
 use futures::future::LocalBoxFuture;
@@ -22,6 +24,9 @@ pub struct PageModule {
     pub load: fn() -> LocalBoxFuture<'static, Result<AnyView, SplitLoaderError>>,
     /// Fetches the page's module, without building anything.
     pub fetch: fn() -> LocalBoxFuture<'static, Result<(), SplitLoaderError>>,
+    /// Set once a fetch has succeeded: `load` then completes at once. Until then it is
+    /// not called, so that a load under way is never dropped halfway.
+    pub fetched: &'static AtomicBool,
 }
 
 /// `page_module!(name, Component)`: the [`PageModule`] of `Component`, split into a
@@ -35,9 +40,11 @@ macro_rules! page_module {
         fn load() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
             Ok(view! { <$page/> }.into_any())
         }
+        static FETCHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
         $crate::components::PageModule {
             load: || Box::pin(load()),
             fetch: || Box::pin(fetch()),
+            fetched: &FETCHED,
         }
     }};
 }
@@ -60,26 +67,26 @@ pub fn Lazy(module: PageModule) -> impl IntoView {
             .into_any();
         }
         // With its module here, the page is built now, in this closure.
-        match (module.load)().now_or_never() {
-            Some(Ok(view)) => view,
-            Some(Err(_)) => {
+        if module.fetched.load(Ordering::Relaxed)
+            && let Some(built) = (module.load)().now_or_never()
+        {
+            return built.unwrap_or_else(|_| {
                 failed.set(true);
                 ().into_any()
-            }
-            None => {
-                spawn_local(async move {
-                    // The page may be gone by now: its signals then take no update.
-                    match (module.fetch)().await {
-                        Ok(()) => {
-                            fetched.try_update(|n| *n += 1);
-                        }
-                        Err(_) => {
-                            failed.try_set(true);
-                        }
-                    }
-                });
-                view! { <Loading message="Loading the page…"/> }.into_any()
-            }
+            });
         }
+        spawn_local(async move {
+            match (module.fetch)().await {
+                Ok(()) => {
+                    module.fetched.store(true, Ordering::Relaxed);
+                    // The page may be gone by now: its signals then take no update.
+                    fetched.try_update(|n| *n += 1);
+                }
+                Err(_) => {
+                    failed.try_set(true);
+                }
+            }
+        });
+        view! { <Loading message="Loading the page…"/> }.into_any()
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentEncoding, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -209,6 +210,7 @@ pub async fn headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    let status = res.status();
     let headers = res.headers_mut();
     if html {
         if let Ok(csp) = HeaderValue::from_str(&spa.csp(&host)) {
@@ -217,10 +219,14 @@ pub async fn headers(
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else if is_hashed(&path) {
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        );
+        // Only the file itself is forever: a 404 for a name another replica already
+        // serves (a rolling upgrade) must not be cached.
+        let cache = if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-store"
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     }
     if spa.hsts {
         headers.insert(
