@@ -61,7 +61,7 @@ pub fn Lazy(module: PageModule) -> impl IntoView {
             return view! {
                 <div class="alert error" role="alert">
                     <p>"This page could not be loaded. Check your connection, then try again."</p>
-                    <button type="button" on:click=move |_| failed.set(false)>"Try again"</button>
+                    <button type="button" class="button" on:click=move |_| failed.set(false)>"Try again"</button>
                 </div>
             }
             .into_any();
