@@ -71,42 +71,20 @@ impl Narrow {
         }
     }
 
-    fn array(self) -> Result<Vec<Value>, Unreadable> {
+    fn items(self) -> Result<Items, Unreadable> {
         match self.0 {
-            Value::Array(items) => Ok(items),
+            Value::Array(items) => Ok(Items(items.into_iter())),
             _ => Err(Unreadable),
         }
     }
 }
 
-macro_rules! unsigned {
-    ($($method:ident)*) => {$(
+/// `forward!(visit_x(read): deserialize_a deserialize_b)`: each `deserialize_*` reads
+/// the value with `Narrow::read` and hands it to the visitor's `visit_x`.
+macro_rules! forward {
+    ($visit:ident($read:ident): $($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-            visitor.visit_u64(self.unsigned()?)
-        }
-    )*};
-}
-
-macro_rules! signed {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-            visitor.visit_i64(self.signed()?)
-        }
-    )*};
-}
-
-macro_rules! text {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-            visitor.visit_string(self.text()?)
-        }
-    )*};
-}
-
-macro_rules! sequence {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
-            visitor.visit_seq(Items(self.array()?.into_iter()))
+            visitor.$visit(self.$read()?)
         }
     )*};
 }
@@ -134,10 +112,11 @@ impl<'de> de::Deserializer<'de> for Narrow {
         visitor.visit_bool(self.0.as_bool().ok_or(Unreadable)?)
     }
 
-    unsigned!(deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
-    signed!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64);
-    text!(deserialize_char deserialize_str deserialize_string deserialize_identifier);
-    sequence!(deserialize_seq deserialize_bytes deserialize_byte_buf);
+    forward!(visit_u64(unsigned): deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
+    forward!(visit_i64(signed): deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64);
+    forward!(visit_string(text):
+        deserialize_char deserialize_str deserialize_string deserialize_identifier);
+    forward!(visit_seq(items): deserialize_seq deserialize_bytes deserialize_byte_buf);
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unreadable> {
         self.deserialize_f64(visitor)
