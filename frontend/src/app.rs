@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Announcer, Header, Lazy};
+use crate::components::{Announcer, Header};
 use crate::page_module;
 use crate::pages::{
     AdminPage, Appointments, Doctors, Home, Login, NotFound, Profile, Register, SchedulePage,
@@ -41,33 +41,30 @@ pub fn App() -> impl IntoView {
 fn page(path: &str) -> (&'static str, AnyView) {
     match path {
         "/" => ("", view! { <Home/> }.into_any()),
-        "/login" => (
-            "Sign in",
-            view! { <Lazy module=page_module!(login_page, Login)/> }.into_any(),
-        ),
+        "/login" => ("Sign in", page_module!(login_page, Login).into_view()),
         "/register" => (
             "Create your account",
-            view! { <Lazy module=page_module!(register_page, Register)/> }.into_any(),
+            page_module!(register_page, Register).into_view(),
         ),
         "/profile" => (
             "Your profile",
-            view! { <Lazy module=page_module!(profile_page, Profile)/> }.into_any(),
+            page_module!(profile_page, Profile).into_view(),
         ),
         "/doctors" => (
             "All doctors",
-            view! { <Lazy module=page_module!(doctors_page, Doctors)/> }.into_any(),
+            page_module!(doctors_page, Doctors).into_view(),
         ),
         "/appointments" => (
             "Appointments",
-            view! { <Lazy module=page_module!(appointments_page, Appointments)/> }.into_any(),
+            page_module!(appointments_page, Appointments).into_view(),
         ),
         "/schedule" => (
             "Working hours",
-            view! { <Lazy module=page_module!(schedule_page, SchedulePage)/> }.into_any(),
+            page_module!(schedule_page, SchedulePage).into_view(),
         ),
         "/admin" => (
             "Clinic dashboard",
-            view! { <Lazy module=page_module!(admin_page, AdminPage)/> }.into_any(),
+            page_module!(admin_page, AdminPage).into_view(),
         ),
         _ => ("Page not found", view! { <NotFound/> }.into_any()),
     }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use mediconnect_shared::{Appointment, Doctor, NewAppointment, Slot, SlotList};
 use uuid::Uuid;
 
-use super::{Dialog, Lazy};
+use super::Dialog;
 use crate::api::{self, ApiAction, ApiResource};
 use crate::dates::{day_label, format_local, input_value, parse_input, time_label};
 use crate::page_module;
@@ -218,7 +218,7 @@ pub fn BookButton(doctor: Doctor) -> impl IntoView {
                     doctor_name: doctor_name.clone(),
                     on_done: Callback::new(move |a| { booked.set(Some(a)); open.set(false); }),
                 });
-                view! { <Lazy module=page_module!(booking_form, BookingForm)/> }
+                page_module!(booking_form, BookingForm).into_view()
             }
         </Dialog>
     }

@@ -29,6 +29,13 @@ pub struct PageModule {
     pub fetched: &'static AtomicBool,
 }
 
+impl PageModule {
+    /// The page, shown by [`Lazy`].
+    pub fn into_view(self) -> AnyView {
+        view! { <Lazy module=self/> }.into_any()
+    }
+}
+
 /// `page_module!(name, Component)`: the [`PageModule`] of `Component`, split into a
 /// module called `name`.
 // The attribute must fit on one line: rustfmt indents a broken one further on every run.

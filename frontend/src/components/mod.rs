@@ -15,7 +15,7 @@ pub use chart::{BarChart, one_decimal};
 pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};
-pub use lazy::{Lazy, PageModule};
+pub use lazy::PageModule;
 pub use live::{Announcer, ConnectionBadge, DoctorCard, use_clock};
 pub use pager::{Pager, count_of};
 pub use require_auth::RequireAuth;

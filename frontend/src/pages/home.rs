@@ -4,7 +4,7 @@ use mediconnect_shared::Role;
 
 use super::doctor_home::DoctorHome;
 use super::online::OnlineDoctors;
-use crate::components::{Lazy, Loading};
+use crate::components::Loading;
 use crate::page_module;
 use crate::state::session::use_session;
 
@@ -18,9 +18,7 @@ pub fn Home() -> impl IntoView {
             return view! { <Loading message="Loading…"/> }.into_any();
         }
         match session.user.get().map(|u| u.role) {
-            Some(Role::Doctor) => {
-                view! { <Lazy module=page_module!(doctor_home_page, DoctorHome)/> }.into_any()
-            }
+            Some(Role::Doctor) => page_module!(doctor_home_page, DoctorHome).into_view(),
             Some(Role::Admin) => view! {
                 <section class="hero">
                     <h1>"Clinic administration"</h1>
