@@ -190,8 +190,7 @@ fn wasm_opt(release: bool) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     let on_path = PathBuf::from("wasm-opt");
-    let version = crate::tools::output(Command::new(&on_path).arg("--version"));
-    if version.is_some_and(|v| v.contains(&format!("version_{}", crate::tools::BINARYEN_VERSION))) {
+    if crate::tools::is_pinned_wasm_opt(&on_path) {
         return Ok(Some(on_path));
     }
     Ok(Some(crate::tools::ensure_wasm_opt()?.join("wasm-opt")))

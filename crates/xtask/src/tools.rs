@@ -149,13 +149,17 @@ fn check_trunk_toml(version: &str) -> Result {
     }
 }
 
+/// Whether `program` is the wasm-opt of binaryen [`BINARYEN_VERSION`].
+pub fn is_pinned_wasm_opt(program: &Path) -> bool {
+    output(Command::new(program).arg("--version"))
+        .is_some_and(|v| v.contains(&format!("version_{BINARYEN_VERSION}")))
+}
+
 /// The directory holding npm's wasm-opt, installed if missing.
 pub fn ensure_wasm_opt() -> Result<PathBuf> {
     let dir = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
     let bin = dir.join("node_modules").join(".bin");
-    let wanted = format!("version_{BINARYEN_VERSION}");
-    let current = output(Command::new(bin.join("wasm-opt")).arg("--version")).unwrap_or_default();
-    if current.contains(&wanted) {
+    if is_pinned_wasm_opt(&bin.join("wasm-opt")) {
         return Ok(bin);
     }
     ensure_node()?;
