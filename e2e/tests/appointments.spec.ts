@@ -1,4 +1,4 @@
-import { APIRequestContext, expect, test } from '@playwright/test';
+import { APIRequestContext, expect, Page, test } from '@playwright/test';
 import { PASSWORD, registerViaApi, signIn } from './helpers';
 
 const adminEmail = process.env.ADMIN_EMAIL ?? 'admin@e2e.mediconnect.test';
@@ -22,6 +22,15 @@ async function doctorWithHours(request: APIRequestContext, name: string) {
   return email;
 }
 
+/** Finds `doctorName` on the Doctors page and opens the booking dialog of their card. */
+async function openBooking(patient: Page, doctorName: string) {
+  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
+  await patient.getByLabel('Search by name').fill(doctorName);
+  const card = patient.locator('[data-test="doctor-card"]', { hasText: doctorName });
+  await card.getByRole('button', { name: 'Book' }).click();
+  return { card, dialog: patient.getByRole('dialog', { name: `Book with ${doctorName}` }) };
+}
+
 test('a patient books a free slot, the doctor sees it live, the patient cancels and the slot is free again', async ({ browser, request }) => {
   const doctorName = unique('Dr. Slots');
   const doctorEmail = await doctorWithHours(request, doctorName);
@@ -38,12 +47,7 @@ test('a patient books a free slot, the doctor sees it live, the patient cancels 
   const patientContext = await browser.newContext();
   const patient = await patientContext.newPage();
   await signIn(patient, patientEmail);
-  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
-  await patient.getByLabel('Search by name').fill(doctorName);
-  const card = patient.locator('[data-test="doctor-card"]', { hasText: doctorName });
-  await card.getByRole('button', { name: 'Book' }).click();
-
-  const dialog = patient.getByRole('dialog', { name: `Book with ${doctorName}` });
+  const { card, dialog } = await openBooking(patient, doctorName);
   await expect(dialog).toBeVisible();
   const next = dialog.locator('[data-test="next-slot"]');
   const firstSlot = (await next.textContent()) ?? '';
@@ -73,9 +77,7 @@ test('a patient books a free slot, the doctor sees it live, the patient cancels 
   await expect(doctor.locator('[data-test="appointment"]', { hasText: patientName })).toContainText('Cancelled', { timeout: 2_000 });
 
   // The same slot is offered again.
-  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
-  await patient.getByLabel('Search by name').fill(doctorName);
-  await card.getByRole('button', { name: 'Book' }).click();
+  await openBooking(patient, doctorName);
   await expect(patient.getByRole('dialog').locator('[data-test="next-slot"]')).toHaveText(firstSlot);
 
   await doctorContext.close();
@@ -220,11 +222,7 @@ test('a booking refused by the server keeps the focus in the dialog', async ({ b
   const context = await browser.newContext();
   const patient = await context.newPage();
   await signIn(patient, patientEmail);
-  await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
-  await patient.getByLabel('Search by name').fill(second);
-  const card = patient.locator('[data-test="doctor-card"]', { hasText: second });
-  await card.getByRole('button', { name: 'Book' }).click();
-  const dialog = patient.getByRole('dialog', { name: `Book with ${second}` });
+  const { dialog } = await openBooking(patient, second);
   await dialog.locator('[data-test="next-slot"]').click();
   const confirm = dialog.locator('[data-test="confirm-booking"]');
   await confirm.focus();
