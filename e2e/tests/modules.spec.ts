@@ -41,3 +41,13 @@ test('a page whose module cannot be fetched says so, and shows once tried again'
   await page.getByRole('button', { name: 'Try again' }).click();
   await expect(page.getByRole('heading', { name: 'All doctors' })).toBeVisible();
 });
+
+test('the modules and their loader are named after their content and cached for good', async ({ page }) => {
+  const loader = page.waitForResponse((r) => /\/__wasm_split-[0-9a-f]{16}\.js$/.test(r.url()));
+  await openApp(page, '/');
+  expect((await loader).headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+
+  const module = page.waitForResponse((r) => /\/split_login_page-[0-9a-f]{16}\.wasm$/.test(r.url()));
+  await mainNav(page).getByRole('link', { name: 'Sign in' }).click();
+  expect((await module).headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+});
