@@ -387,13 +387,9 @@ pub async fn change_password(
         .write(move |conn| {
             let now = Utc::now();
             users::update_password_hash(conn, user_id, &new_hash, now)?;
-            refresh_tokens::revoke_all_for_user(conn, user_id, now)?;
-            // Every other device is signed out at once: its access tokens are refused
-            // and its signed-in sockets close, on every replica, as on deactivation.
-            let at = now.timestamp();
-            let event = LiveEvent::SessionsRevoked { user: user_id, at };
-            bridge::notify_in_tx(conn, &hub, &event)?;
-            Ok((session::start(conn, user_id, now)?, event, at))
+            // Every other device is signed out at once, as on deactivation.
+            let event = revoke_sessions(conn, &hub, user_id, now)?;
+            Ok((session::start(conn, user_id, now)?, event, now.timestamp()))
         })
         .await?;
     bridge::apply(&state.hub, event);
@@ -407,20 +403,40 @@ pub async fn change_password(
     })
 }
 
-/// Users deactivated within an access token's lifetime, with when (Unix seconds).
-pub fn recently_deactivated(db: &crate::db::Db) -> anyhow::Result<Vec<(Uuid, i64)>> {
+/// Signs the user out everywhere, in the caller's transaction: their refresh tokens
+/// are revoked, and their access tokens issued until `now` (in whole seconds) are
+/// refused and their signed-in sockets closed, on every replica (once the returned
+/// event is applied) and across restarts ([`recent_revocations`]).
+pub fn revoke_sessions(
+    conn: &mut AnyConnection,
+    hub: &crate::live::hub::Hub,
+    user: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<LiveEvent, ApiError> {
+    users::set_sessions_revoked_at(conn, user, now)?;
+    refresh_tokens::revoke_all_for_user(conn, user, now)?;
+    let event = LiveEvent::SessionsRevoked {
+        user,
+        at: now.timestamp(),
+    };
+    bridge::notify_in_tx(conn, hub, &event)?;
+    Ok(event)
+}
+
+/// Users whose sessions were revoked within an access token's lifetime, with when
+/// (Unix seconds): a starting server refuses those tokens, as the running ones do.
+pub fn recent_revocations(db: &crate::db::Db) -> anyhow::Result<Vec<(Uuid, i64)>> {
     use crate::db::schema::users as u;
     use diesel::prelude::*;
     let since = Utc::now() - chrono::Duration::seconds(ACCESS_TOKEN_TTL_SECS as i64 + 60);
     let mut conn = db.get_blocking()?;
-    let rows: Vec<(DbId, DbTime)> = u::table
-        .filter(u::active.eq(false))
-        .filter(u::updated_at.gt(DbTime(since)))
-        .select((u::id, u::updated_at))
+    let rows: Vec<(DbId, Option<DbTime>)> = u::table
+        .filter(u::sessions_revoked_at.gt(DbTime(since)))
+        .select((u::id, u::sessions_revoked_at))
         .load(&mut conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, at)| (id.0, at.0.timestamp()))
+        .filter_map(|(id, at)| Some((id.0, at?.0.timestamp())))
         .collect())
 }
 

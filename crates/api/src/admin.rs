@@ -10,7 +10,6 @@ use mediconnect_shared::{
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::db::models::refresh_tokens;
 use crate::db::models::users::UserRow;
 use crate::db::schema::{doctors, notifications, users};
 use crate::db::{DbId, DbTime};
@@ -119,13 +118,7 @@ pub async fn set_active(
                     ))
                     .execute(conn)?;
                 if !change.active {
-                    refresh_tokens::revoke_all_for_user(conn, id, now)?;
-                    let event = LiveEvent::SessionsRevoked {
-                        user: id,
-                        at: now.timestamp(),
-                    };
-                    bridge::notify_in_tx(conn, &hub, &event)?;
-                    events.push(event);
+                    events.push(crate::accounts::revoke_sessions(conn, &hub, id, now)?);
                     if row.role() == Role::Doctor {
                         let doctor: DbId = doctors::table
                             .filter(doctors::user_id.eq(DbId(id)))

@@ -54,11 +54,11 @@ impl Application {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))??;
         let hub = Arc::new(Hub::new(online));
-        // Accounts deactivated recently: their unexpired access tokens stay refused
-        // across a restart.
+        // Sessions revoked recently (password changes, deactivations): their
+        // unexpired access tokens stay refused across a restart.
         let revoked_db = db.clone();
         let revoked =
-            crate::telemetry::blocking(move || crate::accounts::recently_deactivated(&revoked_db))
+            crate::telemetry::blocking(move || crate::accounts::recent_revocations(&revoked_db))
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))??;
         for (user, at) in revoked {

@@ -229,6 +229,7 @@ diesel::table! {
         created_at -> UtcTime,
         updated_at -> UtcTime,
         name_folded -> Text,
+        sessions_revoked_at -> Nullable<UtcTime>,
     }
 }
 

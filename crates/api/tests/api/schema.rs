@@ -57,6 +57,7 @@ type UserTuple = (
     DbTime,
     DbTime,
     String,
+    Option<DbTime>,
 );
 type DoctorTuple = (
     DbId,

@@ -133,4 +133,20 @@ both_backends! {
         }
         assert_eq!(app.post("/api/auth/refresh", None, &json!({"refreshToken": session.refresh_token})).await.status(), 200);
     }
+
+    async fn password_change_revocation_survives_a_restart(backend) {
+        let app = spawn_app(backend).await;
+        let u = app.user(Role::Patient).await;
+        let other_device: LoginResponse = app.login(&u.email, PASSWORD).await.json().await.unwrap();
+        let res = app.put("/api/users/password", Some(&u.token), &json!({"currentPassword": PASSWORD, "newPassword": "a brand new password"})).await;
+        let session: LoginResponse = serde_json::from_value(json_ok(res).await).unwrap();
+        // A server started on the same database (a restart, or another replica) refuses
+        // the other device's unexpired access token too, and takes the new one.
+        let again = spawn_on(backend, TestDb::attach(&app.test_db), app.config.clone()).await;
+        problem(again.get("/api/users/profile", Some(&other_device.token)).await, 401).await;
+        assert_eq!(again.get("/api/users/profile", Some(&session.token)).await.status(), 200);
+        let mut socket = crate::ws::connect(&again).await;
+        assert_eq!(socket.auth(&other_device.token).await["type"], "error");
+        assert_eq!(socket.auth(&session.token).await["type"], "auth_ok");
+    }
 }

@@ -111,6 +111,18 @@ pub fn update_password_hash(
     Ok(())
 }
 
+/// Records that the user's access tokens issued until `now` are revoked.
+pub fn set_sessions_revoked_at(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(DbId(id)))
+        .set(users::sessions_revoked_at.eq(Some(DbTime(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn touch(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(users::table.find(DbId(id)))
         .set(users::updated_at.eq(DbTime(now)))
