@@ -135,8 +135,9 @@ fn parse_args() -> Result<Args> {
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let result = if argv.first().map(String::as_str) == Some(reference::SUBCOMMAND) {
-        reference::main(&argv[1..])
+    let first = argv.first().map(String::as_str).unwrap_or_default();
+    let result = if [reference::WS_SUBCOMMAND, reference::RAW_SUBCOMMAND].contains(&first) {
+        reference::main(first, &argv[1..])
     } else {
         parse_args().and_then(|args| {
             tokio::runtime::Builder::new_current_thread()

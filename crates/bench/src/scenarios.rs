@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
 use futures_util::StreamExt;
+use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use tokio::net::TcpSocket;
 use tokio::sync::mpsc;
@@ -164,11 +165,14 @@ pub async fn measure(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Vec<Fi
     let mut figures = Figures::default();
     figures.push(online_vs_health(&world, sizes, backend).await?);
     figures.push(search(&world, sizes, backend).await?);
-    let (fanned, snapshot) = fanout(&world, &server, sizes, backend, spec.cpu.is_some()).await?;
+    let pinned = spec.cpu.is_some();
+    let (fanned, frames) = fanout(&world, &server, sizes, backend, pinned).await?;
     for f in fanned {
         figures.push(f);
     }
-    figures.push(socket_memory_floor(&spec, sizes, &snapshot).await?);
+    for f in references(&spec, sizes, &frames, pinned).await? {
+        figures.push(f);
+    }
     progress(&format!(
         "{backend}: registering patients up to {}",
         sizes.patients
@@ -295,14 +299,19 @@ impl Drop for Spin {
     }
 }
 
+/// When a `doctor_status` frame arrived at a socket, and for the socket that keeps
+/// them, its text.
+type Delivery = (Instant, Option<String>);
+
 /// Opens one socket from `127.0.0.(2 + i % 8)`, reads its snapshot, and forwards the
-/// arrival time of each `doctor_status` frame about `needle`. Returns the reader and
-/// the snapshot.
+/// arrival time of each `doctor_status` frame about `needle` (with its text if
+/// `keep_text`). Returns the reader and the snapshot.
 async fn open_socket(
     addr: SocketAddr,
     i: usize,
     needle: Arc<str>,
-    tx: mpsc::UnboundedSender<Instant>,
+    tx: mpsc::UnboundedSender<Delivery>,
+    keep_text: bool,
 ) -> Result<(tokio::task::JoinHandle<()>, String)> {
     let source = Ipv4Addr::new(127, 0, 0, 2 + (i % 8) as u8);
     let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
@@ -329,7 +338,7 @@ async fn open_socket(
                 && t.contains("\"doctor_status\"")
                 && t.contains(&*needle)
             {
-                let _ = tx.send(Instant::now());
+                let _ = tx.send((Instant::now(), keep_text.then(|| t.as_str().to_owned())));
             }
         }
     });
@@ -342,12 +351,12 @@ async fn open_many(
     server: &Server,
     n: usize,
     needle: &Arc<str>,
-    tx: &mpsc::UnboundedSender<Instant>,
+    tx: &mpsc::UnboundedSender<Delivery>,
 ) -> Result<(Vec<tokio::task::JoinHandle<()>>, u64, u64)> {
     let before = server.rss_kib()?;
     let opened: Vec<Result<(tokio::task::JoinHandle<()>, String)>> =
         futures_util::stream::iter(0..n)
-            .map(|i| open_socket(server.addr, i, needle.clone(), tx.clone()))
+            .map(|i| open_socket(server.addr, i, needle.clone(), tx.clone(), false))
             .buffer_unordered(128)
             .collect()
             .await;
@@ -359,52 +368,131 @@ async fn open_many(
     Ok((readers, before, server.rss_kib()?))
 }
 
-/// Memory per idle socket of the bare actix-ws server ([`crate::reference`]) sending
-/// `first` as its first message, measured as the real server's figure is.
-async fn socket_memory_floor(spec: &Spec, sizes: &Sizes, first: &str) -> Result<Figure> {
-    progress(&format!(
-        "reference: a bare actix-ws server, {} sockets",
-        sizes.sockets
-    ));
-    let server = Server::start_reference(spec, first).await?;
-    let (tx, _rx) = mpsc::unbounded_channel();
-    let none: Arc<str> = Arc::from("");
-    let (warm, _) = open_socket(server.addr, 0, none.clone(), tx.clone()).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (readers, before, after) = open_many(&server, sizes.sockets, &none, &tx).await?;
-    for r in readers.into_iter().chain([warm]) {
-        r.abort();
-    }
-    server.stop().await?;
-    Ok(Figure::value(
-        "socket_memory_floor_kib",
-        "Memory per idle socket of a bare actix-ws server sending the same first message (reference)",
-        after.saturating_sub(before) as f64 / sizes.sockets as f64,
-        "KiB",
-        Target::None,
-        format!(
-            "RSS {before} KiB → {after} KiB with {} sockets; first message {} bytes",
-            sizes.sockets,
-            first.len()
-        ),
-    ))
+/// What sets off one round of fan-out.
+enum Trigger<'a> {
+    /// The doctor's `PUT /api/doctors/status`, online and offline by turns.
+    Status { conn: Conn, token: &'a str },
+    /// A reference server's `POST /fanout`.
+    Reference(Conn),
 }
 
-/// The fan-out and socket memory figures, and the snapshot every socket got first.
-/// With the server `pinned` to a core of its own, the generator [`Spin`]s while it
-/// waits for each change's deliveries; without, spinning would take the server's CPU.
+impl Trigger<'_> {
+    async fn fire(&mut self, round: usize) -> Result {
+        match self {
+            Trigger::Status { conn, token } => {
+                set_status(conn, token, round.is_multiple_of(2)).await?;
+            }
+            Trigger::Reference(conn) => {
+                conn.send("POST", "/fanout", None, None)
+                    .await?
+                    .expect(200, "POST /fanout")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The deliveries of some rounds of fan-out, each timed from just before its trigger.
+struct Rounds {
+    latency: Histogram<u64>,
+    missed: usize,
+    /// CPU per round, of the server and of this generator, in ms.
+    server_cpu: f64,
+    client_cpu: f64,
+    /// The text of the first frame that a socket kept.
+    text: Option<String>,
+}
+
+/// Fires `trigger` `rounds` times, 300 ms apart, and times each round's deliveries to
+/// `expected` sockets. With the server `pinned` to a core of its own, the generator
+/// [`Spin`]s while it waits for them; without, spinning would take the server's CPU.
+async fn fan_out_rounds(
+    server: &Server,
+    mut trigger: Trigger<'_>,
+    deliveries: &mut mpsc::UnboundedReceiver<Delivery>,
+    rounds: usize,
+    expected: usize,
+    pinned: bool,
+) -> Result<Rounds> {
+    let mut latency = histogram();
+    let (mut missed, mut text) = (0, None);
+    let cpu_before = (server.cpu_ms()?, crate::server::cpu_ms("/proc/self/stat")?);
+    for round in 0..rounds {
+        let spin = pinned.then(Spin::start);
+        let t0 = Instant::now();
+        trigger.fire(round).await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut got = 0;
+        while got < expected {
+            match tokio::time::timeout_at(deadline, deliveries.recv()).await {
+                Ok(Some((at, kept))) => {
+                    latency.record(micros(at - t0)).map_err(|e| e.to_string())?;
+                    text = text.or(kept);
+                    got += 1;
+                }
+                _ => break,
+            }
+        }
+        missed += expected - got;
+        drop(spin);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let n = rounds as f64;
+    Ok(Rounds {
+        latency,
+        missed,
+        server_cpu: (server.cpu_ms()? - cpu_before.0) / n,
+        client_cpu: (crate::server::cpu_ms("/proc/self/stat")? - cpu_before.1) / n,
+        text,
+    })
+}
+
+impl Rounds {
+    /// The p99 figure; its detail gives the first delivery, p50, max and CPU.
+    fn p99_figure(&self, key: &str, label: &str, target: Target, rounds: usize) -> Figure {
+        let l = Latency::of(&self.latency);
+        Figure::value(
+            key,
+            label,
+            l.p99_ms,
+            "ms",
+            target,
+            format!(
+                "first delivery {:.1} ms, p50 {:.1} ms, max {:.1} ms over {rounds} changes \
+                 ({} deliveries); CPU per change (including 300 ms idle): server {:.0} ms, \
+                 load generator {:.0} ms",
+                self.latency.min() as f64 / 1000.0,
+                l.p50_ms,
+                l.max_ms,
+                l.count,
+                self.server_cpu,
+                self.client_cpu,
+            ),
+        )
+    }
+}
+
+/// What the socket figures of the real server leave for the reference servers: the
+/// first message every socket got, and the status event, byte for byte.
+struct Frames {
+    snapshot: String,
+    event: String,
+}
+
+/// The fan-out and socket memory figures of the real server, and the frames it sent.
 async fn fanout(
     w: &World,
     server: &Server,
     sizes: &Sizes,
     backend: &str,
     pinned: bool,
-) -> Result<(Vec<Figure>, String)> {
+) -> Result<(Vec<Figure>, Frames)> {
     let token = w.fanout_doctor().clone();
     let id: Arc<str> = doctor_id(w.addr, &token).await?.into();
-    // Warm the socket path, so the first sockets' one-off costs are not counted.
+    // Warm the socket path, so the first sockets' one-off costs are not counted. This
+    // socket keeps the event's text, for the reference servers.
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (warm, snapshot) = open_socket(w.addr, 0, id.clone(), tx.clone()).await?;
+    let (warm, snapshot) = open_socket(w.addr, 0, id.clone(), tx.clone(), true).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     progress(&format!("{backend}: opening {} sockets", sizes.sockets));
     let (readers, before, after) = open_many(server, sizes.sockets, &id, &tx).await?;
@@ -415,74 +503,46 @@ async fn fanout(
         sizes.fanout_rounds, sizes.sockets
     ));
     let expected = sizes.sockets + 1;
-    let mut h = histogram();
-    let mut missed = 0;
-    let mut conn = Conn::open(w.addr).await?;
-    let cpu_before = (server.cpu_ms()?, crate::server::cpu_ms("/proc/self/stat")?);
-    for round in 0..sizes.fanout_rounds {
-        let spin = pinned.then(Spin::start);
-        let t0 = Instant::now();
-        set_status(&mut conn, &token, round % 2 == 0).await?;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        let mut got = 0;
-        while got < expected {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(at)) => {
-                    h.record(micros(at - t0)).map_err(|e| e.to_string())?;
-                    got += 1;
-                }
-                _ => break,
-            }
-        }
-        missed += expected - got;
-        drop(spin);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    let rounds = sizes.fanout_rounds as f64;
-    let server_cpu = (server.cpu_ms()? - cpu_before.0) / rounds;
-    let client_cpu = (crate::server::cpu_ms("/proc/self/stat")? - cpu_before.1) / rounds;
+    let trigger = Trigger::Status {
+        conn: Conn::open(w.addr).await?,
+        token: &token,
+    };
+    let rounds = fan_out_rounds(
+        server,
+        trigger,
+        &mut rx,
+        sizes.fanout_rounds,
+        expected,
+        pinned,
+    )
+    .await?;
     warm.abort();
     for r in readers {
         r.abort();
     }
     // Leave the doctor offline, and let the server notice the closed sockets.
-    if sizes.fanout_rounds % 2 == 1 {
-        set_status(&mut conn, &token, false).await?;
+    if !sizes.fanout_rounds.is_multiple_of(2) {
+        set_status(&mut Conn::open(w.addr).await?, &token, false).await?;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let l = Latency::of(&h);
+    let event = rounds
+        .text
+        .clone()
+        .ok_or("no status event reached the socket that keeps them")?;
     let figures = vec![
-        Figure::value(
+        rounds.p99_figure(
             "fanout_p99_ms",
             &format!(
                 "Socket fan-out: {} sockets, one status change, delivery p99",
                 sizes.sockets
             ),
-            l.p99_ms,
-            "ms",
             Target::AtMost(100.0),
-            format!(
-                "p50 {:.1} ms, max {:.1} ms over {} changes ({} deliveries); CPU per change \
-                 (including 300 ms idle): server {server_cpu:.0} ms, load generator \
-                 {client_cpu:.0} ms{}",
-                l.p50_ms,
-                l.max_ms,
-                sizes.fanout_rounds,
-                l.count,
-                if pinned {
-                    " (it spins until the last delivery)"
-                } else {
-                    ""
-                }
-            ),
+            sizes.fanout_rounds,
         ),
         Figure::value(
             "fanout_missed",
-            &format!(
-                "Socket fan-out: deliveries missed of {} per change",
-                expected
-            ),
-            missed as f64,
+            &format!("Socket fan-out: deliveries missed of {expected} per change"),
+            rounds.missed as f64,
             "",
             Target::AtMost(0.0),
             "a delivery not seen within 10 s is missed".into(),
@@ -499,7 +559,86 @@ async fn fanout(
             ),
         ),
     ];
-    Ok((figures, snapshot))
+    Ok((figures, Frames { snapshot, event }))
+}
+
+/// The reference servers' figures ([`crate::reference`]), measured as the real
+/// server's are and with its `frames`: memory per idle socket and fan-out for bare
+/// actix-ws, and fan-out with no framework at all.
+async fn references(
+    spec: &Spec,
+    sizes: &Sizes,
+    frames: &Frames,
+    pinned: bool,
+) -> Result<Vec<Figure>> {
+    use crate::reference::{RAW_SUBCOMMAND, WS_SUBCOMMAND};
+    let mut figures = Vec::new();
+    for subcommand in [WS_SUBCOMMAND, RAW_SUBCOMMAND] {
+        let framework = subcommand == WS_SUBCOMMAND;
+        let (key, label) = if framework {
+            (
+                "fanout_floor_actix_p99_ms",
+                "Socket fan-out of a bare actix-ws server sending the same event (reference)",
+            )
+        } else {
+            (
+                "fanout_floor_raw_p99_ms",
+                "Socket fan-out with no framework: one send per socket from one loop (reference)",
+            )
+        };
+        progress(&format!(
+            "reference: {}, {} sockets",
+            if framework {
+                "a bare actix-ws server"
+            } else {
+                "a server with no framework"
+            },
+            sizes.sockets
+        ));
+        let server =
+            Server::start_reference(spec, subcommand, &frames.snapshot, &frames.event).await?;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let needle: Arc<str> = Arc::from("");
+        let (warm, _) = open_socket(server.addr, 0, needle.clone(), tx.clone(), false).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (readers, before, after) = open_many(&server, sizes.sockets, &needle, &tx).await?;
+        let trigger = Trigger::Reference(Conn::open(server.addr).await?);
+        let rounds = fan_out_rounds(
+            &server,
+            trigger,
+            &mut rx,
+            sizes.fanout_rounds,
+            sizes.sockets + 1,
+            pinned,
+        )
+        .await?;
+        for r in readers.into_iter().chain([warm]) {
+            r.abort();
+        }
+        server.stop().await?;
+        if rounds.missed > 0 {
+            return Err(format!(
+                "{label}: {} deliveries missed; it is no floor",
+                rounds.missed
+            ));
+        }
+        if framework {
+            figures.push(Figure::value(
+                "socket_memory_floor_kib",
+                "Memory per idle socket of a bare actix-ws server sending the same first message (reference)",
+                after.saturating_sub(before) as f64 / sizes.sockets as f64,
+                "KiB",
+                Target::None,
+                format!(
+                    "RSS {before} KiB → {after} KiB with {} sockets; first message {} bytes",
+                    sizes.sockets,
+                    frames.snapshot.len()
+                ),
+            ));
+        }
+        figures.push(rounds.p99_figure(key, label, Target::None, sizes.fanout_rounds));
+    }
+    Ok(figures)
 }
 
 /// `PUT /api/doctors/status` p99 with every patient opted in to "doctor online" emails,

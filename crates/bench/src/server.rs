@@ -89,18 +89,29 @@ impl Server {
         }
     }
 
-    /// Starts this program's bare actix-ws server ([`crate::reference`]) on the
-    /// server's core, sending `first` as every socket's first message, and returns once
-    /// it accepts connections.
-    pub async fn start_reference(spec: &Spec, first: &str) -> Result<Server> {
+    /// Starts one of this program's reference servers ([`crate::reference`]) on the
+    /// server's core, sending `first` as every socket's first message and `event` on
+    /// `POST /fanout`, and returns once it accepts connections.
+    pub async fn start_reference(
+        spec: &Spec,
+        subcommand: &str,
+        first: &str,
+        event: &str,
+    ) -> Result<Server> {
         let port = free_port()?;
-        let file = spec.dir.join("reference-first-message.json");
-        std::fs::write(&file, first).map_err(|e| format!("{}: {e}", file.display()))?;
+        let write = |name: &str, text: &str| {
+            let file = spec.dir.join(name);
+            std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+            Ok::<_, String>(file)
+        };
+        let first = write("reference-first-message.json", first)?;
+        let event = write("reference-event.json", event)?;
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let child = pinned(spec.cpu, &exe)
-            .arg(crate::reference::SUBCOMMAND)
+            .arg(subcommand)
             .arg(port.to_string())
-            .arg(&file)
+            .arg(&first)
+            .arg(&event)
             .stdin(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start the reference server: {e}"))?;

@@ -11,13 +11,15 @@ use crate::tools::{self, output, run};
 use crate::{Result, root, say, target_dir};
 
 /// Every figure the report must hold, per backend (the SPA's is separate).
-pub const FIGURES: [&str; 10] = [
+pub const FIGURES: [&str; 12] = [
     "online_vs_health",
     "search_p99_ms",
     "fanout_p99_ms",
     "fanout_missed",
     "socket_memory_kib",
     "socket_memory_floor_kib",
+    "fanout_floor_actix_p99_ms",
+    "fanout_floor_raw_p99_ms",
     "outbox_emails_per_s",
     "status_p99_ratio",
     "booking_req_per_s",
