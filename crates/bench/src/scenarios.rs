@@ -399,6 +399,8 @@ struct Rounds {
     /// CPU per round, of the server and of this generator, in ms.
     server_cpu: f64,
     client_cpu: f64,
+    /// Whether the generator spun while it waited.
+    spun: bool,
     /// The text of the first frame that a socket kept.
     text: Option<String>,
 }
@@ -443,6 +445,7 @@ async fn fan_out_rounds(
         missed,
         server_cpu: (server.cpu_ms()? - cpu_before.0) / n,
         client_cpu: (crate::server::cpu_ms("/proc/self/stat")? - cpu_before.1) / n,
+        spun: pinned,
         text,
     })
 }
@@ -460,13 +463,18 @@ impl Rounds {
             format!(
                 "first delivery {:.1} ms, p50 {:.1} ms, max {:.1} ms over {rounds} changes \
                  ({} deliveries); CPU per change (including 300 ms idle): server {:.0} ms, \
-                 load generator {:.0} ms",
+                 load generator {:.0} ms{}",
                 self.latency.min() as f64 / 1000.0,
                 l.p50_ms,
                 l.max_ms,
                 l.count,
                 self.server_cpu,
                 self.client_cpu,
+                if self.spun {
+                    " (it spins until the last delivery)"
+                } else {
+                    ""
+                },
             ),
         )
     }
