@@ -131,3 +131,28 @@ test("a tab follows the other tabs: signed out with them, never switched to anot
   await expect(first.getByText(alex)).toHaveCount(0);
   await context.close();
 });
+
+test('a password change on another device signs this tab out at once, without a click', async ({ browser, request }) => {
+  const email = await registerViaApi(request, 'PATIENT', 'Pat Elsewhere');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, email);
+  await openApp(page, '/profile');
+  await expect(page.locator('[data-test="profile-email"]')).toHaveText(email);
+
+  // Another device (here the API) changes the password.
+  const login = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+  expect(login.status()).toBe(200);
+  const { token } = await login.json();
+  const change = await request.put('/api/users/password', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { currentPassword: PASSWORD, newPassword: 'another long password' },
+  });
+  expect(change.status()).toBe(200);
+
+  // The server closes this tab's socket; the tab's refresh token is refused, so it
+  // asks to sign in again, and shows nothing of the account meanwhile.
+  await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/, { timeout: 10_000 });
+  await expect(page.getByText(email)).toHaveCount(0);
+  await context.close();
+});

@@ -205,6 +205,14 @@ pub async fn refresh(failed: Option<&str>) -> Result<String, ApiError> {
     }
 }
 
+/// A token to use instead of `refused`, an access token the server refused outside an
+/// HTTP call (the live socket's `auth`): the refresh token is spent for it. When that is
+/// refused too, the session was revoked (a password change on another device, or the
+/// account deactivated), and this tab is signed out, as every tab of the browser.
+pub async fn replace_refused(refused: &str) -> Result<String, ApiError> {
+    refresh(Some(refused)).await
+}
+
 /// Resumes the session of a previous visit, if there is one; the listener hears of it.
 pub async fn restore() {
     if stored_refresh_token().is_some() {

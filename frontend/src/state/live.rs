@@ -195,13 +195,17 @@ async fn connect_once(
         return Ended::Failed;
     };
     let (mut write, mut read) = socket.split();
+    // The token this connection last authenticated with, until the server answers.
+    let mut pending_auth = None;
+    // A refused token is replaced once per connection, not in a loop.
+    let mut replaced = false;
     if session.user.get_untracked().is_some()
         && let Ok(token) = api::access_token().await
     {
-        let auth = serde_json::to_string(&ClientMessage::Auth { token }).unwrap_or_default();
-        if write.send(Message::Text(auth)).await.is_err() {
+        if write.send(auth_message(&token)).await.is_err() {
             return Ended::Failed;
         }
+        pending_auth = Some(token);
     }
     let mut got_snapshot = false;
     let dropped = |got_snapshot: bool| {
@@ -253,7 +257,30 @@ async fn connect_once(
                 ));
                 live.appointments_changed.update(|v| *v += 1);
             }
-            Some(ServerMessage::AuthOk) | Some(ServerMessage::Error { .. }) | None => {}
+            Some(ServerMessage::AuthOk) => pending_auth = None,
+            // The token was refused: it expired while the tab slept, or the session was
+            // revoked elsewhere (a password change, a deactivation), which also closed
+            // the previous connection. A new token is sent; if the refresh is refused
+            // too, the tab is signed out now, not at its next call.
+            Some(ServerMessage::Error { .. }) if !replaced => {
+                if let Some(refused) = pending_auth.take() {
+                    replaced = true;
+                    if let Ok(token) = api::replace_refused(&refused).await {
+                        if write.send(auth_message(&token)).await.is_err() {
+                            return dropped(got_snapshot);
+                        }
+                        pending_auth = Some(token);
+                    }
+                }
+            }
+            Some(ServerMessage::Error { .. }) | None => {}
         }
     }
+}
+
+fn auth_message(token: &str) -> Message {
+    let auth = ClientMessage::Auth {
+        token: token.to_owned(),
+    };
+    Message::Text(serde_json::to_string(&auth).unwrap_or_default())
 }

@@ -150,6 +150,8 @@ fn frame(message: &ServerMessage) -> ByteString {
 
 struct Authenticated {
     user: AuthUser,
+    /// When the token it authenticated with was issued (Unix seconds).
+    issued_at: i64,
     conn: u64,
     personal: mpsc::Receiver<ByteString>,
 }
@@ -269,9 +271,15 @@ fn run(
                             }
                             counters.sent.inc();
                         }
-                        // The hub dropped this socket's queue: it was not keeping up.
+                        // The hub dropped this socket's queue: the user's sessions were
+                        // revoked, or it was not keeping up.
                         None => {
-                            close = Some(CloseReason { code: CloseCode::Again, description: Some("fell behind; reconnect".into()) });
+                            let revoked = auth.as_ref().is_some_and(|a| hub.is_revoked(a.user.id, a.issued_at));
+                            close = Some(if revoked {
+                                CloseReason { code: CloseCode::Policy, description: Some("signed out".into()) }
+                            } else {
+                                CloseReason { code: CloseCode::Again, description: Some("fell behind; reconnect".into()) }
+                            });
                             break;
                         }
                     }
@@ -353,6 +361,7 @@ fn handle_client_message(
             }
             *auth = Some(Box::new(Authenticated {
                 user,
+                issued_at: claims.iat,
                 conn,
                 personal,
             }));

@@ -117,13 +117,18 @@ both_backends! {
             use futures_util::StreamExt;
             loop {
                 match other_socket.stream.next().await {
-                    None | Some(Err(_)) | Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => break,
+                    Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => break frame,
+                    None | Some(Err(_)) => break None,
                     Some(Ok(_)) => continue,
                 }
             }
         })
-        .await;
-        assert!(closed.is_ok(), "the other device's socket stayed open");
+        .await
+        .expect("the other device's socket stayed open")
+        .expect("a close frame");
+        // Told why, rather than to reconnect.
+        assert_eq!(u16::from(closed.code), 1008);
+        assert_eq!(closed.reason.as_str(), "signed out");
         // Old password out, new one in.
         problem(app.login(&u.email, PASSWORD).await, 401).await;
         assert_eq!(app.login(&u.email, "a brand new password").await.status(), 200);
