@@ -9,7 +9,7 @@ mod session;
 
 pub use client::ApiError;
 pub use reactive::{ApiAction, ApiResource};
-pub use session::{access_token, follow_other_tabs, on_session_change, replace_refused, restore};
+pub use session::{access_token, follow_other_tabs, on_session_change, refresh, restore};
 
 use gloo_net::http::Method;
 use mediconnect_shared::{

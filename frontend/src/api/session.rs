@@ -159,7 +159,10 @@ pub async fn access_token() -> Result<String, ApiError> {
 }
 
 /// Spends the refresh token for a new pair. `failed` is an access token the server just
-/// refused: a token other than it, obtained by a concurrent refresh, is used instead.
+/// refused (in an HTTP call, or the live socket's `auth`): a token other than it,
+/// obtained by a concurrent refresh, is used instead. When the refresh is refused too,
+/// the session was revoked (a password change on another device, a deactivation, a
+/// sign-out), and every tab of the browser is signed out.
 /// Refreshes never run concurrently: a refresh token is single-use.
 pub async fn refresh(failed: Option<&str>) -> Result<String, ApiError> {
     let lock = REFRESHING.with(Rc::clone);
@@ -203,14 +206,6 @@ pub async fn refresh(failed: Option<&str>) -> Result<String, ApiError> {
         // Offline or a server error: keep the refresh token for the next try.
         Err(e) => Err(e),
     }
-}
-
-/// A token to use instead of `refused`, an access token the server refused outside an
-/// HTTP call (the live socket's `auth`): the refresh token is spent for it. When that is
-/// refused too, the session was revoked (a password change on another device, or the
-/// account deactivated), and this tab is signed out, as every tab of the browser.
-pub async fn replace_refused(refused: &str) -> Result<String, ApiError> {
-    refresh(Some(refused)).await
 }
 
 /// Resumes the session of a previous visit, if there is one; the listener hears of it.

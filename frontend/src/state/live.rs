@@ -195,10 +195,9 @@ async fn connect_once(
         return Ended::Failed;
     };
     let (mut write, mut read) = socket.split();
-    // The token this connection last authenticated with, until the server answers.
+    // The token this connection first authenticated with, until the server answers.
+    // Only that one is replaced when refused: once per connection, not in a loop.
     let mut pending_auth = None;
-    // A refused token is replaced once per connection, not in a loop.
-    let mut replaced = false;
     if session.user.get_untracked().is_some()
         && let Ok(token) = api::access_token().await
     {
@@ -262,18 +261,15 @@ async fn connect_once(
             // revoked elsewhere (a password change, a deactivation), which also closed
             // the previous connection. A new token is sent; if the refresh is refused
             // too, the tab is signed out now, not at its next call.
-            Some(ServerMessage::Error { .. }) if !replaced => {
-                if let Some(refused) = pending_auth.take() {
-                    replaced = true;
-                    if let Ok(token) = api::replace_refused(&refused).await {
-                        if write.send(auth_message(&token)).await.is_err() {
-                            return dropped(got_snapshot);
-                        }
-                        pending_auth = Some(token);
-                    }
+            Some(ServerMessage::Error { .. }) => {
+                if let Some(refused) = pending_auth.take()
+                    && let Ok(token) = api::refresh(Some(&refused)).await
+                    && write.send(auth_message(&token)).await.is_err()
+                {
+                    return dropped(got_snapshot);
                 }
             }
-            Some(ServerMessage::Error { .. }) | None => {}
+            None => {}
         }
     }
 }
