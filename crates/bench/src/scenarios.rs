@@ -580,29 +580,24 @@ async fn references(
     pinned: bool,
 ) -> Result<Vec<Figure>> {
     use crate::reference::{RAW_SUBCOMMAND, WS_SUBCOMMAND};
+    // Each reference: its subcommand, what it is, and its fan-out figure.
+    let kinds = [
+        (
+            WS_SUBCOMMAND,
+            "a bare actix-ws server",
+            "fanout_floor_actix_p99_ms",
+            "Socket fan-out of a bare actix-ws server sending the same event (reference)",
+        ),
+        (
+            RAW_SUBCOMMAND,
+            "a server with no framework",
+            "fanout_floor_raw_p99_ms",
+            "Socket fan-out with no framework: one send per socket from one loop (reference)",
+        ),
+    ];
     let mut figures = Vec::new();
-    for subcommand in [WS_SUBCOMMAND, RAW_SUBCOMMAND] {
-        let framework = subcommand == WS_SUBCOMMAND;
-        let (key, label) = if framework {
-            (
-                "fanout_floor_actix_p99_ms",
-                "Socket fan-out of a bare actix-ws server sending the same event (reference)",
-            )
-        } else {
-            (
-                "fanout_floor_raw_p99_ms",
-                "Socket fan-out with no framework: one send per socket from one loop (reference)",
-            )
-        };
-        progress(&format!(
-            "reference: {}, {} sockets",
-            if framework {
-                "a bare actix-ws server"
-            } else {
-                "a server with no framework"
-            },
-            sizes.sockets
-        ));
+    for (subcommand, what, key, label) in kinds {
+        progress(&format!("reference: {what}, {} sockets", sizes.sockets));
         let server =
             Server::start_reference(spec, subcommand, &frames.snapshot, &frames.event).await?;
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -630,7 +625,7 @@ async fn references(
                 rounds.missed
             ));
         }
-        if framework {
+        if subcommand == WS_SUBCOMMAND {
             figures.push(Figure::value(
                 "socket_memory_floor_kib",
                 "Memory per idle socket of a bare actix-ws server sending the same first message (reference)",
