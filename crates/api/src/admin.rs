@@ -182,6 +182,7 @@ fn outbox_entry(r: OutboxRow) -> OutboxEntry {
         status: match status.as_str() {
             "sent" => OutboxStatus::Sent,
             "failed" => OutboxStatus::Failed,
+            "expired" => OutboxStatus::Expired,
             _ => OutboxStatus::Queued,
         },
         email,

@@ -193,6 +193,7 @@ fn overview(conn: &mut AnyConnection, tz: Tz, doctor: Option<Uuid>) -> Result<An
         appointments_by_status,
         emails_queued: outbox(conn, "queued")?,
         emails_failed: outbox(conn, "failed")?,
+        emails_expired: outbox(conn, "expired")?,
         mine,
     })
 }

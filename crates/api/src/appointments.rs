@@ -900,6 +900,19 @@ pub async fn change(
                     detail: format!("This appointment is {} and can no longer change.", current.as_str()),
                 });
             }
+            // Once it has started, only the doctor may end it (completed or missed): a
+            // patient who could cancel or move it then would turn a no-show into a
+            // cancellation.
+            let cancels = req.status == Some(AppointmentStatus::Cancelled);
+            let moves = req.scheduled_for.is_some_and(|s| s != row.scheduled_for.0);
+            if matches!(party, Party::Patient(_)) && now >= row.scheduled_for.0 && (cancels || moves) {
+                return Err(ApiError::Conflict {
+                    rule: "appointment-started",
+                    detail: "This appointment has already started: it can no longer be cancelled or moved. \
+                             Your doctor will mark it completed or missed."
+                        .into(),
+                });
+            }
             let mut changed = false;
             let mut mail = None;
             if let Some(reason) = reason {

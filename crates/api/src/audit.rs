@@ -17,7 +17,9 @@ use crate::db::schema::audit_log;
 use crate::db::{AnyConnection, DbId, DbTime};
 use crate::error::ApiError;
 
-/// The client's address, as the audit trail records it.
+/// The client's address, as the audit trail records it: by the rate limits' rule
+/// ([`crate::limits::Limits::client_ip`]), so behind a trusted proxy (`TRUST_PROXY`)
+/// the address it forwarded, not the proxy's.
 #[derive(Debug, Clone, Default)]
 pub struct ClientIp(pub Option<String>);
 
@@ -26,7 +28,11 @@ impl FromRequest for ClientIp {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(ClientIp(req.peer_addr().map(|a| a.ip().to_string()))))
+        let ip = match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
+            Some(state) => state.limits.client_ip(req),
+            None => req.peer_addr().map(|a| a.ip()),
+        };
+        ready(Ok(ClientIp(ip.map(|ip| ip.to_string()))))
     }
 }
 

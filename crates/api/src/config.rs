@@ -77,6 +77,9 @@ pub struct Config {
     pub ws_client_timeout: Duration,
     /// At most one "doctor is online" email per patient and doctor in this time.
     pub notify_cooldown: Duration,
+    /// A "doctor is online" email not handed to SMTP within this time of being queued
+    /// is never sent (it expires).
+    pub alert_max_delay: Duration,
     /// The time zone whose days analytics count ("today", daily buckets).
     pub analytics_tz: chrono_tz::Tz,
 }
@@ -86,6 +89,31 @@ const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_MAIL_FROM: &str = "MediConnect <no-reply@mediconnect.localhost>";
 pub const DEFAULT_AUTH_RATE_LIMIT: u32 = 10;
 pub const DEFAULT_API_RATE_LIMIT: u64 = 600;
+/// The largest per-minute limit (and socket cap) a setting may ask for.
+const MAX_PER_MINUTE: u64 = 1_000_000;
+const DAY_SECS: u64 = 24 * 3600;
+
+/// A whole number setting: `default` when unset, else a number in `range`. The error
+/// names the variable, its range and its unit (`note`), and the value refused.
+fn ranged(
+    value: Option<&str>,
+    key: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    note: &str,
+) -> anyhow::Result<u64> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => bail!(
+            "{key} must be a whole number from {} to {}{note}, not `{value}`",
+            range.start(),
+            range.end()
+        ),
+    }
+}
 
 impl Config {
     /// Reads the process environment.
@@ -121,35 +149,32 @@ impl Config {
             Some(url) => Some(parse_base_url(&url).context("PUBLIC_URL")?),
             None => None,
         };
-        let bcrypt_cost = match get("BCRYPT_COST") {
-            Some(v) => {
-                let cost: u32 = v
-                    .parse()
-                    .context("BCRYPT_COST must be a number from 4 to 31")?;
-                if !(4..=31).contains(&cost) {
-                    bail!("BCRYPT_COST must be from 4 to 31, not {cost}");
-                }
-                cost
-            }
-            None => 12,
+        // Every number is range-checked: a value that does not fit is refused with the
+        // variable's name and range, never wrapped or clamped.
+        let number = |key: &str, default: u64, range: std::ops::RangeInclusive<u64>, note: &str| {
+            ranged(get(key).as_deref(), key, default, range, note)
         };
-        let auth_rate_limit_per_minute = match get("AUTH_RATE_LIMIT_PER_MINUTE") {
-            Some(v) => v.parse().context(
-                "AUTH_RATE_LIMIT_PER_MINUTE must be a whole number (0 disables the limit)",
-            )?,
-            None => DEFAULT_AUTH_RATE_LIMIT,
-        };
-        let number = |key: &str, default: u64| -> anyhow::Result<u64> {
-            match get(key) {
-                Some(v) => v.parse().with_context(|| {
-                    format!("{key} must be a whole number (0 disables the limit)")
-                }),
-                None => Ok(default),
-            }
-        };
-        let api_rate_limit_per_minute =
-            number("API_RATE_LIMIT_PER_MINUTE", DEFAULT_API_RATE_LIMIT)? as u32;
-        let ws_max_connections_per_ip = number("WS_MAX_CONNECTIONS_PER_IP", 100)? as usize;
+        let bcrypt_cost = number("BCRYPT_COST", 12, 4..=31, "")? as u32;
+        let rate = 0..=MAX_PER_MINUTE;
+        let disables = " (0 disables the limit)";
+        let auth_rate_limit_per_minute = number(
+            "AUTH_RATE_LIMIT_PER_MINUTE",
+            u64::from(DEFAULT_AUTH_RATE_LIMIT),
+            rate.clone(),
+            disables,
+        )? as u32;
+        let api_rate_limit_per_minute = number(
+            "API_RATE_LIMIT_PER_MINUTE",
+            DEFAULT_API_RATE_LIMIT,
+            rate,
+            disables,
+        )? as u32;
+        let ws_max_connections_per_ip = number(
+            "WS_MAX_CONNECTIONS_PER_IP",
+            100,
+            0..=MAX_PER_MINUTE,
+            disables,
+        )? as usize;
         let trust_proxy = match get("TRUST_PROXY").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
@@ -164,34 +189,20 @@ impl Config {
                 .collect::<anyhow::Result<Vec<_>>>()?,
             None => Vec::new(),
         };
-        let seconds = |key: &str, default: u64, min: u64| -> anyhow::Result<Duration> {
-            match get(key) {
-                None => Ok(Duration::from_secs(default)),
-                Some(v) => {
-                    let n: u64 = v
-                        .parse()
-                        .with_context(|| format!("{key} must be a whole number of seconds"))?;
-                    if n < min {
-                        bail!("{key} must be at least {min}");
-                    }
-                    Ok(Duration::from_secs(n))
-                }
-            }
+        let seconds = |key: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            number(key, default, range, " seconds").map(Duration::from_secs)
         };
-        let presence_grace = seconds("PRESENCE_GRACE_SECONDS", 60, 1)?;
-        let ws_heartbeat = seconds("WS_HEARTBEAT_SECONDS", 15, 1)?;
-        let ws_client_timeout = seconds("WS_CLIENT_TIMEOUT_SECONDS", 45, 1)?;
+        let minutes = |key: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            number(key, default, range, " minutes").map(|m| Duration::from_secs(60 * m))
+        };
+        let presence_grace = seconds("PRESENCE_GRACE_SECONDS", 60, 1..=DAY_SECS)?;
+        let ws_heartbeat = seconds("WS_HEARTBEAT_SECONDS", 15, 1..=3600)?;
+        let ws_client_timeout = seconds("WS_CLIENT_TIMEOUT_SECONDS", 45, 1..=DAY_SECS)?;
         if ws_client_timeout <= ws_heartbeat {
             bail!("WS_CLIENT_TIMEOUT_SECONDS must be longer than WS_HEARTBEAT_SECONDS");
         }
-        let notify_cooldown = match get("NOTIFY_COOLDOWN_MINUTES") {
-            Some(v) => Duration::from_secs(
-                60 * v
-                    .parse::<u64>()
-                    .context("NOTIFY_COOLDOWN_MINUTES must be a whole number of minutes")?,
-            ),
-            None => Duration::from_secs(60 * 60),
-        };
+        let notify_cooldown = minutes("NOTIFY_COOLDOWN_MINUTES", 60, 0..=7 * 24 * 60)?;
+        let alert_max_delay = minutes("ALERT_MAX_DELAY_MINUTES", 15, 1..=24 * 60)?;
         let analytics_tz = match get("ANALYTICS_TZ") {
             Some(name) => crate::schedule::parse_time_zone(&name)
                 .map_err(|m| anyhow::anyhow!("ANALYTICS_TZ: {m}"))?,
@@ -251,6 +262,7 @@ impl Config {
             ws_heartbeat,
             ws_client_timeout,
             notify_cooldown,
+            alert_max_delay,
             analytics_tz,
         })
     }
@@ -404,6 +416,71 @@ mod tests {
             ("BCRYPT_COST", "4"),
         ]);
         assert!(weak_hash.unwrap_err().to_string().contains("BCRYPT_COST"));
+    }
+
+    #[test]
+    fn numbers_that_do_not_fit_are_refused_with_their_range() {
+        for (key, bad) in [
+            ("API_RATE_LIMIT_PER_MINUTE", "4294967296"),
+            ("API_RATE_LIMIT_PER_MINUTE", "1000001"),
+            ("AUTH_RATE_LIMIT_PER_MINUTE", "4294967306"),
+            ("WS_MAX_CONNECTIONS_PER_IP", "18446744073709551616"),
+            ("WS_MAX_CONNECTIONS_PER_IP", "-1"),
+            ("BCRYPT_COST", "4294967300"),
+            ("PRESENCE_GRACE_SECONDS", "86401"),
+            ("WS_HEARTBEAT_SECONDS", "3601"),
+            ("WS_CLIENT_TIMEOUT_SECONDS", "0"),
+            ("NOTIFY_COOLDOWN_MINUTES", "10081"),
+            ("NOTIFY_COOLDOWN_MINUTES", "1.5"),
+            ("ALERT_MAX_DELAY_MINUTES", "0"),
+            ("ALERT_MAX_DELAY_MINUTES", "1441"),
+        ] {
+            let error = config(&[(key, bad)]).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("{key} must be a whole number from ")),
+                "{error}"
+            );
+            assert!(error.contains(&format!("not `{bad}`")), "{error}");
+        }
+        let error = config(&[("API_RATE_LIMIT_PER_MINUTE", "4294967296")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "API_RATE_LIMIT_PER_MINUTE must be a whole number from 0 to 1000000 \
+             (0 disables the limit), not `4294967296`"
+        );
+        let edges = config(&[
+            ("API_RATE_LIMIT_PER_MINUTE", "1000000"),
+            ("AUTH_RATE_LIMIT_PER_MINUTE", "0"),
+            ("NOTIFY_COOLDOWN_MINUTES", "0"),
+            ("ALERT_MAX_DELAY_MINUTES", "1440"),
+        ])
+        .unwrap();
+        assert_eq!(edges.api_rate_limit_per_minute, 1_000_000);
+        assert_eq!(edges.auth_rate_limit_per_minute, 0);
+        assert_eq!(edges.notify_cooldown, Duration::ZERO);
+        assert_eq!(edges.alert_max_delay, Duration::from_secs(24 * 3600));
+        assert_eq!(
+            config(&[]).unwrap().alert_max_delay,
+            Duration::from_secs(15 * 60)
+        );
+    }
+
+    #[test]
+    fn env_example_documents_every_variable() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        Config::from_lookup(|key| {
+            asked.borrow_mut().insert(key.to_owned());
+            None
+        })
+        .unwrap();
+        let example = include_str!("../../../.env.example");
+        for key in asked.into_inner() {
+            let documented = example.lines().any(|l| {
+                l.trim_start_matches(['#', ' '])
+                    .starts_with(&format!("{key}="))
+            });
+            assert!(documented, "{key} is read but not in .env.example");
+        }
     }
 
     #[test]

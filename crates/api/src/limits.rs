@@ -1,11 +1,14 @@
 //! Abuse limits, per client: attempts on the auth endpoints (per IP and per account), a
 //! general per-IP limit on the API, and open sockets per IP. GCRA: `n` per minute,
 //! refilled evenly, with a burst of `n`.
+//!
+//! "Per IP" is per [`client_key`]: an IPv4 address, or an IPv6 client's /64, since
+//! one subscriber is given a whole /64 and could take a new address for each request.
 
 use std::collections::HashMap;
 use std::future::{Ready, ready};
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -72,6 +75,21 @@ impl<K: Hash + Eq> RateLimiter<K> {
     }
 }
 
+/// What a client is counted by: an IPv4 address as it is; an IPv6 address by its /64
+/// (its first four groups); an IPv4 address mapped into IPv6 as that IPv4 address.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 fn too_many(retry_after_secs: u64) -> ApiError {
     ApiError::TooManyRequests { retry_after_secs }
 }
@@ -120,9 +138,10 @@ impl Limits {
             .map_err(too_many)
     }
 
-    /// Takes a socket slot of `ip`; the slot is given back when dropped.
+    /// Takes a socket slot of `ip` (counted by its [`client_key`]); the slot is given
+    /// back when dropped.
     pub fn socket_slot(self: &Arc<Self>, ip: Option<IpAddr>) -> Result<SocketSlot, ApiError> {
-        let Some(ip) = ip else {
+        let Some(ip) = ip.map(client_key) else {
             return Ok(SocketSlot {
                 limits: self.clone(),
                 ip: None,
@@ -179,7 +198,7 @@ impl FromRequest for AuthAttempt {
                 Some(ip) => state
                     .limits
                     .auth_ip
-                    .check(ip)
+                    .check(client_key(ip))
                     .map(|_| AuthAttempt)
                     .map_err(too_many),
                 None => Ok(AuthAttempt),
@@ -201,7 +220,7 @@ pub async fn api_limit(
         && path != "/api/ws"
         && let Some(state) = req.app_data::<web::Data<AppState>>()
         && let Some(ip) = state.limits.client_ip(req.request())
-        && let Err(wait) = state.limits.api_ip.check(ip)
+        && let Err(wait) = state.limits.api_ip.check(client_key(ip))
     {
         let response = too_many(wait).error_response();
         return Ok(req.into_response(response).map_into_right_body());
@@ -246,6 +265,59 @@ mod tests {
             limiter
                 .check_at((), t0 + Duration::from_millis(500))
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(client_key(ip("2001:db8:1:2:3:4:5:6")), ip("2001:db8:1:2::"));
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            client_key(ip("2001:db8:1:2::1"))
+        );
+        assert_ne!(
+            client_key(ip("2001:db8:1:3::1")),
+            client_key(ip("2001:db8:1:2::1"))
+        );
+        assert_eq!(client_key(ip("192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(client_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        // One limit for the whole /64: rotating addresses inside it does not help.
+        let limiter = RateLimiter::per_minute(3);
+        let t0 = Instant::now();
+        for host in 1..=3u16 {
+            let addr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, host));
+            assert!(limiter.check_at(client_key(addr), t0).is_ok());
+        }
+        let rotated = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 9, 9, 9, 9));
+        assert!(limiter.check_at(client_key(rotated), t0).is_err());
+        let neighbour = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 2, 0, 0, 0, 1));
+        assert!(limiter.check_at(client_key(neighbour), t0).is_ok());
+    }
+
+    #[test]
+    fn the_socket_cap_counts_an_ipv6_64_once() {
+        let config =
+            Config::from_lookup(|k| (k == "WS_MAX_CONNECTIONS_PER_IP").then(|| "2".into()))
+                .unwrap();
+        let limits = Arc::new(Limits::new(&config));
+        let v6 = |host: u16| {
+            Some(IpAddr::V6(Ipv6Addr::new(
+                0x2001, 0xdb8, 7, 7, host, 0, 0, 1,
+            )))
+        };
+        let a = limits.socket_slot(v6(1)).unwrap();
+        let _b = limits.socket_slot(v6(2)).unwrap();
+        assert!(
+            limits.socket_slot(v6(3)).is_err(),
+            "a third address of the /64"
+        );
+        let other = Some(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 7, 8, 0, 0, 0, 1)));
+        assert!(limits.socket_slot(other).is_ok(), "another /64");
+        drop(a);
+        assert!(
+            limits.socket_slot(v6(4)).is_ok(),
+            "a closed socket frees the /64's slot"
         );
     }
 

@@ -192,6 +192,10 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(|cfg| routes::spa::routes(cfg, &static_dir))
     })
     .shutdown_timeout(8)
+    // A finished response whose request was not read to its end (a WebSocket, once its
+    // Close is sent; a body refused unread) ends the connection at once, instead of
+    // waiting up to a second for the client to close first (ADR 0019).
+    .client_disconnect_timeout(std::time::Duration::ZERO)
     // Small writes go out at once: a snapshot's fragments (ADR 0015), and any response
     // written in two parts, would otherwise wait for the client's delayed ACK.
     .tcp_nodelay(true)

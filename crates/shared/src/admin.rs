@@ -48,6 +48,10 @@ pub struct Analytics {
     pub appointments_by_status: AppointmentsByStatus,
     pub emails_queued: u64,
     pub emails_failed: u64,
+    /// "Doctor is online" emails that were never sent because they would have arrived
+    /// too late (`ALERT_MAX_DELAY_MINUTES`), or after the doctor went offline.
+    #[serde(default)]
+    pub emails_expired: u64,
     /// For doctors: their own figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mine: Option<DoctorFigures>,
@@ -155,6 +159,8 @@ pub enum OutboxStatus {
     Queued,
     Sent,
     Failed,
+    /// A "doctor is online" email that would have arrived too late: never sent.
+    Expired,
 }
 
 impl OutboxStatus {
@@ -163,6 +169,7 @@ impl OutboxStatus {
             OutboxStatus::Queued => "queued",
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
+            OutboxStatus::Expired => "expired",
         }
     }
 }

@@ -18,6 +18,9 @@ pub enum ServerMessage {
     Appointment { appointment: Appointment },
     /// The `auth` message was accepted: personal events now arrive on this socket.
     AuthOk,
+    /// Personal events may have been lost (this replica's event feed was cut off for a
+    /// while): re-read the signed-in user's own data (their appointments).
+    Resync,
     /// A message from the client was refused.
     Error { message: String },
 }
@@ -48,6 +51,7 @@ enum Kind {
     DoctorStatus,
     Appointment,
     AuthOk,
+    Resync,
     Error,
 }
 
@@ -67,6 +71,7 @@ impl TryFrom<Wire> for ServerMessage {
                 appointment: wire.appointment.ok_or(missing)?,
             },
             Kind::AuthOk => ServerMessage::AuthOk,
+            Kind::Resync => ServerMessage::Resync,
             Kind::Error => ServerMessage::Error {
                 message: wire.message.ok_or(missing)?,
             },
@@ -97,6 +102,10 @@ mod tests {
             serde_json::to_string(&ServerMessage::AuthOk).unwrap(),
             r#"{"type":"auth_ok"}"#
         );
+        assert_eq!(
+            serde_json::to_string(&ServerMessage::Resync).unwrap(),
+            r#"{"type":"resync"}"#
+        );
         let c: ClientMessage = serde_json::from_str(r#"{"type":"auth","token":"t"}"#).unwrap();
         assert_eq!(c, ClientMessage::Auth { token: "t".into() });
     }
@@ -120,6 +129,7 @@ mod tests {
             },
             ServerMessage::DoctorStatus { doctor: doctor() },
             ServerMessage::AuthOk,
+            ServerMessage::Resync,
             ServerMessage::Error {
                 message: "Send JSON text messages.".into(),
             },

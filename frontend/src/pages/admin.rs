@@ -36,7 +36,8 @@ fn AdminDashboard() -> impl IntoView {
             </div>
         </section>
         <Users/>
-        <FailedEmails/>
+        <OutboxRows status=OutboxStatus::Failed/>
+        <OutboxRows status=OutboxStatus::Expired/>
         <AuditTrail/>
     }
 }
@@ -66,6 +67,11 @@ fn StatCards(figures: Analytics) -> impl IntoView {
             "Emails failed",
             figures.emails_failed.to_string(),
             "stat-failed",
+        ),
+        (
+            "Alerts expired",
+            figures.emails_expired.to_string(),
+            "stat-expired",
         ),
     ];
     view! {
@@ -202,14 +208,21 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
     }
 }
 
+/// The outbox rows of one status that need an admin's eye: failed emails (which can
+/// be retried) and expired alerts (never sent: they would have arrived too late).
 #[component]
-fn FailedEmails() -> impl IntoView {
+fn OutboxRows(status: OutboxStatus) -> impl IntoView {
+    let (heading, empty, id) = match status {
+        OutboxStatus::Expired => ("Expired alerts", "No expired alerts.", "expired-heading"),
+        _ => ("Failed emails", "No failed emails.", "failed-heading"),
+    };
+    let retryable = status == OutboxStatus::Failed;
     let reload = RwSignal::new(0u32);
-    let failed = ApiResource::new(move || {
+    let rows = ApiResource::new(move || {
         reload.track();
         async move {
             api::outbox(&OutboxQuery {
-                status: Some(OutboxStatus::Failed),
+                status: Some(status),
                 ..Default::default()
             })
             .await
@@ -225,12 +238,15 @@ fn FailedEmails() -> impl IntoView {
         }
     });
     view! {
-        <section class="card" aria-labelledby="failed-heading">
-            <h2 id="failed-heading">"Failed emails"</h2>
+        <section class="card" aria-labelledby=id>
+            <h2 id=id>{heading}</h2>
+            {(status == OutboxStatus::Expired).then(|| view! {
+                <p class="muted">"\"Doctor is online\" emails not sent in time (after a mail server outage), or whose doctor went offline first."</p>
+            })}
             <Transition fallback=|| view! { <Loading message="Loading…"/> }>
-                {move || failed.get().map(|r| match r {
+                {move || rows.get().map(|r| match r {
                     Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
-                    Ok(list) if list.notifications.is_empty() => view! { <p class="empty">"No failed emails."</p> }.into_any(),
+                    Ok(list) if list.notifications.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="appointment-list">
                             {list.notifications.into_iter().map(|n| {
@@ -240,7 +256,9 @@ fn FailedEmails() -> impl IntoView {
                                         <p class="appointment-when">{n.subject}</p>
                                         <p class="wrap">{n.email}" · "{format!("{} attempts", n.attempts)}" · "{format_local(n.created_at)}</p>
                                         {n.last_error.map(|e| view! { <p class="muted wrap">{e}</p> })}
-                                        <p><button type="button" class="button secondary small" on:click=move |_| { retry.dispatch(id); }>"Retry"</button></p>
+                                        {retryable.then(|| view! {
+                                            <p><button type="button" class="button secondary small" on:click=move |_| { retry.dispatch(id); }>"Retry"</button></p>
+                                        })}
                                     </li>
                                 }
                             }).collect_view()}

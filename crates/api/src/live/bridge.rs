@@ -90,7 +90,7 @@ const POLL: Duration = Duration::from_millis(5);
 const RECONNECT_MAX: Duration = Duration::from_secs(5);
 
 /// Starts the LISTEN thread on PostgreSQL. It reconnects when the connection drops and
-/// then resyncs the presence view from the database. It ends when the hub is dropped.
+/// then catches up from the database ([`catch_up`]). It ends when the hub is dropped.
 pub fn spawn_listener(db: &Db, hub: &Arc<Hub>) {
     let DbTarget::Postgres(url) = db.target().clone() else {
         return;
@@ -112,10 +112,7 @@ pub fn spawn_listener(db: &Db, hub: &Arc<Hub>) {
                         let Some(hub) = weak.upgrade() else { return };
                         // Events may have been missed while disconnected (or before the
                         // LISTEN began): take the truth from the database.
-                        match crate::doctors::load_online_blocking(&db) {
-                            Ok(online) => hub.resync(online),
-                            Err(e) => tracing::warn!(error = %e, "presence resync failed"),
-                        }
+                        catch_up(&db, &hub);
                         // Release: whoever sees the feed connected sees the resync too.
                         hub.feed_connected.store(true, Ordering::Release);
                         tracing::info!("listening for events from other replicas");
@@ -137,6 +134,27 @@ pub fn spawn_listener(db: &Db, hub: &Arc<Hub>) {
             }
         })
         .expect("spawn the listener thread");
+}
+
+/// Brings this replica up to date after its feed (re)connects, from the database:
+/// the online doctors (every socket gets a snapshot); the sessions revoked meanwhile
+/// (their access tokens are refused and their sockets closed, as at start); and the
+/// signed-in sockets are told to re-read what is theirs (`resync`), since personal
+/// events sent during the gap were lost.
+fn catch_up(db: &Db, hub: &Hub) {
+    match crate::accounts::recent_revocations(db) {
+        Ok(revoked) => {
+            for (user, at) in revoked {
+                hub.revoke(user, at);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "reloading session revocations failed"),
+    }
+    match crate::doctors::load_online_blocking(db) {
+        Ok(online) => hub.resync(online),
+        Err(e) => tracing::warn!(error = %e, "presence resync failed"),
+    }
+    hub.resync_signed_in();
 }
 
 fn listen(url: &str) -> Result<diesel::PgConnection, String> {

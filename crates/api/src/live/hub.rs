@@ -255,6 +255,19 @@ impl Hub {
         let _ = self.public.send(Public::Resync);
     }
 
+    /// Tells every signed-in socket on this replica to re-read what is personal to it
+    /// (a `resync` message): events meant for it may have been lost.
+    pub fn resync_signed_in(&self) {
+        let frame = ByteString::from(
+            serde_json::to_string(&ServerMessage::Resync).expect("message serializes"),
+        );
+        let mut map = self.personal.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, list| {
+            list.retain(|(_, tx)| tx.try_send(frame.clone()).is_ok());
+            !list.is_empty()
+        });
+    }
+
     /// Registers a socket for `user`'s personal events.
     pub fn register_personal(&self, user: Uuid) -> (u64, mpsc::Receiver<ByteString>) {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -372,6 +385,18 @@ mod tests {
         assert!(matches!(socket.recv().await, Ok(Public::Resync)));
         let snapshot = hub.snapshot();
         assert!(snapshot.contains("Dr. Back") && !snapshot.contains("Dr. Gone"));
+    }
+
+    #[tokio::test]
+    async fn a_personal_resync_reaches_every_signed_in_socket() {
+        let hub = Hub::new(vec![]);
+        let (_, mut a) = hub.register_personal(Uuid::new_v4());
+        let (_, mut b) = hub.register_personal(Uuid::new_v4());
+        let mut anonymous = hub.subscribe();
+        hub.resync_signed_in();
+        assert_eq!(&*a.recv().await.unwrap(), r#"{"type":"resync"}"#);
+        assert_eq!(&*b.recv().await.unwrap(), r#"{"type":"resync"}"#);
+        assert!(anonymous.try_recv().is_err(), "nothing public");
     }
 
     #[tokio::test]

@@ -59,12 +59,15 @@ fn origin_of(url: &str) -> String {
 }
 
 /// The live socket. Messages are JSON objects tagged by `type`: from the server,
-/// `snapshot` (first, and after any gap), `doctor_status`, `auth_ok`, `error`; from the
+/// `snapshot` (first, and after any gap), `doctor_status`, `appointment` and `resync`
+/// (personal: re-read your own data, events may have been lost), `auth_ok`, `error`;
+/// from the
 /// client, `{"type":"auth","token":"<access token>"}` for personal events. The server
 /// pings every 15 s and drops clients silent for 45 s. A snapshot over 256 bytes is sent
 /// as continuation frames, which WebSocket clients join into one message.
 #[utoipa::path(
     get,
+    operation_id = "openLiveSocket",
     path = "/api/ws",
     tag = "doctors",
     responses(
@@ -239,7 +242,13 @@ fn run(
                             }
                         }
                         Some(Ok(AggregatedMessage::Pong(_))) => {}
-                        Some(Ok(AggregatedMessage::Close(_))) | None => break,
+                        // The client closes: answer with its own code (RFC 6455 5.5.1),
+                        // then end the connection.
+                        Some(Ok(AggregatedMessage::Close(reason))) => {
+                            close = reason;
+                            break;
+                        }
+                        None => break,
                         Some(Err(e)) => {
                             tracing::debug!(error = %e, "socket protocol error");
                             close = Some(CloseReason { code: CloseCode::Size, description: Some("message too large or malformed".into()) });

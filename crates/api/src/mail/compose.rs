@@ -273,6 +273,7 @@ mod tests {
             public_url: "https://clinic.example".into(),
             from: "MediConnect <no-reply@clinic.example>".into(),
             cooldown: std::time::Duration::from_secs(3600),
+            alert_max_delay: std::time::Duration::from_secs(900),
             unsubscribe_key: b"k".repeat(32),
         }
     }

@@ -25,6 +25,9 @@ pub struct MailContext {
     pub from: String,
     /// At most one "doctor is online" email per patient and doctor in this time.
     pub cooldown: Duration,
+    /// A "doctor is online" email not handed to SMTP this long after it was queued
+    /// expires, as does one whose doctor went offline: it would arrive too late.
+    pub alert_max_delay: Duration,
     /// Signs unsubscribe links.
     pub unsubscribe_key: Vec<u8>,
 }
@@ -38,6 +41,7 @@ impl MailContext {
                 .unwrap_or_else(|| format!("http://{}", config.bind_addr)),
             from: config.mail_from.clone(),
             cooldown: config.notify_cooldown,
+            alert_max_delay: config.alert_max_delay,
             unsubscribe_key: config.jwt_secret.expose().clone(),
         }
     }

@@ -209,8 +209,15 @@ pub fn expand_batch(
         _ => None,
     };
     let stamped_after = pass.and_then(|p| p.since);
-    let (mut mails, mut next_cursor, mut end) =
-        compose_batch(conn, ctx, doctor_id, stamped_after, cursor, batch, now)?;
+    // A job older than the alerts' deadline would only queue emails that expire: it
+    // ends here, as for a doctor gone offline.
+    let too_late =
+        created_at.0 + chrono::Duration::from_std(ctx.alert_max_delay).unwrap_or_default() < now;
+    let (mut mails, mut next_cursor, mut end) = if too_late {
+        (Vec::new(), cursor, End::Stopped)
+    } else {
+        compose_batch(conn, ctx, doctor_id, stamped_after, cursor, batch, now)?
+    };
     // A batch with nobody to write to (all of it only wants followed doctors' alerts,
     // say): read on, so that one claim covers the quiet stretch instead of one write
     // per batch.
@@ -440,14 +447,59 @@ fn compose_batch(
     Ok((mails, candidates.last().map(|c| c.1).or(cursor), end))
 }
 
+/// Marks `expired` every queued "doctor is online" email that would arrive too late:
+/// queued more than `max_delay` before `now`, or about a doctor who is offline (or
+/// gone) now. Such an email is never sent. Other mail never expires. Returns how many.
+pub fn expire_late_alerts(
+    conn: &mut AnyConnection,
+    max_delay: Duration,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let deadline = now - chrono::Duration::from_std(max_delay).unwrap_or_default();
+    let online_doctors = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::is_online.eq(true))
+        .filter(users::active.eq(true))
+        .select(doctors::id.nullable());
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::status.eq("queued"))
+            .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
+            .filter(
+                notifications::created_at
+                    .lt(DbTime(deadline))
+                    .or(notifications::doctor_id.is_null())
+                    .or(diesel::dsl::not(
+                        notifications::doctor_id.eq_any(online_doctors),
+                    )),
+            ),
+    )
+    .set((
+        notifications::status.eq("expired"),
+        notifications::last_error.eq(Some(EXPIRED_NOTE)),
+    ))
+    .execute(conn)?)
+}
+
+/// What an expired alert's row says instead of an SMTP error.
+pub const EXPIRED_NOTE: &str =
+    "expired: not sent in time, or the doctor went offline before it could be sent";
+
 /// Takes up to `limit` due rows for sending: each is leased (not due again for
 /// [`LEASE`]) and its attempt counted, so a crash mid-send frees it for a retry.
+/// "Doctor is online" emails that would arrive too late expire first
+/// ([`expire_late_alerts`]).
 pub fn claim(
     conn: &mut AnyConnection,
     limit: i64,
+    alert_max_delay: Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<OutboxRow>, ApiError> {
     write_transaction(conn, |conn| {
+        let expired = expire_late_alerts(conn, alert_max_delay, now)?;
+        if expired > 0 {
+            tracing::info!(expired, "alerts expired before they could be sent");
+        }
         let due = notifications::table
             .filter(notifications::status.eq("queued"))
             .filter(notifications::next_attempt_at.le(DbTime(now)))

@@ -1,5 +1,7 @@
 //! Email templates, kept as files in `crates/api/templates/email/` and compiled in.
-//! `{{name}}` placeholders are filled with values; in HTML, values are escaped.
+//! `{{name}}` placeholders are filled with values in one pass over the template; in
+//! HTML, values are escaped. A value is never read as a template: a doctor named
+//! `{{link}}` is shown as those characters.
 
 macro_rules! template {
     ($name:literal) => {
@@ -53,17 +55,49 @@ pub fn html(template: &str, values: &[(&str, &str)]) -> String {
 
 /// Wraps an HTML body (already filled) in the layout.
 pub fn page(subject: &str, body: String, footer: String) -> String {
-    LAYOUT_HTML
-        .replace("{{subject}}", &escape_html(subject))
-        .replace("{{footer}}", &footer)
-        .replace("{{body}}", &body)
+    wrap(
+        LAYOUT_HTML,
+        &[
+            ("subject", &escape_html(subject)),
+            ("footer", &footer),
+            ("body", &body),
+        ],
+    )
 }
 
+/// Fills `template` with values that are already HTML (filled templates), as is.
+pub fn wrap(template: &str, parts: &[(&str, &str)]) -> String {
+    fill(template, parts, str::to_owned)
+}
+
+/// Replaces each `{{key}}` of `template` whose key has a value, in one pass: the text
+/// of a value is copied to the output and never searched for placeholders. A
+/// placeholder without a value stays as it is.
 fn fill(template: &str, values: &[(&str, &str)], convert: impl Fn(&str) -> String) -> String {
-    let mut out = template.to_owned();
-    for (key, value) in values {
-        out = out.replace(&format!("{{{{{key}}}}}"), &convert(value));
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let value = after.find("}}").and_then(|close| {
+            let key = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (v, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(&convert(value));
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -78,6 +112,26 @@ mod tests {
             html("Hi {{name}}!", &[("name", "<Ann & Bob>")]),
             "Hi &lt;Ann &amp; Bob&gt;!"
         );
+    }
+
+    #[test]
+    fn a_value_is_never_read_as_a_template() {
+        let values = [("doctor", "{{link}}"), ("link", "https://x.example/")];
+        assert_eq!(
+            text("{{doctor}} is online: {{link}}", &values),
+            "{{link}} is online: https://x.example/"
+        );
+        assert_eq!(html("<b>{{doctor}}</b>", &values), "<b>{{link}}</b>");
+        // The layout too: a subject or body holding a placeholder stays as written.
+        let page = page("{{footer}}", "{{subject}} {{body}}".into(), "F".into());
+        assert!(page.contains("<title>{{footer}}</title>"), "{page}");
+        assert!(page.contains("{{subject}} {{body}}"), "{page}");
+    }
+
+    #[test]
+    fn unknown_and_unclosed_placeholders_stay() {
+        assert_eq!(text("a {{x}} b {{y", &[("z", "1")]), "a {{x}} b {{y");
+        assert_eq!(text("}}{{a}}{{", &[("a", "1")]), "}}1{{");
     }
 
     #[test]

@@ -163,8 +163,9 @@ async fn step(
             outbox::expand_batch(conn, &expand_ctx, EXPAND_BATCH, Utc::now())
         })
         .await?;
+    let max_delay = ctx.alert_max_delay;
     let rows = db
-        .run(|conn| outbox::claim(conn, CLAIM_BATCH, Utc::now()))
+        .run(move |conn| outbox::claim(conn, CLAIM_BATCH, max_delay, Utc::now()))
         .await?;
     if rows.is_empty() {
         return Ok(expanded.is_some());

@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// System figures, for doctors and admins (patients get 403). Doctors also get their own.
 #[utoipa::path(
     get,
+    operation_id = "getAnalytics",
     path = "/api/analytics",
     tag = "analytics",
     security(("bearer" = [])),
@@ -49,6 +50,7 @@ pub async fn overview(
 /// appointments and online minutes.
 #[utoipa::path(
     get,
+    operation_id = "getAnalyticsTimeseries",
     path = "/api/analytics/timeseries",
     tag = "analytics",
     security(("bearer" = [])),
@@ -74,6 +76,7 @@ pub async fn timeseries(
 /// Users, newest first, by role, activity and a name or email search.
 #[utoipa::path(
     get,
+    operation_id = "listUsers",
     path = "/api/admin/users",
     tag = "admin",
     security(("bearer" = [])),
@@ -99,6 +102,7 @@ pub async fn users(
 /// Deactivates (ending every session, taking a doctor offline) or reactivates a user.
 #[utoipa::path(
     patch,
+    operation_id = "setUserActive",
     path = "/api/admin/users/{id}",
     tag = "admin",
     security(("bearer" = [])),
@@ -133,6 +137,7 @@ pub async fn set_active(
 /// The outbox, newest first; `status=failed` for what needs attention.
 #[utoipa::path(
     get,
+    operation_id = "listOutbox",
     path = "/api/admin/notifications",
     tag = "admin",
     security(("bearer" = [])),
@@ -159,6 +164,7 @@ pub async fn notifications(
 /// Queues a failed email again.
 #[utoipa::path(
     post,
+    operation_id = "retryNotification",
     path = "/api/admin/notifications/{id}/retry",
     tag = "admin",
     security(("bearer" = [])),
@@ -185,6 +191,7 @@ pub async fn retry(
 /// The audit trail, newest first, by actor and by target.
 #[utoipa::path(
     get,
+    operation_id = "listAuditLog",
     path = "/api/admin/audit",
     tag = "admin",
     security(("bearer" = [])),

@@ -32,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// gets the first answer, and books nothing more.
 #[utoipa::path(
     post,
+    operation_id = "bookAppointment",
     path = "/api/appointments",
     tag = "appointments",
     security(("bearer" = [])),
@@ -73,6 +74,7 @@ pub async fn book(
 /// ordered by `scheduledFor`.
 #[utoipa::path(
     get,
+    operation_id = "listAppointments",
     path = "/api/appointments",
     tag = "appointments",
     security(("bearer" = [])),
@@ -97,6 +99,7 @@ pub async fn list(
 /// One appointment of the caller. Another user's appointment answers 404.
 #[utoipa::path(
     get,
+    operation_id = "getAppointment",
     path = "/api/appointments/{id}",
     tag = "appointments",
     security(("bearer" = [])),
@@ -123,6 +126,7 @@ pub async fn get_one(
 /// changes again.
 #[utoipa::path(
     put,
+    operation_id = "updateAppointment",
     path = "/api/appointments/{id}",
     tag = "appointments",
     security(("bearer" = [])),
@@ -155,6 +159,7 @@ pub async fn update(
 /// Cancels: the status becomes CANCELLED and the appointment is kept.
 #[utoipa::path(
     delete,
+    operation_id = "cancelAppointment",
     path = "/api/appointments/{id}",
     tag = "appointments",
     security(("bearer" = [])),
@@ -181,6 +186,7 @@ pub async fn cancel(
 /// Every change of an appointment: who, when, from what to what.
 #[utoipa::path(
     get,
+    operation_id = "getAppointmentHistory",
     path = "/api/appointments/{id}/history",
     tag = "appointments",
     security(("bearer" = [])),
@@ -205,6 +211,7 @@ pub async fn history(
 /// The signed-in doctor's working hours, slot length and time zone.
 #[utoipa::path(
     get,
+    operation_id = "getMySchedule",
     path = "/api/doctors/me/schedule",
     tag = "appointments",
     security(("bearer" = [])),
@@ -225,6 +232,7 @@ pub async fn get_schedule(
 /// Replaces the signed-in doctor's working hours, exceptions, slot length and time zone.
 #[utoipa::path(
     put,
+    operation_id = "setMySchedule",
     path = "/api/doctors/me/schedule",
     tag = "appointments",
     security(("bearer" = [])),
@@ -250,6 +258,7 @@ pub async fn put_schedule(
 /// A doctor's free slots: working hours minus booked time, in UTC.
 #[utoipa::path(
     get,
+    operation_id = "listDoctorSlots",
     path = "/api/doctors/{id}/slots",
     tag = "appointments",
     params(("id" = Uuid, Path), SlotQuery),

@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Creates a doctor or patient account.
 #[utoipa::path(
     post,
+    operation_id = "register",
     path = "/api/auth/register",
     tag = "auth",
     request_body = RegisterRequest,
@@ -48,6 +49,7 @@ pub async fn register(
 /// Exchanges an email and password for an access token and a refresh token.
 #[utoipa::path(
     post,
+    operation_id = "login",
     path = "/api/auth/login",
     tag = "auth",
     request_body = LoginRequest,
@@ -77,6 +79,7 @@ pub async fn login(
 /// Spends a refresh token for a new pair. Presenting a spent token ends the session.
 #[utoipa::path(
     post,
+    operation_id = "refreshSession",
     path = "/api/auth/refresh",
     tag = "auth",
     request_body = RefreshRequest,
@@ -105,6 +108,7 @@ pub async fn refresh(
 /// Ends the session the refresh token belongs to. Answers 204 even for an unknown token.
 #[utoipa::path(
     post,
+    operation_id = "logout",
     path = "/api/auth/logout",
     tag = "auth",
     request_body = RefreshRequest,

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Lists active doctors, filtered and paged.
 #[utoipa::path(
     get,
+    operation_id = "listDoctors",
     path = "/api/doctors",
     tag = "doctors",
     params(DoctorQuery),
@@ -43,6 +44,7 @@ pub async fn list(
 /// The doctors online right now, from the live presence view (no database query).
 #[utoipa::path(
     get,
+    operation_id = "listOnlineDoctors",
     path = "/api/doctors/online",
     tag = "doctors",
     responses((status = 200, description = "Online doctors, sorted by name", body = OnlineDoctors))
@@ -58,6 +60,7 @@ pub async fn online(state: web::Data<AppState>) -> HttpResponse {
 /// One doctor.
 #[utoipa::path(
     get,
+    operation_id = "getDoctor",
     path = "/api/doctors/{id}",
     tag = "doctors",
     params(("id" = Uuid, Path, description = "The doctor id")),
@@ -77,6 +80,7 @@ pub async fn get_one(
 /// Sets the signed-in doctor's status. Setting the current status again is a no-op.
 #[utoipa::path(
     put,
+    operation_id = "setDoctorStatus",
     path = "/api/doctors/status",
     tag = "doctors",
     security(("bearer" = [])),
@@ -102,6 +106,7 @@ pub async fn set_status(
 /// Specializations with their number of doctors, and how many are online, for filters.
 #[utoipa::path(
     get,
+    operation_id = "listSpecializations",
     path = "/api/specializations",
     tag = "doctors",
     responses((status = 200, description = "Specializations, by name", body = [SpecializationSummary]))

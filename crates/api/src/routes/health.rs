@@ -54,6 +54,7 @@ fn answer<T: serde::Serialize>(ok: bool, body: T) -> HttpResponse {
 /// database answered, for people; traffic decisions belong to `/api/health/ready`.
 #[utoipa::path(
     get,
+    operation_id = "getHealth",
     path = "/api/health",
     tag = "health",
     responses(
@@ -76,6 +77,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 /// connection that carries other replicas' events is up. 503 while any check fails.
 #[utoipa::path(
     get,
+    operation_id = "getReadiness",
     path = "/api/health/ready",
     tag = "health",
     responses(

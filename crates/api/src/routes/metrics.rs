@@ -40,6 +40,7 @@ fn has_token(req: &HttpRequest, token: Option<&str>) -> bool {
 /// `Authorization: Bearer <METRICS_TOKEN>`; 403 otherwise.
 #[utoipa::path(
     get,
+    operation_id = "getMetrics",
     path = "/metrics",
     tag = "health",
     responses(

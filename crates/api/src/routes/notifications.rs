@@ -13,7 +13,7 @@ use crate::auth::PatientUser;
 use crate::db::schema::{doctors, follows, patients, users};
 use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
 use crate::error::ApiError;
-use crate::mail::templates::{UNSUBSCRIBE_PAGE, escape_html};
+use crate::mail::templates::{UNSUBSCRIBE_PAGE, escape_html, wrap};
 use crate::mail::unsubscribe;
 use crate::routes::query::Query;
 use crate::state::AppState;
@@ -51,6 +51,7 @@ fn active_doctor(conn: &mut AnyConnection, doctor: Uuid) -> Result<(), ApiError>
 /// Follows a doctor: with alerts set to `followed`, only followed doctors are announced.
 #[utoipa::path(
     post,
+    operation_id = "followDoctor",
     path = "/api/doctors/{id}/follow",
     tag = "notifications",
     security(("bearer" = [])),
@@ -94,6 +95,7 @@ pub async fn follow(
 /// Stops following a doctor.
 #[utoipa::path(
     delete,
+    operation_id = "unfollowDoctor",
     path = "/api/doctors/{id}/follow",
     tag = "notifications",
     security(("bearer" = [])),
@@ -130,6 +132,7 @@ pub async fn unfollow(
 /// The doctors the signed-in patient follows.
 #[utoipa::path(
     get,
+    operation_id = "listFollowedDoctors",
     path = "/api/users/follows",
     tag = "notifications",
     security(("bearer" = [])),
@@ -180,11 +183,10 @@ fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((CACHE_CONTROL, "no-store"))
-        .body(
-            UNSUBSCRIBE_PAGE
-                .replace("{{title}}", &escape_html(title))
-                .replace("{{body}}", body),
-        )
+        .body(wrap(
+            UNSUBSCRIBE_PAGE,
+            &[("title", &escape_html(title)), ("body", body)],
+        ))
 }
 
 fn bad_link(reason: unsubscribe::Invalid) -> &'static str {
@@ -210,6 +212,7 @@ fn bad_link_page(e: unsubscribe::Invalid) -> HttpResponse {
 /// A confirmation page with one button (mail clients use the one-click POST instead).
 #[utoipa::path(
     get,
+    operation_id = "showUnsubscribePage",
     path = "/api/notifications/unsubscribe",
     tag = "notifications",
     params(UnsubscribeQuery),
@@ -240,6 +243,7 @@ pub async fn unsubscribe_page(
 /// One-click unsubscribe (RFC 8058): turns "doctor is online" alerts off, no login.
 #[utoipa::path(
     post,
+    operation_id = "unsubscribe",
     path = "/api/notifications/unsubscribe",
     tag = "notifications",
     params(UnsubscribeQuery),

@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The signed-in user's profile, with the doctor or patient part.
 #[utoipa::path(
     get,
+    operation_id = "getProfile",
     path = "/api/users/profile",
     tag = "users",
     security(("bearer" = [])),
@@ -39,6 +40,7 @@ pub async fn get_profile(
 /// Changes the name, a doctor's specialization, or a patient's date of birth and phone.
 #[utoipa::path(
     put,
+    operation_id = "updateProfile",
     path = "/api/users/profile",
     tag = "users",
     security(("bearer" = [])),
@@ -63,6 +65,7 @@ pub async fn update_profile(
 /// Changes the password. Every other session ends; the answer is a new session.
 #[utoipa::path(
     put,
+    operation_id = "changePassword",
     path = "/api/users/password",
     tag = "users",
     security(("bearer" = [])),

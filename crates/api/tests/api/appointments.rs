@@ -357,6 +357,33 @@ both_backends! {
         }
     }
 
+    async fn once_started_only_the_doctor_may_end_an_appointment(backend) {
+        let s = setup(backend).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        s.make_past(a.id).await;
+        // The patient can neither cancel (by PUT or DELETE) nor move it: that would
+        // turn a no-show into a cancellation.
+        for body in [json!({"status": "CANCELLED"}), json!({"scheduledFor": rfc(at(5, 10))})] {
+            let p = problem(s.change(&s.patient, a.id, body.clone()).await, 409).await;
+            assert_eq!(p.kind, "urn:mediconnect:problem:appointment-started", "{body}");
+            assert!(p.detail.unwrap().contains("already started"));
+        }
+        let res = s.app.client.delete(s.app.url(&format!("/api/appointments/{}", a.id))).bearer_auth(&s.patient.token).send().await.unwrap();
+        assert_eq!(problem(res, 409).await.kind, "urn:mediconnect:problem:appointment-started");
+        let unchanged: Appointment = serde_json::from_value(json_ok(s.app.get(&format!("/api/appointments/{}", a.id), Some(&s.patient.token)).await).await).unwrap();
+        assert_eq!(unchanged.status, mediconnect_shared::AppointmentStatus::Scheduled);
+        assert!(unchanged.scheduled_for < Utc::now(), "not moved");
+        let history: AppointmentHistory = serde_json::from_value(json_ok(s.app.get(&format!("/api/appointments/{}/history", a.id), Some(&s.patient.token)).await).await).unwrap();
+        assert_eq!(history.events.len(), 1, "nothing recorded but the booking: {history:?}");
+        // The doctor ends it.
+        let missed: Appointment = s.change(&s.doctor, a.id, json!({"status": "NO_SHOW"})).await.json().await.unwrap();
+        assert_eq!(missed.status, mediconnect_shared::AppointmentStatus::NoShow);
+        // Before the start, the patient still cancels as before.
+        let b = s.booked(&s.patient, at(3, 10)).await;
+        let cancelled: Appointment = s.change(&s.patient, b.id, json!({"status": "CANCELLED"})).await.json().await.unwrap();
+        assert_eq!(cancelled.status, mediconnect_shared::AppointmentStatus::Cancelled);
+    }
+
     async fn the_lifecycle(backend) {
         let s = setup(backend).await;
         let a = s.booked(&s.patient, at(2, 10)).await;

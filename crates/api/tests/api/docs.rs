@@ -57,6 +57,21 @@ both_backends! {
                 assert!(responses.keys().any(|k| k.starts_with('4')), "{method} {path}: no error response");
             }
         }
+        // Every operation has an operationId of its own (code generators refuse
+        // duplicates), in camelCase, and longer than a bare verb.
+        let mut seen = std::collections::HashMap::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+                assert!(id.chars().next().unwrap().is_ascii_lowercase() && id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+                assert!(!["list", "get", "get_one", "update", "delete"].contains(&id), "{method} {path}: {id} says nothing");
+                if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                    panic!("operationId {id} is used by {other} and by {method} {path}");
+                }
+            }
+        }
+        assert_eq!(seen["listDoctors"], "get /api/doctors");
+        assert_eq!(seen["getAppointment"], "get /api/appointments/{id}");
         // Every reference resolves.
         let mut refs = Vec::new();
         collect_refs(&doc, &mut refs);

@@ -46,6 +46,74 @@ both_backends! {
         }
     }
 
+    async fn ipv6_clients_are_limited_by_their_64(backend) {
+        let app = spawn_app_with(backend, |c| { c.api_rate_limit_per_minute = 3; c.trust_proxy = true; }).await;
+        let get = |from: &'static str| {
+            let app = &app;
+            async move { app.client.get(app.url("/api/doctors")).header("X-Forwarded-For", from).send().await.unwrap() }
+        };
+        // Three addresses of one /64 share its allowance; a fourth is refused.
+        for from in ["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:ffff::3"] {
+            assert_eq!(get(from).await.status(), 200, "{from}");
+        }
+        problem(get("2001:db8:0:1:9:9:9:9").await, 429).await;
+        // The neighbouring /64 is another client.
+        assert_eq!(get("2001:db8:0:2::1").await.status(), 200);
+        // An IPv4 client is still counted by its own address.
+        assert_eq!(get("192.0.2.10").await.status(), 200);
+    }
+
+    async fn the_audit_trail_records_the_client_by_the_rate_limits_rule(backend) {
+        async fn audited_ip(app: &TestApp, admin: &TestUser, headers: &[(&str, &str)]) -> Option<String> {
+            use diesel::prelude::*;
+            use mediconnect_api::db::schema::audit_log;
+            let mut req = app.client.get(app.url("/api/admin/users")).bearer_auth(&admin.token);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            assert_eq!(req.send().await.unwrap().status(), 200);
+            app.with_conn(|c| {
+                audit_log::table.order(audit_log::at.desc()).select(audit_log::ip).first::<Option<String>>(c).unwrap()
+            })
+            .await
+        }
+        // Behind a trusted proxy: the address it forwarded, in either header.
+        let proxied = spawn_app_with(backend, |c| c.trust_proxy = true).await;
+        let admin = proxied.user(Role::Admin).await;
+        assert_eq!(audited_ip(&proxied, &admin, &[("X-Forwarded-For", "203.0.113.7")]).await.as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            audited_ip(&proxied, &admin, &[("Forwarded", "for=198.51.100.9;proto=https")]).await.as_deref(),
+            Some("198.51.100.9")
+        );
+        assert_eq!(
+            audited_ip(&proxied, &admin, &[("Forwarded", "for=\"[2001:db8::7]:4711\"")]).await.as_deref(),
+            Some("2001:db8::7")
+        );
+        // No header: the peer.
+        assert_eq!(audited_ip(&proxied, &admin, &[]).await.as_deref(), Some("127.0.0.1"));
+        // Without TRUST_PROXY the headers are the client's word, and not believed.
+        let direct = spawn_app(backend).await;
+        let admin = direct.user(Role::Admin).await;
+        assert_eq!(audited_ip(&direct, &admin, &[("X-Forwarded-For", "203.0.113.7")]).await.as_deref(), Some("127.0.0.1"));
+        assert_eq!(audited_ip(&direct, &admin, &[("Forwarded", "for=198.51.100.9")]).await.as_deref(), Some("127.0.0.1"));
+    }
+
+    async fn a_clients_close_is_echoed_and_the_connection_ends_at_once(backend) {
+        let app = spawn_app(backend).await;
+        for code in [1000u16, 1001, 4000] {
+            let mut raw = crate::ws::RawWs::connect(&app).await;
+            raw.next_message().await; // the snapshot
+            let (answer, answered, ended) = raw.close_with(code).await;
+            // RFC 6455 5.5.1: the endpoint answers a Close with the code it received.
+            assert_eq!(answer, Some(code));
+            // The server then ends the TCP connection itself, without lingering (it
+            // took about 0.85 s before). Generous bounds: this checks the behaviour,
+            // not the speed.
+            assert!(answered < Duration::from_millis(500), "Close answered after {answered:?}");
+            assert!(ended < Duration::from_millis(500), "connection ended after {ended:?}");
+        }
+    }
+
     async fn sockets_are_limited_per_address(backend) {
         let app = spawn_app_with(backend, |c| c.ws_max_connections_per_ip = 2).await;
         let a = connect(&app).await;

@@ -169,6 +169,7 @@ pub fn test_config(db: &TestDb) -> Config {
         ws_heartbeat: std::time::Duration::from_secs(15),
         ws_client_timeout: std::time::Duration::from_secs(45),
         notify_cooldown: std::time::Duration::from_secs(3600),
+        alert_max_delay: std::time::Duration::from_secs(15 * 60),
         analytics_tz: chrono_tz::UTC,
     }
 }

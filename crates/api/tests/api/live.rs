@@ -412,6 +412,118 @@ mod replicas {
         assert!(seen, "the socket on B was not brought up to date");
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sessions_revoked_while_a_feed_was_down_are_caught_up_on_reconnect() {
+        use mediconnect_shared::LoginResponse;
+        use std::sync::atomic::Ordering;
+        let a = spawn_app(Backend::Postgres).await;
+        // B signs in to the database as a role of its own, so that its feed alone can be
+        // kept from reconnecting while A goes on.
+        let role = format!("replica_b_{}", uuid::Uuid::new_v4().simple());
+        let sql = |statement: String| {
+            let a = &a;
+            async move {
+                a.with_conn(move |c| {
+                    diesel::sql_query(statement).execute(c).unwrap();
+                })
+                .await
+            }
+        };
+        sql(format!("CREATE ROLE {role} SUPERUSER LOGIN")).await;
+        let mut config = a.config.clone();
+        let url = a
+            .test_db
+            .url
+            .replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+        assert_ne!(url, a.test_db.url, "the test cluster's URL names its user");
+        config.database = mediconnect_api::db::DbTarget::parse(&url).unwrap();
+        let b = spawn_on(Backend::Postgres, TestDb::attach(&a.test_db), config).await;
+
+        let u = a.user(Role::Patient).await;
+        let other_device: LoginResponse = a.login(&u.email, PASSWORD).await.json().await.unwrap();
+        let mut revoked_on_b = connect(&b).await;
+        assert_eq!(
+            revoked_on_b.auth(&other_device.token).await["type"],
+            "auth_ok"
+        );
+        let bystander = a.user(Role::Patient).await;
+        let mut bystander_on_b = connect(&b).await;
+        assert_eq!(
+            bystander_on_b.auth(&bystander.token).await["type"],
+            "auth_ok"
+        );
+
+        // End B's listening connection from SQL, and keep it from coming back.
+        sql(format!("ALTER ROLE {role} NOLOGIN")).await;
+        sql(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'mediconnect-listener' AND usename = '{role}'"
+        ))
+        .await;
+        let feed = |want: bool| {
+            let b = &b;
+            eventually(15, Duration::from_millis(20), move || async move {
+                if b.hub.feed_connected.load(Ordering::Acquire) == want {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "B's feed never became {}",
+                        if want { "connected" } else { "disconnected" }
+                    ))
+                }
+            })
+        };
+        feed(false).await;
+        // While B's feed is down, the password changes through A: B misses the event.
+        let res = a
+            .put(
+                "/api/users/password",
+                Some(&u.token),
+                &json!({"currentPassword": PASSWORD, "newPassword": "a brand new password"}),
+            )
+            .await;
+        json_ok(res).await;
+        problem(
+            a.get("/api/users/profile", Some(&other_device.token)).await,
+            401,
+        )
+        .await;
+        assert!(
+            !b.hub.is_revoked(u.id, TestApp::now() - 1),
+            "B, cut off, has not heard of the revocation (else this test proves nothing)"
+        );
+        sql(format!("ALTER ROLE {role} LOGIN")).await;
+        feed(true).await;
+        // Once B's feed is back: the old token is refused on HTTP, its socket is closed
+        // as signed out, and B's other signed-in sockets are told to re-read.
+        problem(
+            b.get("/api/users/profile", Some(&other_device.token)).await,
+            401,
+        )
+        .await;
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match revoked_on_b.stream.next().await {
+                    Some(Ok(Message::Close(frame))) => break frame,
+                    None | Some(Err(_)) => break None,
+                    Some(Ok(_)) => continue,
+                }
+            }
+        })
+        .await
+        .expect("the revoked session's socket on B stayed open")
+        .expect("a close frame");
+        assert_eq!(u16::from(closed.code), 1008);
+        assert_eq!(closed.reason.as_str(), "signed out");
+        assert!(
+            bystander_on_b
+                .next_of_within("resync", Duration::from_secs(5))
+                .await
+                .is_some(),
+            "the signed-in socket on B was not told to resync"
+        );
+    }
+
     #[derive(QueryableByName)]
     struct Killed {
         #[diesel(sql_type = diesel::sql_types::Bool)]

@@ -95,6 +95,28 @@ fn assert_clean_urls(m: &Received, secrets: &[&str]) {
     }
 }
 
+/// Waits until `n` emails have had a failed attempt recorded (not only claimed).
+async fn failed_attempts(app: &TestApp, n: i64) {
+    eventually(10, Duration::from_millis(100), || async move {
+        let tried: i64 = app
+            .with_conn(|c| {
+                notifications::table
+                    .filter(notifications::attempts.ge(1))
+                    .filter(notifications::last_error.is_not_null())
+                    .count()
+                    .get_result(c)
+                    .unwrap()
+            })
+            .await;
+        if tried == n {
+            Ok(())
+        } else {
+            Err(format!("{tried} of {n} failed attempts recorded"))
+        }
+    })
+    .await;
+}
+
 fn to(messages: &[Received], address: &str) -> usize {
     messages
         .iter()
@@ -290,14 +312,7 @@ both_backends! {
         smtp.stop();
         app.set_online(&doctor, true).await;
         // Attempted and failed while the server is down.
-        let app_ref = &app;
-        eventually(10, Duration::from_millis(100), || async move {
-            let app = app_ref;
-            // Counted once the failed attempt is recorded, not when it is claimed.
-            let tried: i64 = app.with_conn(|c| notifications::table.filter(notifications::attempts.ge(1)).filter(notifications::last_error.is_not_null()).count().get_result(c).unwrap()).await;
-            if tried == 2 { Ok(()) } else { Err(format!("{tried} of 2 failed attempts recorded")) }
-        })
-        .await;
+        failed_attempts(&app, 2).await;
         let queued: Vec<(String, Option<String>)> = app.with_conn(|c| notifications::table.select((notifications::status, notifications::last_error)).load(c).unwrap()).await;
         assert!(queued.iter().all(|(s, e)| s == "queued" && e.is_some()), "{queued:?}");
         smtp.restart().await;
@@ -309,6 +324,89 @@ both_backends! {
         }
         let sent: i64 = app.with_conn(|c| notifications::table.filter(notifications::status.eq("sent")).count().get_result(c).unwrap()).await;
         assert_eq!(sent, 2);
+    }
+
+    async fn alerts_that_would_arrive_late_expire_and_other_mail_does_not(backend) {
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let admin = app.user(Role::Admin).await;
+        let doctor = app.doctor("Dr. Late", "Neurology").await;
+        let waiting = patient_named(&app, "Ona Waiting", "all").await;
+        let booking = patient_named(&app, "Pia Booking", "off").await;
+        smtp.stop();
+        app.set_online(&doctor, true).await;
+        let id = doctor_id(&app, "Dr. Late").await;
+        let start = (Utc::now() + chrono::Duration::days(3)).date_naive().and_hms_opt(9, 0, 0).unwrap().and_utc();
+        json_ok(app.post("/api/appointments", Some(&booking.token), &json!({"doctorId": id, "scheduledFor": start.to_rfc3339()})).await).await;
+        // The alert and the two booking emails are tried while the mail server is down.
+        failed_attempts(&app, 3).await;
+        // 20 minutes pass (ALERT_MAX_DELAY_MINUTES is 15) before the server is back.
+        app.with_conn(|c| {
+            diesel::update(notifications::table)
+                .set(notifications::created_at.eq(mediconnect_api::db::DbTime(Utc::now() - chrono::Duration::minutes(20))))
+                .execute(c)
+                .unwrap();
+        })
+        .await;
+        smtp.restart().await;
+        // The booking emails go out; the alert never does.
+        smtp.wait_for(2, 20).await;
+        let app_ref = &app;
+        let rows = eventually(10, Duration::from_millis(100), || async move {
+            let rows: Vec<(String, String)> = app_ref.with_conn(|c| notifications::table.select((notifications::kind, notifications::status)).order(notifications::kind.asc()).load(c).unwrap()).await;
+            if rows.iter().all(|(_, s)| s != "queued") { Ok(rows) } else { Err(format!("still queued: {rows:?}")) }
+        })
+        .await;
+        let rows: Vec<(&str, &str)> = rows.iter().map(|(k, s)| (k.as_str(), s.as_str())).collect();
+        assert_eq!(rows, [("APPOINTMENT_BOOKED", "sent"), ("APPOINTMENT_BOOKED", "sent"), ("DOCTOR_ONLINE", "expired")]);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(to(&smtp.received(), &waiting.email), 0, "a late alert was sent");
+        assert_eq!(to(&smtp.received(), &booking.email), 1);
+        // Counted in the analytics, and listed to admins.
+        let figures = json_ok(app.get("/api/analytics", Some(&admin.token)).await).await;
+        assert_eq!(figures["emailsExpired"], 1);
+        assert_eq!(figures["emailsFailed"], 0);
+        let listed = json_ok(app.get("/api/admin/notifications?status=expired", Some(&admin.token)).await).await;
+        assert_eq!(listed["notifications"].as_array().unwrap().len(), 1);
+        assert_eq!(listed["notifications"][0]["kind"], "DOCTOR_ONLINE");
+        assert_eq!(listed["notifications"][0]["status"], "expired");
+    }
+
+    async fn an_alert_about_a_doctor_gone_offline_expires(backend) {
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. Brief", "Neurology").await;
+        let waiting = patient_named(&app, "Quin Waiting", "all").await;
+        smtp.stop();
+        app.set_online(&doctor, true).await;
+        failed_attempts(&app, 1).await;
+        let app_ref = &app;
+        // Gone again before the mail server is back: the alert would be wrong by then.
+        app.set_online(&doctor, false).await;
+        smtp.restart().await;
+        let status = eventually(15, Duration::from_millis(100), || async move {
+            let status: String = app_ref.with_conn(|c| notifications::table.select(notifications::status).first(c).unwrap()).await;
+            if status == "queued" { Err("still queued".to_owned()) } else { Ok(status) }
+        })
+        .await;
+        assert_eq!(status, "expired");
+        assert_eq!(to(&smtp.received(), &waiting.email), 0);
+    }
+
+    async fn a_name_is_never_read_as_a_template(backend) {
+        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+        let app = app_with_smtp(backend, &smtp, |_| {}).await;
+        let doctor = app.doctor("Dr. {{link}} {{unsubscribe}}", "Neurology").await;
+        let patient = patient_named(&app, "Rae {{doctor}}", "all").await;
+        app.set_online(&doctor, true).await;
+        let mail = smtp.wait_for(1, 10).await.remove(0);
+        assert_eq!(mail.to, std::slice::from_ref(&patient.email));
+        let subject = mail.header("Subject").unwrap();
+        assert_eq!(subject, "Dr. {{link}} {{unsubscribe}} is online now on MediConnect");
+        let text = mail.text();
+        assert!(text.contains("Dr. {{link}} {{unsubscribe}}"), "{text}");
+        assert!(text.contains("Rae {{doctor}}"), "{text}");
+        assert!(!text.contains("Dr. http"), "a name became a link: {text}");
     }
 
     async fn a_permanent_rejection_fails_at_once(backend) {

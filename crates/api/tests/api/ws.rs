@@ -66,6 +66,50 @@ impl RawWs {
             .expect("a whole message within 5 s")
     }
 
+    /// Sends a Close frame with `code` (masked, as a client must), then reads until the
+    /// server's Close frame and until the server ends the connection. Returns the
+    /// code the server answered with (`None`: an empty Close), and how long each took.
+    pub async fn close_with(&mut self, code: u16) -> (Option<u16>, Duration, Duration) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mask = [0x12, 0x34, 0x56, 0x78];
+        let payload = code.to_be_bytes();
+        let mut frame = vec![0x88, 0x80 | 2];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        let sent = std::time::Instant::now();
+        self.tcp.write_all(&frame).await.unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let first = self.tcp.read_u8().await.unwrap();
+                let len = usize::from(self.tcp.read_u8().await.unwrap() & 0x7F);
+                let mut body = vec![0; len];
+                self.tcp.read_exact(&mut body).await.unwrap();
+                if first & 0x0F == 0x8 {
+                    break body.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+                }
+            }
+        })
+        .await
+        .expect("a Close frame within 5 s");
+        let answered = sent.elapsed();
+        let ended = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut rest = [0u8; 64];
+            while self
+                .tcp
+                .read(&mut rest)
+                .await
+                .map(|n| n > 0)
+                .unwrap_or(false)
+            {}
+        })
+        .await;
+        assert!(
+            ended.is_ok(),
+            "the server kept the connection open for 5 s after its Close"
+        );
+        (answer, answered, sent.elapsed())
+    }
+
     async fn read_message(&mut self) -> Vec<(u8, Vec<u8>)> {
         use tokio::io::AsyncReadExt;
         let mut frames = Vec::new();
