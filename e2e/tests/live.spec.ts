@@ -134,3 +134,23 @@ test("the online list's name search ignores case, accents included", async ({ br
   await doctorContext.close();
   await watcherContext.close();
 });
+
+test('the live badge sits in the header on every page that shows live data, and only there', async ({ page, request }) => {
+  const patientEmail = await registerViaApi(request, 'PATIENT', 'Pat Badge');
+  await signIn(page, patientEmail);
+  const badge = page.getByRole('banner').locator('[data-test="connection"]');
+  for (const [link, heading] of [
+    ['Doctors', 'All doctors'],
+    ['Appointments', 'Appointments'],
+    ['MediConnect', 'Online now'],
+  ]) {
+    await page.getByRole('link', { name: link, exact: true }).click();
+    await expect(page.getByRole('heading', { name: heading }).first()).toBeVisible();
+    await expect(badge).toHaveText('Live');
+    // One badge, in the header: none left in the page itself.
+    await expect(page.locator('[data-test="connection"]')).toHaveCount(1);
+  }
+  await page.getByRole('link', { name: 'Profile', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Your profile' })).toBeVisible();
+  await expect(badge).toHaveCount(0);
+});

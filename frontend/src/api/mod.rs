@@ -6,6 +6,7 @@ mod client;
 pub mod json;
 mod reactive;
 mod session;
+pub mod version;
 
 pub use client::ApiError;
 pub use reactive::{ApiAction, ApiResource};

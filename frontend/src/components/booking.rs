@@ -8,6 +8,7 @@ use super::Dialog;
 use crate::api::{self, ApiAction, ApiResource};
 use crate::dates::{day_label, format_local, input_value, parse_input, time_label};
 use crate::page_module;
+use crate::state::live::OwnChange;
 
 /// Slots grouped by the viewer's local day.
 fn by_day(slots: &[Slot]) -> Vec<(String, Vec<Slot>)> {
@@ -53,10 +54,16 @@ pub fn SlotPicker(
     // One key per dialog: a retried click books once.
     let key = Uuid::new_v4().to_string();
     let moving = reschedule.as_ref().map(|a| a.id);
+    let live = crate::state::live::use_live();
     let submit = ApiAction::new(move |start: &DateTime<Utc>| {
         let start = *start;
         let reason = reason.get_untracked();
         let key = key.clone();
+        // This form reports the outcome itself: the socket's event is not announced.
+        live.expect_own(match moving {
+            Some(id) => OwnChange::Appointment(id),
+            None => OwnChange::BookingWith(doctor_id),
+        });
         async move {
             match moving {
                 Some(id) => {

@@ -2,6 +2,7 @@ use crate::router::{A, use_location};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::ConnectionBadge;
 use crate::api;
 use crate::state::session::use_session;
 
@@ -25,6 +26,10 @@ pub fn Header() -> impl IntoView {
         <header class="site-header">
             <div class="inner">
                 <A href="/" class="brand">"MediConnect"</A>
+                // On every page that shows live data: whether it is being kept current.
+                <Show when=move || shows_live_data(&location.path())>
+                    <ConnectionBadge/>
+                </Show>
                 <nav class="site-nav" aria-label="Main">
                     <A href="/doctors">"Doctors"</A>
                     <Show
@@ -53,6 +58,12 @@ pub fn Header() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// The pages that update by themselves over the live socket: the online doctors (the
+/// home page, or a doctor's own home), the directory, and the appointments.
+fn shows_live_data(path: &str) -> bool {
+    matches!(path, "/" | "/doctors" | "/appointments")
 }
 
 /// A loading indicator with a message.

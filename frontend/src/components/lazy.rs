@@ -6,6 +6,10 @@
 //! closure that shows it, under that closure's owner: once its module is fetched, the
 //! closure runs again and builds it there. A page left while its module was on the
 //! way is never built.
+//!
+//! A module that cannot be fetched because a new version was deployed since the tab
+//! opened (its name is gone) reloads the tab into the new version at the same address,
+//! once ([`crate::api::version`]); if that fails too, the page says so.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,6 +20,7 @@ use leptos::task::spawn_local;
 use leptos::wasm_split::SplitLoaderError;
 
 use super::Loading;
+use crate::api::version::{self, Failure};
 
 /// A page in a module of its own.
 #[derive(Clone, Copy)]
@@ -61,14 +66,26 @@ macro_rules! page_module {
 #[component]
 pub fn Lazy(module: PageModule) -> impl IntoView {
     let fetched = RwSignal::new(0u32);
-    let failed = RwSignal::new(false);
+    let failed = RwSignal::new(None::<Failure>);
     move || {
         fetched.track();
-        if failed.get() {
+        if let Some(failure) = failed.get() {
+            let message = match failure {
+                Failure::Reloading => {
+                    return view! { <Loading message="MediConnect was updated. Loading the new version…"/> }
+                        .into_any();
+                }
+                Failure::Updated => {
+                    "MediConnect was updated, and this page of the new version could not be loaded. Reload the page, or try again in a minute."
+                }
+                Failure::Network => {
+                    "This page could not be loaded. Check your connection, then try again."
+                }
+            };
             return view! {
                 <div class="alert error" role="alert">
-                    <p>"This page could not be loaded. Check your connection, then try again."</p>
-                    <button type="button" class="button" on:click=move |_| failed.set(false)>"Try again"</button>
+                    <p>{message}</p>
+                    <button type="button" class="button" on:click=move |_| failed.set(None)>"Try again"</button>
                 </div>
             }
             .into_any();
@@ -78,7 +95,7 @@ pub fn Lazy(module: PageModule) -> impl IntoView {
             && let Some(built) = (module.load)().now_or_never()
         {
             return built.unwrap_or_else(|_| {
-                failed.set(true);
+                failed.set(Some(Failure::Network));
                 ().into_any()
             });
         }
@@ -90,7 +107,8 @@ pub fn Lazy(module: PageModule) -> impl IntoView {
                     fetched.try_update(|n| *n += 1);
                 }
                 Err(_) => {
-                    failed.try_set(true);
+                    let failure = version::after_failed_module().await;
+                    failed.try_set(Some(failure));
                 }
             }
         });

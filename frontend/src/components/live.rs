@@ -32,7 +32,7 @@ pub fn ConnectionBadge() -> impl IntoView {
 pub fn Announcer() -> impl IntoView {
     let live = use_live();
     view! {
-        <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+        <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-test="announcer">
             {move || live.announcement.get()}
         </div>
     }

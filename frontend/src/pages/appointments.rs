@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Confirm, Dialog, Loading, RequireAuth, SlotPicker};
 use crate::dates::format_local;
-use crate::state::live::use_live;
+use crate::state::live::{OwnChange, use_live};
 use crate::state::session::use_session;
 
 #[component]
@@ -80,13 +80,14 @@ async fn load_lists(upcoming_pages: u32, past_pages: u32) -> Result<Lists, api::
         upcoming_pages,
     )
     .await?;
-    let (cancelled_ahead, _) = first_pages(
+    // Cancelled ones ahead come first in "Past and cancelled", and page with it.
+    let (cancelled_ahead, cancelled_total) = first_pages(
         AppointmentQuery {
             status: Some(AppointmentStatus::Cancelled),
             from: Some(now),
             ..Default::default()
         },
-        1,
+        past_pages,
     )
     .await?;
     let (started, started_total) = first_pages(
@@ -100,7 +101,8 @@ async fn load_lists(upcoming_pages: u32, past_pages: u32) -> Result<Lists, api::
     .await?;
     Ok(Lists {
         more_upcoming: (scheduled.len() as u64) < scheduled_total,
-        more_past: (started.len() as u64) < started_total,
+        more_past: (started.len() as u64) < started_total
+            || (cancelled_ahead.len() as u64) < cancelled_total,
         upcoming: scheduled.into_iter().filter(|a| is_upcoming(a)).collect(),
         past: cancelled_ahead
             .into_iter()
@@ -211,6 +213,7 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
     };
     let act = ApiAction::new(move |status: &AppointmentStatus| {
         let status = *status;
+        live.expect_own(OwnChange::Appointment(id));
         async move {
             if status == AppointmentStatus::Cancelled {
                 api::cancel_appointment(id).await

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use mediconnect_shared::Doctor;
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{ConnectionBadge, Loading, one_decimal};
+use crate::components::{Loading, one_decimal};
 use crate::state::live::{Connection, use_live};
 
 /// The doctor's own page: one big switch between online and offline, showing the live
@@ -61,7 +61,6 @@ fn StatusSwitch(initial: Doctor) -> impl IntoView {
         <section class="card status-card" aria-labelledby="status-heading">
             <div class="section-head">
                 <h1 id="status-heading">"Your availability"</h1>
-                <ConnectionBadge/>
             </div>
             {move || error().map(|m| view! { <p class="alert error" role="alert">{m}</p> })}
             <button

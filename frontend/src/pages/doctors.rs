@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use mediconnect_shared::DoctorQuery;
 
 use crate::api::{self, ApiResource};
-use crate::components::{ConnectionBadge, DoctorCard, Loading, Pager, count_of, use_clock};
+use crate::components::{DoctorCard, Loading, Pager, count_of, use_clock};
 use crate::state::live::use_live;
 
 const PAGE_SIZE: u32 = 20;
@@ -61,7 +61,6 @@ pub fn Doctors() -> impl IntoView {
     view! {
         <div class="section-head">
             <h1>"All doctors"</h1>
-            <ConnectionBadge/>
         </div>
         <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
             <div class="field">

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use mediconnect_shared::Doctor;
 
-use crate::components::{ConnectionBadge, DoctorCard, Loading, use_clock};
+use crate::components::{DoctorCard, Loading, use_clock};
 use crate::state::live::use_live;
 use crate::text::lowercase;
 
@@ -53,7 +53,6 @@ pub fn OnlineDoctors() -> impl IntoView {
         <section aria-labelledby="online-heading" class="online">
             <div class="section-head">
                 <h2 id="online-heading">"Online now"</h2>
-                <ConnectionBadge/>
             </div>
             <div class="filters">
                 <div class="field">

@@ -37,8 +37,23 @@ pub struct Live {
     pub loaded: RwSignal<bool>,
     /// Bumped on every change to one of the user's appointments (pages refetch on it).
     pub appointments_changed: RwSignal<u64>,
+    /// Changes this tab is making itself, until their event arrives (or 15 s pass):
+    /// their events are not announced, since the page reports the outcome itself.
+    own_changes: StoredValue<Vec<(OwnChange, f64)>, LocalStorage>,
     restart: StoredValue<Option<mpsc::UnboundedSender<()>>, LocalStorage>,
 }
+
+/// A change the user is making in this tab, announced by the page that makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnChange {
+    /// A change to this appointment.
+    Appointment(Uuid),
+    /// A booking with this doctor (its id is not known before the answer).
+    BookingWith(Uuid),
+}
+
+/// How long an own change waits for its event.
+const OWN_CHANGE_MS: f64 = 15_000.0;
 
 impl Live {
     /// Online doctors, sorted by name.
@@ -50,6 +65,37 @@ impl Live {
 
     pub fn is_online(&self, id: Uuid) -> bool {
         self.online.with(|m| m.contains_key(&id))
+    }
+
+    /// Says that this tab is about to make `change`: its event will not be announced.
+    /// Call it before the request, since the event may arrive before the answer.
+    pub fn expect_own(&self, change: OwnChange) {
+        let now = js_sys::Date::now();
+        self.own_changes.update_value(|list| {
+            list.retain(|(_, until)| *until > now);
+            list.push((change, now + OWN_CHANGE_MS));
+        });
+    }
+
+    /// Whether `appointment`'s event is of a change this tab made (and forgets that change).
+    fn is_own(&self, appointment: &mediconnect_shared::Appointment) -> bool {
+        let now = js_sys::Date::now();
+        let mut own = false;
+        self.own_changes.update_value(|list| {
+            list.retain(|(_, until)| *until > now);
+            let found = list.iter().position(|(change, _)| match change {
+                OwnChange::Appointment(id) => *id == appointment.id,
+                OwnChange::BookingWith(doctor) => {
+                    *doctor == appointment.doctor.id
+                        && appointment.status == AppointmentStatus::Scheduled
+                }
+            });
+            if let Some(i) = found {
+                list.remove(i);
+                own = true;
+            }
+        });
+        own
     }
 
     /// Reconnects, e.g. after signing in or out, so the socket carries the right identity.
@@ -112,6 +158,7 @@ pub fn provide_live(session: Session) -> Live {
         announcement: RwSignal::new(String::new()),
         loaded: RwSignal::new(false),
         appointments_changed: RwSignal::new(0),
+        own_changes: StoredValue::new_local(Vec::new()),
         restart: StoredValue::new_local(Some(tx)),
     };
     provide_context(live);
@@ -233,6 +280,9 @@ async fn connect_once(
                 got_snapshot = true;
             }
             Some(ServerMessage::DoctorStatus { doctor }) => live.apply(doctor),
+            Some(ServerMessage::Appointment { appointment }) if live.is_own(&appointment) => {
+                live.appointments_changed.update(|v| *v += 1);
+            }
             Some(ServerMessage::Appointment { appointment }) => {
                 // Named after the other party: a doctor hears the patient's name.
                 let viewer_is_doctor = session.user.with_untracked(|u| {
@@ -257,6 +307,9 @@ async fn connect_once(
                 live.appointments_changed.update(|v| *v += 1);
             }
             Some(ServerMessage::AuthOk) => pending_auth = None,
+            // The server may have lost events meant for this user: pages re-read their
+            // appointments, quietly (nothing to announce).
+            Some(ServerMessage::Resync) => live.appointments_changed.update(|v| *v += 1),
             // The token was refused: it expired while the tab slept, or the session was
             // revoked elsewhere (a password change, a deactivation), which also closed
             // the previous connection. A new token is sent; if the refresh is refused
