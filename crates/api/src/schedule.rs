@@ -416,6 +416,106 @@ mod tests {
         assert!(!Hours::parse(&schedule("UTC", &[])).unwrap().published());
     }
 
+    fn range(start: &str, end: &str) -> TimeRange {
+        TimeRange {
+            start: start.into(),
+            end: end.into(),
+        }
+    }
+
+    fn exception(date: &str, intervals: Vec<TimeRange>) -> ScheduleException {
+        ScheduleException {
+            date: date.parse().unwrap(),
+            intervals,
+        }
+    }
+
+    /// The fields a refused schedule names, in order.
+    fn refused_fields(s: &Schedule) -> Vec<String> {
+        match Hours::parse(s) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn oversized_and_inconsistent_exceptions_name_their_field() {
+        let mut s = schedule("UTC", &[]);
+        s.weekly = (0..71)
+            .map(|i| WeeklyHours {
+                weekday: 1,
+                start: format_minute(i * 10),
+                end: format_minute(i * 10 + 5),
+            })
+            .collect();
+        assert_eq!(refused_fields(&s), ["weekly"]);
+
+        let mut s = schedule("UTC", &[]);
+        s.exceptions = (0..401)
+            .map(|i| {
+                let date = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + Duration::days(i);
+                exception(&date.to_string(), vec![])
+            })
+            .collect();
+        assert_eq!(refused_fields(&s), ["exceptions"]);
+
+        let mut s = schedule("UTC", &[]);
+        s.exceptions = vec![
+            exception(
+                "2027-01-04",
+                (0..11)
+                    .map(|h| range(&format!("{h:02}:00"), &format!("{h:02}:30")))
+                    .collect(),
+            ),
+            exception("2027-01-05", vec![range("10:00", "09:00")]),
+            exception("2027-01-06", vec![range("09:00", "10:00")]),
+            exception("2027-01-06", vec![]),
+        ];
+        assert_eq!(
+            refused_fields(&s),
+            ["exceptions[0]", "exceptions[1]", "exceptions[3].date"]
+        );
+    }
+
+    #[test]
+    fn exceptions_round_trip_in_date_order() {
+        let mut s = schedule("Asia/Kolkata", &[(3, "08:30", "12:15")]);
+        s.exceptions = vec![
+            exception(
+                "2027-02-01",
+                vec![range("10:00", "11:00"), range("13:00", "24:00")],
+            ),
+            exception("2027-01-15", vec![]),
+        ];
+        let dto = Hours::parse(&s).unwrap().to_dto();
+        assert_eq!(
+            dto.exceptions,
+            vec![s.exceptions[1].clone(), s.exceptions[0].clone()]
+        );
+        assert_eq!(dto.weekly, s.weekly);
+    }
+
+    #[test]
+    fn a_repeated_local_hour_starts_at_its_first_occurrence() {
+        // Sydney, Sunday 2027-04-04: 03:00 AEDT falls back to 02:00 AEST. Hours from
+        // 02:30 begin at the first 02:30 (AEDT, UTC+11), and run to 03:00 AEST: the
+        // repeated half hour and the one after it, three slots in all.
+        let h = Hours::parse(&schedule("Australia/Sydney", &[(7, "02:30", "03:00")])).unwrap();
+        let slots = h.free_slots(
+            utc("2027-04-03T00:00:00Z"),
+            utc("2027-04-05T00:00:00Z"),
+            &[],
+        );
+        assert_eq!(
+            starts(&slots),
+            [
+                "2027-04-03T15:30Z",
+                "2027-04-03T16:00Z",
+                "2027-04-03T16:30Z"
+            ]
+        );
+    }
+
     #[test]
     fn round_trips() {
         let s = schedule(

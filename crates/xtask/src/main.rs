@@ -5,6 +5,7 @@
 //! Each installs what it needs that is missing, saying what and why.
 
 mod bench;
+mod coverage;
 mod fuzz;
 mod postgres;
 mod split;
@@ -15,46 +16,123 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
+/// Every command: its name, its usage line, and what it does with each flag.
+const COMMANDS: &[(&str, &str, &str)] = &[
+    (
+        "run",
+        "cargo xtask run [--postgres URL]",
+        "Installs what is missing, builds the web app and the server, and serves
+MediConnect at http://127.0.0.1:8080 with demo data.
 
-commands:
-  run [--postgres URL]   install what is missing, build the web app, and serve
-                         MediConnect at http://127.0.0.1:8080 with demo data
-                         (SQLite at ./data/mediconnect.db unless --postgres or
-                         DATABASE_URL names another database)
-  test                   everything CI checks: format, clippy (native and wasm32),
-                         tests on SQLite and PostgreSQL, a log audit, a bounded
-                         fuzzing pass, the release web app build, the browser
-                         tests, and a quick benchmark pass
-  fuzz [--seconds N]     fuzz the API from its OpenAPI document with schemathesis,
-                         N seconds (default 600) as each of patient, doctor, admin
-  bench [--quick]        measure the release server on SQLite and PostgreSQL and
-                         write docs/BENCHMARKS.md and target/bench/summary.json
-                         (--quick: a short run, written to target/bench only)
-  precompress            write .br and .gz twins of the built web app's wasm, JS
-                         and CSS (the web app build does this; for Dockerfiles)
-  split-web              split the web app into a module per page (Trunk's
-                         post-build hook; not for use on its own)";
+  --postgres URL   serve on this PostgreSQL database instead of SQLite at
+                   ./data/mediconnect.db (DATABASE_URL may name one too)",
+    ),
+    (
+        "test",
+        "cargo xtask test",
+        "Everything CI checks: format, clippy (native and wasm32), a licence, ban and
+source check of the dependencies (cargo-deny, deny.toml), the tests on SQLite
+and PostgreSQL (a throwaway cluster is started) instrumented for coverage, a
+log audit, line coverage against its floors (as `cargo xtask coverage`), a
+bounded fuzzing pass, the release web app build, the browser tests, and a quick
+benchmark pass. Ends with one line: N passed, N failed. Takes no flags.",
+    ),
+    (
+        "fuzz",
+        "cargo xtask fuzz [--seconds N]",
+        "Fuzzes the API from its OpenAPI document with schemathesis, as each of a
+patient, a doctor and an admin.
+
+  --seconds N   how long each role is fuzzed (default 600)",
+    ),
+    (
+        "bench",
+        "cargo xtask bench [--quick]",
+        "Measures the release server on SQLite and PostgreSQL, and writes
+docs/BENCHMARKS.md and target/bench/summary.json.
+
+  --quick   a short run, written to target/bench only",
+    ),
+    (
+        "coverage",
+        "cargo xtask coverage",
+        "Runs the unit and integration tests on SQLite and PostgreSQL instrumented
+(cargo-llvm-cov, installed if missing), prints line coverage per module of the
+server, writes target/coverage/summary.json and an HTML report
+(target/coverage/html/index.html), and fails below the floors: 90 % of lines for
+crates/api/src/routes, 95 % for crates/api/src/domain and
+crates/api/src/schedule.rs, 85 % for the server as a whole. Takes no flags.",
+    ),
+    (
+        "precompress",
+        "cargo xtask precompress",
+        "Writes .br and .gz twins of the built web app's wasm, JS and CSS (the web app
+build does this; for Dockerfiles). Takes no flags.",
+    ),
+    (
+        "split-web",
+        "cargo xtask split-web",
+        "Splits the web app into a module per page: Trunk's post-build hook, not for
+use on its own. Takes no flags.",
+    ),
+];
+
+fn usage() -> String {
+    let mut text = String::from("usage: cargo xtask <command> [flags]\n\ncommands:\n");
+    for (_, line, help) in COMMANDS {
+        let first = help.lines().next().unwrap_or_default();
+        text.push_str(&format!("  {line}\n      {first}\n"));
+    }
+    text.push_str("\n`cargo xtask <command> --help` says more about one command and its flags.");
+    text
+}
+
+/// The help of one command, if `name` is one.
+fn command_help(name: &str) -> Option<String> {
+    COMMANDS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, line, help)| format!("usage: {line}\n\n{help}"))
+}
 
 fn main() -> ExitCode {
     catch_interrupts();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let wants_help = |a: &String| a == "--help" || a == "-h";
+    // `cargo xtask <command> --help`, and `cargo xtask help <command>`.
+    let asked = match args.as_slice() {
+        [help, name] if help == "help" => Some(name.as_str()),
+        [name, rest @ ..] if rest.iter().any(wants_help) => Some(name.as_str()),
+        _ => None,
+    };
+    if let Some(name) = asked {
+        return match command_help(name) {
+            Some(help) => {
+                println!("{help}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("no command `{name}`\n\n{}", usage());
+                ExitCode::from(2)
+            }
+        };
+    }
     let result = match args.first().map(String::as_str) {
         Some("run") => steps::run(&args[1..]),
         Some("test") => steps::test(&args[1..]),
         Some("fuzz") => steps::fuzz(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("coverage") => coverage::coverage(&args[1..]),
         Some("split-web") if args.len() == 1 => split::split_web(),
         Some("precompress") if args.len() == 1 => {
             tools::precompress(&root().join("frontend").join("dist"))
         }
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
+            println!("{}", usage());
             Ok(())
         }
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{}", usage());
             return ExitCode::from(2);
         }
     };
@@ -135,4 +213,32 @@ pub fn not_interrupted() -> Result {
 /// Prints a step heading.
 pub fn say(msg: &str) {
     println!("\n==> {msg}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_has_help_that_names_its_flags() {
+        for (name, line, _) in COMMANDS {
+            let help = command_help(name).unwrap();
+            assert!(
+                help.starts_with(&format!("usage: cargo xtask {name}")),
+                "{help}"
+            );
+            for flag in line
+                .split_whitespace()
+                .filter(|w| w.trim_start_matches('[').starts_with("--"))
+            {
+                let flag = flag.trim_matches(['[', ']']);
+                assert!(
+                    help.matches(flag).count() >= 2,
+                    "{name}: {flag} is not explained"
+                );
+            }
+            assert!(usage().contains(line), "{name} is not in the usage");
+        }
+        assert!(command_help("nope").is_none());
+    }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::coverage;
 use crate::postgres::Cluster;
 use crate::tools::{self, run as exec};
 use crate::{Result, root, say, target_dir};
@@ -183,6 +184,8 @@ pub fn test(args: &[String]) -> Result {
     tools::ensure_libpq()?;
     tools::ensure_chromium()?;
     tools::ensure_e2e_packages()?;
+    tools::ensure_llvm_cov()?;
+    tools::ensure_cargo_deny()?;
 
     say("cargo fmt --check");
     report.stage(
@@ -222,16 +225,26 @@ pub fn test(args: &[String]) -> Result {
     );
 
     crate::not_interrupted()?;
+    say("Dependencies: licences, bans and sources (cargo deny, deny.toml)");
+    report.stage(
+        "dependency licences",
+        exec(cargo().args(["deny", "check", "licenses", "bans", "sources"])),
+    );
+
+    crate::not_interrupted()?;
     {
         let cluster = Cluster::start();
         let log =
             std::env::temp_dir().join(format!("mediconnect-test-log-{}.jsonl", std::process::id()));
         let _ = std::fs::remove_file(&log);
         let result = cluster.and_then(|cluster| {
-            say("Unit and integration tests, on SQLite and PostgreSQL (server logs captured at debug)");
-            let mut cmd = cargo();
-            cmd.args(["test", "--workspace"])
-                .env("MEDICONNECT_TEST_PG_URL", &cluster.url)
+            say(
+                "Unit and integration tests, on SQLite and PostgreSQL, instrumented for coverage \
+                 (server logs captured at debug)",
+            );
+            coverage::clean()?;
+            let mut cmd = coverage::test_command(&[]);
+            cmd.env("MEDICONNECT_TEST_PG_URL", &cluster.url)
                 .env("MEDICONNECT_PG_BIN", cluster.bin_dir())
                 .env("MEDICONNECT_TEST_LOG_FILE", &log);
             let counts = run_counting(&mut cmd, parse_cargo_test_line);
@@ -240,23 +253,29 @@ pub fn test(args: &[String]) -> Result {
         });
         record_counts(&mut report, "tests", result);
         say("Log audit: no email, token, password or visit reason in the captured logs");
-        let mut cmd = cargo();
-        // --workspace, as above: the same features, so nothing is rebuilt.
-        cmd.args([
-            "test",
-            "--workspace",
+        // Instrumented and --workspace, as above: the same build, so nothing is rebuilt.
+        let mut cmd = coverage::test_command(&[
             "--test",
             "api",
             "--",
             "--ignored",
             "--exact",
             "log_audit::the_logs_hold_no_secrets_and_no_phi",
-        ])
-        .env("MEDICONNECT_TEST_LOG_SCAN", &log);
+        ]);
+        cmd.env("MEDICONNECT_TEST_LOG_SCAN", &log);
         let audit = run_counting(&mut cmd, parse_cargo_test_line);
         let _ = std::fs::remove_file(&log);
         record_counts(&mut report, "log audit", audit);
+        report.stage("coverage", coverage::report());
     }
+
+    // The browser tests and the benchmark's quick pass run the plain debug binaries.
+    crate::not_interrupted()?;
+    say("Building the debug server and load generator");
+    let binaries = report.stage(
+        "debug build",
+        exec(cargo().args(["build", "--workspace", "--bins"])),
+    );
 
     crate::not_interrupted()?;
     let fuzzed = fuzz_stage(FUZZ_TEST_SECONDS);
@@ -267,13 +286,13 @@ pub fn test(args: &[String]) -> Result {
         "web app build",
         tools::build_spa(&path_env).and_then(|()| tools::check_spa_paths()),
     );
-    if spa {
+    if spa && binaries {
         let result = browser_tests();
         record_counts(&mut report, "browser tests", result);
     } else {
         report.stage(
             "browser tests",
-            Err("skipped: the web app did not build".into()),
+            Err("skipped: the web app or the debug binaries did not build".into()),
         );
     }
 
@@ -282,7 +301,7 @@ pub fn test(args: &[String]) -> Result {
     crate::not_interrupted()?;
     say("Benchmarks, a quick pass (every figure must be produced; none is judged)");
     let out = crate::bench::out_dir();
-    let quick = if spa {
+    let quick = if spa && binaries {
         crate::bench::measure(
             &target_dir().join("debug"),
             true,
@@ -290,7 +309,7 @@ pub fn test(args: &[String]) -> Result {
             &out.join("BENCHMARKS-quick.md"),
         )
     } else {
-        Err("skipped: the web app did not build".into())
+        Err("skipped: the web app or the debug binaries did not build".into())
     };
     report.stage("benchmarks (quick)", quick);
 
@@ -517,6 +536,9 @@ fn browser_tests() -> Result<(u64, u64)> {
         .env("CHROMIUM_PATH", tools::CHROMIUM)
         .env("ADMIN_EMAIL", E2E_ADMIN_EMAIL)
         .env("ADMIN_PASSWORD", E2E_ADMIN_PASSWORD)
+        // For the tests that serve a build of their own (deploy.spec.ts).
+        .env("DIST_DIR", root().join("frontend").join("dist"))
+        .env("MEDICONNECT_BIN", &bin)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
         .env("CI", "1");
     let result = run_counting(&mut cmd, parse_playwright_line);

@@ -9,6 +9,10 @@ use crate::{Result, cache_dir, not_interrupted, root, say};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm's binaryen, whose wasm-opt Trunk.toml names (`version_132`).
 pub const BINARYEN_VERSION: &str = "132";
+/// Coverage (`cargo xtask coverage`), with rustup's llvm-tools.
+pub const LLVM_COV_VERSION: &str = "0.9.1";
+/// The licence and source check of the dependencies (deny.toml).
+pub const CARGO_DENY_VERSION: &str = "0.20.2";
 
 /// Runs a command, streaming its output; fails with the command line on error.
 /// Starts nothing once the run was interrupted (Ctrl-C).
@@ -59,8 +63,19 @@ fn cargo_bin(name: &str) -> PathBuf {
 
 /// The version of a tool as `NAME VERSION` on its first line.
 pub fn tool_version(program: &Path) -> Option<String> {
-    let out = output(Command::new(program).arg("--version"))?;
+    version_of(Command::new(program).arg("--version"))
+}
+
+/// The version a command prints as `NAME VERSION` on its first line.
+fn version_of(cmd: &mut Command) -> Option<String> {
+    let out = output(cmd)?;
     out.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// The version of an installed cargo subcommand: run as cargo runs it (`cargo-NAME NAME
+/// --version`), since some refuse `--version` without their subcommand's name.
+fn subcommand_version(program: &Path, name: &str) -> Option<String> {
+    version_of(Command::new(program).args([name, "--version"]))
 }
 
 /// The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
@@ -103,6 +118,17 @@ fn ensure_cargo_tool(
     if tool_version(&path).as_deref() == Some(version) {
         return Ok(path);
     }
+    install_crate(krate, version, locked, minutes)?;
+    match tool_version(&path) {
+        Some(v) if v == version => Ok(path),
+        other => Err(format!(
+            "{bin} was installed but reports version {other:?}, not {version}"
+        )),
+    }
+}
+
+/// `cargo install KRATE --version VERSION`, saying why it takes a while.
+fn install_crate(krate: &str, version: &str, locked: bool, minutes: u32) -> Result {
     say(&format!(
         "Installing {krate} {version} from the Rust crate registry. This happens once, and takes \
          about {minutes} minutes on two cores because it compiles from source."
@@ -114,17 +140,44 @@ fn ensure_cargo_tool(
     }
     // Its own target dir: keep the project's build cache out of it.
     cmd.env("CARGO_TARGET_DIR", cache_dir().join("tool-build"));
-    run(&mut cmd)?;
-    match tool_version(&path) {
-        Some(v) if v == version => Ok(path),
-        other => Err(format!(
-            "{bin} was installed but reports version {other:?}, not {version}"
-        )),
-    }
+    run(&mut cmd)
 }
 
 pub fn ensure_trunk() -> Result<PathBuf> {
     ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, 7)
+}
+
+/// cargo-llvm-cov and the llvm-tools it drives.
+pub fn ensure_llvm_cov() -> Result {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"]))
+        .unwrap_or_default();
+    if !installed.lines().any(|l| l.starts_with("llvm-tools")) {
+        say("Adding rustup's llvm-tools (line coverage reads the profiles with them)");
+        run(Command::new("rustup").args(["component", "add", "llvm-tools"]))?;
+    }
+    ensure_cargo_subcommand("llvm-cov", LLVM_COV_VERSION, 2)
+}
+
+/// cargo-deny, for the licence, ban and source checks of the dependencies.
+pub fn ensure_cargo_deny() -> Result {
+    ensure_cargo_subcommand("deny", CARGO_DENY_VERSION, 6)
+}
+
+/// Installs the cargo subcommand `cargo-NAME` at `version` (with --locked) unless it
+/// already reports that version.
+fn ensure_cargo_subcommand(name: &str, version: &str, minutes: u32) -> Result {
+    let krate = format!("cargo-{name}");
+    let path = cargo_bin(&krate);
+    if subcommand_version(&path, name).as_deref() == Some(version) {
+        return Ok(());
+    }
+    install_crate(&krate, version, true, minutes)?;
+    match subcommand_version(&path, name) {
+        Some(v) if v == version => Ok(()),
+        other => Err(format!(
+            "{krate} was installed but reports version {other:?}, not {version}"
+        )),
+    }
 }
 
 pub fn ensure_wasm_bindgen() -> Result<PathBuf> {

@@ -17,6 +17,10 @@ pub fn mediconnect(db: &TestDb) -> Command {
         .env("DATA_DIR", db.path().join("data"))
         .env("STATIC_DIR", db.path().join("none"))
         .current_dir(db.path());
+    // Under `cargo xtask coverage` the binary is instrumented: where its profile goes.
+    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
+        cmd.env("LLVM_PROFILE_FILE", profile);
+    }
     cmd
 }
 
