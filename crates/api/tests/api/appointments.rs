@@ -527,21 +527,25 @@ both_backends! {
 
     async fn slots_are_right_across_a_dst_change(backend) {
         let s = setup(backend).await;
-        // Sundays 01:00–04:00 in Berlin; on 2027-03-28 the clocks skip 02:00–03:00.
+        // Sundays 01:00–04:00 in Berlin; on the day the clocks skip 02:00–03:00 (the
+        // next one at least eight days ahead, whatever the date the test runs on).
+        let day = next_spring_forward();
+        let at = |date: chrono::NaiveDate, time: &str| format!("{date}T{time}:00Z");
         let schedule = json!({"timeZone": "Europe/Berlin", "slotMinutes": 30, "weekly": [{"weekday": 7, "start": "01:00", "end": "04:00"}]});
         json_ok(s.app.put("/api/doctors/me/schedule", Some(&s.doctor.token), &schedule).await).await;
-        let slots = json_ok(s.app.get(&format!("/api/doctors/{}/slots?from=2027-03-27T00:00:00Z&to=2027-03-29T00:00:00Z", s.doctor_id), None).await).await;
+        let around = |d: chrono::NaiveDate| format!("/api/doctors/{}/slots?from={}&to={}", s.doctor_id, at(d - Duration::days(1), "00:00"), at(d + Duration::days(1), "00:00"));
+        let slots = json_ok(s.app.get(&around(day), None).await).await;
         let starts: Vec<&str> = slots["slots"].as_array().unwrap().iter().map(|x| x["start"].as_str().unwrap()).collect();
-        assert_eq!(starts, ["2027-03-28T00:00:00Z", "2027-03-28T00:30:00Z", "2027-03-28T01:00:00Z", "2027-03-28T01:30:00Z"]);
+        assert_eq!(starts, [at(day, "00:00"), at(day, "00:30"), at(day, "01:00"), at(day, "01:30")]);
         // A week earlier (no change) the same hours hold six slots, an hour earlier in UTC.
-        let slots = json_ok(s.app.get(&format!("/api/doctors/{}/slots?from=2027-03-20T00:00:00Z&to=2027-03-22T00:00:00Z", s.doctor_id), None).await).await;
+        let slots = json_ok(s.app.get(&around(day - Duration::days(7)), None).await).await;
         assert_eq!(slots["slots"].as_array().unwrap().len(), 6);
-        assert_eq!(slots["slots"][0]["start"], "2027-03-21T00:00:00Z");
+        assert_eq!(slots["slots"][0]["start"], at(day - Duration::days(7), "00:00"));
         // Booking checks the same windows: 01:30 UTC is 03:30 CEST, inside; 02:00 UTC is 04:00, outside.
-        let t: DateTime<Utc> = "2027-03-28T01:30:00Z".parse().unwrap();
+        let t: DateTime<Utc> = at(day, "01:30").parse().unwrap();
         if t < Utc::now() + Duration::days(MAX_DAYS) {
             assert_eq!(s.book(&s.patient, t).await.status(), 201);
-            let p = problem(s.book(&s.patient, "2027-03-28T02:00:00Z".parse().unwrap()).await, 422).await;
+            let p = problem(s.book(&s.patient, at(day, "02:00").parse().unwrap()).await, 422).await;
             assert!(p.field_message("scheduledFor").is_some());
         }
     }
@@ -571,6 +575,21 @@ both_backends! {
 
 /// Booking is allowed this far ahead.
 const MAX_DAYS: i64 = 180;
+
+/// The next day Berlin's clocks skip an hour (the last Sunday of March), at least eight
+/// days ahead: the tests around it, and the week before it, lie in the future.
+fn next_spring_forward() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let soonest = (Utc::now() + Duration::days(8)).date_naive();
+    let last_sunday_of_march = |year: i32| {
+        let d = chrono::NaiveDate::from_ymd_opt(year, 3, 31).unwrap();
+        d - Duration::days(i64::from(d.weekday().num_days_from_sunday()))
+    };
+    (soonest.year()..)
+        .map(last_sunday_of_march)
+        .find(|d| *d >= soonest)
+        .unwrap()
+}
 
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
