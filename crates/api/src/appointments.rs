@@ -102,13 +102,13 @@ fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Lo
         .into_iter()
         .map(|(id, name, spec, user)| (id.0, (name, spec, user.0)))
         .collect();
-    let patient_info: HashMap<Uuid, (String, Uuid)> = patients::table
+    let patient_info: HashMap<Uuid, (String, Uuid, Option<String>)> = patients::table
         .inner_join(users::table)
         .filter(patients::id.eq_any(patient_ids))
-        .select((patients::id, users::name, users::id))
-        .load::<(DbId, String, DbId)>(conn)?
+        .select((patients::id, users::name, users::id, patients::phone_number))
+        .load::<(DbId, String, DbId, Option<String>)>(conn)?
         .into_iter()
-        .map(|(id, name, user)| (id.0, (name, user.0)))
+        .map(|(id, name, user, phone)| (id.0, (name, user.0, phone)))
         .collect();
     rows.into_iter()
         .map(|row| {
@@ -116,7 +116,7 @@ fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Lo
                 doctor_info.get(&row.doctor_id.0).cloned().ok_or_else(|| {
                     ApiError::internal(anyhow::anyhow!("appointment without a doctor"))
                 })?;
-            let (patient_name, patient_user) = patient_info
+            let (patient_name, patient_user, patient_phone) = patient_info
                 .get(&row.patient_id.0)
                 .cloned()
                 .ok_or_else(|| {
@@ -141,6 +141,7 @@ fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Lo
                     patient: AppointmentPatient {
                         id: row.patient_id.0,
                         name: patient_name,
+                        phone_number: patient_phone,
                     },
                 },
             })
@@ -322,8 +323,12 @@ fn announce(
     state_hub: &crate::live::hub::Hub,
     l: &Loaded,
 ) -> Result<LiveEvent, ApiError> {
+    // The same message goes to both parties: without the patient's phone, which the
+    // doctor reads (audited) when the page reloads the appointment.
+    let mut appointment = l.dto.clone();
+    appointment.patient.phone_number = None;
     let event = LiveEvent::Appointment {
-        appointment: l.dto.clone(),
+        appointment,
         users: l.users.to_vec(),
     };
     bridge::notify_in_tx(conn, state_hub, &event)?;
@@ -416,13 +421,16 @@ fn queue_mail(
         doctor: &doctor.name,
         specialization: &specialization,
         patient: &patient.name,
+        doctor_email: &doctor.email,
+        patient_email: &patient.email,
         tz,
         sequence: times_moved(conn, row.id.0)?,
     };
-    let (actor_contact, other, with) = if actor == doctor.user_id {
-        (&doctor, &patient, format!("with {}", doctor.name))
+    // The one who did not make the change hears of it, from the one who did.
+    let (actor_contact, other) = if actor == doctor.user_id {
+        (&doctor, (compose::Party::Patient, patient.recipient()))
     } else {
-        (&patient, &doctor, format!("with {}", patient.name))
+        (&patient, (compose::Party::Doctor, doctor.recipient()))
     };
     let emails = match change {
         MailChange::Booked => {
@@ -434,8 +442,7 @@ fn queue_mail(
                 &info,
                 previous,
                 &actor_contact.name,
-                other.recipient(),
-                &with,
+                other,
                 now,
             )]
         }
@@ -443,8 +450,7 @@ fn queue_mail(
             ctx,
             &info,
             &actor_contact.name,
-            other.recipient(),
-            &with,
+            other,
             now,
         )],
     };
@@ -631,7 +637,9 @@ pub async fn book(
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
             queue_mail(conn, &mail_ctx, &row, MailChange::Booked, user.id, now)?;
             let l = loaded(conn, row)?;
-            let body = serde_json::to_string(&l.dto).map_err(ApiError::internal)?;
+            let body =
+                serde_json::to_string(&for_reader(Party::Patient(patient_id), l.dto.clone()))
+                    .map_err(ApiError::internal)?;
             if let Some(key) = &attempt_key {
                 diesel::update(
                     idempotency_keys::table
@@ -782,10 +790,14 @@ pub async fn get(state: &AppState, actor: audit::Actor, id: Uuid) -> Result<Appo
 }
 
 /// An appointment as `party` reads it: the visit reason is for the patient and the
-/// doctor, not for admins (the booking form tells the patient so).
+/// doctor, not for admins (the booking form tells the patient so); the patient's phone
+/// is for their doctor only (whose reads are audited).
 fn for_reader(party: Party, mut dto: Appointment) -> Appointment {
     if party == Party::Admin {
         dto.reason = None;
+    }
+    if !matches!(party, Party::Doctor(_)) {
+        dto.patient.phone_number = None;
     }
     dto
 }
@@ -894,12 +906,7 @@ pub async fn change(
                 ));
             }
             let current = status_of(&row);
-            if current.is_final() {
-                return Err(ApiError::Conflict {
-                    rule: "appointment-final",
-                    detail: format!("This appointment is {} and can no longer change.", current.as_str()),
-                });
-            }
+            let correcting = current.is_final() && is_correction(party, current, &req, row.updated_at.0, now)?;
             // Once it has started, only the doctor may end it (completed or missed): a
             // patient who could cancel or move it then would turn a no-show into a
             // cancellation.
@@ -986,7 +993,8 @@ pub async fn change(
                     .set(appointments::updated_at.eq(DbTime(now)))
                     .execute(conn)?;
                 if matches!(party, Party::Doctor(_)) {
-                    audit::record(conn, &actor, "appointment.update", "appointment", Some(id), now)?;
+                    let action = if correcting { "appointment.status.corrected" } else { "appointment.update" };
+                    audit::record(conn, &actor, action, "appointment", Some(id), now)?;
                 }
             }
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
@@ -996,7 +1004,7 @@ pub async fn change(
             }
             let l = loaded(conn, row)?;
             let event = if changed { Some(announce(conn, &hub, &l)?) } else { None };
-            Ok((l.dto, event.map(|e| (e, mailed))))
+            Ok((for_reader(party, l.dto), event.map(|e| (e, mailed))))
         })
         .await?;
     if let Some((event, mailed)) = event {
@@ -1006,6 +1014,48 @@ pub async fn change(
         }
     }
     Ok(dto)
+}
+
+/// How long after an appointment was marked completed or missed its doctor may correct
+/// that (a mis-click): to the other of the two.
+pub const CORRECTION_WINDOW_HOURS: i64 = 24;
+
+/// Whether a change to an appointment in a final status (`current`) is its doctor's
+/// correction of a completed or missed appointment to the other, within
+/// [`CORRECTION_WINDOW_HOURS`] of being set (`set_at`); 409 for any other change.
+/// Cancellations are final: the slot may have been booked again since.
+fn is_correction(
+    party: Party,
+    current: AppointmentStatus,
+    req: &AppointmentChange,
+    set_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    use AppointmentStatus::{Completed, NoShow};
+    let only_status = req.scheduled_for.is_none() && req.reason.is_none();
+    let to_other = matches!(
+        (current, req.status),
+        (Completed, Some(NoShow)) | (NoShow, Some(Completed))
+    );
+    if matches!(party, Party::Doctor(_)) && only_status && to_other {
+        if now < set_at + Duration::hours(CORRECTION_WINDOW_HOURS) {
+            return Ok(true);
+        }
+        return Err(ApiError::Conflict {
+            rule: "appointment-final",
+            detail: format!(
+                "This appointment was marked {} more than {CORRECTION_WINDOW_HOURS} hours ago, and can no longer change.",
+                current.as_str()
+            ),
+        });
+    }
+    Err(ApiError::Conflict {
+        rule: "appointment-final",
+        detail: format!(
+            "This appointment is {} and can no longer change.",
+            current.as_str()
+        ),
+    })
 }
 
 pub async fn cancel(

@@ -59,6 +59,10 @@ pub struct AppointmentDoctor {
 pub struct AppointmentPatient {
     pub id: Uuid,
     pub name: String,
+    /// The patient's phone, if they gave one: for the appointment's doctor only (a read
+    /// the audit trail records), absent for anyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

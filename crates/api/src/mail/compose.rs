@@ -88,6 +88,9 @@ pub struct AppointmentInfo<'a> {
     pub doctor: &'a str,
     pub specialization: &'a str,
     pub patient: &'a str,
+    /// The two parties' addresses, for the calendar entry's attendees.
+    pub doctor_email: &'a str,
+    pub patient_email: &'a str,
     /// The doctor's time zone: times are written in it, with its name.
     pub tz: Tz,
     /// How many times it was moved, for the calendar's SEQUENCE.
@@ -111,8 +114,20 @@ impl AppointmentInfo<'_> {
         )
     }
 
-    fn calendar(&self, ctx: &MailContext, method: Method, now: DateTime<Utc>) -> String {
-        let summary = format!("Appointment with {}", self.doctor);
+    /// The calendar entry for one of the two parties, named after the other one
+    /// (a doctor's calendar says who comes, a patient's whom they see), with both as
+    /// attendees, where it is, and what it is; never the visit reason.
+    fn calendar(&self, ctx: &MailContext, method: Method, to: Party, now: DateTime<Utc>) -> String {
+        let summary = match to {
+            Party::Doctor => format!("Appointment with {}", self.patient),
+            Party::Patient => format!("Appointment with {} ({})", self.doctor, self.specialization),
+        };
+        let link = format!("{}/appointments", ctx.public_url);
+        let description = format!(
+            "{} minutes with {}, {}, and {}, booked on MediConnect. See or change it: {link}",
+            self.minutes, self.doctor, self.specialization, self.patient
+        );
+        let location = format!("MediConnect, {}", ctx.public_url);
         ics::render(&ics::Event {
             method,
             uid: format!("{}@{}", self.id, ctx.domain()),
@@ -120,10 +135,24 @@ impl AppointmentInfo<'_> {
             start: self.start,
             end: self.end,
             summary: &summary,
+            description: &description,
+            location: &location,
+            url: &link,
             organizer: &bare_address(&ctx.from),
+            attendees: &[
+                (self.doctor, self.doctor_email),
+                (self.patient, self.patient_email),
+            ],
             now,
         })
     }
+}
+
+/// Which of an appointment's two parties an email goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Doctor,
+    Patient,
 }
 
 /// `Name <a@b>` → `a@b`.
@@ -178,7 +207,6 @@ pub fn booked(
         ("minutes", minutes.as_str()),
         ("link", link.as_str()),
     ];
-    let ics = a.calendar(ctx, Method::Request, now);
     [
         appointment_email(
             Kind::AppointmentBooked,
@@ -186,7 +214,7 @@ pub fn booked(
             format!("Booked: {} on {}", a.doctor, a.short_start()),
             (t::BOOKED_PATIENT_TXT, t::BOOKED_PATIENT_HTML),
             &values,
-            ics.clone(),
+            a.calendar(ctx, Method::Request, Party::Patient, now),
         ),
         appointment_email(
             Kind::AppointmentBooked,
@@ -194,19 +222,19 @@ pub fn booked(
             format!("New appointment: {} on {}", a.patient, a.short_start()),
             (t::BOOKED_DOCTOR_TXT, t::BOOKED_DOCTOR_HTML),
             &values,
-            ics,
+            a.calendar(ctx, Method::Request, Party::Doctor, now),
         ),
     ]
 }
 
-/// Tells the other party that the appointment moved (a new SEQUENCE, same UID).
+/// Tells the other party (`party`, `to`) that the appointment moved (a new SEQUENCE,
+/// same UID). The one who moved it is the appointment's other party, named as `actor`.
 pub fn moved(
     ctx: &MailContext,
     a: &AppointmentInfo<'_>,
     previous: DateTime<Utc>,
     actor: &str,
-    to: Recipient<'_>,
-    with: &str,
+    (party, to): (Party, Recipient<'_>),
     now: DateTime<Utc>,
 ) -> Email {
     let when = a.when(a.start);
@@ -215,29 +243,31 @@ pub fn moved(
     let values = [
         ("recipient", to.name),
         ("actor", actor),
-        ("with", with),
         ("when", when.as_str()),
         ("previous", previous.as_str()),
         ("link", link.as_str()),
     ];
-    let subject = format!("Moved: your appointment is now {}", a.short_start());
+    let subject = format!(
+        "Moved: your appointment with {actor} is now {}",
+        a.short_start()
+    );
     appointment_email(
         Kind::AppointmentChanged,
         &to,
         subject,
         (t::CHANGED_TXT, t::CHANGED_HTML),
         &values,
-        a.calendar(ctx, Method::Request, now),
+        a.calendar(ctx, Method::Request, party, now),
     )
 }
 
-/// Tells the other party that the appointment was cancelled (`METHOD:CANCEL`).
+/// Tells the other party (`party`, `to`) that the appointment was cancelled
+/// (`METHOD:CANCEL`) by `actor`, the appointment's other party.
 pub fn cancelled(
     ctx: &MailContext,
     a: &AppointmentInfo<'_>,
     actor: &str,
-    to: Recipient<'_>,
-    with: &str,
+    (party, to): (Party, Recipient<'_>),
     now: DateTime<Utc>,
 ) -> Email {
     let when = a.when(a.start);
@@ -245,11 +275,13 @@ pub fn cancelled(
     let values = [
         ("recipient", to.name),
         ("actor", actor),
-        ("with", with),
         ("when", when.as_str()),
         ("link", link.as_str()),
     ];
-    let subject = format!("Cancelled: appointment of {}", a.short_start());
+    let subject = format!(
+        "Cancelled: your appointment with {actor} on {}",
+        a.short_start()
+    );
     let cancel = AppointmentInfo {
         sequence: a.sequence + 1,
         ..*a
@@ -260,7 +292,7 @@ pub fn cancelled(
         subject,
         (t::CANCELLED_TXT, t::CANCELLED_HTML),
         &values,
-        cancel.calendar(ctx, Method::Cancel, now),
+        cancel.calendar(ctx, Method::Cancel, party, now),
     )
 }
 
@@ -311,30 +343,42 @@ mod tests {
         );
     }
 
-    #[test]
-    fn cancellation_raises_the_sequence() {
-        let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
-        let a = AppointmentInfo {
+    fn info(start: DateTime<Utc>) -> AppointmentInfo<'static> {
+        AppointmentInfo {
             id: Uuid::new_v4(),
             start,
             end: start + chrono::Duration::minutes(30),
             minutes: 30,
-            doctor: "Dr. A",
-            specialization: "X",
-            patient: "P",
+            doctor: "Dr. Alex Johnson",
+            specialization: "Cardiology",
+            patient: "Pat Lee",
+            doctor_email: "alex@example.com",
+            patient_email: "pat@example.com",
             tz: chrono_tz::Europe::Berlin,
             sequence: 1,
-        };
+        }
+    }
+
+    fn recipient(name: &'static str, email: &'static str) -> Recipient<'static> {
+        Recipient {
+            user_id: Uuid::new_v4(),
+            name,
+            email,
+        }
+    }
+
+    #[test]
+    fn cancellation_raises_the_sequence() {
+        let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
+        let a = info(start);
         let mail = cancelled(
             &ctx(),
             &a,
-            "P",
-            Recipient {
-                user_id: Uuid::new_v4(),
-                name: "Dr. A",
-                email: "a@example.com",
-            },
-            "P",
+            "Pat Lee",
+            (
+                Party::Doctor,
+                recipient("Dr. Alex Johnson", "alex@example.com"),
+            ),
             start,
         );
         let ics = mail.ics.unwrap();
@@ -345,5 +389,79 @@ mod tests {
                 .contains("Monday 4 January 2027, 10:00 (Europe/Berlin)")
         );
         assert_eq!(bare_address("MediConnect <x@y.z>"), "x@y.z");
+    }
+
+    #[test]
+    fn each_party_reads_of_the_other() {
+        let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
+        let a = info(start);
+        let [to_patient, to_doctor] = booked(
+            &ctx(),
+            &a,
+            recipient("Pat Lee", "pat@example.com"),
+            recipient("Dr. Alex Johnson", "alex@example.com"),
+            start,
+        );
+        // The calendar entry is named after the other party: a doctor's never says
+        // "Appointment with" the doctor themself.
+        let patient_ics = to_patient.ics.unwrap();
+        let doctor_ics = to_doctor.ics.unwrap();
+        assert!(patient_ics.contains("SUMMARY:Appointment with Dr. Alex Johnson (Cardiology)"));
+        assert!(doctor_ics.contains("SUMMARY:Appointment with Pat Lee\r\n"));
+        for ics in [&patient_ics, &doctor_ics] {
+            assert!(ics.contains("ATTENDEE;CN=\"Dr. Alex Johnson\""), "{ics}");
+            assert!(ics.contains("ATTENDEE;CN=\"Pat Lee\""), "{ics}");
+            assert!(
+                ics.contains("\r\nLOCATION:MediConnect\\, https://clinic.example\r\n"),
+                "{ics}"
+            );
+            assert!(
+                ics.contains("\r\nDESCRIPTION:30 minutes with Dr. Alex Johnson"),
+                "{ics}"
+            );
+        }
+        // The doctor cancels: the patient hears it from the doctor, named once.
+        let mail = cancelled(
+            &ctx(),
+            &a,
+            "Dr. Alex Johnson",
+            (Party::Patient, recipient("Pat Lee", "pat@example.com")),
+            start,
+        );
+        assert_eq!(
+            mail.subject,
+            "Cancelled: your appointment with Dr. Alex Johnson on 4 Jan, 10:00"
+        );
+        assert_eq!(
+            mail.text.matches("Dr. Alex Johnson").count(),
+            1,
+            "{}",
+            mail.text
+        );
+        assert!(
+            mail.text
+                .contains("Dr. Alex Johnson cancelled your appointment on Monday 4 January 2027")
+        );
+        let moved = moved(
+            &ctx(),
+            &a,
+            start - chrono::Duration::hours(1),
+            "Pat Lee",
+            (
+                Party::Doctor,
+                recipient("Dr. Alex Johnson", "alex@example.com"),
+            ),
+            start,
+        );
+        assert_eq!(
+            moved.subject,
+            "Moved: your appointment with Pat Lee is now 4 Jan, 10:00"
+        );
+        assert!(
+            moved
+                .ics
+                .unwrap()
+                .contains("SUMMARY:Appointment with Pat Lee\r\n")
+        );
     }
 }

@@ -27,7 +27,14 @@ pub struct Event<'a> {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub summary: &'a str,
+    /// What it is, in words (never the visit reason).
+    pub description: &'a str,
+    pub location: &'a str,
+    /// Where to see or change it.
+    pub url: &'a str,
     pub organizer: &'a str,
+    /// Each party's name and address.
+    pub attendees: &'a [(&'a str, &'a str)],
     pub now: DateTime<Utc>,
 }
 
@@ -41,6 +48,12 @@ fn escape(s: &str) -> String {
         .replace(';', "\\;")
         .replace(',', "\\,")
         .replace('\n', "\\n")
+}
+
+/// A parameter value (RFC 5545 §3.2): quoted, since a name may hold `,` `;` or `:`;
+/// a double quote cannot appear in one, and becomes a single quote.
+fn quote_param(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "'").replace(['\r', '\n'], " "))
 }
 
 /// Folds a content line at 75 octets (RFC 5545 §3.1).
@@ -64,7 +77,7 @@ pub fn render(e: &Event<'_>) -> String {
         Method::Request => "CONFIRMED",
         Method::Cancel => "CANCELLED",
     };
-    let lines = [
+    let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
         "PRODID:-//MediConnect//Appointments//EN".to_owned(),
@@ -77,11 +90,20 @@ pub fn render(e: &Event<'_>) -> String {
         format!("DTSTART:{}", stamp(e.start)),
         format!("DTEND:{}", stamp(e.end)),
         format!("SUMMARY:{}", escape(e.summary)),
+        format!("DESCRIPTION:{}", escape(e.description)),
+        format!("LOCATION:{}", escape(e.location)),
+        format!("URL:{}", e.url),
         format!("STATUS:{status}"),
         format!("ORGANIZER;CN=MediConnect:mailto:{}", e.organizer),
-        "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
     ];
+    for (name, address) in e.attendees {
+        lines.push(format!(
+            "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT:mailto:{address}",
+            quote_param(name)
+        ));
+    }
+    lines.push("END:VEVENT".to_owned());
+    lines.push("END:VCALENDAR".to_owned());
     let mut out = String::new();
     for line in lines {
         out.push_str(&fold(&line));
@@ -104,9 +126,19 @@ mod tests {
             start,
             end: start + chrono::Duration::minutes(30),
             summary: "Appointment with Dr. A, B; C",
+            description: "30 minutes with Dr. A, Cardiology, and Pat",
+            location: "MediConnect, https://clinic.example",
+            url: "https://clinic.example/appointments",
             organizer: "no-reply@example.com",
+            attendees: &[("Dr. A, \"B\"", "a@example.com"), ("Pat", "p@example.com")],
             now: start,
         });
+        assert!(ics.contains("DESCRIPTION:30 minutes with Dr. A\\, Cardiology\\, and Pat\r\n"));
+        assert!(ics.contains("LOCATION:MediConnect\\, https://clinic.example\r\n"));
+        assert!(
+            ics.contains("ATTENDEE;CN=\"Dr. A, 'B'\";ROLE=REQ-PARTICIPANT:mailto:a@example.com")
+        );
+        assert!(ics.contains("ATTENDEE;CN=\"Pat\";ROLE=REQ-PARTICIPANT:mailto:p@example.com"));
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
         assert!(ics.contains("METHOD:CANCEL\r\n"));
         assert!(ics.contains("DTSTART:20270104T090000Z\r\n"));

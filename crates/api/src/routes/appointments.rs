@@ -122,8 +122,10 @@ pub async fn get_one(
 }
 
 /// Changes the status, the time or the reason. SCHEDULED becomes COMPLETED or NO_SHOW
-/// (the doctor, once it has started) or CANCELLED (either party); a final status never
-/// changes again.
+/// (the doctor, once it has started) or CANCELLED (either party, the patient only before
+/// it starts); a final status never changes again, except that within 24 hours of
+/// marking it the doctor may correct COMPLETED to NO_SHOW or back (recorded in the
+/// history and the audit trail).
 #[utoipa::path(
     put,
     operation_id = "updateAppointment",
@@ -138,7 +140,7 @@ pub async fn get_one(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for this party (e.g. a patient marking COMPLETED)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Final already (`appointment-final`), or the new time overlaps", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Final already (`appointment-final`), started and so no longer the patient's to cancel or move (`appointment-started`), or the new time overlaps", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -47,8 +47,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
                 let index: PathBuf = index.clone();
                 async move {
                     let (req, _) = req.into_parts();
+                    let known = is_app_path(req.path());
                     let file = NamedFile::open_async(&index).await?;
                     let mut res = file.into_response(&req);
+                    // An address the app has no page for gets the app (which shows its
+                    // not-found page) with the status that says so, for crawlers,
+                    // link checkers and monitoring.
+                    if !known && res.status() == StatusCode::OK {
+                        *res.status_mut() = StatusCode::NOT_FOUND;
+                    }
                     res.headers_mut().insert(
                         actix_web::http::header::CACHE_CONTROL,
                         actix_web::http::header::HeaderValue::from_static("no-cache"),
@@ -57,6 +64,25 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
                 }
             })),
     );
+}
+
+/// The web app's pages (`frontend/src/app.rs`, `page`): these answer 200; any other
+/// address answers 404 with the app, which shows its not-found page.
+const APP_PATHS: &[&str] = &[
+    "/",
+    "/login",
+    "/register",
+    "/profile",
+    "/doctors",
+    "/appointments",
+    "/schedule",
+    "/admin",
+];
+
+/// Whether the app has a page at `path` (a trailing slash is the same page).
+fn is_app_path(path: &str) -> bool {
+    let trimmed = path.trim_end_matches('/');
+    APP_PATHS.contains(&if trimmed.is_empty() { "/" } else { trimmed })
 }
 
 /// A top-level wasm, JS or CSS file: its `.br` or `.gz` twin when the client accepts

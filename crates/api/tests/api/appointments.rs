@@ -18,6 +18,17 @@ fn at(days: i64, hour: u32) -> DateTime<Utc> {
         .and_utc()
 }
 
+/// Reads an appointment out of a JSON answer.
+trait IntoAppointment {
+    fn into_appointment(self) -> Appointment;
+}
+
+impl IntoAppointment for Value {
+    fn into_appointment(self) -> Appointment {
+        serde_json::from_value(self).expect("an appointment")
+    }
+}
+
 fn rfc(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
 }
@@ -384,6 +395,73 @@ both_backends! {
         assert_eq!(cancelled.status, mediconnect_shared::AppointmentStatus::Cancelled);
     }
 
+    async fn a_doctor_corrects_a_final_status_within_a_day(backend) {
+        let s = setup(backend).await;
+        let a = s.booked(&s.patient, at(2, 10)).await;
+        s.make_past(a.id).await;
+        let done: Appointment = json_ok(s.change(&s.doctor, a.id, json!({"status": "COMPLETED"})).await).await.into_appointment();
+        assert_eq!(done.status, mediconnect_shared::AppointmentStatus::Completed);
+        // A mis-click: the doctor corrects it to missed, and back.
+        let missed: Appointment = json_ok(s.change(&s.doctor, a.id, json!({"status": "NO_SHOW"})).await).await.into_appointment();
+        assert_eq!(missed.status, mediconnect_shared::AppointmentStatus::NoShow);
+        // Nobody else corrects it, and it is never cancelled, moved or reopened.
+        let p = problem(s.change(&s.patient, a.id, json!({"status": "COMPLETED"})).await, 409).await;
+        assert_eq!(p.kind, "urn:mediconnect:problem:appointment-final");
+        for body in [json!({"status": "CANCELLED"}), json!({"status": "SCHEDULED"}), json!({"status": "COMPLETED", "reason": "x"})] {
+            problem(s.change(&s.doctor, a.id, body).await, 409).await;
+        }
+        // The history and the audit trail record each correction.
+        let history: AppointmentHistory = serde_json::from_value(json_ok(s.app.get(&format!("/api/appointments/{}/history", a.id), Some(&s.patient.token)).await).await).unwrap();
+        let statuses: Vec<String> = history.events.iter()
+            .filter(|e| e.action == mediconnect_shared::AppointmentAction::StatusChanged)
+            .filter_map(|e| e.to_status.map(|t| t.as_str().to_owned()))
+            .collect();
+        assert_eq!(statuses, ["COMPLETED", "NO_SHOW"]);
+        let corrections: i64 = s.app.with_conn(move |c| {
+            use mediconnect_api::db::schema::audit_log;
+            audit_log::table.filter(audit_log::action.eq("appointment.status.corrected")).filter(audit_log::target_id.eq(Some(DbId(a.id)))).count().get_result(c).unwrap()
+        }).await;
+        assert_eq!(corrections, 1);
+        // A day after it was set, the status stands.
+        s.app.with_conn(move |c| {
+            diesel::update(appointments::table.find(DbId(a.id)))
+                .set(appointments::updated_at.eq(DbTime(Utc::now() - Duration::hours(25))))
+                .execute(c)
+                .unwrap();
+        }).await;
+        let p = problem(s.change(&s.doctor, a.id, json!({"status": "COMPLETED"})).await, 409).await;
+        assert!(p.detail.unwrap().contains("more than 24 hours ago"));
+    }
+
+    async fn the_patients_phone_is_for_their_doctor_alone(backend) {
+        let s = setup(backend).await;
+        json_ok(s.app.put("/api/users/profile", Some(&s.patient.token), &json!({"phoneNumber": "+1 555 010 0100"})).await).await;
+        let booked = s.booked(&s.patient, at(2, 10)).await;
+        assert_eq!(booked.patient.phone_number, None, "not echoed to the patient");
+        let path = format!("/api/appointments/{}", booked.id);
+        let for_doctor: Appointment = json_ok(s.app.get(&path, Some(&s.doctor.token)).await).await.into_appointment();
+        assert_eq!(for_doctor.patient.phone_number.as_deref(), Some("+1 555 010 0100"));
+        let listed = json_ok(s.app.get("/api/appointments", Some(&s.doctor.token)).await).await;
+        assert_eq!(listed["appointments"][0]["patient"]["phoneNumber"], "+1 555 010 0100");
+        // The doctor's reads are in the audit trail.
+        let reads: i64 = s.app.with_conn(move |c| {
+            use mediconnect_api::db::schema::audit_log;
+            audit_log::table.filter(audit_log::action.eq("appointment.read")).filter(audit_log::target_id.eq(Some(DbId(booked.id)))).count().get_result(c).unwrap()
+        }).await;
+        assert_eq!(reads, 2);
+        // Nobody else gets it: not the patient, not an admin, not the socket.
+        let own = json_ok(s.app.get(&path, Some(&s.patient.token)).await).await;
+        assert!(own["patient"].get("phoneNumber").is_none(), "{own}");
+        let admin = s.app.user(Role::Admin).await;
+        let read = json_ok(s.app.get(&path, Some(&admin.token)).await).await;
+        assert!(read["patient"].get("phoneNumber").is_none(), "{read}");
+        let mut doctor_socket = connect(&s.app).await;
+        doctor_socket.auth(&s.doctor.token).await;
+        json_ok(s.change(&s.patient, booked.id, json!({"reason": "Other"})).await).await;
+        let event = doctor_socket.next_of("appointment").await.expect("the change, live");
+        assert!(event["appointment"]["patient"].get("phoneNumber").is_none(), "{event}");
+    }
+
     async fn the_lifecycle(backend) {
         let s = setup(backend).await;
         let a = s.booked(&s.patient, at(2, 10)).await;
@@ -395,8 +473,8 @@ both_backends! {
         problem(s.change(&s.patient, a.id, json!({"status": "COMPLETED"})).await, 403).await;
         let done: Appointment = s.change(&s.doctor, a.id, json!({"status": "COMPLETED"})).await.json().await.unwrap();
         assert_eq!(done.status, mediconnect_shared::AppointmentStatus::Completed);
-        // Final: nothing changes again.
-        for body in [json!({"status": "CANCELLED"}), json!({"status": "NO_SHOW"}), json!({"scheduledFor": rfc(at(5, 10))}), json!({"reason": "x"})] {
+        // Final: nothing changes again (but the doctor's correction, tested below).
+        for body in [json!({"status": "CANCELLED"}), json!({"status": "SCHEDULED"}), json!({"scheduledFor": rfc(at(5, 10))}), json!({"reason": "x"})] {
             let p = problem(s.change(&s.doctor, a.id, body.clone()).await, 409).await;
             assert_eq!(p.kind, "urn:mediconnect:problem:appointment-final", "{body}");
         }
