@@ -88,9 +88,13 @@ test('a patient adds a phone number and a date of birth', async ({ page }) => {
   await expect(page.locator('dd', { hasText: 'April 1990' })).toBeVisible();
 });
 
-test('unknown pages show a not-found page', async ({ page }) => {
-  await openApp(page, '/no/such/page');
+test('unknown pages show a not-found page, served with 404', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('link', { name: 'MediConnect' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  // A page of the app answers 200.
+  expect((await page.goto('/doctors'))?.status()).toBe(200);
 });
 
 test('the layout fits a 360 px wide phone', async ({ page }) => {
@@ -155,4 +159,49 @@ test('a password change on another device signs this tab out at once, without a 
   await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/, { timeout: 10_000 });
   await expect(page.getByText(email)).toHaveCount(0);
   await context.close();
+});
+
+test('changing the password after saving the profile leaves the app working, time after time', async ({ page, request }) => {
+  const email = await registerViaApi(request, 'PATIENT', 'Pat Rotate');
+  const panics: string[] = [];
+  page.on('pageerror', (e) => panics.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /disposed|unreachable|panicked/.test(m.text())) panics.push(m.text());
+  });
+  await signIn(page, email);
+  let password = PASSWORD;
+  for (let i = 0; i < 6; i++) {
+    await page.getByRole('link', { name: 'Profile', exact: true }).click();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText('Your profile is saved.')).toBeVisible();
+    const next = `${PASSWORD} ${i}`;
+    await page.getByLabel('Current password').fill(password);
+    await page.getByLabel('New password').fill(next);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.getByText('Your password is changed.')).toBeVisible();
+    password = next;
+    // Still signed in, and links still change the page.
+    await page.getByRole('link', { name: 'Doctors', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'All doctors' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  }
+  expect(panics).toEqual([]);
+});
+
+test('a failed sign-in puts the focus on its error; a taken email offers to sign in', async ({ page, request }) => {
+  const email = await registerViaApi(request, 'PATIENT', 'Pat Taken');
+  await submitSignIn(page, email, 'not the password');
+  const error = page.getByRole('alert');
+  await expect(error).toHaveText('Invalid email or password.');
+  await expect(error).toBeFocused();
+
+  await openApp(page, '/register');
+  await page.getByLabel('Patient').check();
+  await page.getByLabel('Full name').fill('Pat Again');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toBeFocused();
+  await page.getByRole('alert').getByRole('link', { name: 'Sign in with this email instead' }).click();
+  await expect(page).toHaveURL(/\/login$/);
 });

@@ -51,3 +51,22 @@ test('on a phone, the user list needs no sideways scrolling to reach an action',
   expect(cellBox!.x + cellBox!.width).toBeLessThanOrEqual(375);
   await context.close();
 });
+
+test('an admin is not offered to deactivate themselves', async ({ page }) => {
+  await signIn(page, adminEmail, adminPassword);
+  await page.goto('/admin');
+  await page.getByLabel('Search by name or email').fill(adminEmail);
+  const own = page.locator('[data-test="user-row"]', { hasText: adminEmail });
+  await expect(own).toHaveCount(1);
+  await expect(own).toContainText('You');
+  await expect(own.getByRole('button')).toHaveCount(0);
+});
+
+test('a patient who opens the dashboard gets one page saying it is not for them', async ({ page, request }) => {
+  const email = await registerViaApi(request, 'PATIENT', 'Pat Curious');
+  await signIn(page, email);
+  await page.goto('/admin');
+  await expect(page.getByRole('heading', { name: 'No access', level: 1 })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(1);
+  await expect(page.getByRole('heading', { name: 'Clinic dashboard' })).toHaveCount(0);
+});

@@ -232,3 +232,64 @@ test('a booking refused by the server keeps the focus in the dialog', async ({ b
   await expect(confirm).toBeFocused();
   await context.close();
 });
+
+test('on a phone, a long word or address in a reason wraps instead of widening the page', async ({ browser, request }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const page = await context.newPage();
+  const doctorName = unique('Dr. Narrow');
+  await doctorWithHours(request, doctorName);
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Narrow'));
+  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const { token } = await login.json();
+  const list = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const start = new Date(Date.now() + 3 * 86_400_000);
+  start.setUTCHours(10, 0, 0, 0);
+  const reason = `See https://example.com/${'a'.repeat(150)} and Pneumonoultramicroscopicsilicovolcanoconiosis${'x'.repeat(100)}`;
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: list.doctors[0].id, scheduledFor: start.toISOString(), reason },
+  });
+  expect(booked.status()).toBe(201);
+  await signIn(page, patientEmail);
+  await page.getByRole('link', { name: 'Appointments', exact: true }).click();
+  await expect(page.locator('[data-test="appointment"]')).toContainText('Pneumono');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(375);
+  await context.close();
+});
+
+test('a doctor confirms a final status, and corrects a mis-click within the day', async ({ browser, request }) => {
+  const doctorName = unique('Dr. Careful');
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'General Practice');
+  const patientName = unique('Pat Careful');
+  const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
+  const token = (await (await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })).json()).token;
+  const list = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  // A doctor without hours takes any future time: one that starts in three seconds.
+  const start = new Date(Date.now() + 3_000).toISOString();
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: list.doctors[0].id, scheduledFor: start },
+  });
+  expect(booked.status()).toBe(201);
+  await new Promise((r) => setTimeout(r, 3_500));
+
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, doctorEmail);
+  await page.getByRole('link', { name: 'Appointments', exact: true }).click();
+  const item = page.locator('[data-test="appointment"]', { hasText: patientName });
+  await item.getByRole('button', { name: 'Completed' }).click();
+  // Asked first: keeping it changes nothing.
+  const ask = page.getByRole('dialog', { name: 'Mark as completed?' });
+  await expect(ask).toContainText('You can correct this within 24 hours');
+  await ask.getByRole('button', { name: 'Keep it' }).click();
+  await expect(item.locator('.badge')).toHaveText('Scheduled');
+  await item.getByRole('button', { name: 'Completed' }).click();
+  await page.getByRole('dialog', { name: 'Mark as completed?' }).getByRole('button', { name: 'Mark as completed' }).click();
+  await expect(item.locator('.badge')).toHaveText('Completed');
+  // A mis-click: corrected to missed, after confirming.
+  await item.getByRole('button', { name: 'Correct to missed' }).click();
+  await page.getByRole('dialog', { name: 'Mark as missed?' }).getByRole('button', { name: 'Mark as missed' }).click();
+  await expect(item.locator('.badge')).toHaveText('Missed');
+  await expect(item.getByRole('button', { name: 'Correct to completed' })).toBeVisible();
+});

@@ -78,6 +78,15 @@ fn when(t: &(impl Datelike + Timelike), with_year: bool) -> String {
 }
 
 /// "Monday 4 January".
+/// A length of time for people: "0 min", "45 min", "1 h 30 min", "2 h".
+pub fn minutes_label(minutes: u64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 pub fn day_label(t: DateTime<Utc>) -> String {
     day(&local(t))
 }
@@ -145,6 +154,15 @@ fn parse_in<Tz: TimeZone>(value: &str, zone: &Tz) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minutes_read_as_people_say_them() {
+        assert_eq!(minutes_label(0), "0 min");
+        assert_eq!(minutes_label(45), "45 min");
+        assert_eq!(minutes_label(60), "1 h");
+        assert_eq!(minutes_label(90), "1 h 30 min");
+        assert_eq!(minutes_label(600), "10 h");
+    }
     use chrono::{Duration, FixedOffset};
 
     /// Instants over more than a year, at varied times of day.

@@ -29,6 +29,16 @@ impl ApiError {
         }
     }
 
+    /// Whether the server refused the call by the rule `rule` (its problem `type` ends
+    /// with `:rule`), as `email-taken`.
+    pub fn is(&self, rule: &str) -> bool {
+        self.problem.as_ref().is_some_and(|p| {
+            p.kind
+                .strip_suffix(rule)
+                .is_some_and(|rest| rest.ends_with(':'))
+        })
+    }
+
     /// A sentence for the user.
     pub fn message(&self) -> String {
         if let Some(p) = &self.problem {

@@ -19,8 +19,11 @@ pub fn BarChart(
     unit: &'static str,
     buckets: Vec<Bucket>,
 ) -> impl IntoView {
-    let (width, height, top, bottom) = (600.0_f64, 160.0_f64, 8.0_f64, 22.0_f64);
-    let max = buckets.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
+    // The SVG holds the bars only, stretched to the chart's width; the dates and the
+    // scale are text beside it, so they neither stretch nor overlap on a narrow chart.
+    let (width, height, top, bottom) = (600.0_f64, 160.0_f64, 8.0_f64, 1.0_f64);
+    let highest = buckets.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+    let max = highest as f64;
     let n = buckets.len().max(1) as f64;
     let slot = width / n;
     let bar = (slot * 0.75).max(1.0);
@@ -51,30 +54,44 @@ pub fn BarChart(
             let h = (b.value as f64 / max) * (height - top - bottom);
             let x = i as f64 * slot + (slot - bar) / 2.0;
             let y = height - bottom - h;
-            let label = (i % 7 == 0 || i + 1 == buckets.len()).then(|| {
-                view! {
-                    <text x=one_decimal(x + bar / 2.0) y=one_decimal(height - 6.0) text-anchor="middle" class="chart-label">
-                        {day_month(b.date)}
-                    </text>
-                }
-            });
             view! {
                 <rect x=one_decimal(x) y=one_decimal(y) width=one_decimal(bar) height=one_decimal(h) class="chart-bar">
                     <title>{format!("{}: {} {unit}", day_month(b.date), b.value)}</title>
                 </rect>
-                {label}
             }
         })
         .collect_view();
+    // First, middle and last day: three dates fit under any width.
+    let dates: Vec<String> = match buckets.len() {
+        0 => Vec::new(),
+        1 => vec![day_month(buckets[0].date)],
+        n => vec![
+            day_month(buckets[0].date),
+            day_month(buckets[n / 2].date),
+            day_month(buckets[n - 1].date),
+        ],
+    };
     view! {
         <figure class="chart card">
             <figcaption><strong>{title}</strong>" · "{format!("{total} {unit}")}</figcaption>
-            <svg viewBox=format!("0 0 {} {}", one_decimal(width), one_decimal(height)) role="img" aria-labelledby=format!("{title_id} {desc_id}") preserveAspectRatio="none">
-                <title id=title_id.clone()>{title}</title>
-                <desc id=desc_id.clone()>{description.clone()}</desc>
-                <line x1="0" x2=one_decimal(width) y1=one_decimal(height - bottom) y2=one_decimal(height - bottom) class="chart-axis"/>
-                {bars}
-            </svg>
+            <div class="chart-plot">
+                <div class="chart-scale" aria-hidden="true">
+                    <span>{highest.to_string()}</span>
+                    <span>{(highest / 2).to_string()}</span>
+                    <span>"0"</span>
+                </div>
+                <svg viewBox=format!("0 0 {} {}", one_decimal(width), one_decimal(height)) role="img" aria-labelledby=format!("{title_id} {desc_id}") preserveAspectRatio="none">
+                    <title id=title_id.clone()>{title}</title>
+                    <desc id=desc_id.clone()>{description.clone()}</desc>
+                    <line x1="0" x2=one_decimal(width) y1=one_decimal(top) y2=one_decimal(top) class="chart-grid"/>
+                    <line x1="0" x2=one_decimal(width) y1=one_decimal((height - bottom + top) / 2.0) y2=one_decimal((height - bottom + top) / 2.0) class="chart-grid"/>
+                    <line x1="0" x2=one_decimal(width) y1=one_decimal(height - bottom) y2=one_decimal(height - bottom) class="chart-axis"/>
+                    {bars}
+                </svg>
+            </div>
+            <div class="chart-dates" aria-hidden="true">
+                {dates.into_iter().map(|d| view! { <span>{d}</span> }).collect_view()}
+            </div>
             <p class="visually-hidden">{description}</p>
         </figure>
     }

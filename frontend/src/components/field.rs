@@ -53,10 +53,30 @@ pub fn Field(
     }
 }
 
-/// The form-level error, announced to screen readers.
+/// The form-level error, announced to screen readers. It takes the focus when it
+/// appears, so that the eye (and the keyboard) is where the outcome is.
 #[component]
-pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+pub fn FormError(
+    #[prop(into)] message: Signal<Option<String>>,
+    /// Shown after the message, inside the same box (a way out, such as a link).
+    #[prop(optional)]
+    children: Option<ChildrenFn>,
+) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if message.with(Option::is_some)
+            && let Some(element) = node.get()
+        {
+            let _ = element.focus();
+        }
+    });
+    let children = StoredValue::new(children);
     view! {
-        {move || message.get().map(|m| view! { <div class="alert error" role="alert">{m}</div> })}
+        {move || message.get().map(|m| view! {
+            <div class="alert error" role="alert" tabindex="-1" node_ref=node>
+                <p>{m}</p>
+                {children.with_value(|c| c.as_ref().map(|c| c()))}
+            </div>
+        })}
     }
 }

@@ -11,7 +11,7 @@ mod pager;
 mod require_auth;
 
 pub use booking::{BookButton, SlotPicker};
-pub use chart::{BarChart, one_decimal};
+pub use chart::BarChart;
 pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};

@@ -6,13 +6,38 @@ use mediconnect_shared::{
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of};
 use crate::dates::format_local;
+use crate::router::A;
+use crate::state::session::use_session;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! {
         <RequireAuth>
-            <AdminDashboard/>
+            <AdminsOnly/>
         </RequireAuth>
+    }
+}
+
+/// The dashboard for administrators; anyone else gets one page saying so (not an
+/// error box for each of the dashboard's calls).
+#[component]
+fn AdminsOnly() -> impl IntoView {
+    let session = use_session();
+    let is_admin = move || {
+        session
+            .user
+            .with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin))
+    };
+    view! {
+        <Show when=is_admin fallback=|| view! {
+            <h1>"No access"</h1>
+            <div class="alert error" role="alert" data-test="no-access">
+                <p>"This page is for clinic administrators. Your account cannot open it."</p>
+                <p><A href="/">"Go to the home page"</A></p>
+            </div>
+        }>
+            <AdminDashboard/>
+        </Show>
     }
 }
 
@@ -166,6 +191,11 @@ fn Users() -> impl IntoView {
 
 #[component]
 fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
+    let session = use_session();
+    // An admin is not offered to deactivate themselves (the server refuses it too).
+    let is_me = session
+        .user
+        .with_untracked(|u| u.as_ref().is_some_and(|u| u.id == user.id));
     let confirm = RwSignal::new(false);
     let id = user.id;
     let active = user.active;
@@ -192,11 +222,17 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
             <td data-label="Role">{user.role.as_str()}</td>
             <td data-label="Status">{if active { "Active" } else { "Deactivated" }}</td>
             <td data-label="">
-                <button type="button" class=if active { "button danger small" } else { "button secondary small" }
-                    aria-label=label.clone() disabled=move || toggle.pending()
-                    on:click=move |_| { if active { confirm.set(true) } else { toggle.dispatch(true); } }>
-                    {if active { "Deactivate" } else { "Reactivate" }}
-                </button>
+                {if is_me {
+                    view! { <span class="muted">"You"</span> }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class=if active { "button danger small" } else { "button secondary small" }
+                            aria-label=label.clone() disabled=move || toggle.pending()
+                            on:click=move |_| { if active { confirm.set(true) } else { toggle.dispatch(true); } }>
+                            {if active { "Deactivate" } else { "Reactivate" }}
+                        </button>
+                    }.into_any()
+                }}
                 {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 <Confirm open=confirm
                     title=format!("Deactivate {name}?")

@@ -241,6 +241,17 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
     });
     let error = move || act.error().map(|e| e.reasons());
     let confirm_cancel = RwSignal::new(false);
+    // A final status is asked for with a confirmation (a mis-click cannot be undone by
+    // the patient), and its doctor may correct it to the other within a day.
+    let confirm_final = RwSignal::new(None::<AppointmentStatus>);
+    let correction = (role == Some(Role::Doctor)
+        && Utc::now() < a.updated_at + chrono::Duration::hours(24))
+    .then_some(match a.status {
+        AppointmentStatus::Completed => Some(AppointmentStatus::NoShow),
+        AppointmentStatus::NoShow => Some(AppointmentStatus::Completed),
+        _ => None,
+    })
+    .flatten();
     let rescheduling = RwSignal::new(false);
     let when = format_local(a.scheduled_for);
     let doctor_id = a.doctor.id;
@@ -251,6 +262,10 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
             <div>
                 <p class="appointment-when">{when.clone()}" · "{format!("{} min", a.duration_minutes)}</p>
                 <p class="appointment-who">{other}</p>
+                {a.patient.phone_number.clone().filter(|_| role == Some(Role::Doctor)).map(|phone| {
+                    let href = format!("tel:{}", phone.replace(' ', ""));
+                    view! { <p class="muted">"Phone: "<a href=href data-test="patient-phone">{phone}</a></p> }
+                })}
                 {a.reason.clone().map(|r| view! { <p class="muted appointment-reason">{r}</p> })}
             </div>
             <p><span class=format!("badge status-{}", a.status.as_str().to_ascii_lowercase())>{status_label(a.status)}</span></p>
@@ -259,9 +274,9 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
                 <div class="card-actions">
                     {(role == Some(Role::Doctor) && started).then(|| view! {
                         <button type="button" class="button" disabled=move || act.pending()
-                            on:click=move |_| { act.dispatch(AppointmentStatus::Completed); }>"Completed"</button>
+                            on:click=move |_| confirm_final.set(Some(AppointmentStatus::Completed))>"Completed"</button>
                         <button type="button" class="button secondary" disabled=move || act.pending()
-                            on:click=move |_| { act.dispatch(AppointmentStatus::NoShow); }>"No-show"</button>
+                            on:click=move |_| confirm_final.set(Some(AppointmentStatus::NoShow))>"No-show"</button>
                     })}
                     {(role == Some(Role::Patient) && !started).then(|| view! {
                         <button type="button" class="button secondary" on:click=move |_| rescheduling.set(true)>"Reschedule"</button>
@@ -273,6 +288,15 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
                     })}
                 </div>
             </Show>
+            {correction.map(|to| view! {
+                <div class="card-actions">
+                    <button type="button" class="button secondary small" disabled=move || act.pending()
+                        on:click=move |_| confirm_final.set(Some(to))>
+                        {format!("Correct to {}", status_label(to).to_ascii_lowercase())}
+                    </button>
+                </div>
+            })}
+            <FinalStatusConfirm choice=confirm_final when=when.clone() act=act/>
             <Confirm open=confirm_cancel
                 title="Cancel this appointment?"
                 message=format!("The appointment of {when} will be cancelled, and the other party told. This cannot be undone.")
@@ -287,5 +311,39 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
                     })/>
             </Dialog>
         </li>
+    }
+}
+
+/// Asks before marking an appointment completed or missed (or correcting that).
+#[component]
+fn FinalStatusConfirm(
+    choice: RwSignal<Option<AppointmentStatus>>,
+    when: String,
+    act: ApiAction<AppointmentStatus, Appointment>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    Effect::new(move |_| open.set(choice.get().is_some()));
+    Effect::new(move |_| {
+        if !open.get() {
+            choice.set(None);
+        }
+    });
+    let label = move || match choice.get() {
+        Some(AppointmentStatus::NoShow) => "Mark as missed",
+        _ => "Mark as completed",
+    };
+    view! {
+        <Confirm open=open
+            title=Signal::derive(move || format!("{}?", label()))
+            message=Signal::derive(move || format!(
+                "The appointment of {when} will be {}. You can correct this within 24 hours; after that it can no longer change.",
+                if choice.get() == Some(AppointmentStatus::NoShow) { "marked missed" } else { "marked completed" }
+            ))
+            confirm_label=Signal::derive(move || label().to_owned())
+            on_confirm=Callback::new(move |_| {
+                if let Some(status) = choice.get_untracked() {
+                    act.dispatch(status);
+                }
+            })/>
     }
 }

@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use mediconnect_shared::Doctor;
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{Loading, one_decimal};
+use crate::components::Loading;
+use crate::dates::{minutes_label, time_label};
 use crate::state::live::{Connection, use_live};
 
 /// The doctor's own page: one big switch between online and offline, showing the live
@@ -23,6 +24,7 @@ pub fn DoctorHome() -> impl IntoView {
                             last_online: d.last_online,
                         }/>
                         <DoctorFiguresCard/>
+                        <TodaysPatients/>
                     }.into_any(),
                     None => view! { <p class="alert error">"This account has no doctor profile."</p> }.into_any(),
                 },
@@ -103,10 +105,57 @@ fn DoctorFiguresCard() -> impl IntoView {
                         <dl class="stats">
                             <div class="stat"><dt>"Appointments today"</dt><dd data-test="mine-today">{m.appointments_today}</dd></div>
                             <div class="stat"><dt>"No-show rate"</dt><dd>{m.no_show_rate.map(|r| format!("{}%", (r.clamp(0.0, 1.0) * 100.0).round() as u32)).unwrap_or_else(|| "–".into())}</dd></div>
-                            <div class="stat"><dt>"Online this week"</dt><dd>{format!("{} h", one_decimal(m.online_minutes_this_week as f64 / 60.0))}</dd></div>
+                            <div class="stat"><dt>"Online this week"</dt><dd data-test="mine-online">{minutes_label(m.online_minutes_this_week)}</dd></div>
                         </dl>
                     }.into_any(),
                     Ok(None) => view! { <p class="muted">"No figures yet."</p> }.into_any(),
+                    Err(e) => view! { <p class="alert error">{e.message()}</p> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Today's patients, in order: who comes when (the live socket keeps it current).
+#[component]
+fn TodaysPatients() -> impl IntoView {
+    let live = use_live();
+    let today = ApiResource::new(move || {
+        live.appointments_changed.track();
+        let now = chrono::Local::now();
+        let start = now.date_naive().and_hms_opt(0, 0, 0);
+        let bounds = start.and_then(|s| {
+            let from = s.and_local_timezone(chrono::Local).earliest()?;
+            Some((from.to_utc(), (from + chrono::Duration::days(1)).to_utc()))
+        });
+        async move {
+            let Some((from, to)) = bounds else {
+                return Ok(Vec::new());
+            };
+            let list = api::appointments(&mediconnect_shared::AppointmentQuery {
+                status: Some(mediconnect_shared::AppointmentStatus::Scheduled),
+                from: Some(from),
+                to: Some(to),
+                limit: Some(50),
+                ..Default::default()
+            })
+            .await?;
+            Ok(list.appointments)
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="today-heading">
+            <h2 id="today-heading">"Today's patients"</h2>
+            <Suspense fallback=|| view! { <Loading message="Loading today's appointments…"/> }>
+                {move || today.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No appointments today."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="today-list" data-test="todays-patients">
+                            {list.into_iter().map(|a| view! {
+                                <li><span class="appointment-when">{time_label(a.scheduled_for)}</span>" · "{a.patient.name}</li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
                     Err(e) => view! { <p class="alert error">{e.message()}</p> }.into_any(),
                 })}
             </Suspense>

@@ -38,7 +38,11 @@ pub fn Register() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>"Create your account"</h1>
-            <FormError message=Signal::derive(move || failure().map(|e| e.message()))/>
+            <FormError message=Signal::derive(move || failure().map(|e| e.message()))>
+                {move || failure().is_some_and(|e| e.is("email-taken")).then(|| view! {
+                    <p><A href="/login">"Sign in with this email instead"</A></p>
+                })}
+            </FormError>
             <form on:submit=move |ev| {
                 ev.prevent_default();
                 let specialization = (role.get() == Role::Doctor).then(|| specialization.get());
