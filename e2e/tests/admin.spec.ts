@@ -70,3 +70,41 @@ test('a patient who opens the dashboard gets one page saying it is not for them'
   await expect(page.getByRole('alert')).toHaveCount(1);
   await expect(page.getByRole('heading', { name: 'Clinic dashboard' })).toHaveCount(0);
 });
+
+test('the audit trail names people, filters by kind, follows admin actions, and records one search per query', async ({ page, request }) => {
+  const name = `Audit Subject ${Math.floor(Math.random() * 1e9)}`;
+  const email = await registerViaApi(request, 'PATIENT', name);
+  const adminToken = (await (await request.post('/api/auth/login', { data: { email: adminEmail, password: adminPassword } })).json()).token;
+  const searchesSince = async (since: number) => {
+    const res = await request.get('/api/admin/audit?kind=admin&limit=100', { headers: { Authorization: `Bearer ${adminToken}` } });
+    return (await res.json()).entries.filter(
+      (e: { action: string; at: string }) => e.action === 'admin.users.list' && Date.parse(e.at) >= since,
+    ).length;
+  };
+  // A failed sign-in of the subject's account.
+  expect((await request.post('/api/auth/login', { data: { email, password: 'wrong password' } })).status()).toBe(401);
+
+  await signIn(page, adminEmail, adminPassword);
+  await page.goto('/admin');
+  const rows = page.locator('[data-test="audit-row"]');
+  await expect(rows.first()).toBeVisible();
+  await page.getByLabel('Show').selectOption('auth');
+  await expect(rows.filter({ hasText: name }).filter({ hasText: 'auth.login.failed' })).toHaveCount(1);
+  await expect(rows.first()).toContainText('someone');
+
+  // Typing a search makes one search once the typing settles, not one per key.
+  await expect(page.locator('[data-test="user-row"]').first()).toBeVisible();
+  await page.waitForTimeout(500);
+  const since = Date.now();
+  await page.getByLabel('Search by name or email').pressSequentially(email, { delay: 40 });
+  const row = page.locator('[data-test="user-row"]', { hasText: email });
+  await expect(row).toHaveCount(1);
+  await page.waitForTimeout(600);
+  expect(await searchesSince(since)).toBe(1);
+
+  // An admin action shows in the trail at once, with the names of both.
+  await page.getByLabel('Show').selectOption('admin');
+  await row.getByRole('button', { name: `Deactivate ${name}` }).click();
+  await page.getByRole('dialog', { name: `Deactivate ${name}?` }).getByRole('button', { name: 'Deactivate' }).click();
+  await expect(rows.filter({ hasText: 'admin.user.deactivate' }).filter({ hasText: name }).first()).toContainText('E2E Admin (administrator)');
+});

@@ -182,12 +182,18 @@ fn session_response(
     })
 }
 
-pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse, ApiError> {
+pub async fn login(
+    state: &AppState,
+    req: LoginRequest,
+    ip: crate::audit::ClientIp,
+) -> Result<LoginResponse, ApiError> {
     let email = req.email.trim().to_lowercase();
     let user = state
         .db
         .run(move |conn| Ok(users::find_by_email(conn, &email)?))
         .await?;
+    // The account a failure concerns, for the audit trail (unknown emails concern none).
+    let account = user.as_ref().map(|u| (u.uuid(), u.role()));
     let cost = state.config.bcrypt_cost;
     let secret = req.password;
     // Unknown emails pay for a verification too, against a dummy hash.
@@ -197,15 +203,45 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
         let _timed = timer.start_timer();
         password::authenticate(candidate, &secret, cost, password::verify)
     })
-    .await?
-    .ok_or_else(bad_credentials)?;
+    .await?;
+    let Some(user) = user else {
+        if let Some(account) = account {
+            audit_sign_in(state, account, "auth.login.failed", ip).await?;
+        }
+        return Err(bad_credentials());
+    };
     if !user.active {
+        audit_sign_in(state, (user.uuid(), user.role()), "auth.login.refused", ip).await?;
         return Err(ApiError::Forbidden(
             "This account has been deactivated. Contact the clinic.".into(),
         ));
     }
     tracing::info!(user_id = %user.id.0, "signed in");
     new_session(state, &user).await
+}
+
+/// Records a sign-in that failed (a wrong password) or was refused (a deactivated
+/// account): who tried is not known, so the row names the account as its target.
+async fn audit_sign_in(
+    state: &AppState,
+    (account, role): (Uuid, Role),
+    action: &'static str,
+    ip: crate::audit::ClientIp,
+) -> Result<(), ApiError> {
+    state
+        .db
+        .write(move |conn| {
+            let event = crate::audit::Event {
+                actor_id: None,
+                actor_role: role,
+                action,
+                target_type: "user",
+                target: Some(account),
+                ip: ip.0.as_deref(),
+            };
+            crate::audit::insert(conn, &event, Utc::now())
+        })
+        .await
 }
 
 pub async fn refresh(state: &AppState, presented: String) -> Result<LoginResponse, ApiError> {
@@ -353,9 +389,10 @@ pub async fn update_profile(
 /// Changes the password and ends every session of the user; the caller gets a new one.
 pub async fn change_password(
     state: &AppState,
-    user: AuthUser,
+    actor: crate::audit::Actor,
     req: ChangePasswordRequest,
 ) -> Result<LoginResponse, ApiError> {
+    let user = actor.user;
     let new_password =
         Password::parse(&req.new_password).map_err(|m| ApiError::field("newPassword", m))?;
     let row = state
@@ -389,6 +426,14 @@ pub async fn change_password(
             users::update_password_hash(conn, user_id, &new_hash, now)?;
             // Every other device is signed out at once, as on deactivation.
             let event = revoke_sessions(conn, &hub, user_id, now)?;
+            crate::audit::record(
+                conn,
+                &actor,
+                "user.password.change",
+                "user",
+                Some(user_id),
+                now,
+            )?;
             Ok((session::start(conn, user_id, now)?, event, now.timestamp()))
         })
         .await?;

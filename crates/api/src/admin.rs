@@ -297,6 +297,14 @@ pub async fn audit_log(
     q: AuditQuery,
 ) -> Result<AuditList, ApiError> {
     let (page, limit) = paging(q.page, q.limit)?;
+    if let Some(kind) = &q.kind
+        && !audit::KINDS.contains(&kind.as_str())
+    {
+        return Err(ApiError::BadRequest(format!(
+            "kind must be one of {}",
+            audit::KINDS.join(", ")
+        )));
+    }
     state
         .db
         .run(move |conn| {

@@ -57,20 +57,49 @@ pub fn record(
     target: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    insert(
+        conn,
+        &Event {
+            actor_id: Some(actor.user.id),
+            actor_role: actor.user.role,
+            action,
+            target_type,
+            target,
+            ip: actor.ip.as_deref(),
+        },
+        now,
+    )
+}
+
+/// A row of the trail. A security event about an account whose actor is not known
+/// (a failed sign-in) has no actor id and the account's role.
+pub struct Event<'a> {
+    pub actor_id: Option<Uuid>,
+    pub actor_role: Role,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target: Option<Uuid>,
+    pub ip: Option<&'a str>,
+}
+
+pub fn insert(conn: &mut AnyConnection, e: &Event<'_>, now: DateTime<Utc>) -> Result<(), ApiError> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(DbId(Uuid::new_v4())),
-            audit_log::actor_id.eq(Some(DbId(actor.user.id))),
-            audit_log::actor_role.eq(actor.user.role.as_str()),
-            audit_log::action.eq(action),
-            audit_log::target_type.eq(target_type),
-            audit_log::target_id.eq(target.map(DbId)),
-            audit_log::ip.eq(actor.ip.as_deref()),
+            audit_log::actor_id.eq(e.actor_id.map(DbId)),
+            audit_log::actor_role.eq(e.actor_role.as_str()),
+            audit_log::action.eq(e.action),
+            audit_log::target_type.eq(e.target_type),
+            audit_log::target_id.eq(e.target.map(DbId)),
+            audit_log::ip.eq(e.ip),
             audit_log::at.eq(DbTime(now)),
         ))
         .execute(conn)?;
     Ok(())
 }
+
+/// The kinds of the trail's actions, by their first word, for `GET /api/admin/audit?kind=`.
+pub const KINDS: &[&str] = &["auth", "user", "admin", "appointment"];
 
 type AuditRow = (
     DbId,
@@ -98,6 +127,9 @@ pub fn list(
             if let Some(target) = q.target {
                 query = query.filter(audit_log::target_id.eq(Some(DbId(target))));
             }
+            if let Some(kind) = &q.kind {
+                query = query.filter(audit_log::action.like(format!("{kind}.%")));
+            }
             query
         }};
     }
@@ -108,6 +140,18 @@ pub fn list(
         .offset(i64::from(page - 1) * i64::from(limit))
         .select(audit_log::all_columns)
         .load(conn)?;
+    // Names are resolved now, for the admin reading, and never stored in the trail: a
+    // renamed or erased account reads as it is today.
+    let mut people: Vec<DbId> = rows.iter().filter_map(|r| r.1).collect();
+    people.extend(rows.iter().filter(|r| r.4 == "user").filter_map(|r| r.5));
+    let names: std::collections::HashMap<Uuid, String> = crate::db::schema::users::table
+        .filter(crate::db::schema::users::id.eq_any(people))
+        .select((crate::db::schema::users::id, crate::db::schema::users::name))
+        .load::<(DbId, String)>(conn)?
+        .into_iter()
+        .map(|(id, name)| (id.0, name))
+        .collect();
+    let name_of = |id: Option<DbId>| id.and_then(|id| names.get(&id.0).cloned());
     Ok(AuditList {
         entries: rows
             .into_iter()
@@ -115,7 +159,13 @@ pub fn list(
                 |(id, actor, role, action, target_type, target, ip, at)| AuditEntry {
                     id: id.0,
                     actor_id: actor.map(|a| a.0),
+                    actor_name: name_of(actor),
                     actor_role: Role::parse(&role).unwrap_or(Role::Patient),
+                    target_name: if target_type == "user" {
+                        name_of(target)
+                    } else {
+                        None
+                    },
                     action,
                     target_type,
                     target_id: target.map(|t| t.0),

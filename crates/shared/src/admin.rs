@@ -222,12 +222,19 @@ pub struct OutboxQuery {
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     pub id: Uuid,
+    /// `null` when not known (a failed sign-in: `actorRole` is then the account's).
     pub actor_id: Option<Uuid>,
+    /// The actor's name as it is now (resolved when read, never stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     pub actor_role: Role,
     /// e.g. `appointment.read`, `admin.user.deactivate`.
     pub action: String,
     pub target_type: String,
     pub target_id: Option<Uuid>,
+    /// For a user target: their name as it is now (resolved when read, never stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
     pub ip: Option<String>,
     pub at: DateTime<Utc>,
 }
@@ -252,6 +259,15 @@ pub struct AuditQuery {
     /// Only what concerns this record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Uuid>,
+    /// Only actions of this kind: `auth` (sign-ins), `user` (a user's own account
+    /// changes), `admin` (administrators' actions), `appointment` (reads and changes
+    /// of appointments by others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 20, pattern = "^(auth|user|admin|appointment)$")
+    )]
+    pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
     pub page: Option<u32>,

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use super::Loading;
@@ -11,12 +13,40 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let location = use_location();
     let children = StoredValue::new(children);
-    move || {
-        if !session.ready.get() {
-            view! { <Loading message="Restoring your session…"/> }.into_any()
-        } else if session.signed_in() {
-            children.read_value()().into_any()
-        } else {
+    // Whether the session is restored, and whose it is; not the user's name, which a
+    // profile save changes and the next password change or refresh brings back.
+    let now = move || {
+        (
+            session.ready.get_untracked(),
+            session.user.with_untracked(|u| u.as_ref().map(|u| u.id)),
+        )
+    };
+    // What the page is built for. It follows the session a task after each change, not
+    // in the task that made it: that may be one of the page's own calls (a password
+    // change stores its new session, a refused refresh signs out) whose action takes
+    // its answer right after. Rebuilt or removed then, the page's signals would be
+    // disposed while the effects that answer wakes are queued, and those effects
+    // would panic reading them.
+    let shown = RwSignal::new(now());
+    Effect::new(move |_| {
+        session.ready.track();
+        session.user.track();
+        if let Ok(timer) = set_timeout_with_handle(
+            move || {
+                if shown.get_untracked() != now() {
+                    shown.set(now());
+                }
+            },
+            Duration::ZERO,
+        ) {
+            // Not needed once the session changes again, or the page is gone.
+            on_cleanup(move || timer.clear());
+        }
+    });
+    move || match shown.get() {
+        (false, _) => view! { <Loading message="Restoring your session…"/> }.into_any(),
+        (true, Some(_)) => children.read_value()().into_any(),
+        (true, None) => {
             location.redirect(login_then(&location.path_untracked()));
             ().into_any()
         }

@@ -43,6 +43,7 @@ fn AdminsOnly() -> impl IntoView {
 
 #[component]
 fn AdminDashboard() -> impl IntoView {
+    provide_context(AuditChanged(RwSignal::new(0)));
     let figures = ApiResource::new(api::analytics);
     view! {
         <h1>"Clinic dashboard"</h1>
@@ -131,9 +132,31 @@ fn Chart(
 
 #[component]
 fn Users() -> impl IntoView {
+    // What is typed, and the settled query it becomes 400 ms after the last keystroke:
+    // one search (and one audit record) per query, not per keystroke.
+    let typed = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
-    let role = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
+    let typing = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
+    let settle = move |value: String| {
+        typed.set(value.clone());
+        typing.update_value(|pending| {
+            if let Some(handle) = pending.take() {
+                handle.clear();
+            }
+            *pending = set_timeout_with_handle(
+                move || {
+                    search.set(value);
+                    if page.get_untracked() != 1 {
+                        page.set(1);
+                    }
+                },
+                std::time::Duration::from_millis(400),
+            )
+            .ok();
+        });
+    };
+    let role = RwSignal::new(String::new());
     let reload = RwSignal::new(0u32);
     let users = ApiResource::new(move || {
         reload.track();
@@ -151,8 +174,8 @@ fn Users() -> impl IntoView {
             <div class="filters">
                 <div class="field">
                     <label for="user-search">"Search by name or email"</label>
-                    <input id="user-search" type="search" prop:value=move || search.get()
-                        on:input=move |ev| { search.set(event_target_value(&ev)); page.set(1); }/>
+                    <input id="user-search" type="search" prop:value=move || typed.get()
+                        on:input=move |ev| settle(event_target_value(&ev))/>
                 </div>
                 <div class="field">
                     <label for="user-role">"Role"</label>
@@ -203,9 +226,11 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
         let to = *to;
         async move { api::set_active(id, to).await }
     });
+    let audit_changed = expect_context::<AuditChanged>().0;
     Effect::new(move |_| {
         if let Some(Ok(_)) = toggle.result() {
             reload.update(|v| *v += 1);
+            audit_changed.update(|v| *v += 1);
         }
     });
     let error = move || toggle.error().map(|e| e.message());
@@ -306,12 +331,45 @@ fn OutboxRows(status: OutboxStatus) -> impl IntoView {
     }
 }
 
+/// Bumped by every admin action on this page, so that the trail shows it at once.
+#[derive(Clone, Copy)]
+struct AuditChanged(RwSignal<u32>);
+
+/// Who did it, for a person: their name as it is now, else their role.
+fn who(e: &mediconnect_shared::AuditEntry) -> String {
+    let role = match e.actor_role {
+        Role::Admin => "administrator",
+        Role::Doctor => "doctor",
+        Role::Patient => "patient",
+    };
+    match (&e.actor_name, e.actor_id) {
+        (Some(name), _) => format!("{name} ({role})"),
+        (None, Some(_)) => format!("a former {role}"),
+        // A failed sign-in: who tried is not known.
+        (None, None) => "someone".to_owned(),
+    }
+}
+
+/// What it concerned: a person by name, else the kind of record.
+fn what(e: &mediconnect_shared::AuditEntry) -> String {
+    match (&e.target_name, e.target_type.as_str()) {
+        (Some(name), _) => name.clone(),
+        (None, "appointment") => "an appointment".to_owned(),
+        (None, "user") => "an account".to_owned(),
+        (None, other) => other.to_owned(),
+    }
+}
+
 #[component]
 fn AuditTrail() -> impl IntoView {
     let page = RwSignal::new(1u32);
+    let kind = RwSignal::new(String::new());
+    let changed = expect_context::<AuditChanged>().0;
     let entries = ApiResource::new(move || {
+        changed.track();
         let query = AuditQuery {
             page: Some(page.get()),
+            kind: Some(kind.get()).filter(|k| !k.is_empty()),
             ..Default::default()
         };
         async move { api::audit(&query).await }
@@ -319,23 +377,37 @@ fn AuditTrail() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="audit-heading">
             <h2 id="audit-heading">"Audit trail"</h2>
+            <div class="filters">
+                <div class="field">
+                    <label for="audit-kind">"Show"</label>
+                    <select id="audit-kind" prop:value=move || kind.get()
+                        on:change=move |ev| { kind.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"Everything"</option>
+                        <option value="auth">"Sign-ins that failed or were refused"</option>
+                        <option value="user">"Password changes"</option>
+                        <option value="admin">"Administrators' actions"</option>
+                        <option value="appointment">"Appointments read or changed by others"</option>
+                    </select>
+                </div>
+            </div>
             <Transition fallback=|| view! { <Loading message="Loading…"/> }>
                 {move || entries.get().map(|r| match r {
                     Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                    Ok(list) if list.entries.is_empty() => view! { <p class="empty">"Nothing recorded of this kind."</p> }.into_any(),
                     Ok(list) => {
                         let last = list.pagination.total_pages.max(1);
                         view! {
                             <div class="table-wrap">
-                                <table class="data stack">
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th></tr></thead>
+                                <table class="data stack" data-test="audit-table">
+                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Concerning"</th><th scope="col">"From"</th></tr></thead>
                                     <tbody>
                                         {list.entries.into_iter().map(|e| view! {
-                                            <tr>
+                                            <tr data-test="audit-row">
                                                 <td data-label="When">{format_local(e.at)}</td>
-                                                <td data-label="Who" class="wrap">{format!("{} {}", e.actor_role.as_str().to_ascii_lowercase(), e.actor_id.map(|a| a.to_string()[..8].to_owned()).unwrap_or_default())}</td>
-                                                <td data-label="Action">{e.action}</td>
-                                                <td data-label="Target" class="wrap">{format!("{} {}", e.target_type, e.target_id.map(|t| t.to_string()[..8].to_owned()).unwrap_or_default())}</td>
-                                                <td data-label="From">{e.ip.unwrap_or_default()}</td>
+                                                <td data-label="Who" class="wrap">{who(&e)}</td>
+                                                <td data-label="Action">{e.action.clone()}</td>
+                                                <td data-label="Concerning" class="wrap">{what(&e)}</td>
+                                                <td data-label="From">{e.ip.clone().unwrap_or_default()}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

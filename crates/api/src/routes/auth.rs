@@ -66,13 +66,14 @@ pub async fn register(
 pub async fn login(
     state: web::Data<AppState>,
     _attempt: AuthAttempt,
+    ip: crate::audit::ClientIp,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // Per account too: guessing one account's password from many addresses is slow.
     state
         .limits
         .account_attempt(&format!("login:{}", body.email.trim()))?;
-    let session = accounts::login(&state, body.into_inner()).await?;
+    let session = accounts::login(&state, body.into_inner(), ip).await?;
     Ok(no_store(HttpResponse::Ok()).json(session))
 }
 

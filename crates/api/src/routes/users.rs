@@ -81,8 +81,10 @@ pub async fn update_profile(
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
+    ip: crate::audit::ClientIp,
     body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = accounts::change_password(&state, user, body.into_inner()).await?;
+    let actor = crate::audit::Actor::new(user, ip);
+    let session = accounts::change_password(&state, actor, body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(session))
 }

@@ -270,6 +270,42 @@ both_backends! {
         problem(app.get("/api/admin/notifications?status=lost", Some(&admin.token)).await, 400).await;
     }
 
+    async fn security_events_are_audited_with_names_and_kinds(backend) {
+        let app = spawn_app(backend).await;
+        let admin = app.user(Role::Admin).await;
+        let patient = app.user(Role::Patient).await;
+        let other = app.user(Role::Patient).await;
+        // A wrong password for a known account; an unknown email concerns no account.
+        problem(app.login(&patient.email, "not the password").await, 401).await;
+        problem(app.login("nobody@example.com", "not the password").await, 401).await;
+        // A password change, and a deactivated account trying to sign in.
+        json_ok(app.put("/api/users/password", Some(&patient.token), &json!({"currentPassword": PASSWORD, "newPassword": "a brand new password"})).await).await;
+        json_ok(app.send_json(reqwest::Method::PATCH, &format!("/api/admin/users/{}", other.id), Some(&admin.token), &json!({"active": false})).await).await;
+        problem(app.login(&other.email, PASSWORD).await, 403).await;
+        // The dashboard's series are counts of no one: not audited.
+        json_ok(app.get("/api/analytics/timeseries?metric=registrations", Some(&admin.token)).await).await;
+        let actions: Vec<String> = audit_actions(&app).await.into_iter().map(|a| a.0).collect();
+        assert_eq!(actions, ["auth.login.failed", "user.password.change", "admin.user.deactivate", "auth.login.refused"]);
+
+        let signins = json_ok(app.get("/api/admin/audit?kind=auth", Some(&admin.token)).await).await;
+        let entries = signins["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0]["action"], "auth.login.refused");
+        assert_eq!(entries[1]["action"], "auth.login.failed");
+        assert_eq!(entries[1]["actorId"], serde_json::Value::Null, "who tried is not known");
+        assert_eq!(entries[1]["targetId"], patient.id.to_string());
+        assert_eq!(entries[1]["targetName"], "Test User");
+        assert_eq!(entries[1]["ip"], "127.0.0.1");
+        let admin_actions = json_ok(app.get("/api/admin/audit?kind=admin", Some(&admin.token)).await).await;
+        let first = &admin_actions["entries"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(first["action"], "admin.user.deactivate");
+        assert_eq!(first["actorName"], "Test Admin");
+        let own = json_ok(app.get("/api/admin/audit?kind=user", Some(&admin.token)).await).await;
+        assert_eq!(own["entries"][0]["action"], "user.password.change");
+        assert_eq!(own["entries"][0]["actorId"], patient.id.to_string());
+        problem(app.get("/api/admin/audit?kind=everything", Some(&admin.token)).await, 400).await;
+    }
+
     async fn the_audit_trail(backend) {
         let app = spawn_app(backend).await;
         let admin = app.user(Role::Admin).await;
@@ -302,7 +338,9 @@ both_backends! {
         assert_eq!(entries.len(), 5);
         assert_eq!(entries[0]["ip"], "127.0.0.1");
         let text = listed.to_string();
-        assert!(!text.contains("Private") && !text.contains("Changed") && !text.contains(&patient.email) && !text.contains("Dr. Audit"));
+        assert!(!text.contains("Private") && !text.contains("Changed") && !text.contains(&patient.email));
+        // Names are resolved for the admin reading (the rows hold ids only).
+        assert_eq!(entries[1]["actorName"], "Dr. Audit");
         let by_doctor = json_ok(app.get(&format!("/api/admin/audit?actor={}", doctor.id), Some(&admin.token)).await).await;
         assert_eq!(by_doctor["entries"].as_array().unwrap().len(), 4);
         // Append-only, down to the database.
