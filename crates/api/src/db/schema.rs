@@ -183,6 +183,7 @@ diesel::table! {
         replica_id -> Uuid,
         sockets -> Integer,
         updated_at -> UtcTime,
+        clean_close -> Bool,
     }
 }
 

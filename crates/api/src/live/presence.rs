@@ -7,6 +7,10 @@
 //! a replica that dies stops counting. A sweeper on every replica takes online doctors
 //! offline when none of their leases is alive and the last one died more than the grace
 //! period ago; a conditional update lets exactly one replica do it and emit the event.
+//!
+//! The grace depends on how the last socket went: closed by the client (a WebSocket
+//! Close with 1000 or 1001, as when the tab is closed) it is [`CLEAN_CLOSE_GRACE`], long
+//! enough for a reload; dropped (a network gone), it is `PRESENCE_GRACE_SECONDS`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +27,10 @@ use crate::error::ApiError;
 use crate::live::bridge::{self, LiveEvent};
 use crate::live::hub::Hub;
 
+/// The grace after a doctor's last socket was closed by the client: a reload opens the
+/// next one well within it. (Never longer than the configured grace.)
+pub const CLEAN_CLOSE_GRACE: Duration = Duration::from_secs(10);
+
 /// Timing of presence, from the configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -38,13 +46,23 @@ impl Timing {
         self.refresh * 3
     }
 
+    /// The grace after a clean close.
+    pub fn clean_grace(&self) -> Duration {
+        CLEAN_CLOSE_GRACE.min(self.grace)
+    }
+
     fn sweep_every(&self) -> Duration {
-        (self.grace / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
+        (self.clean_grace() / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
     }
 }
 
 enum Command {
-    Set { user: Uuid, sockets: i32 },
+    /// The user's sockets on this replica; `clean`: the last one went by a clean close.
+    Set {
+        user: Uuid,
+        sockets: i32,
+        clean: bool,
+    },
 }
 
 /// The handle sockets use to report doctors' connections.
@@ -64,7 +82,7 @@ impl PresenceTracker {
         })
     }
 
-    fn change(&self, user: Uuid, delta: i32) {
+    fn change(&self, user: Uuid, delta: i32, clean: bool) {
         let mut local = self.local.lock().unwrap_or_else(|e| e.into_inner());
         let count = local.entry(user).or_insert(0);
         *count = (*count + delta).max(0);
@@ -73,15 +91,20 @@ impl PresenceTracker {
             local.remove(&user);
         }
         // Sent under the lock, so the writer sees the counts in order.
-        let _ = self.commands.send(Command::Set { user, sockets });
+        let _ = self.commands.send(Command::Set {
+            user,
+            sockets,
+            clean: clean && sockets == 0,
+        });
     }
 
     pub fn socket_opened(&self, doctor_user: Uuid) {
-        self.change(doctor_user, 1);
+        self.change(doctor_user, 1, false);
     }
 
-    pub fn socket_closed(&self, doctor_user: Uuid) {
-        self.change(doctor_user, -1);
+    /// A doctor's socket ended: `clean` when the client closed it (1000, 1001).
+    pub fn socket_closed(&self, doctor_user: Uuid, clean: bool) {
+        self.change(doctor_user, -1, clean);
     }
 }
 
@@ -102,15 +125,15 @@ async fn run(
                 let Some(first) = command else { return };
                 // Coalesce whatever else is queued: only the latest count matters.
                 let mut latest = HashMap::new();
-                let Command::Set { user, sockets } = first;
-                latest.insert(user, sockets);
-                while let Ok(Command::Set { user, sockets }) = commands.try_recv() {
-                    latest.insert(user, sockets);
+                let Command::Set { user, sockets, clean } = first;
+                latest.insert(user, (sockets, clean));
+                while let Ok(Command::Set { user, sockets, clean }) = commands.try_recv() {
+                    latest.insert(user, (sockets, clean));
                 }
                 let result = db.write(move |conn| {
                     let now = Utc::now();
-                    for (user, sockets) in latest {
-                        set_lease(conn, user, replica, sockets, now)?;
+                    for (user, (sockets, clean)) in latest {
+                        set_lease(conn, user, replica, sockets, clean, now)?;
                     }
                     Ok(())
                 }).await;
@@ -148,6 +171,7 @@ fn set_lease(
     user: Uuid,
     replica: Uuid,
     sockets: i32,
+    clean: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let key = presence_leases::table
@@ -157,6 +181,7 @@ fn set_lease(
         .set((
             presence_leases::sockets.eq(sockets),
             presence_leases::updated_at.eq(DbTime(now)),
+            presence_leases::clean_close.eq(clean),
         ))
         .execute(conn)?;
     if updated == 0 {
@@ -173,6 +198,7 @@ fn set_lease(
                     presence_leases::replica_id.eq(DbId(replica)),
                     presence_leases::sockets.eq(sockets),
                     presence_leases::updated_at.eq(DbTime(now)),
+                    presence_leases::clean_close.eq(clean),
                 ))
                 .execute(conn)?;
         }
@@ -202,26 +228,31 @@ pub fn forget_dead_leases(
     Ok(())
 }
 
-/// A lease as the sweeper reads it: sockets held, and when last written.
-type Lease = (i32, DateTime<Utc>);
+/// A lease as the sweeper reads it: sockets held, when last written, and whether its
+/// last socket went by a clean close.
+type Lease = (i32, DateTime<Utc>, bool);
 
-/// When the last socket of a doctor was seen, if none is alive now.
+/// When the last socket of a doctor was seen, if none is alive now, and whether that
+/// last one was closed cleanly by its client (a replica that died closed nothing).
 fn dead_since(
     leases: &[Lease],
     now: DateTime<Utc>,
     stale: chrono::Duration,
-) -> Option<DateTime<Utc>> {
-    let mut latest: Option<DateTime<Utc>> = None;
-    for &(sockets, updated_at) in leases {
+) -> Option<(DateTime<Utc>, bool)> {
+    let mut latest: Option<(DateTime<Utc>, bool)> = None;
+    for &(sockets, updated_at, clean) in leases {
         let died = if sockets > 0 {
             if updated_at + stale > now {
                 return None; // a live socket
             }
-            updated_at + stale
+            (updated_at + stale, false)
         } else {
-            updated_at
+            (updated_at, clean)
         };
-        latest = Some(latest.map_or(died, |l| l.max(died)));
+        latest = Some(match latest {
+            Some(l) if l.0 >= died.0 => l,
+            _ => died,
+        });
     }
     latest
 }
@@ -234,7 +265,9 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                 let now = Utc::now();
                 let stale = chrono::Duration::from_std(timing.stale_after()).unwrap_or_default();
                 let grace = chrono::Duration::from_std(timing.grace).unwrap_or_default();
-                let rows: Vec<(DbId, DbId, i32, DbTime)> = doctors::table
+                let clean_grace =
+                    chrono::Duration::from_std(timing.clean_grace()).unwrap_or_default();
+                let rows: Vec<(DbId, DbId, i32, DbTime, bool)> = doctors::table
                     .inner_join(
                         presence_leases::table.on(presence_leases::user_id.eq(doctors::user_id)),
                     )
@@ -244,21 +277,23 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                         doctors::user_id,
                         presence_leases::sockets,
                         presence_leases::updated_at,
+                        presence_leases::clean_close,
                     ))
                     .load(conn)?;
                 let mut by_doctor: HashMap<(Uuid, Uuid), Vec<Lease>> = HashMap::new();
-                for (doctor, user, sockets, updated_at) in rows {
-                    by_doctor
-                        .entry((doctor.0, user.0))
-                        .or_default()
-                        .push((sockets, updated_at.0));
+                for (doctor, user, sockets, updated_at, clean) in rows {
+                    by_doctor.entry((doctor.0, user.0)).or_default().push((
+                        sockets,
+                        updated_at.0,
+                        clean,
+                    ));
                 }
                 let mut events = Vec::new();
                 for ((doctor, user), leases) in by_doctor {
-                    let Some(since) = dead_since(&leases, now, stale) else {
+                    let Some((since, clean)) = dead_since(&leases, now, stale) else {
                         continue;
                     };
-                    if now - since < grace {
+                    if now - since < if clean { clean_grace } else { grace } {
                         continue;
                     }
                     if let Some(doctor) = crate::doctors::go_offline(conn, doctor, now)? {
@@ -292,23 +327,56 @@ mod tests {
     fn a_live_socket_keeps_the_doctor() {
         let now = Utc::now();
         let stale = chrono::Duration::seconds(45);
-        let fresh = (1, now - chrono::Duration::seconds(10));
-        let closed = (0, now - chrono::Duration::seconds(100));
+        let fresh = (1, now - chrono::Duration::seconds(10), false);
+        let closed = (0, now - chrono::Duration::seconds(100), true);
         assert_eq!(dead_since(&[fresh, closed], now, stale), None);
-        assert_eq!(dead_since(&[closed], now, stale), Some(closed.1));
+        assert_eq!(dead_since(&[closed], now, stale), Some((closed.1, true)));
     }
 
     #[test]
     fn a_stale_replica_counts_as_gone() {
         let now = Utc::now();
         let stale = chrono::Duration::seconds(45);
-        let silent = (2, now - chrono::Duration::seconds(60));
-        assert_eq!(dead_since(&[silent], now, stale), Some(silent.1 + stale));
-        let closed_later = (0, now - chrono::Duration::seconds(5));
+        let silent = (2, now - chrono::Duration::seconds(60), false);
+        assert_eq!(
+            dead_since(&[silent], now, stale),
+            Some((silent.1 + stale, false))
+        );
+        let closed_later = (0, now - chrono::Duration::seconds(5), false);
         assert_eq!(
             dead_since(&[silent, closed_later], now, stale),
-            Some(closed_later.1)
+            Some((closed_later.1, false))
         );
         assert_eq!(dead_since(&[], now, stale), None);
+    }
+
+    #[test]
+    fn the_last_socket_to_go_says_how() {
+        let now = Utc::now();
+        let stale = chrono::Duration::seconds(45);
+        let dropped_earlier = (0, now - chrono::Duration::seconds(30), false);
+        let closed_last = (0, now - chrono::Duration::seconds(3), true);
+        assert_eq!(
+            dead_since(&[dropped_earlier, closed_last], now, stale),
+            Some((closed_last.1, true))
+        );
+        // A replica that died closed nothing cleanly, whatever it said before.
+        let died_last = (1, now - chrono::Duration::seconds(46), true);
+        let closed_earlier = (0, now - chrono::Duration::seconds(20), true);
+        assert_eq!(
+            dead_since(&[closed_earlier, died_last], now, stale),
+            Some((died_last.1 + stale, false)),
+            "the replica's death (a second ago) is the last, and no clean close"
+        );
+        let timing = Timing {
+            grace: Duration::from_secs(60),
+            refresh: Duration::from_secs(15),
+        };
+        assert_eq!(timing.clean_grace(), CLEAN_CLOSE_GRACE);
+        let short = Timing {
+            grace: Duration::from_secs(2),
+            refresh: Duration::from_secs(1),
+        };
+        assert_eq!(short.clean_grace(), Duration::from_secs(2));
     }
 }

@@ -189,6 +189,8 @@ fn run(
         let mut heartbeat = tokio::time::interval(state.config.ws_heartbeat);
         heartbeat.tick().await; // the first tick is immediate
         let mut close: Option<CloseReason> = None;
+        // Whether the client ended the socket by a Close it meant (not a drop).
+        let mut clean_close = false;
         let mut stopping = hub.stopping();
         // Client messages are throttled: a burst of 20, then one every half second.
         // Made on the first message: most sockets never send one.
@@ -245,6 +247,11 @@ fn run(
                         // The client closes: answer with its own code (RFC 6455 5.5.1),
                         // then end the connection.
                         Some(Ok(AggregatedMessage::Close(reason))) => {
+                            // 1000 or 1001 (a closed tab): the doctor left, and a reload
+                            // comes back within the short grace.
+                            clean_close = reason
+                                .as_ref()
+                                .is_some_and(|r| matches!(r.code, CloseCode::Normal | CloseCode::Away));
                             close = reason;
                             break;
                         }
@@ -312,7 +319,7 @@ fn run(
         if let Some(a) = auth {
             hub.unregister_personal(a.user.id, a.conn);
             if a.user.role == Role::Doctor {
-                state.presence.socket_closed(a.user.id);
+                state.presence.socket_closed(a.user.id, clean_close);
             }
         }
         let _ = Box::pin(session.close(close)).await;

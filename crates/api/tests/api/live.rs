@@ -288,6 +288,50 @@ both_backends! {
         drop(again);
     }
 
+    async fn a_doctor_who_closes_the_tab_goes_offline_soon_and_a_dropped_network_keeps_the_grace(backend) {
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+        // The long grace (60 s) is for networks that drop; a closed tab gets 10 s.
+        let app = spawn_app_with(backend, |c| { c.ws_heartbeat = Duration::from_secs(1); c.ws_client_timeout = Duration::from_secs(3); }).await;
+        let closing = app.doctor("Dr. Closes Tab", "Cardiology").await;
+        let dropping = app.doctor("Dr. Drops Wifi", "Cardiology").await;
+        let reloading = app.doctor("Dr. Reloads", "Cardiology").await;
+        let mut watcher = connect(&app).await;
+        let mut sockets = Vec::new();
+        for d in [&closing, &dropping, &reloading] {
+            let mut own = connect(&app).await;
+            assert_eq!(own.auth(&d.token).await["type"], "auth_ok");
+            app.set_online(d, true).await;
+            sockets.push(own);
+        }
+        let started = std::time::Instant::now();
+        let mut reloaded = sockets.pop().unwrap();
+        let dropped = sockets.pop().unwrap();
+        let mut closed = sockets.pop().unwrap();
+        // A tab closed (the browser sends 1001), a network gone (no Close at all), and
+        // a reload (a clean close, and a new socket a second later).
+        closed.stream.close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() })).await.unwrap();
+        drop(dropped);
+        reloaded.stream.close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() })).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut again = connect(&app).await;
+        assert_eq!(again.auth(&reloading.token).await["type"], "auth_ok");
+        // Not before the short grace, and soon after it.
+        let mut offline = Vec::new();
+        let until = Duration::from_secs(16);
+        while let Some(event) = watcher.next_of_within("doctor_status", until.saturating_sub(started.elapsed())).await {
+            if event["doctor"]["isOnline"] == false {
+                offline.push((event["doctor"]["name"].as_str().unwrap().to_owned(), started.elapsed()));
+            }
+        }
+        assert_eq!(offline.len(), 1, "{offline:?}");
+        assert_eq!(offline[0].0, "Dr. Closes Tab");
+        assert!(offline[0].1 >= Duration::from_secs(9) && offline[0].1 <= Duration::from_secs(15), "{offline:?}");
+        assert!(doctor_state(&app, "Dr. Drops Wifi").await.is_online, "a dropped network keeps the grace");
+        assert!(doctor_state(&app, "Dr. Reloads").await.is_online, "a reload does not flap");
+        drop(again);
+    }
+
     async fn a_doctor_online_through_rest_only_is_not_expired(backend) {
         let app = spawn_app_with(backend, quick).await;
         let d = app.doctor("Dr. Api Client", "Cardiology").await;

@@ -69,7 +69,7 @@ type DoctorTuple = (
     i32,
     String,
 );
-type LeaseTuple = (DbId, DbId, i32, DbTime);
+type LeaseTuple = (DbId, DbId, i32, DbTime, bool);
 type PatientTuple = (
     DbId,
     DbId,

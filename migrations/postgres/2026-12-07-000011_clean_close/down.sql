@@ -1,0 +1,1 @@
+ALTER TABLE presence_leases DROP COLUMN clean_close;
