@@ -293,3 +293,33 @@ test('a doctor confirms a final status, and corrects a mis-click within the day'
   await expect(item.locator('.badge')).toHaveText('Missed');
   await expect(item.getByRole('button', { name: 'Correct to completed' })).toBeVisible();
 });
+
+test('the reschedule dialog shows the time an appointment has, and starts from it', async ({ page, request }) => {
+  const doctorName = unique('Dr. Steady');
+  await registerViaApi(request, 'DOCTOR', doctorName, 'General Practice');
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Mover'));
+  const token = (await (await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })).json()).token;
+  const list = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const start = new Date(Date.now() + 3 * 86_400_000);
+  start.setUTCHours(10, 30, 0, 0);
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: list.doctors[0].id, scheduledFor: start.toISOString() },
+  });
+  expect(booked.status()).toBe(201);
+  await signIn(page, patientEmail);
+  await page.getByRole('link', { name: 'Appointments', exact: true }).click();
+  const item = page.locator('[data-test="appointment"]', { hasText: doctorName });
+  await item.getByRole('button', { name: 'Reschedule' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Pick a new time' });
+  await expect(dialog.locator('[data-test="current-time"]')).toContainText('Now:');
+  // A doctor without hours: the time field starts from the time it has (in the
+  // browser's zone), not from a quarter of an hour from now.
+  const local = await page.evaluate((iso) => {
+    const d = new Date(iso);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }, start.toISOString());
+  await expect(dialog.locator('#free-time')).toHaveValue(local);
+  await expect(dialog.locator('[data-test="confirm-booking"]')).toHaveText('Pick a time');
+});

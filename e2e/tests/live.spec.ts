@@ -154,3 +154,26 @@ test('the live badge sits in the header on every page that shows live data, and 
   await expect(page.getByRole('heading', { name: 'Your profile' })).toBeVisible();
   await expect(badge).toHaveCount(0);
 });
+
+test('a sighted patient sees a short notice when a doctor comes online, and can dismiss it', async ({ browser, request }) => {
+  const name = unique('Dr. Noticed');
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Cardiology');
+  const patientEmail = await registerViaApi(request, 'PATIENT', 'Pat Sighted');
+  const patient = await (await browser.newContext()).newPage();
+  await signIn(patient, patientEmail);
+  await expect(patient.locator('[data-test="connection"]')).toHaveText('Live');
+  const notice = patient.locator('[data-test="live-notice"]');
+  const dismiss = notice.getByRole('button', { name: 'Dismiss' });
+
+  const { doctorContext } = await doctorOnline(browser, doctorEmail);
+  await expect(notice).toHaveClass(/shown/);
+  await expect(notice).toContainText(`${name} is now online.`);
+  const box = await notice.boundingBox();
+  expect(box && box.width > 100 && box.height > 20).toBe(true);
+  await dismiss.click();
+  await expect(notice).not.toHaveClass(/shown/);
+  await expect(dismiss).toBeHidden();
+  // Screen readers still have the text in the region.
+  await expect(patient.locator('[data-test="announcer"]')).toHaveText(`${name} is now online.`);
+  await doctorContext.close();
+});

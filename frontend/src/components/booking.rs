@@ -54,6 +54,8 @@ pub fn SlotPicker(
     // One key per dialog: a retried click books once.
     let key = Uuid::new_v4().to_string();
     let moving = reschedule.as_ref().map(|a| a.id);
+    // When moving, the time it has now: shown, and where the picker starts.
+    let current = reschedule.as_ref().map(|a| a.scheduled_for);
     let live = crate::state::live::use_live();
     let submit = ApiAction::new(move |start: &DateTime<Utc>| {
         let start = *start;
@@ -93,10 +95,16 @@ pub fn SlotPicker(
     let pick = move |list: &SlotList| -> AnyView {
         if !list.hours_published {
             if free_time.get_untracked().is_empty() {
-                // Prefilled, and bookable as it is.
-                let start = next_quarter();
-                free_time.set(input_value(start));
-                chosen.set(Some(start));
+                match current {
+                    // Moving: starts from the time it has, to be changed.
+                    Some(now_at) => free_time.set(input_value(now_at)),
+                    // Booking: prefilled, and bookable as it is.
+                    None => {
+                        let start = next_quarter();
+                        free_time.set(input_value(start));
+                        chosen.set(Some(start));
+                    }
+                }
             }
             return view! {
                 <div class="field">
@@ -112,6 +120,13 @@ pub fn SlotPicker(
         }
         let first = list.slots[0].start;
         let days = by_day(&list.slots);
+        // Moving: the picker opens on the day of the time it has now, if free slots
+        // remain that day.
+        if let Some(now_at) = current
+            && let Some(i) = days.iter().position(|(name, _)| *name == day_label(now_at))
+        {
+            day.set(i);
+        }
         // One day at a time: a handful of buttons to pass with Tab, not hundreds.
         let names: Vec<(usize, String, usize)> = days
             .iter()
@@ -158,6 +173,9 @@ pub fn SlotPicker(
     };
     let is_new = moving.is_none();
     view! {
+        {current.map(|t| view! {
+            <p class="current-time" data-test="current-time">"Now: "<strong>{format_local(t)}</strong></p>
+        })}
         <Suspense fallback=|| view! { <super::Loading message="Finding free times…"/> }>
             {move || slots.get().map(|r| match r {
                 Ok(list) => pick(&list),

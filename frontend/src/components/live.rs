@@ -27,13 +27,38 @@ pub fn ConnectionBadge() -> impl IntoView {
     }
 }
 
-/// The polite live region that reads changes out to screen readers.
+/// The polite live region that reads changes out to screen readers, and shows each
+/// one to sighted people too, as a short notice that goes after 8 s or when dismissed.
 #[component]
 pub fn Announcer() -> impl IntoView {
     let live = use_live();
+    let shown = RwSignal::new(false);
+    let generation = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        if live.announcement.with(String::is_empty) {
+            return;
+        }
+        shown.set(true);
+        let current = generation.get_value().wrapping_add(1);
+        generation.set_value(current);
+        set_timeout(
+            move || {
+                if generation.try_get_value() == Some(current) {
+                    shown.try_set(false);
+                }
+            },
+            std::time::Duration::from_secs(8),
+        );
+    });
     view! {
-        <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-test="announcer">
-            {move || live.announcement.get()}
+        // The region stays in the page when the notice is hidden (a region added or
+        // shown with its text is not read out by every screen reader).
+        <div class=move || if shown.get() { "live-notice shown" } else { "live-notice" } data-test="live-notice">
+            <p role="status" aria-live="polite" aria-atomic="true" data-test="announcer">
+                {move || live.announcement.get()}
+            </p>
+            <button type="button" class="link-button" hidden=move || !shown.get()
+                on:click=move |_| shown.set(false)>"Dismiss"</button>
         </div>
     }
 }
