@@ -92,7 +92,7 @@ test('the audit trail names people, filters by kind, follows admin actions, and 
   await expect(rows.filter({ hasText: name }).filter({ hasText: 'auth.login.failed' })).toHaveCount(1);
   await expect(rows.first()).toContainText('someone');
 
-  // Typing a search makes one search once the typing settles, not one per key.
+  // Typing a search makes a search once the typing settles, not one per key.
   await expect(page.locator('[data-test="user-row"]').first()).toBeVisible();
   await page.waitForTimeout(500);
   const since = Date.now();
@@ -100,7 +100,12 @@ test('the audit trail names people, filters by kind, follows admin actions, and 
   const row = page.locator('[data-test="user-row"]', { hasText: email });
   await expect(row).toHaveCount(1);
   await page.waitForTimeout(600);
-  expect(await searchesSince(since)).toBe(1);
+  // One per settled query: one, or two if the typing paused (a busy machine), never
+  // one per keystroke.
+  const made = await searchesSince(since);
+  expect(made).toBeGreaterThanOrEqual(1);
+  expect(made).toBeLessThanOrEqual(2);
+  expect(email.length).toBeGreaterThan(20);
 
   // An admin action shows in the trail at once, with the names of both.
   await page.getByLabel('Show').selectOption('admin');

@@ -242,6 +242,9 @@ pub async fn audit(query: &AuditQuery) -> Result<AuditList, ApiError> {
     if let Some(page) = query.page {
         pairs.push(("page", page.to_string()));
     }
+    if let Some(kind) = &query.kind {
+        pairs.push(("kind", kind.clone()));
+    }
     client::authed(
         Method::GET,
         &with_query("/api/admin/audit", &pairs),

@@ -321,10 +321,17 @@ fn FinalStatusConfirm(
     when: String,
     act: ApiAction<AppointmentStatus, Appointment>,
 ) -> impl IntoView {
+    // The dialog opens when a status is chosen, and forgets it when it closes. Each
+    // side is written only when it changes: a set wakes the other effect.
     let open = RwSignal::new(false);
-    Effect::new(move |_| open.set(choice.get().is_some()));
     Effect::new(move |_| {
-        if !open.get() {
+        let want = choice.with(Option::is_some);
+        if open.get_untracked() != want {
+            open.set(want);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && choice.with_untracked(Option::is_some) {
             choice.set(None);
         }
     });
