@@ -451,7 +451,7 @@ pub async fn change_password(
 /// Signs the user out everywhere, in the caller's transaction: their refresh tokens
 /// are revoked, and their access tokens issued until `now` (in whole seconds) are
 /// refused and their signed-in sockets closed, on every replica (once the returned
-/// event is applied) and across restarts ([`recent_revocations`]).
+/// event is applied) and across restarts (`live::bridge::load_revocations`).
 pub fn revoke_sessions(
     conn: &mut AnyConnection,
     hub: &crate::live::hub::Hub,
@@ -466,23 +466,6 @@ pub fn revoke_sessions(
     };
     bridge::notify_in_tx(conn, hub, &event)?;
     Ok(event)
-}
-
-/// Users whose sessions were revoked within an access token's lifetime, with when
-/// (Unix seconds): a starting server refuses those tokens, as the running ones do.
-pub fn recent_revocations(db: &crate::db::Db) -> anyhow::Result<Vec<(Uuid, i64)>> {
-    use crate::db::schema::users as u;
-    use diesel::prelude::*;
-    let since = Utc::now() - chrono::Duration::seconds(ACCESS_TOKEN_TTL_SECS as i64 + 60);
-    let mut conn = db.get_blocking()?;
-    let rows: Vec<(DbId, Option<DbTime>)> = u::table
-        .filter(u::sessions_revoked_at.gt(DbTime(since)))
-        .select((u::id, u::sessions_revoked_at))
-        .load(&mut conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, at)| Some((id.0, at?.0.timestamp())))
-        .collect())
 }
 
 #[cfg(test)]

@@ -56,14 +56,12 @@ impl Application {
         let hub = Arc::new(Hub::new(online));
         // Sessions revoked recently (password changes, deactivations): their
         // unexpired access tokens stay refused across a restart.
-        let revoked_db = db.clone();
-        let revoked =
-            crate::telemetry::blocking(move || crate::accounts::recent_revocations(&revoked_db))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))??;
-        for (user, at) in revoked {
-            hub.revoke(user, at);
-        }
+        let (revoked_db, revoked_hub) = (db.clone(), hub.clone());
+        crate::telemetry::blocking(move || {
+            live::bridge::load_revocations(&revoked_db, &revoked_hub)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))??;
         live::bridge::spawn_listener(&db, &hub);
         let timing = Timing {
             grace: config.presence_grace,

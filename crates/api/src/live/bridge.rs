@@ -142,19 +142,27 @@ pub fn spawn_listener(db: &Db, hub: &Arc<Hub>) {
 /// signed-in sockets are told to re-read what is theirs (`resync`), since personal
 /// events sent during the gap were lost.
 fn catch_up(db: &Db, hub: &Hub) {
-    match crate::accounts::recent_revocations(db) {
-        Ok(revoked) => {
-            for (user, at) in revoked {
-                hub.revoke(user, at);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "reloading session revocations failed"),
+    if let Err(e) = load_revocations(db, hub) {
+        tracing::warn!(error = %e, "reloading session revocations failed");
     }
     match crate::doctors::load_online_blocking(db) {
         Ok(online) => hub.resync(online),
         Err(e) => tracing::warn!(error = %e, "presence resync failed"),
     }
     hub.resync_signed_in();
+}
+
+/// Makes `hub` refuse the access tokens of every session revoked within an access
+/// token's lifetime (password changes, deactivations), as the running replicas do: at
+/// start, and when the event feed comes back after a gap.
+pub fn load_revocations(db: &Db, hub: &Hub) -> anyhow::Result<()> {
+    let lifetime = crate::auth::jwt::ACCESS_TOKEN_TTL_SECS as i64 + 60;
+    let since = chrono::Utc::now() - chrono::Duration::seconds(lifetime);
+    let mut conn = db.get_blocking()?;
+    for (user, at) in crate::db::models::users::revoked_since(&mut conn, since)? {
+        hub.revoke(user, at);
+    }
+    Ok(())
 }
 
 fn listen(url: &str) -> Result<diesel::PgConnection, String> {

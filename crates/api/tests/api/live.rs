@@ -545,18 +545,11 @@ mod replicas {
             401,
         )
         .await;
-        let closed = tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                match revoked_on_b.stream.next().await {
-                    Some(Ok(Message::Close(frame))) => break frame,
-                    None | Some(Err(_)) => break None,
-                    Some(Ok(_)) => continue,
-                }
-            }
-        })
-        .await
-        .expect("the revoked session's socket on B stayed open")
-        .expect("a close frame");
+        let closed = revoked_on_b
+            .close_frame(Duration::from_secs(5))
+            .await
+            .expect("the revoked session's socket on B stayed open")
+            .expect("a close frame");
         assert_eq!(u16::from(closed.code), 1008);
         assert_eq!(closed.reason.as_str(), "signed out");
         assert!(

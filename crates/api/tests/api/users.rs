@@ -113,19 +113,11 @@ both_backends! {
         // signed-in socket closes. This device goes on with the session it got back.
         problem(app.get("/api/users/profile", Some(&other_device.token)).await, 401).await;
         assert_eq!(app.get("/api/users/profile", Some(&session.token)).await.status(), 200);
-        let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-            use futures_util::StreamExt;
-            loop {
-                match other_socket.stream.next().await {
-                    Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => break frame,
-                    None | Some(Err(_)) => break None,
-                    Some(Ok(_)) => continue,
-                }
-            }
-        })
-        .await
-        .expect("the other device's socket stayed open")
-        .expect("a close frame");
+        let closed = other_socket
+            .close_frame(std::time::Duration::from_secs(5))
+            .await
+            .expect("the other device's socket stayed open")
+            .expect("a close frame");
         // Told why, rather than to reconnect.
         assert_eq!(u16::from(closed.code), 1008);
         assert_eq!(closed.reason.as_str(), "signed out");

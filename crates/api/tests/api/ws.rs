@@ -200,6 +200,25 @@ impl Ws {
     }
 
     /// Asserts that no text message arrives within `wait`.
+    /// The server's Close frame, within `wait`: `Err` if the socket stayed open,
+    /// `Ok(None)` if it ended without one.
+    pub async fn close_frame(
+        &mut self,
+        wait: Duration,
+    ) -> Result<Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>, String> {
+        tokio::time::timeout(wait, async {
+            loop {
+                match self.stream.next().await {
+                    Some(Ok(Message::Close(frame))) => break frame,
+                    None | Some(Err(_)) => break None,
+                    Some(Ok(_)) => continue,
+                }
+            }
+        })
+        .await
+        .map_err(|_| format!("the socket stayed open for {wait:?}"))
+    }
+
     pub async fn expect_quiet(&mut self, wait: Duration) {
         if let Some(msg) = self.next_json_within(wait).await {
             panic!("expected no message, got {msg}");

@@ -123,6 +123,21 @@ pub fn set_sessions_revoked_at(
     Ok(())
 }
 
+/// The users whose sessions were revoked after `since`, with when (Unix seconds).
+pub fn revoked_since(
+    conn: &mut AnyConnection,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, i64)>> {
+    let rows: Vec<(DbId, Option<DbTime>)> = users::table
+        .filter(users::sessions_revoked_at.gt(DbTime(since)))
+        .select((users::id, users::sessions_revoked_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| Some((id.0, at?.0.timestamp())))
+        .collect())
+}
+
 pub fn touch(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(users::table.find(DbId(id)))
         .set(users::updated_at.eq(DbTime(now)))
