@@ -111,6 +111,7 @@ pub struct AdminUser {
     pub email: String,
     pub role: Role,
     pub active: bool,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -187,8 +188,11 @@ pub struct OutboxEntry {
     pub subject: String,
     pub attempts: u32,
     pub last_error: Option<String>,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub sent_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub next_attempt_at: DateTime<Utc>,
 }
 
@@ -236,6 +240,7 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_name: Option<String>,
     pub ip: Option<String>,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub at: DateTime<Utc>,
 }
 

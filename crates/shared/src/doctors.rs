@@ -15,6 +15,7 @@ pub struct Doctor {
     pub specialization: String,
     pub is_online: bool,
     /// When the doctor last went offline; `null` if never.
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub last_online: Option<DateTime<Utc>>,
 }
 

@@ -14,6 +14,7 @@ pub mod health;
 pub mod live;
 pub mod problem;
 pub mod profile;
+pub mod time;
 
 pub use admin::*;
 pub use appointments::*;
@@ -23,6 +24,12 @@ pub use health::*;
 pub use live::*;
 pub use problem::*;
 pub use profile::*;
+
+/// The zone of accounts that have not chosen one, and of sessions stored before
+/// accounts had a zone.
+pub(crate) fn utc_name() -> String {
+    "UTC".to_owned()
+}
 
 /// For `deserialize_with` on an `Option<Option<T>>` field that `null` clears: tells
 /// an explicit `null` (`Some(None)`) from an absent field (`None`).

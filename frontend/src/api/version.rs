@@ -52,8 +52,10 @@ pub async fn after_failed_module() -> Failure {
     let reloaded_recently = storage
         .as_ref()
         .and_then(|s| s.get_item(RELOADED_AT).ok().flatten())
-        .and_then(|t| t.parse::<f64>().ok())
-        .is_some_and(|t| now - t < RELOAD_EVERY_MS);
+        // Whole milliseconds, as integers: formatting or parsing a float would
+        // compile core's float code into the first load (ADR 0010).
+        .and_then(|t| t.parse::<u64>().ok())
+        .is_some_and(|t| now - (t as f64) < RELOAD_EVERY_MS);
     if !another_build_served().await {
         return if reloaded_recently {
             Failure::Updated
@@ -65,7 +67,7 @@ pub async fn after_failed_module() -> Failure {
         return Failure::Updated;
     }
     if let Some(storage) = storage {
-        let _ = storage.set_item(RELOADED_AT, &now.to_string());
+        let _ = storage.set_item(RELOADED_AT, &(now as u64).to_string());
     }
     match web_sys::window().map(|w| w.location().reload()) {
         Some(Ok(())) => Failure::Reloading,
