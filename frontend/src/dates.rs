@@ -1,24 +1,142 @@
-//! Dates and times as the app shows them, in the viewer's own time zone, and the
-//! values of date and time inputs.
+//! Dates and times as the app shows them, in the viewer's time zone, and the values
+//! of date and time inputs. The viewer's zone is the one in their profile once they
+//! are signed in, the browser's before. The browser's `Intl` converts between zones
+//! (the app carries no time zone database of its own: it would weigh more than the
+//! rest of the first load).
 //!
 //! Written out with chrono's accessors rather than `format("%a %-d %b")`: chrono's
 //! format strings are parsed at run time, which compiles its whole formatting and
 //! format-string parsing into the wasm (ADR 0010). The tests compare each function
 //! with the chrono format string it replaces.
 
-use chrono::{DateTime, Datelike, Local, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use std::cell::RefCell;
+
+#[cfg(any(test, not(target_arch = "wasm32")))]
+use chrono::Local;
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
+
+thread_local! {
+    /// The signed-in person's zone; `None` for the browser's.
+    static ZONE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Shows times in `zone` (an IANA name) from now on; `None` for the browser's zone.
+pub fn set_zone(zone: Option<String>) {
+    ZONE.with(|z| *z.borrow_mut() = zone);
+}
+
+/// The IANA name of the zone times are shown in.
+pub fn zone_name() -> String {
+    ZONE.with(|z| z.borrow().clone())
+        .unwrap_or_else(browser_zone)
+}
+
+/// The browser's own zone, e.g. "Europe/Berlin"; "UTC" when it does not say.
+#[cfg(target_arch = "wasm32")]
+pub fn browser_zone() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| "UTC".into())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn browser_zone() -> String {
+    "UTC".into()
+}
+
+/// How far `zone` is ahead of UTC at `t`, from the browser's `Intl`.
+#[cfg(target_arch = "wasm32")]
+fn zone_offset(zone: &str, t: DateTime<Utc>) -> Option<FixedOffset> {
+    use wasm_bindgen::JsValue;
+    thread_local! {
+        /// The formatter of the zone last asked for (one zone is shown at a time).
+        static FORMAT: RefCell<Option<(String, js_sys::Intl::DateTimeFormat)>> =
+            const { RefCell::new(None) };
+    }
+    let format = FORMAT.with(|f| {
+        if let Some((name, format)) = f.borrow().as_ref()
+            && name == zone
+        {
+            return Some(format.clone());
+        }
+        let options = js_sys::Object::new();
+        let set = |k: &str, v: &str| js_sys::Reflect::set(&options, &k.into(), &v.into());
+        set("timeZone", zone).ok()?;
+        set("hourCycle", "h23").ok()?;
+        for part in ["year", "month", "day", "hour", "minute", "second"] {
+            set(part, "numeric").ok()?;
+        }
+        // Constructed through Reflect, so that an unknown zone is an error, not a trap.
+        let intl = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+        let class = js_sys::Reflect::get(&intl, &"DateTimeFormat".into()).ok()?;
+        let args = js_sys::Array::of2(&"en-US".into(), &options);
+        let format: js_sys::Intl::DateTimeFormat = wasm_bindgen::JsCast::unchecked_into(
+            js_sys::Reflect::construct(&class.into(), &args).ok()?,
+        );
+        *f.borrow_mut() = Some((zone.to_owned(), format.clone()));
+        Some(format)
+    })?;
+    let date = js_sys::Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
+    let mut fields = [0u32; 6];
+    for part in format.format_to_parts(&date).iter() {
+        let kind = js_sys::Reflect::get(&part, &"type".into())
+            .ok()?
+            .as_string()?;
+        let value = js_sys::Reflect::get(&part, &"value".into())
+            .ok()?
+            .as_string()?;
+        let i = ["year", "month", "day", "hour", "minute", "second"]
+            .iter()
+            .position(|k| *k == kind);
+        if let Some(i) = i {
+            fields[i] = value.parse().ok()?;
+        }
+    }
+    let [year, month, day, hour, minute, second] = fields;
+    let local =
+        NaiveDate::from_ymd_opt(year as i32, month, day)?.and_hms_opt(hour % 24, minute, second)?;
+    let seconds = (local - t.naive_utc()).num_seconds();
+    FixedOffset::east_opt(i32::try_from(seconds).ok()?)
+}
+
+/// Natively (the unit tests) every zone is the machine's.
+#[cfg(not(target_arch = "wasm32"))]
+fn zone_offset(_zone: &str, t: DateTime<Utc>) -> Option<FixedOffset> {
+    Some(*t.with_timezone(&Local).offset())
+}
+
+fn offset_at(t: DateTime<Utc>) -> FixedOffset {
+    zone_offset(&zone_name(), t).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
+}
+
+/// A wall-clock time in the viewer's zone as an instant: the earlier one when a clock
+/// change makes it ambiguous, `None` when a clock change skips it.
+pub fn from_local(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let as_utc = naive.and_utc();
+    let mut found: Option<DateTime<Utc>> = None;
+    // The offsets a day either side cover any clock change near it.
+    for probe in [as_utc - Duration::days(1), as_utc + Duration::days(1)] {
+        let candidate = as_utc - Duration::seconds(offset_at(probe).local_minus_utc().into());
+        if candidate.with_timezone(&offset_at(candidate)).naive_local() == naive
+            && found.is_none_or(|f| candidate < f)
+        {
+            found = Some(candidate);
+        }
+    }
+    found
+}
+
+/// Today's date in the viewer's zone.
+pub fn today() -> NaiveDate {
+    local(Utc::now()).date_naive()
+}
 
 /// Monday first, as chrono's `num_days_from_monday`; a schedule's `weekday` is the
 /// index plus one.
-pub const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+pub use mediconnect_shared::WEEKDAYS;
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -49,8 +167,8 @@ fn short(name: &'static str) -> &'static str {
 }
 
 /// `t` in the viewer's time zone, in which the app shows every date and time.
-pub fn local(t: DateTime<Utc>) -> DateTime<Local> {
-    t.with_timezone(&Local)
+pub fn local(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&offset_at(t))
 }
 
 // Each public function converts to the viewer's time zone and formats with a function
@@ -59,7 +177,7 @@ pub fn local(t: DateTime<Utc>) -> DateTime<Local> {
 /// "Mon 4 Jan, 09:30", and "Fri 1 Jan 2027, 09:30" outside the current year.
 pub fn format_local(t: DateTime<Utc>) -> String {
     let t = local(t);
-    when(&t, t.year() != Local::now().year())
+    when(&t, t.year() != today().year())
 }
 
 fn when(t: &(impl Datelike + Timelike), with_year: bool) -> String {
@@ -87,12 +205,28 @@ pub fn minutes_label(minutes: u64) -> String {
     }
 }
 
-pub fn day_label(t: DateTime<Utc>) -> String {
-    day(&local(t))
-}
-
 fn day(t: &impl Datelike) -> String {
     format!("{} {} {}", weekday(t), t.day(), month(t))
+}
+
+/// "Mon 4 Jan", and "Mon 4 Jan 2027" outside the current year.
+pub fn short_day(d: NaiveDate) -> String {
+    let year = if d.year() == today().year() {
+        String::new()
+    } else {
+        format!(" {}", d.year())
+    };
+    format!(
+        "{} {} {}{year}",
+        short(weekday(&d)),
+        d.day(),
+        short(month(&d))
+    )
+}
+
+/// "Monday 4 January 2027".
+pub fn day_in_words(d: NaiveDate) -> String {
+    format!("{} {}", day(&d), d.year())
 }
 
 /// "09:30".
@@ -119,38 +253,6 @@ pub fn long_date(d: &impl Datelike) -> String {
     format!("{} {} {}", d.day(), month(d), d.year())
 }
 
-/// The value of a `datetime-local` input: "2026-01-04T09:30".
-pub fn input_value(t: DateTime<Utc>) -> String {
-    input(&local(t))
-}
-
-fn input(t: &(impl Datelike + Timelike)) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{}",
-        t.year(),
-        t.month(),
-        t.day(),
-        clock(t)
-    )
-}
-
-/// A `datetime-local` input's value ("2026-01-04T09:30", seconds optional) as an
-/// instant; the earlier one when a clock change makes the local time ambiguous.
-pub fn parse_input(value: &str) -> Option<DateTime<Utc>> {
-    parse_in(value, &Local)
-}
-
-fn parse_in<Tz: TimeZone>(value: &str, zone: &Tz) -> Option<DateTime<Utc>> {
-    let (date, time) = value.split_once('T')?;
-    let naive = date
-        .parse::<NaiveDate>()
-        .ok()?
-        .and_time(time.parse::<NaiveTime>().ok()?);
-    zone.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,7 +265,7 @@ mod tests {
         assert_eq!(minutes_label(90), "1 h 30 min");
         assert_eq!(minutes_label(600), "10 h");
     }
-    use chrono::{Duration, FixedOffset};
+    use chrono::TimeZone;
 
     /// Instants over more than a year, at varied times of day.
     fn instants() -> impl Iterator<Item = DateTime<Utc>> {
@@ -189,7 +291,6 @@ mod tests {
                 assert_eq!(when(&z, true), z.format("%a %-d %b %Y, %H:%M").to_string());
                 assert_eq!(day(&z), z.format("%A %-d %B").to_string());
                 assert_eq!(clock(&z), z.format("%H:%M").to_string());
-                assert_eq!(input(&z), z.format("%Y-%m-%dT%H:%M").to_string());
                 let d = z.date_naive();
                 assert_eq!(day_month(d), d.format("%-d %b").to_string());
                 assert_eq!(short_date(&z), z.format("%e %b %Y").to_string().trim());
@@ -201,39 +302,19 @@ mod tests {
     #[test]
     fn the_public_functions_use_the_viewers_zone() {
         for t in instants() {
-            let l = t.with_timezone(&Local);
+            let l = t.with_timezone(&Local).fixed_offset();
             let this_year = l.year() == Local::now().year();
             assert_eq!(format_local(t), when(&l, !this_year));
-            assert_eq!(day_label(t), day(&l));
             assert_eq!(time_label(t), clock(&l));
-            assert_eq!(input_value(t), input(&l));
-            assert_eq!(parse_input(&input_value(t)), Some(t));
+            assert_eq!(from_local(l.naive_local()), Some(t));
         }
-    }
-
-    #[test]
-    fn inputs_read_back_in_any_zone() {
-        for zone in zones() {
-            for t in instants() {
-                assert_eq!(parse_in(&input(&t.with_timezone(&zone)), &zone), Some(t));
-            }
-        }
-        let zone = zones()[0];
-        let t = parse_in("2026-03-04T09:30", &zone).unwrap();
-        assert_eq!(t, Utc.with_ymd_and_hms(2026, 3, 3, 19, 45, 0).unwrap());
         assert_eq!(
-            parse_in("2026-03-04T09:30:15", &zone).map(|t| t.second()),
-            Some(15)
+            day_in_words(NaiveDate::from_ymd_opt(2027, 1, 4).unwrap()),
+            "Monday 4 January 2027"
         );
-        for bad in [
-            "",
-            "2026-03-04",
-            "09:30",
-            "2026-13-04T09:30",
-            "2026-03-04T25:00",
-            "x",
-        ] {
-            assert_eq!(parse_in(bad, &zone), None, "{bad}");
-        }
+        assert_eq!(
+            short_day(NaiveDate::from_ymd_opt(2030, 1, 7).unwrap()),
+            "Mon 7 Jan 2030"
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::auth::{AuthUser, password, session};
 use crate::db::models::{doctors, patients, refresh_tokens, users};
 use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
 use crate::domain::{
-    DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization,
+    DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization, Zone,
 };
 use crate::error::ApiError;
 use crate::live::bridge::{self, LiveEvent};
@@ -28,6 +28,7 @@ pub struct NewAccount {
     pub password: Password,
     pub role: Role,
     pub specialization: Option<Specialization>,
+    pub zone: Zone,
 }
 
 impl NewAccount {
@@ -50,14 +51,19 @@ impl NewAccount {
             }
             (_, None) => None,
         };
+        let zone = match req.time_zone.as_deref() {
+            Some(name) => fields.check("timeZone", Zone::parse(name)),
+            None => Some(Zone::parse("UTC").expect("UTC is a zone")),
+        };
         fields.finish()?;
-        match (name, email, password) {
-            (Some(name), Some(email), Some(password)) => Ok(NewAccount {
+        match (name, email, password, zone) {
+            (Some(name), Some(email), Some(password), Some(zone)) => Ok(NewAccount {
                 name,
                 email,
                 password,
                 role: req.role,
                 specialization,
+                zone,
             }),
             _ => unreachable!("finish() returned Ok, so every field parsed"),
         }
@@ -92,6 +98,7 @@ pub fn insert_account(
             created_at: now,
             updated_at: now,
             name_folded: &name_folded,
+            time_zone: account.zone.name(),
         };
         users::insert(conn, &new).map_err(|e| {
             if is_unique_violation(&e) {
@@ -269,6 +276,7 @@ fn load_profile(conn: &mut AnyConnection, user_id: Uuid) -> Result<ProfileRespon
         email: user.email.clone(),
         role: user.role(),
         created_at: user.created_at.0,
+        time_zone: user.time_zone.clone(),
         doctor: None,
         patient: None,
     };
@@ -296,6 +304,7 @@ pub async fn profile(state: &AppState, user: AuthUser) -> Result<ProfileResponse
 #[derive(Default)]
 struct ProfileChanges {
     name: Option<PersonName>,
+    zone: Option<Zone>,
     specialization: Option<Specialization>,
     patient: patients::PatientChanges,
 }
@@ -306,6 +315,9 @@ impl ProfileChanges {
         let mut changes = ProfileChanges::default();
         if let Some(name) = &req.name {
             changes.name = fields.check("name", PersonName::parse(name));
+        }
+        if let Some(zone) = &req.time_zone {
+            changes.zone = fields.check("timeZone", Zone::parse(zone));
         }
         if let Some(s) = &req.specialization {
             if role == Role::Doctor {
@@ -361,6 +373,9 @@ pub async fn update_profile(
             match &changes.name {
                 Some(name) => users::update_name(conn, user.id, name.as_str(), now)?,
                 None => users::touch(conn, user.id, now)?,
+            }
+            if let Some(zone) = changes.zone {
+                users::update_time_zone(conn, user.id, zone.name())?;
             }
             if let Some(s) = &changes.specialization {
                 doctors::update_specialization(conn, user.id, s.as_str())?;
@@ -479,6 +494,7 @@ mod tests {
             password: "long enough".into(),
             role,
             specialization: specialization.map(Into::into),
+            time_zone: None,
         }
     }
 
@@ -511,11 +527,12 @@ mod tests {
             password: "short".into(),
             role: Role::Patient,
             specialization: None,
+            time_zone: Some("Mars/Olympus".into()),
         };
         match NewAccount::parse(&bad).err().unwrap() {
             ApiError::Validation(errors) => {
                 let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-                assert_eq!(fields, ["name", "email", "password"]);
+                assert_eq!(fields, ["name", "email", "password", "timeZone"]);
             }
             other => panic!("{other:?}"),
         }

@@ -107,6 +107,7 @@ pub fn seed_demo(config: &Config) -> anyhow::Result<()> {
             password: DEMO_PASSWORD.to_owned(),
             role: *role,
             specialization: specialization.map(str::to_owned),
+            time_zone: None,
         })
         .map_err(describe)?;
         insert_account(&mut conn, &account, &hash).map_err(describe)?;
@@ -168,6 +169,8 @@ pub fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<
         password,
         role: Role::Admin,
         specialization: None,
+        // The clinic's zone, as its analytics use; the admin may change it.
+        zone: config.analytics_tz.into(),
     };
     let mut conn = db.get_blocking()?;
     let user = insert_account(&mut conn, &account, &hash).map_err(|e| match e {

@@ -60,6 +60,11 @@ pub struct RegisterRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub specialization: Option<String>,
+    /// The person's IANA time zone (one of `GET /api/time-zones`), in which the app
+    /// and their emails show times; `UTC` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Berlin"))]
+    pub time_zone: Option<String>,
 }
 
 /// The public part of a user account.
@@ -71,6 +76,9 @@ pub struct UserSummary {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// The person's IANA time zone, e.g. `Europe/Berlin`.
+    #[serde(default = "crate::utc_name")]
+    pub time_zone: String,
 }
 
 /// `201` answer of `POST /api/auth/register`.

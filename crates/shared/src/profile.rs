@@ -15,6 +15,7 @@ pub struct DoctorProfile {
     pub id: Uuid,
     pub specialization: String,
     pub is_online: bool,
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub last_online: Option<DateTime<Utc>>,
 }
 
@@ -79,7 +80,11 @@ pub struct ProfileResponse {
     pub name: String,
     pub email: String,
     pub role: Role,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub created_at: DateTime<Utc>,
+    /// The person's IANA time zone, e.g. `Europe/Berlin`: the app and their emails show
+    /// times in it.
+    pub time_zone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doctor: Option<DoctorProfile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,6 +99,9 @@ pub struct ProfileResponse {
 pub struct UpdateProfileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// An IANA time zone, one of `GET /api/time-zones`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Doctors only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specialization: Option<String>,
@@ -147,5 +155,33 @@ mod tests {
         // Tolerant reading: a newer client's extra fields change nothing here.
         let req: UpdateProfileRequest = serde_json::from_str(r#"{"role":"ADMIN"}"#).unwrap();
         assert_eq!(req, UpdateProfileRequest::default());
+    }
+}
+
+/// How a time zone is named beside a time, for people: "Berlin time" for
+/// `Europe/Berlin`, "New York time" for `America/New_York`, "UTC" for `UTC`. The web
+/// app and the emails say it the same way.
+pub fn zone_label(name: &str) -> String {
+    match name.rsplit_once('/') {
+        Some((area, city)) if area != "Etc" && !city.is_empty() => {
+            format!("{} time", city.replace('_', " "))
+        }
+        _ => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::zone_label;
+
+    #[test]
+    fn zones_read_as_places() {
+        assert_eq!(zone_label("Europe/Berlin"), "Berlin time");
+        assert_eq!(
+            zone_label("America/Argentina/Buenos_Aires"),
+            "Buenos Aires time"
+        );
+        assert_eq!(zone_label("UTC"), "UTC");
+        assert_eq!(zone_label("Etc/GMT+5"), "Etc/GMT+5");
     }
 }

@@ -37,6 +37,7 @@ pub fn on_session_change(listener: impl Fn(Option<UserSummary>) + 'static) {
 }
 
 fn notify(user: Option<UserSummary>) {
+    crate::dates::set_zone(user.as_ref().map(|u| u.time_zone.clone()));
     LISTENER.with(|l| {
         if let Some(listener) = l.borrow().as_ref() {
             listener(user);
@@ -76,6 +77,13 @@ pub fn store(session: LoginResponse) -> UserSummary {
     });
     notify(Some(session.user.clone()));
     session.user
+}
+
+/// Tells the app that the signed-in user's name or zone changed (a profile save).
+pub fn update_user(user: UserSummary) {
+    if USER.with(|u| *u.borrow() == Some(user.id)) {
+        notify(Some(user));
+    }
 }
 
 /// Forgets the session, in every tab.

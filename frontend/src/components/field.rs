@@ -1,5 +1,25 @@
 use leptos::prelude::*;
 
+/// The `aria-describedby` of field `id`: its `extra` text if any, its hint if it has
+/// one, and its error (`{id}-error`) while there is one.
+pub fn described_by(
+    id: &'static str,
+    extra: Option<String>,
+    hint: &'static str,
+    error: MaybeProp<String>,
+) -> impl Fn() -> String + Send + Sync + 'static {
+    move || {
+        let mut ids: Vec<String> = extra.iter().cloned().collect();
+        if !hint.is_empty() {
+            ids.push(format!("{id}-hint"));
+        }
+        if error.with(Option::is_some) {
+            ids.push(format!("{id}-error"));
+        }
+        ids.join(" ")
+    }
+}
+
 /// A labelled input with its error message (from the server's problem+json) below it.
 #[component]
 pub fn Field(
@@ -13,22 +33,7 @@ pub fn Field(
     value: RwSignal<String>,
     #[prop(optional, into)] error: MaybeProp<String>,
 ) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if !hint.is_empty() {
-                ids.push(hint_id.clone());
-            }
-            if error.with(Option::is_some) {
-                ids.push(error_id.clone());
-            }
-            ids.join(" ")
-        }
-    };
+    let described_by = described_by(id, None, hint, error);
     view! {
         <div class="field">
             <label for=id>{label}</label>
@@ -43,13 +48,24 @@ pub fn Field(
                 aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
                 aria-describedby=described_by
             />
-            <Show when=move || !hint.is_empty()>
-                <p class="hint" id=hint_id.clone()>{hint}</p>
-            </Show>
-            {move || error.get().map(|message| view! {
-                <p class="field-error" id=error_id.clone()>{message}</p>
-            })}
+            <FieldNotes id=id hint=hint error=error/>
         </div>
+    }
+}
+
+/// A field's hint (`{id}-hint`), if any, and its error (`{id}-error`) while there is
+/// one: what [`described_by`] names.
+#[component]
+pub fn FieldNotes(id: &'static str, hint: &'static str, error: MaybeProp<String>) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    view! {
+        <Show when=move || !hint.is_empty()>
+            <p class="hint" id=hint_id.clone()>{hint}</p>
+        </Show>
+        {move || error.get().map(|message| view! {
+            <p class="field-error" id=error_id.clone()>{message}</p>
+        })}
     }
 }
 

@@ -6,7 +6,7 @@ use mediconnect_shared::{
 };
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{Field, FormError, Loading, RequireAuth};
+use crate::components::{Field, FormError, Loading, RequireAuth, ZonePicker};
 use crate::dates::{local, long_date};
 
 #[component]
@@ -58,6 +58,8 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
                         <dt>"Name"</dt><dd data-test="profile-name">{p.name.clone()}</dd>
                         <dt>"Email"</dt><dd data-test="profile-email">{p.email.clone()}</dd>
                         <dt>"Role"</dt><dd><span class="badge">{role_label(p.role)}</span></dd>
+                        <dt>"Time zone"</dt>
+                        <dd data-test="profile-zone">{format!("{} ({})", mediconnect_shared::zone_label(&p.time_zone), p.time_zone)}</dd>
                         {p.doctor.clone().map(|d| view! {
                             <dt>"Specialization"</dt><dd>{d.specialization}</dd>
                         })}
@@ -82,6 +84,7 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
     let initial = current.get_untracked();
     let role = initial.role;
     let name = RwSignal::new(initial.name.clone());
+    let zone = RwSignal::new(initial.time_zone.clone());
     let specialization = RwSignal::new(
         initial
             .doctor
@@ -138,6 +141,7 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
         local_error.set(None);
         let mut req = UpdateProfileRequest {
             name: Some(name.get()),
+            time_zone: Some(zone.get()),
             ..Default::default()
         };
         match role {
@@ -172,11 +176,10 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
         <section class="card" aria-labelledby="edit-heading">
             <h2 id="edit-heading">"Edit profile"</h2>
             <FormError message=Signal::derive(move || local_error.get().or_else(|| failure().map(|e| e.message())))/>
-            <Show when=saved>
-                <p class="alert success" role="status">"Your profile is saved."</p>
-            </Show>
             <form on:submit=on_submit>
                 <Field id="profile-name" label="Full name" autocomplete="name" required=true value=name error=field_error("name")/>
+                <ZonePicker id="profile-zone" label="Time zone" value=zone error=field_error("timeZone")
+                    hint="The app and your emails show times in this zone."/>
                 {(role == Role::Doctor).then(|| view! {
                     <Field id="profile-specialization" label="Specialization" required=true value=specialization error=field_error("specialization")/>
                 })}
@@ -201,6 +204,10 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                 <button class="button" type="submit" disabled=move || save.pending()>
                     {move || if save.pending() { "Saving…" } else { "Save changes" }}
                 </button>
+                // Beside the button that was pressed: where the eye is.
+                <Show when=saved>
+                    <p class="alert success outcome" role="status">"Your profile is saved."</p>
+                </Show>
             </form>
         </section>
     }
@@ -228,9 +235,6 @@ fn ChangePassword() -> impl IntoView {
             <h2 id="password-heading">"Change password"</h2>
             <p class="muted">"Changing your password signs you out on every other device."</p>
             <FormError message=Signal::derive(move || failure().map(|e| e.message()))/>
-            <Show when=move || matches!(change.result(), Some(Ok(_)))>
-                <p class="alert success" role="status">"Your password is changed."</p>
-            </Show>
             <form on:submit=move |ev| {
                 ev.prevent_default();
                 change.dispatch(ChangePasswordRequest {
@@ -245,6 +249,9 @@ fn ChangePassword() -> impl IntoView {
                 <button class="button" type="submit" disabled=move || change.pending()>
                     {move || if change.pending() { "Changing…" } else { "Change password" }}
                 </button>
+                <Show when=move || matches!(change.result(), Some(Ok(_)))>
+                    <p class="alert success outcome" role="status">"Your password is changed."</p>
+                </Show>
             </form>
         </section>
     }

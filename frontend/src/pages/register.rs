@@ -13,6 +13,12 @@ pub fn Register() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Patient);
     let specialization = RwSignal::new(String::new());
+    // The browser's zone; the profile changes it.
+    let zone = crate::dates::browser_zone();
+    let zone_text = format!(
+        "Times will show in {} ({zone}), this device's zone. You can change it in your profile.",
+        mediconnect_shared::zone_label(&zone)
+    );
 
     // Register, then sign straight in with the same credentials.
     let submit = ApiAction::new(move |req: &RegisterRequest| {
@@ -52,6 +58,7 @@ pub fn Register() -> impl IntoView {
                     password: password.get(),
                     role: role.get(),
                     specialization,
+                    time_zone: Some(zone.clone()),
                 });
             }>
                 <fieldset>
@@ -79,6 +86,7 @@ pub fn Register() -> impl IntoView {
                         hint="For example: Cardiology, Pediatrics, General Practice."
                         value=specialization error=field_error("specialization")/>
                 </Show>
+                <p class="hint" data-test="register-zone">{zone_text}</p>
                 <button class="button full" type="submit" disabled=move || submit.pending()>
                     {move || if submit.pending() { "Creating your account…" } else { "Create account" }}
                 </button>

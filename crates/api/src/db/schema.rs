@@ -231,6 +231,7 @@ diesel::table! {
         updated_at -> UtcTime,
         name_folded -> Text,
         sessions_revoked_at -> Nullable<UtcTime>,
+        time_zone -> Text,
     }
 }
 

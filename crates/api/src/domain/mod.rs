@@ -8,6 +8,7 @@ mod password;
 mod person_name;
 mod phone;
 mod specialization;
+mod zone;
 
 pub use date_of_birth::DateOfBirth;
 pub use email::EmailAddress;
@@ -15,6 +16,7 @@ pub use password::Password;
 pub use person_name::PersonName;
 pub use phone::PhoneNumber;
 pub use specialization::Specialization;
+pub use zone::Zone;
 
 use mediconnect_shared::FieldError;
 
@@ -23,6 +25,25 @@ use mediconnect_shared::FieldError;
 /// only ASCII).
 pub fn fold(s: &str) -> String {
     s.to_lowercase()
+}
+
+/// A search text of a query parameter (`name` for the error) as a case-folded LIKE
+/// pattern matching it anywhere, `%` `_` and `\` escaped (use with `.escape('\\')`);
+/// `None` when absent or blank. At most 100 characters.
+pub fn contains_pattern(text: Option<&str>, name: &str) -> Result<Option<String>, String> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) if s.chars().count() > 100 => {
+            Err(format!("{name} must be at most 100 characters."))
+        }
+        Some(s) => {
+            let escaped = fold(s)
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            Ok(Some(format!("%{escaped}%")))
+        }
+    }
 }
 
 /// Collects the parse errors of several fields, so that one answer lists all of them.

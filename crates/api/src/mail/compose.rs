@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use mediconnect_shared::zone_label;
 use uuid::Uuid;
 
 use super::MailContext;
@@ -91,26 +92,45 @@ pub struct AppointmentInfo<'a> {
     /// The two parties' addresses, for the calendar entry's attendees.
     pub doctor_email: &'a str,
     pub patient_email: &'a str,
-    /// The doctor's time zone: times are written in it, with its name.
-    pub tz: Tz,
+    /// Each party's own time zone: what each one reads is written in theirs, named.
+    pub doctor_tz: Tz,
+    pub patient_tz: Tz,
     /// How many times it was moved, for the calendar's SEQUENCE.
     pub sequence: u32,
 }
 
 impl AppointmentInfo<'_> {
-    /// The start for a subject line: "4 Jan, 09:30", in the clinic's time zone.
-    fn short_start(&self) -> String {
-        self.start
-            .with_timezone(&self.tz)
-            .format("%-d %b, %H:%M")
-            .to_string()
+    fn zone(&self, to: Party) -> Tz {
+        match to {
+            Party::Doctor => self.doctor_tz,
+            Party::Patient => self.patient_tz,
+        }
     }
 
-    fn when(&self, t: DateTime<Utc>) -> String {
+    /// The start for the subject line of `to`'s copy, in their zone, named: "4 Jan,
+    /// 09:30 Berlin time".
+    fn short_start(&self, to: Party) -> String {
+        let tz = self.zone(to);
         format!(
-            "{} ({})",
-            t.with_timezone(&self.tz).format("%A %-d %B %Y, %H:%M"),
-            self.tz.name()
+            "{} {}",
+            self.start.with_timezone(&tz).format("%-d %b, %H:%M"),
+            zone_label(tz.name())
+        )
+    }
+
+    /// A time for the body of `to`'s copy: "Monday 4 January 2027, 09:30 (Berlin
+    /// time, Europe/Berlin)".
+    fn when(&self, t: DateTime<Utc>, to: Party) -> String {
+        let tz = self.zone(to);
+        let label = zone_label(tz.name());
+        let zone = if label == tz.name() {
+            label
+        } else {
+            format!("{label}, {}", tz.name())
+        };
+        format!(
+            "{} ({zone})",
+            t.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
         )
     }
 
@@ -196,33 +216,43 @@ pub fn booked(
     doctor: Recipient<'_>,
     now: DateTime<Utc>,
 ) -> [Email; 2] {
-    let when = a.when(a.start);
     let minutes = a.minutes.to_string();
     let link = format!("{}/appointments", ctx.public_url);
-    let values = [
-        ("patient", a.patient),
-        ("doctor", a.doctor),
-        ("specialization", a.specialization),
-        ("when", when.as_str()),
-        ("minutes", minutes.as_str()),
-        ("link", link.as_str()),
-    ];
+    let copy = |party: Party, to: &Recipient<'_>, subject: String, templates| {
+        let when = a.when(a.start, party);
+        let values = [
+            ("patient", a.patient),
+            ("doctor", a.doctor),
+            ("specialization", a.specialization),
+            ("when", when.as_str()),
+            ("minutes", minutes.as_str()),
+            ("link", link.as_str()),
+        ];
+        appointment_email(
+            Kind::AppointmentBooked,
+            to,
+            subject,
+            templates,
+            &values,
+            a.calendar(ctx, Method::Request, party, now),
+        )
+    };
     [
-        appointment_email(
-            Kind::AppointmentBooked,
+        copy(
+            Party::Patient,
             &patient,
-            format!("Booked: {} on {}", a.doctor, a.short_start()),
+            format!("Booked: {} on {}", a.doctor, a.short_start(Party::Patient)),
             (t::BOOKED_PATIENT_TXT, t::BOOKED_PATIENT_HTML),
-            &values,
-            a.calendar(ctx, Method::Request, Party::Patient, now),
         ),
-        appointment_email(
-            Kind::AppointmentBooked,
+        copy(
+            Party::Doctor,
             &doctor,
-            format!("New appointment: {} on {}", a.patient, a.short_start()),
+            format!(
+                "New appointment: {} on {}",
+                a.patient,
+                a.short_start(Party::Doctor)
+            ),
             (t::BOOKED_DOCTOR_TXT, t::BOOKED_DOCTOR_HTML),
-            &values,
-            a.calendar(ctx, Method::Request, Party::Doctor, now),
         ),
     ]
 }
@@ -237,8 +267,8 @@ pub fn moved(
     (party, to): (Party, Recipient<'_>),
     now: DateTime<Utc>,
 ) -> Email {
-    let when = a.when(a.start);
-    let previous = a.when(previous);
+    let when = a.when(a.start, party);
+    let previous = a.when(previous, party);
     let link = format!("{}/appointments", ctx.public_url);
     let values = [
         ("recipient", to.name),
@@ -249,7 +279,7 @@ pub fn moved(
     ];
     let subject = format!(
         "Moved: your appointment with {actor} is now {}",
-        a.short_start()
+        a.short_start(party)
     );
     appointment_email(
         Kind::AppointmentChanged,
@@ -270,7 +300,7 @@ pub fn cancelled(
     (party, to): (Party, Recipient<'_>),
     now: DateTime<Utc>,
 ) -> Email {
-    let when = a.when(a.start);
+    let when = a.when(a.start, party);
     let link = format!("{}/appointments", ctx.public_url);
     let values = [
         ("recipient", to.name),
@@ -280,7 +310,7 @@ pub fn cancelled(
     ];
     let subject = format!(
         "Cancelled: your appointment with {actor} on {}",
-        a.short_start()
+        a.short_start(party)
     );
     let cancel = AppointmentInfo {
         sequence: a.sequence + 1,
@@ -354,7 +384,8 @@ mod tests {
             patient: "Pat Lee",
             doctor_email: "alex@example.com",
             patient_email: "pat@example.com",
-            tz: chrono_tz::Europe::Berlin,
+            doctor_tz: chrono_tz::Europe::Berlin,
+            patient_tz: chrono_tz::America::New_York,
             sequence: 1,
         }
     }
@@ -386,7 +417,7 @@ mod tests {
         assert!(ics.contains("SEQUENCE:2"));
         assert!(
             mail.text
-                .contains("Monday 4 January 2027, 10:00 (Europe/Berlin)")
+                .contains("Monday 4 January 2027, 10:00 (Berlin time, Europe/Berlin)")
         );
         assert_eq!(bare_address("MediConnect <x@y.z>"), "x@y.z");
     }
@@ -404,6 +435,27 @@ mod tests {
         );
         // The calendar entry is named after the other party: a doctor's never says
         // "Appointment with" the doctor themself.
+        // Each reads the time in their own zone, named, subject included.
+        assert_eq!(
+            to_patient.subject,
+            "Booked: Dr. Alex Johnson on 4 Jan, 04:00 New York time"
+        );
+        assert!(
+            to_patient
+                .text
+                .contains("04:00 (New York time, America/New_York)")
+        );
+        assert!(!to_patient.text.contains("Berlin"), "{}", to_patient.text);
+        assert_eq!(
+            to_doctor.subject,
+            "New appointment: Pat Lee on 4 Jan, 10:00 Berlin time"
+        );
+        assert!(
+            to_doctor
+                .text
+                .contains("10:00 (Berlin time, Europe/Berlin)")
+        );
+        assert!(!to_doctor.text.contains("New York"), "{}", to_doctor.text);
         let patient_ics = to_patient.ics.unwrap();
         let doctor_ics = to_doctor.ics.unwrap();
         assert!(patient_ics.contains("SUMMARY:Appointment with Dr. Alex Johnson (Cardiology)"));
@@ -430,7 +482,7 @@ mod tests {
         );
         assert_eq!(
             mail.subject,
-            "Cancelled: your appointment with Dr. Alex Johnson on 4 Jan, 10:00"
+            "Cancelled: your appointment with Dr. Alex Johnson on 4 Jan, 04:00 New York time"
         );
         assert_eq!(
             mail.text.matches("Dr. Alex Johnson").count(),
@@ -440,7 +492,7 @@ mod tests {
         );
         assert!(
             mail.text
-                .contains("Dr. Alex Johnson cancelled your appointment on Monday 4 January 2027")
+                .contains("Dr. Alex Johnson cancelled your appointment on Monday 4 January 2027, 04:00 (New York time, America/New_York)")
         );
         let moved = moved(
             &ctx(),
@@ -455,7 +507,7 @@ mod tests {
         );
         assert_eq!(
             moved.subject,
-            "Moved: your appointment with Pat Lee is now 4 Jan, 10:00"
+            "Moved: your appointment with Pat Lee is now 4 Jan, 10:00 Berlin time"
         );
         assert!(
             moved

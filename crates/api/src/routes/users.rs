@@ -13,7 +13,27 @@ use crate::state::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(get_profile)
         .service(update_profile)
-        .service(change_password);
+        .service(change_password)
+        .service(time_zones);
+}
+
+/// The IANA time zones a profile or working hours may name, sorted. Public; the list
+/// changes only with a server release.
+#[utoipa::path(
+    get,
+    operation_id = "listTimeZones",
+    path = "/api/time-zones",
+    tag = "users",
+    responses(
+        (status = 200, description = "Every accepted `timeZone` value", body = Vec<String>,
+            example = json!(["Africa/Abidjan", "Europe/Berlin", "UTC"])),
+    )
+)]
+#[get("/time-zones")]
+pub async fn time_zones() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .json(crate::domain::Zone::all())
 }
 
 /// The signed-in user's profile, with the doctor or patient part.
@@ -37,7 +57,8 @@ pub async fn get_profile(
     Ok(no_store(HttpResponse::Ok()).json(profile))
 }
 
-/// Changes the name, a doctor's specialization, or a patient's date of birth and phone.
+/// Changes the name, the time zone, a doctor's specialization, or a patient's date of
+/// birth and phone.
 #[utoipa::path(
     put,
     operation_id = "updateProfile",

@@ -20,7 +20,8 @@ both_backends! {
         assert!(body["user"]["id"].as_str().unwrap().parse::<uuid::Uuid>().is_ok());
         // Minimum necessary: no hash, no internals.
         let keys: Vec<_> = body["user"].as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, ["email", "id", "name", "role"]);
+        assert_eq!(keys, ["email", "id", "name", "role", "timeZone"]);
+        assert_eq!(body["user"]["timeZone"], "UTC", "UTC until the person chooses");
     }
 
     async fn duplicate_email_in_any_case_is_409(backend) {

@@ -351,6 +351,23 @@ impl TestApp {
     }
 
     /// Registers a user of `role` with a unique email and signs them in.
+    /// A signed-in patient called `name`.
+    pub async fn patient(&self, name: &str) -> TestUser {
+        let email = format!(
+            "{}-{}@example.com",
+            name.to_lowercase().replace(' ', "."),
+            Uuid::new_v4().simple()
+        );
+        self.register(name, &email, PASSWORD, "PATIENT", None).await;
+        let session: LoginResponse = self.login(&email, PASSWORD).await.json().await.unwrap();
+        TestUser {
+            id: session.user.id,
+            email,
+            token: session.token,
+            refresh_token: session.refresh_token,
+        }
+    }
+
     pub async fn user(&self, role: Role) -> TestUser {
         let email = format!(
             "{}-{}@example.com",
@@ -397,6 +414,7 @@ impl TestApp {
                 password: Password::parse(PASSWORD).unwrap(),
                 role: Role::Admin,
                 specialization: None,
+                zone: mediconnect_api::domain::Zone::parse("UTC").unwrap(),
             };
             let hash = mediconnect_api::auth::password::hash(PASSWORD, cost).unwrap();
             insert_account(conn, &account, &hash).unwrap().id.0

@@ -25,20 +25,7 @@ async fn app_with_smtp(
 }
 
 async fn patient_named(app: &TestApp, name: &str, alerts: &str) -> TestUser {
-    let email = format!(
-        "{}-{}@example.com",
-        name.to_lowercase().replace(' ', "."),
-        uuid::Uuid::new_v4().simple()
-    );
-    app.register(name, &email, PASSWORD, "PATIENT", None).await;
-    let session: mediconnect_shared::LoginResponse =
-        app.login(&email, PASSWORD).await.json().await.unwrap();
-    let user = TestUser {
-        id: session.user.id,
-        email,
-        token: session.token,
-        refresh_token: session.refresh_token,
-    };
+    let user = app.patient(name).await;
     if alerts != "all" {
         json_ok(
             app.put(
@@ -442,7 +429,10 @@ both_backends! {
         let doctor = app.doctor("Dr. Calendar", "Cardiology").await;
         let patient = patient_named(&app, "Ned Patient", "off").await;
         let id = doctor_id(&app, "Dr. Calendar").await;
-        json_ok(app.put("/api/doctors/me/schedule", Some(&doctor.token), &json!({"timeZone": "Europe/Berlin", "slotMinutes": 45})).await).await;
+        json_ok(app.put("/api/doctors/me/schedule", Some(&doctor.token), &json!({"timeZone": "Asia/Tokyo", "slotMinutes": 45})).await).await;
+        // Each person's own zone, not the clinic's, is what their mail uses.
+        json_ok(app.put("/api/users/profile", Some(&doctor.token), &json!({"timeZone": "Europe/Berlin"})).await).await;
+        json_ok(app.put("/api/users/profile", Some(&patient.token), &json!({"timeZone": "America/New_York"})).await).await;
         let start: DateTime<Utc> = (Utc::now() + chrono::Duration::days(3)).date_naive().and_hms_opt(9, 0, 0).unwrap().and_utc();
         let booked = json_ok(app.post("/api/appointments", Some(&patient.token), &json!({"doctorId": id, "scheduledFor": start.to_rfc3339(), "reason": "Embarrassing rash"})).await).await;
         let messages = smtp.wait_for(2, 10).await;
@@ -458,9 +448,14 @@ both_backends! {
         assert!(ics.contains("SEQUENCE:0"));
         assert!(to_patient.text().contains("Dr. Calendar"));
         assert!(to_doctor.text().contains("Ned Patient"));
-        // The time in the doctor's zone.
-        let local = start.with_timezone(&chrono_tz::Europe::Berlin).format("%H:%M").to_string();
-        assert!(to_patient.text().contains(&format!("{local} (Europe/Berlin)")));
+        // Each reads the time in their own zone, named, in the subject and the body.
+        let berlin = start.with_timezone(&chrono_tz::Europe::Berlin);
+        let new_york = start.with_timezone(&chrono_tz::America::New_York);
+        assert_eq!(to_patient.header("Subject").unwrap(), format!("Booked: Dr. Calendar on {} New York time", new_york.format("%-d %b, %H:%M")));
+        assert!(to_patient.text().contains(&format!("{} (New York time, America/New_York)", new_york.format("%H:%M"))), "{}", to_patient.text());
+        assert_eq!(to_doctor.header("Subject").unwrap(), format!("New appointment: Ned Patient on {} Berlin time", berlin.format("%-d %b, %H:%M")));
+        assert!(to_doctor.text().contains(&format!("{} (Berlin time, Europe/Berlin)", berlin.format("%H:%M"))), "{}", to_doctor.text());
+        assert!(!to_patient.text().contains("Tokyo") && !to_doctor.text().contains("Tokyo"));
 
         // The doctor moves it: the patient hears, with a new SEQUENCE and the same UID.
         let later = start + chrono::Duration::hours(2);
@@ -536,6 +531,7 @@ mod expansion {
                     password: Password::parse(PASSWORD).unwrap(),
                     role: Role::Patient,
                     specialization: None,
+                    zone: mediconnect_api::domain::Zone::parse("UTC").unwrap(),
                 };
                 insert_account(conn, &account, &hash).unwrap();
             }

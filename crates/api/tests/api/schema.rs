@@ -58,6 +58,7 @@ type UserTuple = (
     DbTime,
     String,
     Option<DbTime>,
+    String,
 );
 type DoctorTuple = (
     DbId,

@@ -52,6 +52,45 @@ both_backends! {
         assert!(again.patient.unwrap().phone_number.is_none());
     }
 
+    async fn each_person_has_a_time_zone_from_the_list(backend) {
+        let app = spawn_app(backend).await;
+        // The list, public and cacheable: what a profile may name.
+        let res = app.get("/api/time-zones", None).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+        let zones: Vec<String> = res.json().await.unwrap();
+        assert!(zones.len() > 400 && zones.contains(&"Europe/Berlin".to_owned()) && zones.contains(&"UTC".to_owned()));
+        // Chosen at registration (the web app sends the browser's).
+        let res = app.client.post(app.url("/api/auth/register")).json(&json!({
+            "name": "Zoe Zone", "email": "zoe@example.com", "password": "12345678", "role": "PATIENT",
+            "timeZone": "America/New_York"})).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["user"]["timeZone"], "America/New_York");
+        let session: LoginResponse = app.login("zoe@example.com", "12345678").await.json().await.unwrap();
+        assert_eq!(session.user.time_zone, "America/New_York");
+        let profile = json_ok(app.get("/api/users/profile", Some(&session.token)).await).await;
+        assert_eq!(profile["timeZone"], "America/New_York");
+        // Changed in the profile; other fields stay.
+        let body = json_ok(app.put("/api/users/profile", Some(&session.token), &json!({"timeZone": "Asia/Kolkata"})).await).await;
+        assert_eq!(body["timeZone"], "Asia/Kolkata");
+        assert_eq!(body["name"], "Zoe Zone");
+        // Not free text: a name outside the list is refused, beside its field, and
+        // nothing changes.
+        for bad in ["Berlin", "", "Mars/Olympus", "+01:00"] {
+            let pr = problem(app.put("/api/users/profile", Some(&session.token), &json!({"timeZone": bad})).await, 422).await;
+            let message = pr.field_message("timeZone").expect("a timeZone error");
+            assert!(!message.contains('`'), "{message}");
+        }
+        let res = app.client.post(app.url("/api/auth/register")).json(&json!({
+            "name": "Zed", "email": "zed@example.com", "password": "12345678", "role": "PATIENT",
+            "timeZone": "Nowhere"})).send().await.unwrap();
+        let pr = problem(res, 422).await;
+        assert!(pr.field_message("timeZone").is_some());
+        let profile = json_ok(app.get("/api/users/profile", Some(&session.token)).await).await;
+        assert_eq!(profile["timeZone"], "Asia/Kolkata");
+    }
+
     async fn doctors_update_their_specialization(backend) {
         let app = spawn_app(backend).await;
         let d = app.user(Role::Doctor).await;

@@ -18,6 +18,7 @@ pub struct UserRow {
     pub active: bool,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    pub time_zone: String,
 }
 
 impl UserRow {
@@ -38,6 +39,7 @@ impl From<&UserRow> for UserSummary {
             name: row.name.clone(),
             email: row.email.clone(),
             role: row.role(),
+            time_zone: row.time_zone.clone(),
         }
     }
 }
@@ -55,6 +57,7 @@ pub struct NewUser<'a> {
     pub updated_at: DbTime,
     /// `crate::domain::fold(name)`, for case-insensitive search.
     pub name_folded: &'a str,
+    pub time_zone: &'a str,
 }
 
 pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -92,6 +95,13 @@ pub fn update_name(
             users::name_folded.eq(crate::domain::fold(name)),
             users::updated_at.eq(DbTime(now)),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_time_zone(conn: &mut AnyConnection, id: Uuid, zone: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(DbId(id)))
+        .set(users::time_zone.eq(zone))
         .execute(conn)?;
     Ok(())
 }
