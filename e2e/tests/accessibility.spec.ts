@@ -55,6 +55,12 @@ test('every page has no serious or critical accessibility violations', async ({ 
     await expect(page.getByRole('status').filter({ hasText: /Loading/ })).toHaveCount(0);
     await expectAccessible(page, `patient ${link}`);
   }
+  // The doctor's own page.
+  await page.getByRole('link', { name: 'Appointments', exact: true }).click();
+  await page.locator('[data-test="appointment"]').first().getByRole('link', { name: doctorName }).click();
+  await expect(page.getByRole('heading', { name: doctorName, level: 1 })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: /Loading|Finding/ })).toHaveCount(0);
+  await expectAccessible(page, 'doctor page');
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   // The doctor.
@@ -76,6 +82,54 @@ test('every page has no serious or critical accessibility violations', async ({ 
   await expect(page.getByRole('img', { name: /Registrations/ })).toBeVisible();
   await expect(page.locator('[data-test="user-table"]')).toBeVisible();
   await expectAccessible(page, 'admin dashboard');
+  await page.getByRole('link', { name: 'Appointments', exact: true }).click();
+  await expect(page.getByRole('search', { name: 'Filter appointments' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: /Loading/ })).toHaveCount(0);
+  await expectAccessible(page, 'admin appointments');
+});
+
+test('on a phone: the header is one line with a menu, the first online doctor is above the fold, the booking button stays in view', async ({ browser, request }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
+  const page = await context.newPage();
+  const doctorName = unique('Dr. Pocket');
+  await doctorOnlineWithHours(request, doctorName);
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Pocket'));
+  await signIn(page, patientEmail);
+  // One line: the header is no taller than its Menu button and some padding.
+  const header = await page.locator('.site-header').boundingBox();
+  expect(header!.height).toBeLessThanOrEqual(64);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav).toBeHidden();
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await menu.click();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await expect(nav.getByRole('link', { name: 'Appointments' })).toBeVisible();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Escape');
+  await expect(nav).toBeHidden();
+  await expect(menu).toBeFocused();
+  // Following a link closes the menu.
+  await menu.click();
+  await nav.getByRole('link', { name: 'Profile', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Your profile', level: 1 })).toBeVisible();
+  await expect(nav).toBeHidden();
+  await page.getByRole('link', { name: 'MediConnect' }).click();
+  // The first doctor online is in view without scrolling.
+  const first = page.locator('[data-test="doctor-card"]').first();
+  await expect(first).toBeVisible();
+  await expect(first).toBeInViewport({ ratio: 1 });
+  // The booking dialog's button is in view however long the dialog is.
+  const card = page.locator('[data-test="doctor-card"]', { hasText: doctorName });
+  await card.getByRole('button', { name: 'Book the next free slot' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByRole('radio').first()).toBeVisible();
+  await expect(dialog.locator('[data-test="confirm-booking"]')).toBeInViewport({ ratio: 1 });
+  await dialog.locator('[data-test="next-slot"]').click();
+  await expect(dialog.locator('[data-test="confirm-booking"]')).toBeInViewport({ ratio: 1 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(375);
+  await context.close();
 });
 
 test('with the keyboard alone: sign in, find an online doctor, book, cancel', async ({ page, request }) => {
@@ -111,7 +165,7 @@ test('with the keyboard alone: sign in, find an online doctor, book, cancel', as
   await tabTo(/^Book the next free slot$/);
   await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog')).toBeVisible();
-  await tabTo(/^Next free slot/);
+  await tabTo(/^Next free time/);
   await page.keyboard.press('Enter');
   await tabTo(/^Book /);
   await page.keyboard.press('Enter');

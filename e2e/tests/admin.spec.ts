@@ -113,3 +113,59 @@ test('the audit trail names people, filters by kind, follows admin actions, and 
   await page.getByRole('dialog', { name: `Deactivate ${name}?` }).getByRole('button', { name: 'Deactivate' }).click();
   await expect(rows.filter({ hasText: 'admin.user.deactivate' }).filter({ hasText: name }).first()).toContainText('E2E Admin (administrator)');
 });
+
+test("the admin's appointment list shows each patient and filters by doctor, patient, status and date, in the address", async ({ page, request }) => {
+  const tag = Math.floor(Math.random() * 1e9);
+  const doctorName = `Dr. Ledger ${tag}`;
+  await registerViaApi(request, 'DOCTOR', doctorName, 'General Practice');
+  const found = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const doctorId = found.doctors[0].id;
+  const book = async (patient: string, days: number, reason: string) => {
+    const email = await registerViaApi(request, 'PATIENT', patient);
+    const token = (await (await request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json()).token;
+    const start = new Date(Date.now() + days * 86_400_000);
+    start.setUTCHours(10, 0, 0, 0);
+    const res = await request.post('/api/appointments', {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { doctorId, scheduledFor: start.toISOString(), reason },
+    });
+    expect(res.status()).toBe(201);
+    return { token, id: (await res.json()).id as string, start };
+  };
+  const ann = await book(`Ann Ledger ${tag}`, 3, 'Private one');
+  const bob = await book(`Bob Ledger ${tag}`, 5, 'Private two');
+  const cancel = await request.delete(`/api/appointments/${bob.id}`, { headers: { Authorization: `Bearer ${bob.token}` } });
+  expect(cancel.status()).toBe(200);
+
+  await signIn(page, adminEmail, adminPassword);
+  await page.getByRole('link', { name: 'Appointments', exact: true }).click();
+  await page.getByLabel('Doctor', { exact: true }).fill(`ledger ${tag}`);
+  const items = page.locator('[data-test="appointment"]');
+  await expect(items).toHaveCount(2);
+  await expect(items.first()).toContainText(`Patient: Bob Ledger ${tag}`);
+  await expect(page.locator('.appointment-reason')).toHaveCount(0);
+  await expect(page).toHaveURL(/doctor=ledger/);
+  await page.getByLabel('Patient', { exact: true }).fill(`ann ledger ${tag}`);
+  await expect(items).toHaveCount(1);
+  await expect(items.first()).toContainText(`Patient: Ann Ledger ${tag}`);
+  await page.getByLabel('Patient', { exact: true }).fill('');
+  await page.getByLabel('Status', { exact: true }).selectOption('CANCELLED');
+  await expect(items).toHaveCount(1);
+  await expect(items.first()).toContainText(`Bob Ledger ${tag}`);
+  await page.getByLabel('Status', { exact: true }).selectOption('');
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  await page.getByLabel('From', { exact: true }).fill(day(ann.start));
+  await page.getByLabel('To', { exact: true }).fill(day(ann.start));
+  await expect(items).toHaveCount(1);
+  await expect(items.first()).toContainText(`Ann Ledger ${tag}`);
+  // A reload (or a shared link) keeps the filters.
+  await page.reload();
+  await expect(page.getByLabel('Doctor', { exact: true })).toHaveValue(`ledger ${tag}`);
+  await expect(page.getByLabel('From', { exact: true })).toHaveValue(day(ann.start));
+  await expect(items).toHaveCount(1);
+  // The doctor's name leads to their page.
+  await items.first().getByRole('link', { name: doctorName }).click();
+  await expect(page.getByRole('heading', { name: doctorName, level: 1 })).toBeVisible();
+  await page.goBack();
+  await expect(items).toHaveCount(1);
+});

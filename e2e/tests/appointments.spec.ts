@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, Page, test } from '@playwright/test';
-import { PASSWORD, registerViaApi, signIn } from './helpers';
+import { PASSWORD, goTo, registerViaApi, signIn } from './helpers';
 
 const adminEmail = process.env.ADMIN_EMAIL ?? 'admin@e2e.mediconnect.test';
 const adminPassword = process.env.ADMIN_PASSWORD ?? 'e2e admin password';
@@ -84,26 +84,48 @@ test('a patient books a free slot, the doctor sees it live, the patient cancels 
   await patientContext.close();
 });
 
-test('a doctor edits working hours and slot length', async ({ page, request }) => {
+test('a doctor edits working hours: a zone from the list, copied weekdays, days off in words, errors beside their fields', async ({ page, request }) => {
   const email = await registerViaApi(request, 'DOCTOR', unique('Dr. Hours'), 'Neurology');
   await signIn(page, email);
   await page.getByRole('link', { name: 'Hours' }).click();
   await expect(page.getByRole('heading', { name: 'Working hours' })).toBeVisible();
-  await page.getByLabel('Time zone').fill('Europe/Berlin');
+  // The zone is picked from a list, found by typing part of a city.
+  const zone = page.getByLabel('Time zone of these hours', { exact: true });
+  await expect(zone).toHaveJSProperty('tagName', 'SELECT');
+  await page.getByLabel('Search time zone of these hours').fill('berlin');
+  await expect(zone).toHaveValue('Europe/Berlin');
   await page.getByLabel('Appointment length').selectOption('45');
   await page.getByRole('button', { name: 'Add hours on Monday' }).click();
-  await page.getByRole('button', { name: 'Save hours' }).click();
-  await expect(page.getByText('Your hours are saved.')).toBeVisible();
+  await page.getByRole('button', { name: "Copy Monday's hours to every weekday" }).click();
+  for (const day of ['Tuesday', 'Wednesday', 'Thursday', 'Friday']) {
+    await expect(page.getByRole('group', { name: day }).getByLabel('From')).toHaveValue('09:00');
+  }
+  await expect(page.getByRole('group', { name: 'Saturday' }).getByLabel('From')).toHaveCount(0);
+  await page.getByLabel('Date', { exact: true }).fill('2030-01-07');
+  await page.getByRole('button', { name: 'Add day off' }).click();
+  await expect(page.locator('.days-off')).toContainText('Monday 7 January 2030');
+  const save = page.getByRole('button', { name: 'Save hours' });
+  await save.click();
+  // The outcome shows beside the button that was pressed.
+  const saved = page.getByText('Your hours are saved.');
+  await expect(saved).toBeInViewport();
   await page.reload();
-  await expect(page.getByLabel('Time zone')).toHaveValue('Europe/Berlin');
+  await expect(zone).toHaveValue('Europe/Berlin');
   await expect(page.getByLabel('Appointment length')).toHaveValue('45');
-  await expect(page.getByRole('group', { name: 'Monday' }).getByLabel('From')).toHaveValue('09:00');
+  await expect(page.getByRole('group', { name: 'Friday' }).getByLabel('From')).toHaveValue('09:00');
+  await expect(page.locator('.days-off')).toContainText('Monday 7 January 2030');
 
-  await page.getByLabel('Time zone').fill('Nowhere/City');
-  await page.getByRole('button', { name: 'Save hours' }).click();
-  const alert = page.getByRole('alert');
-  await expect(alert).toContainText('Your hours were not saved.');
-  await expect(alert).toContainText('`Nowhere/City` is not an IANA time zone like Europe/Berlin.');
+  // Wrong hours: each error is beside its field, in words, without code marks.
+  const tuesday = page.getByRole('group', { name: 'Tuesday' });
+  await tuesday.getByLabel('to').fill('08:00');
+  const monday = page.getByRole('group', { name: 'Monday' });
+  await page.getByRole('button', { name: 'Add hours on Monday' }).click();
+  await save.click();
+  await expect(page.getByRole('alert')).toContainText('Your hours were not saved.');
+  await expect(tuesday.locator('.field-error')).toHaveText('09:00–08:00 ends before it starts.');
+  await expect(monday.locator('.field-error')).toHaveText('09:00–17:00 overlaps 09:00–17:00.');
+  await expect(page.locator('.field-error', { hasText: '`' })).toHaveCount(0);
+  await expect(page.getByRole('group', { name: 'Wednesday' }).locator('.field-error')).toHaveCount(0);
 });
 
 test('each booking dialog is named after its doctor; a doctor without hours is booked at the time shown; errors say why', async ({ browser, request }) => {
@@ -126,19 +148,19 @@ test('each booking dialog is named after its doctor; a doctor without hours is b
   const dialog = patient.getByRole('dialog', { name: `Book with ${second}` });
   await expect(dialog).toBeVisible();
 
-  // A time in the past: the server's reason is shown, not a pointer to nothing.
-  await dialog.getByLabel('Date and time (your time)').fill('2020-01-01T10:00');
-  await dialog.locator('[data-test="confirm-booking"]').click();
-  await expect(dialog.getByRole('alert')).toHaveText('The time must be in the future.');
-
-  // Closed and opened again, the prefilled time can be booked as it is.
-  await dialog.getByRole('button', { name: 'Close' }).click();
-  await expect(dialog).toBeHidden();
-  await secondCard.getByRole('button', { name: 'Book' }).click();
-  await expect(dialog).toBeVisible();
+  // No hours published: said so, and times are picked on the same grid as slots,
+  // in the app's 24-hour format, never in a bare date-and-time field.
+  await expect(dialog.locator('[data-test="no-hours"]')).toContainText(`${second} has not published working hours`);
+  await expect(dialog.locator('input[type="datetime-local"]')).toHaveCount(0);
+  await expect(dialog.getByLabel('Day')).toContainText('(any time)');
   const confirm = dialog.locator('[data-test="confirm-booking"]');
+  await expect(confirm).toHaveText('Pick a time');
+  const radios = dialog.getByRole('radio');
+  expect(await radios.count()).toBeGreaterThan(0);
+  await expect(radios.first()).not.toBeChecked();
+  await dialog.locator('[data-test="next-slot"]').click();
   await expect(confirm).toBeEnabled();
-  await expect(confirm).toHaveText(/^Book /);
+  await expect(confirm).toHaveText(/^Book \w{3} \d+ \w{3}, \d\d:\d\d$/);
   await confirm.click();
   await expect(dialog).toBeHidden();
   await expect(secondCard.getByRole('status')).toContainText('Booked for');
@@ -251,7 +273,7 @@ test('on a phone, a long word or address in a reason wraps instead of widening t
   });
   expect(booked.status()).toBe(201);
   await signIn(page, patientEmail);
-  await page.getByRole('link', { name: 'Appointments', exact: true }).click();
+  await goTo(page, 'Appointments');
   await expect(page.locator('[data-test="appointment"]')).toContainText('Pneumono');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(375);
@@ -313,13 +335,58 @@ test('the reschedule dialog shows the time an appointment has, and starts from i
   await item.getByRole('button', { name: 'Reschedule' }).click();
   const dialog = page.getByRole('dialog', { name: 'Pick a new time' });
   await expect(dialog.locator('[data-test="current-time"]')).toContainText('Now:');
-  // A doctor without hours: the time field starts from the time it has (in the
-  // browser's zone), not from a quarter of an hour from now.
-  const local = await page.evaluate((iso) => {
-    const d = new Date(iso);
-    const pad = (n: number) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  }, start.toISOString());
-  await expect(dialog.locator('#free-time')).toHaveValue(local);
+  // A doctor without hours: the picker opens on the day it has, its time shown
+  // among the others (this patient's zone is UTC), not offered again.
+  const day = await dialog.getByLabel('Day').evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
+  const words = start.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).replace(',', '');
+  expect(day).toContain(words);
+  const current = dialog.locator('.slot.current');
+  await expect(current).toHaveText('10:30 (current)');
+  await expect(current.getByRole('radio')).toBeDisabled();
   await expect(dialog.locator('[data-test="confirm-booking"]')).toHaveText('Pick a time');
+});
+
+test('a slot taken meanwhile: the picker says so and reads the free times again', async ({ browser, request }) => {
+  const doctorName = unique('Dr. Popular');
+  await doctorWithHours(request, doctorName);
+  const rivalEmail = await registerViaApi(request, 'PATIENT', unique('Pat Quick'));
+  const rival = (await (await request.post('/api/auth/login', { data: { email: rivalEmail, password: PASSWORD } })).json()).token;
+  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Slow'));
+  const found = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const context = await browser.newContext();
+  const patient = await context.newPage();
+  await signIn(patient, patientEmail);
+  const { dialog } = await openBooking(patient, doctorName);
+  const radios = dialog.getByRole('radio');
+  await expect(radios.first()).toBeVisible();
+  // Slots are one radio group: Tab enters it once, arrows move the choice.
+  await radios.first().focus();
+  await patient.keyboard.press('ArrowRight');
+  await expect(radios.nth(1)).toBeChecked();
+  await expect(radios.nth(1)).toBeFocused();
+  const chosenValue = await radios.nth(1).getAttribute('value');
+  const chosenLabel = (await dialog.locator('.slot').nth(1).textContent()) ?? '';
+  const dayBefore = await dialog.getByLabel('Day').evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
+  // Someone else takes it first.
+  const taken = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${rival}` },
+    data: { doctorId: found.doctors[0].id, scheduledFor: chosenValue },
+  });
+  expect(taken.status()).toBe(201);
+  await dialog.locator('[data-test="confirm-booking"]').click();
+  await expect(dialog.getByRole('alert')).toContainText('The free times are updated: pick another.');
+  await expect(dialog.locator('.slot', { hasText: chosenLabel })).toHaveCount(0);
+  const dayAfter = await dialog.getByLabel('Day').evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
+  const free = (t: string | null) => Number(/\((\d+) free\)/.exec(t ?? '')?.[1]);
+  expect(free(dayAfter)).toBe(free(dayBefore) - 1);
+  await expect(dialog.locator('[data-test="confirm-booking"]')).toHaveText('Pick a time');
+  // The picker reaches the booking horizon (180 days), four weeks at a time.
+  const later = dialog.getByRole('button', { name: 'Later dates' });
+  for (let i = 0; i < 6; i++) {
+    await later.click();
+    await expect(dialog.locator('[data-test="slot-range"]')).toBeVisible();
+  }
+  await expect(dialog.getByLabel('Day')).toBeVisible();
+  await expect(later).toBeDisabled();
+  await context.close();
 });

@@ -37,7 +37,17 @@ export async function submitSignIn(page: Page, email: string, password = PASSWOR
  */
 export async function signIn(page: Page, email: string, password = PASSWORD) {
   await submitSignIn(page, email, password);
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  // Attached rather than visible: on a phone it is inside the closed menu.
+  await expect(page.getByRole('button', { name: 'Sign out', includeHidden: true })).toBeAttached();
+}
+
+/** Follows a link of the main navigation, opening the menu first on a phone. */
+export async function goTo(page: Page, name: string) {
+  const menu = page.getByRole('button', { name: 'Menu' });
+  if (await menu.isVisible()) {
+    await menu.click();
+  }
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 }
 
 /** Registers an account through the API (faster than the form) and returns its email. */

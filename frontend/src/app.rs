@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use crate::components::{Announcer, Header};
 use crate::page_module;
 use crate::pages::{
-    AdminPage, Appointments, Doctors, Home, Login, NotFound, Profile, Register, SchedulePage,
+    AdminPage, Appointments, DoctorPage, Doctors, Home, Login, NotFound, Profile, Register,
+    SchedulePage,
 };
 use crate::router::provide_router;
 use crate::state::follows::provide_follows;
@@ -66,6 +67,9 @@ fn page(path: &str) -> (&'static str, AnyView) {
             "Clinic dashboard",
             page_module!(admin_page, AdminPage).into_view(),
         ),
+        doctor if doctor.starts_with("/doctors/") => {
+            ("Doctor", page_module!(doctor_page, DoctorPage).into_view())
+        }
         _ => ("Page not found", view! { <NotFound/> }.into_any()),
     }
 }

@@ -45,6 +45,37 @@ impl Location {
         self.go(to, here == to);
     }
 
+    /// The `page` query parameter: a list's page, from 1 (1 when absent or invalid).
+    pub fn query_page(&self) -> u32 {
+        self.query("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    }
+
+    /// Writes a page's filters into the address, in place (no new history entry, no
+    /// scroll, the focus left where it is): Back, a reload and a shared link then
+    /// show the same filters. `pairs` with an empty value are left out.
+    pub fn keep_query(&self, pairs: &[(&str, String)]) {
+        let params = UrlSearchParams::new().expect("URLSearchParams");
+        for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            params.append(k, v);
+        }
+        let query = String::from(params.to_string());
+        let to = if query.is_empty() {
+            self.path.get_untracked()
+        } else {
+            format!("{}?{query}", self.path.get_untracked())
+        };
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&to));
+        }
+        // Recorded without notifying: the page that wrote its filters is not rebuilt
+        // from them (it would lose what is being typed).
+        let search = window().location().search().unwrap_or_default();
+        self.search.update_untracked(|s| *s = search);
+    }
+
     /// Tracks the query string, for a view rebuilt whenever the address changes.
     pub fn track_query(&self) {
         self.search.track();
@@ -144,11 +175,12 @@ pub fn use_location() -> Location {
 /// button is left to the browser (a new tab, a new window).
 #[component]
 pub fn A(
-    href: &'static str,
+    #[prop(into)] href: String,
     #[prop(optional)] class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let location = use_location();
+    let to = href.clone();
     let on_click = move |e: MouseEvent| {
         if e.default_prevented()
             || e.button() != 0
@@ -160,11 +192,12 @@ pub fn A(
             return;
         }
         e.prevent_default();
-        location.navigate(href);
+        location.navigate(&to);
     };
+    let current = href.clone();
     view! {
         <a href=href class=class on:click=on_click
-            aria-current=move || (location.path() == href).then_some("page")>
+            aria-current=move || (location.path() == current).then_some("page")>
             {children()}
         </a>
     }

@@ -35,21 +35,8 @@ pub async fn users(
     q: AdminUserQuery,
 ) -> Result<AdminUserList, ApiError> {
     let (page, limit) = paging(q.page, q.limit)?;
-    let pattern = match q.q.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) if s.chars().count() > 100 => {
-            return Err(ApiError::BadRequest(
-                "q must be at most 100 characters.".into(),
-            ));
-        }
-        Some(s) => {
-            let folded = crate::domain::fold(s)
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            Some(format!("%{folded}%"))
-        }
-    };
+    let pattern =
+        crate::domain::contains_pattern(q.q.as_deref(), "q").map_err(ApiError::BadRequest)?;
     state
         .db
         .run(move |conn| {

@@ -23,6 +23,7 @@ use crate::db::schema::{
     users, working_hours,
 };
 use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
+use crate::domain::Zone;
 use crate::error::ApiError;
 use crate::live::bridge::{self, LiveEvent};
 use crate::mail::{MailContext, compose, outbox};
@@ -230,7 +231,7 @@ fn load_hours(conn: &mut AnyConnection, doctor: Uuid) -> Result<Hours, ApiError>
         .find(DbId(doctor))
         .select((doctors::slot_minutes, doctors::time_zone))
         .first(conn)?;
-    let tz = crate::schedule::parse_time_zone(&time_zone).unwrap_or(chrono_tz::UTC);
+    let tz = Zone::stored(&time_zone);
     let mut hours = Hours {
         tz,
         slot_minutes: slot_minutes.clamp(10, 120) as u32,
@@ -337,11 +338,12 @@ fn announce(
 
 // ------------------------------------------------------------------------- mail
 
-/// A party's name and address, for mail.
+/// A party's name, address and time zone, for mail.
 struct Contact {
     user_id: Uuid,
     name: String,
     email: String,
+    tz: chrono_tz::Tz,
 }
 
 impl Contact {
@@ -354,12 +356,12 @@ impl Contact {
     }
 }
 
-/// The two parties' contacts, the specialization and the doctor's time zone.
+/// The two parties' contacts and the specialization.
 fn contacts(
     conn: &mut AnyConnection,
     row: &AppointmentRow,
-) -> Result<(Contact, Contact, String, chrono_tz::Tz), ApiError> {
-    let (d_user, d_name, d_email, spec, tz): (DbId, String, String, String, String) =
+) -> Result<(Contact, Contact, String), ApiError> {
+    let (d_user, d_name, d_email, d_zone, spec): (DbId, String, String, String, String) =
         doctors::table
             .inner_join(users::table)
             .filter(doctors::id.eq(row.doctor_id))
@@ -367,28 +369,29 @@ fn contacts(
                 users::id,
                 users::name,
                 users::email,
+                users::time_zone,
                 doctors::specialization,
-                doctors::time_zone,
             ))
             .first(conn)?;
-    let (p_user, p_name, p_email): (DbId, String, String) = patients::table
+    let (p_user, p_name, p_email, p_zone): (DbId, String, String, String) = patients::table
         .inner_join(users::table)
         .filter(patients::id.eq(row.patient_id))
-        .select((users::id, users::name, users::email))
+        .select((users::id, users::name, users::email, users::time_zone))
         .first(conn)?;
     Ok((
         Contact {
             user_id: d_user.0,
             name: d_name,
             email: d_email,
+            tz: Zone::stored(&d_zone),
         },
         Contact {
             user_id: p_user.0,
             name: p_name,
             email: p_email,
+            tz: Zone::stored(&p_zone),
         },
         spec,
-        crate::schedule::parse_time_zone(&tz).unwrap_or(chrono_tz::UTC),
     ))
 }
 
@@ -412,7 +415,7 @@ fn queue_mail(
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let (doctor, patient, specialization, tz) = contacts(conn, row)?;
+    let (doctor, patient, specialization) = contacts(conn, row)?;
     let info = compose::AppointmentInfo {
         id: row.id.0,
         start: row.scheduled_for.0,
@@ -423,7 +426,8 @@ fn queue_mail(
         patient: &patient.name,
         doctor_email: &doctor.email,
         patient_email: &patient.email,
-        tz,
+        doctor_tz: doctor.tz,
+        patient_tz: patient.tz,
         sequence: times_moved(conn, row.id.0)?,
     };
     // The one who did not make the change hears of it, from the one who did.
@@ -699,6 +703,10 @@ pub async fn list(
     {
         return Err(ApiError::BadRequest("to must not be before from.".into()));
     }
+    let doctor_pattern = crate::domain::contains_pattern(q.doctor.as_deref(), "doctor")
+        .map_err(ApiError::BadRequest)?;
+    let patient_pattern = crate::domain::contains_pattern(q.patient.as_deref(), "patient")
+        .map_err(ApiError::BadRequest)?;
     state
         .db
         .run(move |conn| {
@@ -723,6 +731,32 @@ pub async fn list(
                     }
                     if let Some(to) = q.to {
                         query = query.filter(appointments::scheduled_for.lt(DbTime(to)));
+                    }
+                    if let Some(d) = q.doctor_id {
+                        query = query.filter(appointments::doctor_id.eq(DbId(d)));
+                    }
+                    if let Some(p) = q.patient_id {
+                        query = query.filter(appointments::patient_id.eq(DbId(p)));
+                    }
+                    if let Some(pattern) = &doctor_pattern {
+                        query = query.filter(
+                            appointments::doctor_id.eq_any(
+                                doctors::table
+                                    .inner_join(users::table)
+                                    .filter(users::name_folded.like(pattern.clone()).escape('\\'))
+                                    .select(doctors::id),
+                            ),
+                        );
+                    }
+                    if let Some(pattern) = &patient_pattern {
+                        query = query.filter(
+                            appointments::patient_id.eq_any(
+                                patients::table
+                                    .inner_join(users::table)
+                                    .filter(users::name_folded.like(pattern.clone()).escape('\\'))
+                                    .select(patients::id),
+                            ),
+                        );
                     }
                     query
                 }};
@@ -1089,6 +1123,37 @@ pub async fn schedule(state: &AppState, doctor: DoctorUser) -> Result<Schedule, 
         .await
 }
 
+/// 404 unless `doctor` is the id of an active doctor.
+fn active_doctor(conn: &mut AnyConnection, doctor: Uuid) -> Result<(), ApiError> {
+    let exists: i64 = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(doctor)))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        return Err(ApiError::NotFound("There is no such doctor.".into()));
+    }
+    Ok(())
+}
+
+/// A doctor's published hours, for anyone: the weekly hours, and the exceptions from
+/// today on (past ones are nobody's business).
+pub async fn public_hours(state: &AppState, doctor: Uuid) -> Result<Schedule, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            active_doctor(conn, doctor)?;
+            let mut hours = load_hours(conn, doctor)?.to_dto();
+            let today = Utc::now()
+                .with_timezone(&Zone::stored(&hours.time_zone))
+                .date_naive();
+            hours.exceptions.retain(|e| e.date >= today);
+            Ok(hours)
+        })
+        .await
+}
+
 pub async fn set_schedule(
     state: &AppState,
     doctor: DoctorUser,
@@ -1155,6 +1220,7 @@ pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotL
     let now = Utc::now();
     let from = q.from.unwrap_or(now).max(now);
     let to = q.to.unwrap_or(from + Duration::days(7));
+    let bookable_until = now + Duration::days(MAX_DAYS_AHEAD);
     if to <= from {
         return Err(ApiError::BadRequest(
             "to must be after from (and after now).".into(),
@@ -1168,15 +1234,7 @@ pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotL
     state
         .db
         .run(move |conn| {
-            let exists: i64 = doctors::table
-                .inner_join(users::table)
-                .filter(doctors::id.eq(DbId(doctor)))
-                .filter(users::active.eq(true))
-                .count()
-                .get_result(conn)?;
-            if exists == 0 {
-                return Err(ApiError::NotFound("There is no such doctor.".into()));
-            }
+            active_doctor(conn, doctor)?;
             let hours = load_hours(conn, doctor)?;
             let booked: Vec<(DbTime, DbTime)> = appointments::table
                 .filter(appointments::doctor_id.eq(DbId(doctor)))
@@ -1192,8 +1250,9 @@ pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotL
                 time_zone: hours.tz.name().to_owned(),
                 slot_minutes: hours.slot_minutes,
                 hours_published: published,
+                bookable_until,
                 slots: if published {
-                    hours.free_slots(from, to, &booked)
+                    hours.free_slots(from, to.min(bookable_until), &booked)
                 } else {
                     Vec::new()
                 },

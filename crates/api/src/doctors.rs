@@ -57,13 +57,8 @@ impl Filters {
         };
         let specialization = text(&q.specialization, "specialization")?
             .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "));
-        let name_pattern = text(&q.q, "q")?.map(|s| {
-            let escaped = s
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        });
+        let name_pattern =
+            crate::domain::contains_pattern(q.q.as_deref(), "q").map_err(ApiError::BadRequest)?;
         Ok(Filters {
             specialization,
             online: q.online,

@@ -5,7 +5,6 @@
 //! counted twice.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -34,7 +33,7 @@ fn parse_hhmm(s: &str, allow_24: bool) -> Result<u16, String> {
         return Ok(1440);
     }
     let t = NaiveTime::parse_from_str(s, "%H:%M")
-        .map_err(|_| format!("`{s}` is not a time like 09:30"))?;
+        .map_err(|_| format!("“{s}” is not a time like 09:30"))?;
     Ok((t.hour_minute()) as u16)
 }
 
@@ -80,8 +79,7 @@ fn disjoint(mut intervals: Vec<Interval>) -> Result<Vec<Interval>, String> {
 }
 
 pub fn parse_time_zone(name: &str) -> Result<Tz, String> {
-    Tz::from_str(name.trim())
-        .map_err(|_| format!("`{name}` is not an IANA time zone like Europe/Berlin"))
+    crate::domain::Zone::parse(name).map(crate::domain::Zone::tz)
 }
 
 impl Hours {
@@ -117,7 +115,10 @@ impl Hours {
         for (day, list) in weekly.iter_mut().enumerate() {
             match disjoint(std::mem::take(list)) {
                 Ok(sorted) => *list = sorted,
-                Err(m) => fields.push("weekly", format!("Weekday {}: {m}", day + 1)),
+                Err(m) => fields.push(
+                    "weekly",
+                    format!("{}: {m}", mediconnect_shared::WEEKDAYS[day]),
+                ),
             }
         }
         let mut exceptions = BTreeMap::new();

@@ -71,15 +71,19 @@ pub struct AppointmentPatient {
 pub struct Appointment {
     pub id: Uuid,
     /// The start, UTC.
+    #[serde(deserialize_with = "crate::time::instant")]
     pub scheduled_for: DateTime<Utc>,
     /// `scheduledFor + durationMinutes`.
+    #[serde(deserialize_with = "crate::time::instant")]
     pub ends_at: DateTime<Utc>,
     pub duration_minutes: u32,
     /// The patient's reason for the visit; shown to the patient and the doctor only
     /// (`null` for an admin).
     pub reason: Option<String>,
     pub status: AppointmentStatus,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub updated_at: DateTime<Utc>,
     pub doctor: AppointmentDoctor,
     pub patient: AppointmentPatient,
@@ -144,6 +148,20 @@ pub struct AppointmentQuery {
     /// pages back in time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<Order>,
+    /// Only this doctor's appointments (within those the caller may see).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctor_id: Option<Uuid>,
+    /// Only this patient's appointments (within those the caller may see).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id: Option<Uuid>,
+    /// Only doctors whose name contains this text, ignoring case (at most 100
+    /// characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doctor: Option<String>,
+    /// Only patients whose name contains this text, ignoring case (at most 100
+    /// characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient: Option<String>,
 }
 
 /// The order of a list by time.
@@ -185,6 +203,18 @@ impl AppointmentQuery {
         }
         if let Some(o) = self.order {
             pairs.push(("order", o.as_str().to_owned()));
+        }
+        if let Some(d) = self.doctor_id {
+            pairs.push(("doctorId", d.to_string()));
+        }
+        if let Some(p) = self.patient_id {
+            pairs.push(("patientId", p.to_string()));
+        }
+        if let Some(d) = &self.doctor {
+            pairs.push(("doctor", d.clone()));
+        }
+        if let Some(p) = &self.patient {
+            pairs.push(("patient", p.clone()));
         }
         pairs
     }
@@ -228,10 +258,13 @@ pub struct AppointmentEvent {
     pub action: AppointmentAction,
     /// `null` if the account no longer exists.
     pub actor: Option<Actor>,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub at: DateTime<Utc>,
     pub from_status: Option<AppointmentStatus>,
     pub to_status: Option<AppointmentStatus>,
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub from_time: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub to_time: Option<DateTime<Utc>>,
 }
 
@@ -251,6 +284,17 @@ pub struct TimeRange {
     pub start: String,
     pub end: String,
 }
+
+/// The weekdays by name, Monday first: a `weekday` is the index plus one.
+pub const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 /// Weekly hours: `weekday` 1 (Monday) to 7 (Sunday).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,7 +338,9 @@ pub struct Schedule {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Slot {
+    #[serde(deserialize_with = "crate::time::instant")]
     pub start: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::instant")]
     pub end: DateTime<Utc>,
 }
 
@@ -323,5 +369,9 @@ pub struct SlotList {
     /// False when the doctor has published no hours: then any future time can be
     /// booked, and `slots` is empty.
     pub hours_published: bool,
+    /// The latest start a booking may have (bookings open this far ahead): slots
+    /// are never listed past it.
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub bookable_until: DateTime<Utc>,
     pub slots: Vec<Slot>,
 }

@@ -72,6 +72,26 @@ impl ApiError {
         }
     }
 
+    /// Every message of the fields whose name is `name` or starts with `name.` (a
+    /// list entry's parts, such as `weekly[2].weekday`).
+    pub fn fields(&self, name: &str) -> Vec<String> {
+        self.problem
+            .as_ref()
+            .map(|p| {
+                p.errors
+                    .iter()
+                    .filter(|e| {
+                        e.field == name
+                            || e.field
+                                .strip_prefix(name)
+                                .is_some_and(|r| r.starts_with('.'))
+                    })
+                    .map(|e| sentence(&e.message))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The server's message for one field of the form, if any.
     pub fn field(&self, name: &str) -> Option<String> {
         self.problem

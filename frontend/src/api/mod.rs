@@ -49,8 +49,34 @@ pub async fn profile() -> Result<ProfileResponse, ApiError> {
     client::authed(Method::GET, "/api/users/profile", None::<&()>).await
 }
 
+/// Saves profile changes; the header's name and the app's time zone follow.
 pub async fn update_profile(req: &UpdateProfileRequest) -> Result<ProfileResponse, ApiError> {
-    client::authed(Method::PUT, "/api/users/profile", Some(req)).await
+    let profile: ProfileResponse =
+        client::authed(Method::PUT, "/api/users/profile", Some(req)).await?;
+    session::update_user(UserSummary {
+        id: profile.id,
+        name: profile.name.clone(),
+        email: profile.email.clone(),
+        role: profile.role,
+        time_zone: profile.time_zone.clone(),
+    });
+    Ok(profile)
+}
+
+thread_local! {
+    static TIME_ZONES: std::cell::RefCell<Option<std::rc::Rc<Vec<String>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The IANA zones the server accepts, fetched once per visit.
+pub async fn time_zones() -> Result<Vec<String>, ApiError> {
+    if let Some(zones) = TIME_ZONES.with(|z| z.borrow().clone()) {
+        return Ok(zones.to_vec());
+    }
+    let zones: Vec<String> =
+        client::send_json(Method::GET, "/api/time-zones", None::<&()>, None).await?;
+    TIME_ZONES.with(|z| *z.borrow_mut() = Some(std::rc::Rc::new(zones.clone())));
+    Ok(zones)
 }
 
 /// Changes the password; the server ends other sessions and returns a new one for us.
@@ -134,9 +160,12 @@ pub async fn cancel_appointment(id: Uuid) -> Result<Appointment, ApiError> {
     .await
 }
 
-pub async fn slots(doctor: Uuid, days: i64) -> Result<SlotList, ApiError> {
-    let from = chrono::Utc::now();
-    let to = from + chrono::Duration::days(days);
+/// A doctor's free slots from `from` to `to` (at most 31 days).
+pub async fn slots(
+    doctor: Uuid,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<SlotList, ApiError> {
     let pairs = [
         (
             "from",
@@ -146,6 +175,27 @@ pub async fn slots(doctor: Uuid, days: i64) -> Result<SlotList, ApiError> {
     ];
     let path = with_query(&format!("/api/doctors/{doctor}/slots"), &pairs);
     client::send_json(Method::GET, &path, None::<&()>, None).await
+}
+
+pub async fn doctor(id: Uuid) -> Result<Doctor, ApiError> {
+    client::send_json(
+        Method::GET,
+        &format!("/api/doctors/{id}"),
+        None::<&()>,
+        None,
+    )
+    .await
+}
+
+/// A doctor's published hours (public).
+pub async fn doctor_hours(id: Uuid) -> Result<Schedule, ApiError> {
+    client::send_json(
+        Method::GET,
+        &format!("/api/doctors/{id}/hours"),
+        None::<&()>,
+        None,
+    )
+    .await
 }
 
 pub async fn schedule() -> Result<Schedule, ApiError> {

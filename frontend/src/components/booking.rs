@@ -1,38 +1,71 @@
 use crate::router::A;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use leptos::prelude::*;
-use mediconnect_shared::{Appointment, Doctor, NewAppointment, Slot, SlotList};
+use mediconnect_shared::{Appointment, Doctor, NewAppointment, SlotList};
 use uuid::Uuid;
 
 use super::Dialog;
 use crate::api::{self, ApiAction, ApiResource};
-use crate::dates::{day_label, format_local, input_value, parse_input, time_label};
+use crate::dates::{
+    day_in_words, day_month, format_local, from_local, local, short_day, time_label,
+};
 use crate::page_module;
 use crate::state::live::OwnChange;
 
-/// Slots grouped by the viewer's local day.
-fn by_day(slots: &[Slot]) -> Vec<(String, Vec<Slot>)> {
-    let mut days: Vec<(String, Vec<Slot>)> = Vec::new();
-    for slot in slots {
-        let day = day_label(slot.start);
+/// How many days the picker shows at a time (the API gives at most 31 a call).
+const WINDOW_DAYS: i64 = 28;
+/// The step of the times offered for a doctor without published hours.
+const FREE_STEP_MINUTES: i64 = 30;
+
+/// The times one can pick on one day of the viewer's zone.
+#[derive(Clone)]
+struct Day {
+    date: NaiveDate,
+    times: Vec<DateTime<Utc>>,
+}
+
+/// Slot starts grouped by the viewer's local day.
+fn by_day(starts: impl IntoIterator<Item = DateTime<Utc>>) -> Vec<Day> {
+    let mut days: Vec<Day> = Vec::new();
+    for start in starts {
+        let date = local(start).date_naive();
         match days.last_mut() {
-            Some((d, list)) if *d == day => list.push(slot.clone()),
-            _ => days.push((day, vec![slot.clone()])),
+            Some(d) if d.date == date => d.times.push(start),
+            _ => days.push(Day {
+                date,
+                times: vec![start],
+            }),
         }
     }
     days
 }
 
-/// The next quarter hour at least five minutes away, for doctors without hours.
-fn next_quarter() -> DateTime<Utc> {
-    let t = Utc::now() + Duration::minutes(5);
-    let secs = t.timestamp();
-    let quarter = 15 * 60;
-    DateTime::from_timestamp(((secs + quarter - 1) / quarter) * quarter, 0).unwrap_or(t)
+/// For a doctor without published hours: every half hour from `from` to `to` on the
+/// viewer's clock, at least five minutes ahead.
+fn any_time(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let earliest = Utc::now() + Duration::minutes(5);
+    let mut times = Vec::new();
+    let mut date = local(from).date_naive();
+    while let Some(midnight) = date.and_hms_opt(0, 0, 0) {
+        if from_local(midnight).is_some_and(|t| t >= to) {
+            break;
+        }
+        for step in 0..(24 * 60 / FREE_STEP_MINUTES) {
+            let wall = midnight + Duration::minutes(step * FREE_STEP_MINUTES);
+            if let Some(t) = from_local(wall).filter(|t| *t >= earliest && *t >= from && *t < to) {
+                times.push(t);
+            }
+        }
+        match date.succ_opt() {
+            Some(next) => date = next,
+            None => break,
+        }
+    }
+    times
 }
 
-/// Picks a free slot (or, if the doctor has no published hours, any time) and books it.
-/// With `reschedule`, moves that appointment instead of booking a new one.
+/// Picks a free slot (or, if the doctor has no published hours, any time on a grid of
+/// half hours) and books it. With `reschedule`, moves that appointment instead.
 #[component]
 pub fn SlotPicker(
     doctor_id: Uuid,
@@ -41,9 +74,20 @@ pub fn SlotPicker(
     /// Called with the booked or moved appointment.
     on_done: Callback<Appointment>,
 ) -> impl IntoView {
-    let slots = ApiResource::new(move || api::slots(doctor_id, 14));
+    let opened = Utc::now();
+    // Which four weeks are shown (0: from now), and a counter that reloads them.
+    let window = RwSignal::new(0i64);
+    let reloads = RwSignal::new(0u32);
+    let bounds = move |w: i64| {
+        let from = opened + Duration::days(w * WINDOW_DAYS);
+        (from, from + Duration::days(WINDOW_DAYS))
+    };
+    let slots = ApiResource::new(move || {
+        reloads.track();
+        let (from, to) = bounds(window.get());
+        api::slots(doctor_id, from, to)
+    });
     let chosen = RwSignal::new(None::<DateTime<Utc>>);
-    let free_time = RwSignal::new(String::new());
     let day = RwSignal::new(0usize);
     let reason = RwSignal::new(
         reschedule
@@ -56,6 +100,10 @@ pub fn SlotPicker(
     let moving = reschedule.as_ref().map(|a| a.id);
     // When moving, the time it has now: shown, and where the picker starts.
     let current = reschedule.as_ref().map(|a| a.scheduled_for);
+    if let Some(t) = current {
+        let w = ((t - opened).num_days() / WINDOW_DAYS).max(0);
+        window.set(w);
+    }
     let live = crate::state::live::use_live();
     let submit = ApiAction::new(move |start: &DateTime<Utc>| {
         let start = *start;
@@ -86,84 +134,111 @@ pub fn SlotPicker(
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(appointment)) = submit.result() {
-            on_done.run(appointment);
+    Effect::new(move |_| match submit.result() {
+        Some(Ok(appointment)) => on_done.run(appointment),
+        // Taken meanwhile (or otherwise refused by the doctor's hours): the free
+        // times are read again, and the refused one is no longer offered.
+        Some(Err(e)) if e.status == 409 => {
+            chosen.set(None);
+            reloads.update(|n| *n += 1);
         }
+        _ => {}
     });
     let error = move || submit.error();
     let pick = move |list: &SlotList| -> AnyView {
-        if !list.hours_published {
-            if free_time.get_untracked().is_empty() {
-                match current {
-                    // Moving: starts from the time it has, to be changed.
-                    Some(now_at) => free_time.set(input_value(now_at)),
-                    // Booking: prefilled, and bookable as it is.
-                    None => {
-                        let start = next_quarter();
-                        free_time.set(input_value(start));
-                        chosen.set(Some(start));
-                    }
-                }
-            }
+        let (from, to) = bounds(window.get_untracked());
+        let to = to.min(list.bookable_until);
+        let days = if list.hours_published {
+            by_day(list.slots.iter().map(|s| s.start))
+        } else {
+            by_day(any_time(from, to))
+        };
+        let more = bounds(window.get_untracked() + 1).0 < list.bookable_until;
+        let earlier = window.get_untracked() > 0;
+        let range = format!(
+            "{} to {}",
+            day_month(local(from).date_naive()),
+            day_month(local(to - Duration::seconds(1)).date_naive())
+        );
+        let pager = view! {
+            <div class="slot-window">
+                <button type="button" class="button secondary small" disabled=!earlier
+                    on:click=move |_| { day.set(0); window.update(|w| *w -= 1); }>"Earlier dates"</button>
+                <span data-test="slot-range">{range}</span>
+                <button type="button" class="button secondary small" disabled=!more
+                    on:click=move |_| { day.set(0); window.update(|w| *w += 1); }>"Later dates"</button>
+            </div>
+        };
+        let unpublished = (!list.hours_published).then(|| view! {
+            <p class="hint" data-test="no-hours">{format!(
+                "{doctor_name} has not published working hours: you can ask for any time, and the doctor confirms by keeping it."
+            )}</p>
+        });
+        if days.is_empty() {
             return view! {
-                <div class="field">
-                    <label for="free-time">"Date and time (your time)"</label>
-                    <input id="free-time" type="datetime-local" prop:value=move || free_time.get()
-                        on:input=move |ev| { free_time.set(event_target_value(&ev)); chosen.set(parse_input(&event_target_value(&ev))); }/>
-                    <p class="hint">{format!("{doctor_name} has not published working hours: any future time can be asked for.")}</p>
-                </div>
-            }.into_any();
+                {unpublished}
+                {pager}
+                <p class="empty">"No free time in these dates. Try later dates."</p>
+            }
+            .into_any();
         }
-        if list.slots.is_empty() {
-            return view! { <p class="empty">"No free slot in the next two weeks."</p> }.into_any();
+        let first = days[0].times[0];
+        // Moving: the picker opens on the day of the time it has now, if that day is
+        // shown; otherwise on the first day.
+        let opening = current
+            .and_then(|t| days.iter().position(|d| d.date == local(t).date_naive()))
+            .unwrap_or(0);
+        if day.get_untracked() >= days.len() || current.is_some() {
+            day.set(opening);
         }
-        let first = list.slots[0].start;
-        let days = by_day(&list.slots);
-        // Moving: the picker opens on the day of the time it has now, if free slots
-        // remain that day.
-        if let Some(now_at) = current
-            && let Some(i) = days.iter().position(|(name, _)| *name == day_label(now_at))
-        {
-            day.set(i);
-        }
-        // One day at a time: a handful of buttons to pass with Tab, not hundreds.
-        let names: Vec<(usize, String, usize)> = days
+        // One day at a time, its times one radio group: a single Tab stop, moved
+        // through with the arrow keys.
+        let names: Vec<(usize, String)> = days
             .iter()
             .enumerate()
-            .map(|(i, (d, s))| (i, d.clone(), s.len()))
+            .map(|(i, d)| {
+                let count = if list.hours_published {
+                    format!("{} free", d.times.len())
+                } else {
+                    "any time".to_owned()
+                };
+                (i, format!("{} ({count})", short_day(d.date)))
+            })
             .collect();
         let days = StoredValue::new(days);
         view! {
-            <p class="hint">"Times are shown in your own time zone."</p>
+            {unpublished}
             <p>
                 <button type="button" class="button secondary" data-test="next-slot"
                     on:click=move |_| { chosen.set(Some(first)); day.set(0); }>
-                    {format!("Next free slot: {}", format_local(first))}
+                    {format!("Next free time: {}", format_local(first))}
                 </button>
             </p>
+            {pager}
             <div class="field">
                 <label for="slot-day">"Day"</label>
                 <select id="slot-day" prop:value=move || day.get().to_string()
                     on:change=move |ev| day.set(event_target_value(&ev).parse().unwrap_or(0))>
-                    {names.into_iter().map(|(i, name, n)| view! {
-                        <option value=i.to_string()>{format!("{name} ({n} free)")}</option>
+                    {names.into_iter().map(|(i, name)| view! {
+                        <option value=i.to_string()>{name}</option>
                     }).collect_view()}
                 </select>
             </div>
-            {move || days.with_value(|days| days.get(day.get()).cloned()).map(|(name, slots)| view! {
+            {move || days.with_value(|days| days.get(day.get()).cloned()).map(|d| view! {
                 <fieldset class="slot-day">
-                    <legend>{name}</legend>
+                    <legend>{format!("Times on {}", day_in_words(d.date))}</legend>
                     <div class="slot-grid">
-                        {slots.into_iter().map(|slot| {
-                            let start = slot.start;
+                        {d.times.into_iter().map(|start| {
+                            // The time it has now is shown among the others, not offered.
+                            let is_current = current == Some(start);
                             view! {
-                                <button type="button"
-                                    class=move || if chosen.get() == Some(start) { "slot chosen" } else { "slot" }
-                                    aria-pressed=move || if chosen.get() == Some(start) { "true" } else { "false" }
-                                    on:click=move |_| chosen.set(Some(start))>
-                                    {time_label(start)}
-                                </button>
+                                <label class="slot" class:current=is_current>
+                                    <input type="radio" name="slot" value=start.to_rfc3339()
+                                        disabled=is_current
+                                        prop:checked=move || chosen.get() == Some(start)
+                                        on:change=move |_| chosen.set(Some(start))/>
+                                    <span>{time_label(start)}{is_current.then_some(" (current)")}</span>
+                                </label>
                             }
                         }).collect_view()}
                     </div>
@@ -176,6 +251,7 @@ pub fn SlotPicker(
         {current.map(|t| view! {
             <p class="current-time" data-test="current-time">"Now: "<strong>{format_local(t)}</strong></p>
         })}
+        <super::ZoneNote/>
         <Suspense fallback=|| view! { <super::Loading message="Finding free times…"/> }>
             {move || slots.get().map(|r| match r {
                 Ok(list) => pick(&list),
@@ -190,13 +266,22 @@ pub fn SlotPicker(
                 <p class="hint">"Only you and your doctor see it. At most 500 characters."</p>
             </div>
         })}
-        {move || error().map(|e| view! { <p class="alert error" role="alert">{e.reasons()}</p> })}
+        {move || error().map(|e| {
+            let taken = e.status == 409;
+            view! {
+                <p class="alert error" role="alert">
+                    {e.reasons()}
+                    {taken.then_some(" The free times are updated: pick another.")}
+                </p>
+            }
+        })}
         <div class="dialog-actions">
             <button type="button" class="button" data-test="confirm-booking"
                 // Not disabled while saving: a disabled button loses the focus, and a
                 // keyboard user would be left outside the dialog when the call fails.
-                disabled=move || chosen.get().is_none()
-                aria-disabled=move || if submit.pending() { "true" } else { "false" }
+                // Nor without a choice: after a refused time the choice is cleared, and
+                // the focus must stay on the button.
+                aria-disabled=move || if submit.pending() || chosen.get().is_none() { "true" } else { "false" }
                 on:click=move |_| {
                     if let (Some(t), false) = (chosen.get_untracked(), submit.pending_untracked()) {
                         submit.dispatch(t);

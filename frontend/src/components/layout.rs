@@ -12,6 +12,13 @@ pub fn Header() -> impl IntoView {
     let session = use_session();
     let location = use_location();
     let logging_out = RwSignal::new(false);
+    // On a phone the links fold into a menu, so the header stays one line; it closes
+    // when a link is followed.
+    let menu_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        location.path();
+        menu_open.set(false);
+    });
     let log_out = move |_| {
         // Leave protected pages first, so they do not ask to sign in again on the way out.
         location.navigate("/login");
@@ -30,7 +37,23 @@ pub fn Header() -> impl IntoView {
                 <Show when=move || shows_live_data(&location.path())>
                     <ConnectionBadge/>
                 </Show>
-                <nav class="site-nav" aria-label="Main">
+                <button type="button" class="menu-button" aria-controls="site-nav"
+                    aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                    on:click=move |_| menu_open.update(|o| *o = !*o)>
+                    <span aria-hidden="true">"☰ "</span>"Menu"
+                </button>
+                <nav id="site-nav" class="site-nav" class:open=move || menu_open.get() aria-label="Main"
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Escape" && menu_open.get_untracked() {
+                            menu_open.set(false);
+                            if let Some(button) = document().query_selector(".menu-button").ok().flatten() {
+                                use wasm_bindgen::JsCast;
+                                if let Ok(button) = button.dyn_into::<web_sys::HtmlElement>() {
+                                    let _ = button.focus();
+                                }
+                            }
+                        }
+                    }>
                     <A href="/doctors">"Doctors"</A>
                     <Show
                         when=move || session.signed_in()

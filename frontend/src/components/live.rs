@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::api::ApiAction;
+use crate::router::A;
 use mediconnect_shared::Doctor;
 
 use crate::state::live::{Connection, use_live};
@@ -117,7 +118,7 @@ pub fn DoctorCard(doctor: Doctor, #[prop(into)] now: Signal<DateTime<Utc>>) -> i
             <div class="doctor-main">
                 <span class=if online { "status-dot online" } else { "status-dot" } aria-hidden="true"></span>
                 <div>
-                    <p class="doctor-name">{doctor.name.clone()}</p>
+                    <p class="doctor-name"><A href=format!("/doctors/{}", doctor.id)>{doctor.name.clone()}</A></p>
                     <p class="doctor-spec">{doctor.specialization.clone()}</p>
                 </div>
             </div>
@@ -135,6 +136,13 @@ pub fn DoctorCard(doctor: Doctor, #[prop(into)] now: Signal<DateTime<Utc>>) -> i
             <Show when=bookable>
                 <super::BookButton doctor=for_booking.clone()/>
                 <FollowButton doctor=for_booking.id name=for_booking.name.clone()/>
+            </Show>
+            <Show when=move || session.ready.get() && !session.signed_in()>
+                <p class="card-actions">
+                    <A href=format!("/login?next=/doctors/{}", doctor.id) class="button secondary">
+                        "Sign in to book"
+                    </A>
+                </p>
             </Show>
         </li>
     }

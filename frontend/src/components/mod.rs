@@ -9,6 +9,8 @@ mod lazy;
 mod live;
 mod pager;
 mod require_auth;
+mod settle;
+mod zone;
 
 pub use booking::{BookButton, SlotPicker};
 pub use chart::BarChart;
@@ -16,6 +18,8 @@ pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};
 pub use lazy::PageModule;
-pub use live::{Announcer, ConnectionBadge, DoctorCard, use_clock};
+pub use live::{Announcer, ConnectionBadge, DoctorCard, FollowButton, relative, use_clock};
 pub use pager::{Pager, count_of};
 pub use require_auth::RequireAuth;
+pub use settle::{SettledSearch, settle_into};
+pub use zone::{ZoneNote, ZonePicker};

@@ -137,24 +137,14 @@ fn Users() -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
-    let typing = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
+    let settled = crate::components::settle_into(search, move || {
+        if page.get_untracked() != 1 {
+            page.set(1);
+        }
+    });
     let settle = move |value: String| {
         typed.set(value.clone());
-        typing.update_value(|pending| {
-            if let Some(handle) = pending.take() {
-                handle.clear();
-            }
-            *pending = set_timeout_with_handle(
-                move || {
-                    search.set(value);
-                    if page.get_untracked() != 1 {
-                        page.set(1);
-                    }
-                },
-                std::time::Duration::from_millis(400),
-            )
-            .ok();
-        });
+        settled(value);
     };
     let role = RwSignal::new(String::new());
     let reload = RwSignal::new(0u32);

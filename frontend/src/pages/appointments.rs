@@ -6,8 +6,11 @@ use mediconnect_shared::{
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{Confirm, Dialog, Loading, RequireAuth, SlotPicker};
+use crate::components::{
+    Confirm, Dialog, Loading, RequireAuth, SettledSearch, SlotPicker, ZoneNote,
+};
 use crate::dates::format_local;
+use crate::router::A;
 use crate::state::live::{OwnChange, use_live};
 use crate::state::session::use_session;
 
@@ -15,8 +18,127 @@ use crate::state::session::use_session;
 pub fn Appointments() -> impl IntoView {
     view! {
         <RequireAuth>
-            <AppointmentsPage/>
+            <ForRole/>
         </RequireAuth>
+    }
+}
+
+/// Patients and doctors see their own, in sections; an admin searches them all.
+#[component]
+fn ForRole() -> impl IntoView {
+    // Read once: RequireAuth shows this only to someone signed in, and a change of
+    // account rebuilds it from there.
+    let admin = use_session()
+        .user
+        .with_untracked(|u| u.as_ref().map(|u| u.role) == Some(Role::Admin));
+    if admin {
+        view! { <AdminAppointments/> }.into_any()
+    } else {
+        view! { <AppointmentsPage/> }.into_any()
+    }
+}
+
+/// Every appointment of the clinic, for an admin: filtered by doctor, patient, status
+/// and dates (the filters live in the address), a page at a time. Reasons are never
+/// shown to an admin.
+#[component]
+fn AdminAppointments() -> impl IntoView {
+    let location = crate::router::use_location();
+    let from_address = |name: &str| location.query(name).unwrap_or_default();
+    let doctor = RwSignal::new(from_address("doctor"));
+    let patient = RwSignal::new(from_address("patient"));
+    let status = RwSignal::new(from_address("status"));
+    let from_day = RwSignal::new(from_address("from"));
+    let to_day = RwSignal::new(from_address("to"));
+    let page = RwSignal::new(location.query_page());
+    let first_page = move || {
+        if page.get_untracked() != 1 {
+            page.set(1);
+        }
+    };
+    let on_settled = Callback::new(move |()| first_page());
+    Effect::new(move |_| {
+        let p = page.get();
+        location.keep_query(&[
+            ("doctor", doctor.get()),
+            ("patient", patient.get()),
+            ("status", status.get()),
+            ("from", from_day.get()),
+            ("to", to_day.get()),
+            ("page", if p > 1 { p.to_string() } else { String::new() }),
+        ]);
+    });
+    // A day of the viewer's zone, from its start; `to` includes its whole day.
+    let day_start = |d: &str, next: bool| {
+        let date = d.parse::<chrono::NaiveDate>().ok()?;
+        let date = if next { date.succ_opt()? } else { date };
+        crate::dates::from_local(date.and_hms_opt(0, 0, 0)?)
+    };
+    let list = ApiResource::new(move || {
+        let query = AppointmentQuery {
+            doctor: Some(doctor.get()).filter(|s| !s.trim().is_empty()),
+            patient: Some(patient.get()).filter(|s| !s.trim().is_empty()),
+            status: AppointmentStatus::parse(&status.get()),
+            from: day_start(&from_day.get(), false),
+            to: day_start(&to_day.get(), true),
+            page: Some(page.get()),
+            limit: Some(PAGE),
+            order: Some(Order::Desc),
+            ..Default::default()
+        };
+        async move { api::appointments(&query).await }
+    });
+    let message = RwSignal::new(None::<String>);
+    let statuses = [
+        ("", "Any status"),
+        ("SCHEDULED", "Scheduled"),
+        ("COMPLETED", "Completed"),
+        ("CANCELLED", "Cancelled"),
+        ("NO_SHOW", "Missed"),
+    ];
+    view! {
+        <h1>"Appointments"</h1>
+        <ZoneNote/>
+        <form class="filters" role="search" aria-label="Filter appointments" on:submit=|ev| ev.prevent_default()>
+            <SettledSearch id="filter-doctor" label="Doctor" placeholder="Part of a name" target=doctor then=on_settled/>
+            <SettledSearch id="filter-patient" label="Patient" placeholder="Part of a name" target=patient then=on_settled/>
+            <div class="field">
+                <label for="filter-status">"Status"</label>
+                <select id="filter-status" prop:value=move || status.get()
+                    on:change=move |ev| { status.set(event_target_value(&ev)); first_page(); }>
+                    {statuses.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="filter-from">"From"</label>
+                <input id="filter-from" type="date" prop:value=move || from_day.get()
+                    on:change=move |ev| { from_day.set(event_target_value(&ev)); first_page(); }/>
+            </div>
+            <div class="field">
+                <label for="filter-to">"To"</label>
+                <input id="filter-to" type="date" prop:value=move || to_day.get()
+                    on:change=move |ev| { to_day.set(event_target_value(&ev)); first_page(); }/>
+            </div>
+        </form>
+        <Transition fallback=|| view! { <Loading message="Loading appointments…"/> }>
+            {move || list.get().map(|r| match r {
+                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                Ok(list) if list.appointments.is_empty() => view! {
+                    <p class="empty">"No appointment matches these filters."</p>
+                }.into_any(),
+                Ok(list) => {
+                    let pagination = list.pagination;
+                    view! {
+                        <p class="muted" data-test="appointments-count">{crate::components::count_of(pagination.total, "appointment", "appointments")}", latest first"</p>
+                        <ul class="appointment-list">
+                            {list.appointments.into_iter().map(|a| view! { <AppointmentItem appointment=a message=message/> }).collect_view()}
+                        </ul>
+                        <crate::components::Pager page=page last=pagination.total_pages label="Appointment pages"
+                            summary=format!("Page {} of {}", pagination.page, pagination.total_pages.max(1))/>
+                    }.into_any()
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -104,12 +226,20 @@ async fn load_lists(upcoming_pages: u32, past_pages: u32) -> Result<Lists, api::
         more_past: (started.len() as u64) < started_total
             || (cancelled_ahead.len() as u64) < cancelled_total,
         upcoming: scheduled.into_iter().filter(|a| is_upcoming(a)).collect(),
-        past: cancelled_ahead
-            .into_iter()
-            .rev()
-            .chain(started.into_iter().filter(|a| !is_upcoming(a)))
-            .collect(),
+        past: latest_first(
+            cancelled_ahead
+                .into_iter()
+                .chain(started.into_iter().filter(|a| !is_upcoming(a)))
+                .collect(),
+        ),
     })
+}
+
+/// "Past and cancelled" reads in date order, the latest first, whichever query an
+/// appointment came from.
+fn latest_first(mut list: Vec<Appointment>) -> Vec<Appointment> {
+    list.sort_by_key(|a| std::cmp::Reverse(a.scheduled_for));
+    list
 }
 
 #[component]
@@ -137,6 +267,7 @@ fn AppointmentsPage() -> impl IntoView {
     });
     view! {
         <h1>"Appointments"</h1>
+        <ZoneNote/>
         <p id="appointments-outcome" class="alert success" role="status" tabindex="-1"
             hidden=move || message.with(Option::is_none)>
             {move || message.get()}
@@ -145,9 +276,9 @@ fn AppointmentsPage() -> impl IntoView {
             {move || lists.get().map(|r| match r {
                 Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
                 Ok(lists) => {
-                    let today = Utc::now().with_timezone(&chrono::Local).date_naive();
+                    let today = crate::dates::today();
                     let (todays, later): (Vec<Appointment>, Vec<Appointment>) = lists.upcoming.into_iter()
-                        .partition(|a| a.scheduled_for.with_timezone(&chrono::Local).date_naive() == today);
+                        .partition(|a| crate::dates::local(a.scheduled_for).date_naive() == today);
                     let doctor = role() == Some(Role::Doctor);
                     let more_upcoming = lists.more_upcoming.then(|| view! {
                         <button type="button" class="button secondary" on:click=move |_| upcoming_pages.update(|n| *n += 1)>
@@ -208,8 +339,20 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
     let scheduled = a.status == AppointmentStatus::Scheduled;
     let started = a.scheduled_for <= Utc::now();
     let other = match role {
-        Some(Role::Doctor) => a.patient.name.clone(),
-        _ => format!("{} · {}", a.doctor.name, a.doctor.specialization),
+        Some(Role::Doctor) => a.patient.name.clone().into_any(),
+        Some(Role::Admin) => {
+            let name = a.doctor.name.clone();
+            let rest = format!(
+                " · {} · Patient: {}",
+                a.doctor.specialization, a.patient.name
+            );
+            view! { <A href=format!("/doctors/{}", a.doctor.id)>{name}</A>{rest}}.into_any()
+        }
+        _ => {
+            let name = a.doctor.name.clone();
+            let rest = format!(" · {}", a.doctor.specialization);
+            view! { <A href=format!("/doctors/{}", a.doctor.id)>{name}</A>{rest}}.into_any()
+        }
     };
     let act = ApiAction::new(move |status: &AppointmentStatus| {
         let status = *status;

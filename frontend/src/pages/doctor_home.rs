@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use mediconnect_shared::Doctor;
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::Loading;
+use crate::components::{Loading, ZoneNote};
 use crate::dates::{minutes_label, time_label};
 use crate::state::live::{Connection, use_live};
 
@@ -122,12 +122,11 @@ fn TodaysPatients() -> impl IntoView {
     let live = use_live();
     let today = ApiResource::new(move || {
         live.appointments_changed.track();
-        let now = chrono::Local::now();
-        let start = now.date_naive().and_hms_opt(0, 0, 0);
-        let bounds = start.and_then(|s| {
-            let from = s.and_local_timezone(chrono::Local).earliest()?;
-            Some((from.to_utc(), (from + chrono::Duration::days(1)).to_utc()))
-        });
+        let today = crate::dates::today();
+        let bounds = (|| {
+            let day = |d: chrono::NaiveDate| crate::dates::from_local(d.and_hms_opt(0, 0, 0)?);
+            Some((day(today)?, day(today.succ_opt()?)?))
+        })();
         async move {
             let Some((from, to)) = bounds else {
                 return Ok(Vec::new());
@@ -146,6 +145,7 @@ fn TodaysPatients() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="today-heading">
             <h2 id="today-heading">"Today's patients"</h2>
+            <ZoneNote/>
             <Suspense fallback=|| view! { <Loading message="Loading today's appointments…"/> }>
                 {move || today.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No appointments today."</p> }.into_any(),

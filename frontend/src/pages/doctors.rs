@@ -12,13 +12,44 @@ const PAGE_SIZE: u32 = 20;
 pub fn Doctors() -> impl IntoView {
     let live = use_live();
     let now = use_clock();
-    let specialization = RwSignal::new(String::new());
-    let online = RwSignal::new(String::new());
-    // `?q=` prefills the search (email alerts link here with the doctor's name).
-    let initial_q = crate::router::use_location().query("q").unwrap_or_default();
-    let search = RwSignal::new(initial_q);
-    let page = RwSignal::new(1u32);
-    let only_followed = RwSignal::new(false);
+    // The filters live in the address (`?specialization=&online=&q=&page=&followed=`):
+    // Back, a reload and a shared link keep them. `?q=` is also how email alerts link
+    // here with the doctor's name.
+    let location = crate::router::use_location();
+    let from_address = |name: &str| location.query(name).unwrap_or_default();
+    let specialization = RwSignal::new(from_address("specialization"));
+    let online = RwSignal::new(
+        Some(from_address("online"))
+            .filter(|v| v == "true" || v == "false")
+            .unwrap_or_default(),
+    );
+    let search = RwSignal::new(from_address("q"));
+    let page = RwSignal::new(location.query_page());
+    let only_followed = RwSignal::new(from_address("followed") == "true");
+    Effect::new(move |_| {
+        let page = page.get();
+        location.keep_query(&[
+            ("specialization", specialization.get()),
+            ("online", online.get()),
+            ("q", search.get()),
+            (
+                "page",
+                if page > 1 {
+                    page.to_string()
+                } else {
+                    String::new()
+                },
+            ),
+            (
+                "followed",
+                if only_followed.get() {
+                    "true".into()
+                } else {
+                    String::new()
+                },
+            ),
+        ]);
+    });
     let session = crate::state::session::use_session();
     let is_patient = move || {
         session.user.with(|u| {
@@ -70,7 +101,10 @@ pub fn Doctors() -> impl IntoView {
                     <option value="">"All specializations"</option>
                     {move || specializations.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|s| {
                         let value = s.name.clone();
-                        view! { <option value=value>{format!("{} ({})", s.name, s.doctors)}</option> }
+                        // The options arrive after the value (from the address): each
+                        // says whether it is the one chosen.
+                        let chosen = crate::text::lowercase(&s.name) == crate::text::lowercase(&specialization.get_untracked());
+                        view! { <option value=value selected=chosen>{format!("{} ({})", s.name, s.doctors)}</option> }
                     }).collect_view()}
                 </select>
             </div>

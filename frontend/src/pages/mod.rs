@@ -2,6 +2,7 @@
 
 mod admin;
 mod appointments;
+mod doctor;
 mod doctor_home;
 mod doctors;
 mod home;
@@ -14,6 +15,7 @@ mod schedule;
 
 pub use admin::AdminPage;
 pub use appointments::Appointments;
+pub use doctor::DoctorPage;
 pub use doctors::Doctors;
 pub use home::Home;
 pub use login::Login;

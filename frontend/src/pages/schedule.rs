@@ -2,18 +2,8 @@ use leptos::prelude::*;
 use mediconnect_shared::{Schedule, ScheduleException, WeeklyHours};
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{Loading, RequireAuth};
-use crate::dates::WEEKDAYS;
-
-/// The browser's IANA time zone, e.g. "Europe/Berlin".
-fn browser_time_zone() -> String {
-    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-        .resolved_options();
-    js_sys::Reflect::get(&options, &"timeZone".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| "UTC".into())
-}
+use crate::components::{Loading, RequireAuth, ZonePicker};
+use crate::dates::{WEEKDAYS, day_in_words};
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {
@@ -51,7 +41,7 @@ struct Row {
 fn ScheduleEditor(initial: Schedule) -> impl IntoView {
     let unpublished = initial.weekly.is_empty() && initial.exceptions.is_empty();
     let time_zone = RwSignal::new(if unpublished {
-        browser_time_zone()
+        crate::dates::browser_zone()
     } else {
         initial.time_zone.clone()
     });
@@ -98,6 +88,52 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
     let failure = move || save.error();
     let saved = move || matches!(save.result(), Some(Ok(_)));
 
+    // The row ids in the order they were sent: the server names a weekly range by
+    // its place in the list (`weekly[2]`), and the error goes beside that row.
+    let sent_rows = RwSignal::new(Vec::<usize>::new());
+    let row_errors = move |id: usize| {
+        let errors = failure()?;
+        let i = sent_rows.with(|ids| ids.iter().position(|x| *x == id))?;
+        let list = errors.fields(&format!("weekly[{i}]"));
+        (!list.is_empty()).then(|| list.join(" "))
+    };
+    let day_errors = move |name: &'static str| {
+        failure()
+            .map(|e| {
+                e.fields("weekly")
+                    .into_iter()
+                    .filter_map(|m| m.strip_prefix(&format!("{name}: ")).map(str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|m| !m.is_empty())
+    };
+    // Days off are sent first, in their order, so `exceptions[i]` is the i-th one.
+    let day_off_errors = move |i: usize| {
+        let list = failure()?.fields(&format!("exceptions[{i}]"));
+        (!list.is_empty()).then(|| list.join(" "))
+    };
+    let copy_to_weekdays = move |from: u8| {
+        let template: Vec<(String, String)> = rows
+            .get_untracked()
+            .iter()
+            .filter(|r| r.weekday == from)
+            .map(|r| (r.start.get_untracked(), r.end.get_untracked()))
+            .collect();
+        let mut list: Vec<Row> = rows
+            .get_untracked()
+            .into_iter()
+            .filter(|r| r.weekday == from || r.weekday > 5)
+            .collect();
+        for weekday in (1..=5).filter(|d| *d != from) {
+            for (start, end) in &template {
+                list.push(new_row(weekday, start, end));
+            }
+        }
+        list.sort_by_key(|r| r.weekday);
+        rows.set(list);
+    };
+
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut exceptions: Vec<ScheduleException> = days_off
@@ -110,11 +146,12 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
             })
             .collect();
         exceptions.extend(other_exceptions.clone());
+        let list = rows.get();
+        sent_rows.set(list.iter().map(|r| r.id).collect());
         save.dispatch(Schedule {
             time_zone: time_zone.get(),
             slot_minutes: slot_minutes.get().parse().unwrap_or(30),
-            weekly: rows
-                .get()
+            weekly: list
                 .iter()
                 .map(|r| WeeklyHours {
                     weekday: r.weekday,
@@ -125,26 +162,14 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
             exceptions,
         });
     };
+    let zone_error = Signal::derive(move || failure().and_then(|e| e.field("timeZone")));
 
     view! {
-        <form class="card schedule" on:submit=submit>
-            <p class="muted">"Patients can book only inside these hours. Without any hours, any time can be booked."</p>
-            {move || failure().map(|e| view! {
-                <div class="alert error" role="alert">
-                    <p>"Your hours were not saved."</p>
-                    <p>{e.reasons()}</p>
-                </div>
-            })}
-            <Show when=saved>
-                <p class="alert success" role="status">"Your hours are saved."</p>
-            </Show>
+        <form class="card schedule" on:submit=submit novalidate>
+            <p class="muted">"Patients can book only inside these hours. Until you add hours, patients are told that you have not published any, and may ask for any time."</p>
             <div class="filters">
-                <div class="field">
-                    <label for="time-zone">"Time zone"</label>
-                    <input id="time-zone" type="text" prop:value=move || time_zone.get()
-                        on:input=move |ev| time_zone.set(event_target_value(&ev))/>
-                    <p class="hint">"An IANA name, such as Europe/Berlin or America/New_York."</p>
-                </div>
+                <ZonePicker id="time-zone" label="Time zone of these hours" value=time_zone error=zone_error
+                    hint="Where you see patients: the hours below are in this zone."/>
                 <div class="field">
                     <label for="slot-minutes">"Appointment length"</label>
                     <select id="slot-minutes" prop:value=move || slot_minutes.get()
@@ -153,38 +178,54 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                             <option value=m.to_string()>{format!("{m} minutes")}</option>
                         }).collect_view()}
                     </select>
+                    {move || failure().and_then(|e| e.field("slotMinutes")).map(|m| view! { <p class="field-error">{m}</p> })}
                 </div>
             </div>
             {WEEKDAYS.iter().enumerate().map(|(i, name)| {
                 let weekday = i as u8 + 1;
+                let name: &'static str = name;
+                let has_rows = move || rows.with(|rs| rs.iter().any(|r| r.weekday == weekday));
                 view! {
                     <fieldset class="weekday">
-                        <legend>{*name}</legend>
+                        <legend>{name}</legend>
                         <For each=move || rows.get().into_iter().filter(move |r| r.weekday == weekday) key=|r| r.id let:row>
                             <div class="range">
                                 <label>"From"<input type="time" prop:value=move || row.start.get()
+                                    aria-invalid=move || if row_errors(row.id).is_some() { "true" } else { "false" }
                                     on:input=move |ev| row.start.set(event_target_value(&ev))/></label>
                                 <label>"to"<input type="time" prop:value=move || row.end.get()
+                                    aria-invalid=move || if row_errors(row.id).is_some() { "true" } else { "false" }
                                     on:input=move |ev| row.end.set(event_target_value(&ev))/></label>
                                 <button type="button" class="link-button" on:click=move |_| rows.update(|rs| rs.retain(|r| r.id != row.id))>
                                     "Remove"
                                 </button>
+                                {move || row_errors(row.id).map(|m| view! { <p class="field-error">{m}</p> })}
                             </div>
                         </For>
-                        <button type="button" class="button secondary small" on:click=move |_| {
-                            let row = new_row(weekday, "09:00", "17:00");
-                            rows.update(|rs| rs.push(row));
-                        }>{format!("Add hours on {name}")}</button>
+                        {move || day_errors(name).map(|m| view! { <p class="field-error">{m}</p> })}
+                        <div class="actions">
+                            <button type="button" class="button secondary small" on:click=move |_| {
+                                let row = new_row(weekday, "09:00", "17:00");
+                                rows.update(|rs| rs.push(row));
+                            }>{format!("Add hours on {name}")}</button>
+                            <Show when=has_rows>
+                                <button type="button" class="button secondary small" on:click=move |_| copy_to_weekdays(weekday)>
+                                    {format!("Copy {name}'s hours to every weekday")}
+                                </button>
+                            </Show>
+                        </div>
                     </fieldset>
                 }
             }).collect_view()}
             <fieldset>
                 <legend>"Days off"</legend>
                 <ul class="days-off">
-                    {move || days_off.get().into_iter().map(|d| {
+                    {move || days_off.get().into_iter().enumerate().map(|(i, d)| {
                         let day = d.clone();
-                        view! { <li>{d}" "<button type="button" class="link-button"
-                            on:click=move |_| days_off.update(|l| l.retain(|x| *x != day))>"Remove"</button></li> }
+                        let words = d.parse().map(day_in_words).unwrap_or(d);
+                        view! { <li>{words}" "<button type="button" class="link-button"
+                            on:click=move |_| days_off.update(|l| l.retain(|x| *x != day))>"Remove"</button>
+                            {move || day_off_errors(i).map(|m| view! { <p class="field-error">{m}</p> })}</li> }
                     }).collect_view()}
                 </ul>
                 <div class="range">
@@ -202,6 +243,18 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
             <button class="button" type="submit" disabled=move || save.pending()>
                 {move || if save.pending() { "Saving…" } else { "Save hours" }}
             </button>
+            <Show when=saved>
+                <p class="alert success outcome" role="status">"Your hours are saved."</p>
+            </Show>
+            {move || failure().map(|e| view! {
+                <div class="alert error outcome" role="alert">
+                    <p>"Your hours were not saved. "{if e.problem.as_ref().is_some_and(|p| !p.errors.is_empty()) {
+                        "Each problem is shown beside its field below.".to_owned()
+                    } else {
+                        e.message()
+                    }}</p>
+                </div>
+            })}
         </form>
     }
 }

@@ -24,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(history)
         .service(get_schedule)
         .service(put_schedule)
-        .service(slots);
+        .service(slots)
+        .service(doctor_hours);
 }
 
 /// Books an appointment with a doctor, for the signed-in patient. Send an
@@ -255,6 +256,27 @@ pub async fn put_schedule(
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok())
         .json(appointments::set_schedule(&state, doctor, body.into_inner()).await?))
+}
+
+/// A doctor's published hours: weekly hours and upcoming exceptions, in the doctor's
+/// time zone. Public. Empty `weekly` and `exceptions` mean no hours are published.
+#[utoipa::path(
+    get,
+    operation_id = "getDoctorHours",
+    path = "/api/doctors/{id}/hours",
+    tag = "appointments",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The hours", body = Schedule),
+        (status = 404, description = "No such doctor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/doctors/{id}/hours")]
+pub async fn doctor_hours(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(appointments::public_hours(&state, id.into_inner()).await?))
 }
 
 /// A doctor's free slots: working hours minus booked time, in UTC.

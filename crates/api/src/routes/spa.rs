@@ -79,10 +79,14 @@ const APP_PATHS: &[&str] = &[
     "/admin",
 ];
 
-/// Whether the app has a page at `path` (a trailing slash is the same page).
+/// Whether the app has a page at `path` (a trailing slash is the same page): one of
+/// [`APP_PATHS`], or a doctor's page, `/doctors/{id}`.
 fn is_app_path(path: &str) -> bool {
     let trimmed = path.trim_end_matches('/');
     APP_PATHS.contains(&if trimmed.is_empty() { "/" } else { trimmed })
+        || trimmed
+            .strip_prefix("/doctors/")
+            .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())
 }
 
 /// A top-level wasm, JS or CSS file: its `.br` or `.gz` twin when the client accepts

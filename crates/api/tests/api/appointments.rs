@@ -94,6 +94,52 @@ impl Setup {
 }
 
 both_backends! {
+    async fn appointments_filter_by_doctor_patient_status_and_date(backend) {
+        let s = setup(backend).await;
+        let other_doctor = s.app.doctor("Dr. Ünal Other", "Dermatology").await;
+        let found = json_ok(s.app.get("/api/doctors?q=other", None).await).await;
+        let other_id: uuid::Uuid = found["doctors"][0]["id"].as_str().unwrap().parse().unwrap();
+        let _ = other_doctor;
+        let ann = s.app.patient("Ann Filter").await;
+        let bob = s.app.patient("Bob Filter").await;
+        let a1 = s.booked(&ann, at(2, 9)).await;
+        let b1 = s.booked(&bob, at(3, 9)).await;
+        let res = s.app.post("/api/appointments", Some(&ann.token), &json!({"doctorId": other_id, "scheduledFor": rfc(at(4, 9))})).await;
+        assert_eq!(res.status(), 201);
+        let a2: Appointment = res.json().await.unwrap();
+        let cancelled = s.change(&bob, b1.id, json!({"status": "CANCELLED"})).await;
+        assert_eq!(cancelled.status(), 200);
+        let admin = s.app.user(Role::Admin).await;
+        let ids = |v: &Value| -> Vec<String> {
+            v["appointments"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let list = |who: &TestUser, query: &str| {
+            let path = format!("/api/appointments?{query}");
+            let token = who.token.clone();
+            let app = &s.app;
+            async move { json_ok(app.get(&path, Some(&token)).await).await }
+        };
+        // The admin sees the patient of each, and filters by names (any case, any
+        // part), ids, status and dates.
+        let all = list(&admin, "").await;
+        assert_eq!(all["appointments"][0]["patient"]["name"], "Ann Filter");
+        assert_eq!(ids(&list(&admin, "patient=ann").await), [a1.id.to_string(), a2.id.to_string()]);
+        assert_eq!(ids(&list(&admin, "patient=ANN&doctor=%C3%BCnal").await), [a2.id.to_string()]);
+        assert_eq!(ids(&list(&admin, &format!("doctorId={}", s.doctor_id)).await), [a1.id.to_string(), b1.id.to_string()]);
+        assert_eq!(ids(&list(&admin, "status=CANCELLED").await), [b1.id.to_string()]);
+        let from = urlencode(&rfc(at(3, 0)));
+        let to = urlencode(&rfc(at(4, 0)));
+        assert_eq!(ids(&list(&admin, &format!("from={from}&to={to}")).await), [b1.id.to_string()]);
+        assert_eq!(ids(&list(&admin, "patient=100%25").await), Vec::<String>::new(), "LIKE characters are literal");
+        // Within what the caller may see: Ann filtering by Bob's appointments' doctor
+        // sees only her own; a patient filter never widens a patient's list.
+        assert_eq!(ids(&list(&ann, &format!("doctorId={}", s.doctor_id)).await), [a1.id.to_string()]);
+        assert_eq!(ids(&list(&ann, "patient=bob").await), Vec::<String>::new());
+        let long = "x".repeat(101);
+        problem(s.app.get(&format!("/api/appointments?patient={long}"), Some(&admin.token)).await, 400).await;
+        problem(s.app.get("/api/appointments?doctorId=nope", Some(&admin.token)).await, 400).await;
+    }
+
     async fn nul_and_control_characters_are_refused_not_stored(backend) {
         // PostgreSQL cannot store NUL in text: once a 500 there, stored as-is on SQLite.
         let setup = setup(backend).await;
@@ -568,6 +614,14 @@ both_backends! {
             "exceptions": [{"date": day.to_string(), "intervals": []}]});
         let stored = json_ok(s.app.put("/api/doctors/me/schedule", Some(&s.doctor.token), &schedule).await).await;
         assert_eq!(stored, schedule);
+        // Anyone may read the published hours; an unknown doctor is 404.
+        let public = json_ok(s.app.get(&format!("/api/doctors/{}/hours", s.doctor_id), None).await).await;
+        assert_eq!(public, schedule);
+        problem(s.app.get(&format!("/api/doctors/{}/hours", uuid::Uuid::new_v4()), None).await, 404).await;
+        // Slots name how far ahead bookings open.
+        let listed = json_ok(s.app.get(&format!("/api/doctors/{}/slots", s.doctor_id), None).await).await;
+        let until: chrono::DateTime<chrono::Utc> = listed["bookableUntil"].as_str().unwrap().parse().unwrap();
+        assert!((until - chrono::Utc::now() - chrono::Duration::days(180)).num_seconds().abs() < 60, "{until}");
 
         let from = urlencode(&rfc(at(5, 0)));
         let to = urlencode(&rfc(at(6, 0)));

@@ -8,14 +8,14 @@ both_backends! {
         std::fs::write(dir.path().join("app-123.js"), "console.log(1)").unwrap();
         let static_dir = dir.path().to_owned();
         let app = spawn_app_with(backend, move |c| c.static_dir = static_dir).await;
-        for path in ["/", "/login", "/profile", "/profile/", "/doctors", "/appointments", "/schedule", "/admin", "/register"] {
+        for path in ["/", "/login", "/profile", "/profile/", "/doctors", "/appointments", "/schedule", "/admin", "/register", "/doctors/0d9c1d34-5f1e-4c59-9d2c-3a0a3e6c4b11"] {
             let res = app.get(path, None).await;
             assert_eq!(res.status(), 200, "{path}");
             assert!(res.text().await.unwrap().contains("<title>MediConnect"), "{path}");
         }
         // An address without a page answers 404, with the app, which shows its
         // not-found page.
-        for path in ["/some/deep/route", "/profiles", "/doctors/x/y"] {
+        for path in ["/some/deep/route", "/profiles", "/doctors/x/y", "/doctors/not-an-id", "/doctors/0d9c1d34-5f1e-4c59-9d2c-3a0a3e6c4b11/x"] {
             let res = app.get(path, None).await;
             assert_eq!(res.status(), 404, "{path}");
             assert!(res.text().await.unwrap().contains("<title>MediConnect"), "{path}");
