@@ -1,0 +1,225 @@
+//! Booking: idempotent (an `Idempotency-Key` replays the first answer) and never
+//! double-booked (the database refuses overlaps).
+
+use super::*;
+
+/// The answer to a booking: what was sent the first time, for replays.
+pub struct BookingAnswer {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Checks an `Idempotency-Key` header value.
+pub fn parse_idempotency_key(raw: &str) -> Result<String, ApiError> {
+    let key = raw.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+fn request_hash(req: &NewAppointment) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(req).unwrap_or_default()))
+}
+
+fn stored_answer(
+    conn: &mut AnyConnection,
+    user: Uuid,
+    key: &str,
+    hash: &str,
+) -> Result<Option<BookingAnswer>, ApiError> {
+    let row: Option<(String, Option<i32>, Option<String>)> = idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq(DbId(user)))
+        .filter(idempotency_keys::key.eq(key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+        ))
+        .first(conn)
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((stored_hash, _, _)) if stored_hash != hash => Err(ApiError::Unprocessable(
+            "This Idempotency-Key was already used for a different request.".into(),
+        )),
+        Some((_, Some(status), Some(body))) => Ok(Some(BookingAnswer {
+            status: status as u16,
+            body,
+            replayed: true,
+        })),
+        Some(_) => Err(ApiError::Conflict {
+            rule: "idempotency-in-progress",
+            detail: "A request with this Idempotency-Key is still being processed.".into(),
+        }),
+    }
+}
+
+/// On PostgreSQL, bookings and moves of one doctor, and of one patient, take turns
+/// (transaction-scoped advisory locks). Two inserts that conflict under an exclusion
+/// constraint can otherwise each wait for the other, and PostgreSQL aborts one with
+/// "deadlock detected" after a second: a 500 where a 409 is due. With the turn, the
+/// second sees the first committed and is refused cleanly. The doctor's lock comes
+/// first, then the patient's: one order for everybody, so the turns cannot deadlock.
+/// SQLite has one writer, and nothing to do.
+pub(super) fn take_turns(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    patient: Uuid,
+) -> Result<(), ApiError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        for (space, id) in [(1, doctor), (2, patient)] {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind::<diesel::sql_types::Integer, _>(space)
+                .bind::<diesel::sql_types::Text, _>(id.to_string())
+                .execute(pg)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn book(
+    state: &AppState,
+    patient: PatientUser,
+    req: NewAppointment,
+    key: Option<String>,
+) -> Result<BookingAnswer, ApiError> {
+    let user = patient.0;
+    let reason = parse_reason(req.reason.as_deref())?;
+    check_start(req.scheduled_for, Utc::now())?;
+    let hash = request_hash(&req);
+    if let Some(key) = key.clone() {
+        let hash = hash.clone();
+        if let Some(answer) = state
+            .db
+            .run(move |conn| stored_answer(conn, user.id, &key, &hash))
+            .await?
+        {
+            return Ok(answer);
+        }
+    }
+    let hub = state.hub.clone();
+    let mail_ctx = state.mail_ctx.clone();
+    let attempt_key = key.clone();
+    let attempt_hash = hash.clone();
+    let result = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            if let Some(key) = &attempt_key {
+                // Claimed first: a concurrent retry with this key waits here, then
+                // replays this request's answer.
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::user_id.eq(DbId(user.id)),
+                        idempotency_keys::key.eq(key),
+                        idempotency_keys::request_hash.eq(&attempt_hash),
+                        idempotency_keys::created_at.eq(DbTime(now)),
+                    ))
+                    .execute(conn)
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            ApiError::Conflict {
+                                rule: "idempotency-replay",
+                                detail: String::new(),
+                            }
+                        } else {
+                            e.into()
+                        }
+                    })?;
+            }
+            let Party::Patient(patient_id) = party(conn, user)? else {
+                return Err(ApiError::Forbidden("Only patients can book.".into()));
+            };
+            let doctor: Option<(i32, String)> = doctors::table
+                .inner_join(users::table)
+                .filter(doctors::id.eq(DbId(req.doctor_id)))
+                .filter(users::active.eq(true))
+                .select((doctors::slot_minutes, users::name))
+                .first(conn)
+                .optional()?;
+            let Some((slot_minutes, doctor_name)) = doctor else {
+                return Err(ApiError::field("doctorId", "There is no such doctor"));
+            };
+            let start = req.scheduled_for;
+            let end = start + Duration::minutes(i64::from(slot_minutes));
+            check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
+            take_turns(conn, req.doctor_id, patient_id)?;
+            let id = Uuid::new_v4();
+            diesel::insert_into(appointments::table)
+                .values(&NewAppointmentRow {
+                    id: DbId(id),
+                    doctor_id: DbId(req.doctor_id),
+                    patient_id: DbId(patient_id),
+                    scheduled_for: DbTime(start),
+                    ends_at: DbTime(end),
+                    duration_minutes: slot_minutes,
+                    reason: reason.as_deref(),
+                    status: AppointmentStatus::Scheduled.as_str(),
+                    created_at: DbTime(now),
+                    updated_at: DbTime(now),
+                })
+                .execute(conn)
+                .map_err(overlap_error)?;
+            record(
+                conn,
+                id,
+                user.id,
+                AppointmentAction::Created,
+                (None, Some(AppointmentStatus::Scheduled)),
+                (None, Some(start)),
+                now,
+            )?;
+            let row = load_one(conn, id)?.ok_or_else(not_found)?;
+            queue_mail(conn, &mail_ctx, &row, MailChange::Booked, user.id, now)?;
+            let l = loaded(conn, row)?;
+            let body =
+                serde_json::to_string(&for_reader(Party::Patient(patient_id), l.dto.clone()))
+                    .map_err(ApiError::internal)?;
+            if let Some(key) = &attempt_key {
+                diesel::update(
+                    idempotency_keys::table
+                        .filter(idempotency_keys::user_id.eq(DbId(user.id)))
+                        .filter(idempotency_keys::key.eq(key)),
+                )
+                .set((
+                    idempotency_keys::response_status.eq(Some(201)),
+                    idempotency_keys::response_body.eq(Some(&body)),
+                ))
+                .execute(conn)?;
+            }
+            let event = announce(conn, &hub, &l)?;
+            Ok((
+                BookingAnswer {
+                    status: 201,
+                    body,
+                    replayed: false,
+                },
+                event,
+            ))
+        })
+        .await;
+    match result {
+        Ok((answer, event)) => {
+            tracing::info!(doctor_id = %req.doctor_id, "appointment booked");
+            bridge::apply(&state.hub, event);
+            state.mail.wake();
+            Ok(answer)
+        }
+        Err(ApiError::Conflict {
+            rule: "idempotency-replay",
+            ..
+        }) => {
+            let key = key.unwrap_or_default();
+            state
+                .db
+                .run(move |conn| stored_answer(conn, user.id, &key, &hash))
+                .await?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotency key vanished")))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,366 @@
+//! Appointment use cases: booking (idempotent, never double-booked), reading, the
+//! lifecycle, history, working hours and free slots. Double-booking is refused by the
+//! database itself (an exclusion constraint on PostgreSQL, triggers on SQLite); these
+//! functions map its refusal to a 409 that names the rule.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use mediconnect_shared::{
+    Actor, Appointment, AppointmentAction, AppointmentChange, AppointmentDoctor, AppointmentEvent,
+    AppointmentHistory, AppointmentList, AppointmentPatient, AppointmentQuery, AppointmentStatus,
+    NewAppointment, Order, Pagination, Role, Schedule, SlotList, SlotQuery,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::{AuthUser, DoctorUser, PatientUser};
+use crate::db::models::appointments::{AppointmentRow, EventRow, NewAppointmentRow, NewEventRow};
+use crate::db::schema::{
+    appointment_events, appointments, doctors, idempotency_keys, patients, schedule_exceptions,
+    users, working_hours,
+};
+use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
+use crate::domain::Zone;
+use crate::error::ApiError;
+use crate::live::bridge::{self, LiveEvent};
+use crate::mail::{MailContext, compose, outbox};
+use crate::schedule::{Hours, Interval};
+use crate::state::AppState;
+
+/// How far ahead an appointment may be booked.
+pub const MAX_DAYS_AHEAD: i64 = 180;
+pub const REASON_MAX: usize = 500;
+
+/// Who is asking, as a party to appointments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Party {
+    Patient(Uuid),
+    Doctor(Uuid),
+    Admin,
+}
+
+fn party(conn: &mut AnyConnection, user: AuthUser) -> Result<Party, ApiError> {
+    let missing = || ApiError::Forbidden("This account has no profile for appointments.".into());
+    Ok(match user.role {
+        Role::Patient => Party::Patient(
+            patients::table
+                .filter(patients::user_id.eq(DbId(user.id)))
+                .select(patients::id)
+                .first::<DbId>(conn)
+                .optional()?
+                .ok_or_else(missing)?
+                .0,
+        ),
+        Role::Doctor => Party::Doctor(
+            doctors::table
+                .filter(doctors::user_id.eq(DbId(user.id)))
+                .select(doctors::id)
+                .first::<DbId>(conn)
+                .optional()?
+                .ok_or_else(missing)?
+                .0,
+        ),
+        Role::Admin => Party::Admin,
+    })
+}
+
+fn visible(party: Party, row: &AppointmentRow) -> bool {
+    match party {
+        Party::Patient(p) => row.patient_id.0 == p,
+        Party::Doctor(d) => row.doctor_id.0 == d,
+        Party::Admin => true,
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("There is no such appointment.".into())
+}
+
+fn status_of(row: &AppointmentRow) -> AppointmentStatus {
+    AppointmentStatus::parse(&row.status).unwrap_or(AppointmentStatus::Scheduled)
+}
+
+/// A history entry's actor: id, name, role.
+type ActorRow = (DbId, String, String);
+
+/// An appointment with the user ids of its two parties (for personal events).
+struct Loaded {
+    dto: Appointment,
+    users: [Uuid; 2],
+}
+
+fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Loaded>, ApiError> {
+    let doctor_ids: Vec<DbId> = rows.iter().map(|r| r.doctor_id).collect();
+    let patient_ids: Vec<DbId> = rows.iter().map(|r| r.patient_id).collect();
+    let doctor_info: HashMap<Uuid, (String, String, Uuid)> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq_any(doctor_ids))
+        .select((doctors::id, users::name, doctors::specialization, users::id))
+        .load::<(DbId, String, String, DbId)>(conn)?
+        .into_iter()
+        .map(|(id, name, spec, user)| (id.0, (name, spec, user.0)))
+        .collect();
+    let patient_info: HashMap<Uuid, (String, Uuid, Option<String>)> = patients::table
+        .inner_join(users::table)
+        .filter(patients::id.eq_any(patient_ids))
+        .select((patients::id, users::name, users::id, patients::phone_number))
+        .load::<(DbId, String, DbId, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, name, user, phone)| (id.0, (name, user.0, phone)))
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let (doctor_name, specialization, doctor_user) =
+                doctor_info.get(&row.doctor_id.0).cloned().ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("appointment without a doctor"))
+                })?;
+            let (patient_name, patient_user, patient_phone) = patient_info
+                .get(&row.patient_id.0)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("appointment without a patient"))
+                })?;
+            Ok(Loaded {
+                users: [doctor_user, patient_user],
+                dto: Appointment {
+                    id: row.id.0,
+                    scheduled_for: row.scheduled_for.0,
+                    ends_at: row.ends_at.0,
+                    duration_minutes: row.duration_minutes.max(0) as u32,
+                    status: status_of(&row),
+                    reason: row.reason,
+                    created_at: row.created_at.0,
+                    updated_at: row.updated_at.0,
+                    doctor: AppointmentDoctor {
+                        id: row.doctor_id.0,
+                        name: doctor_name,
+                        specialization,
+                    },
+                    patient: AppointmentPatient {
+                        id: row.patient_id.0,
+                        name: patient_name,
+                        phone_number: patient_phone,
+                    },
+                },
+            })
+        })
+        .collect()
+}
+
+fn load_one(conn: &mut AnyConnection, id: Uuid) -> Result<Option<AppointmentRow>, ApiError> {
+    Ok(appointments::table
+        .find(DbId(id))
+        .select(AppointmentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn loaded(conn: &mut AnyConnection, row: AppointmentRow) -> Result<Loaded, ApiError> {
+    to_dtos(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("appointment vanished")))
+}
+
+/// Maps the database's refusal of an overlap to a 409 naming the rule.
+fn overlap_error(err: diesel::result::Error) -> ApiError {
+    if let diesel::result::Error::DatabaseError(_, info) = &err {
+        let text = format!(
+            "{} {}",
+            info.message(),
+            info.constraint_name().unwrap_or_default()
+        );
+        if text.contains("appointments_doctor_overlap") {
+            return ApiError::Conflict {
+                rule: "doctor-unavailable",
+                detail: "The doctor already has an appointment at that time. Pick another time."
+                    .into(),
+            };
+        }
+        if text.contains("appointments_patient_overlap") {
+            return ApiError::Conflict {
+                rule: "patient-overlap",
+                detail: "You already have an appointment at that time.".into(),
+            };
+        }
+    }
+    err.into()
+}
+
+fn check_start(start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
+    if start <= now {
+        return Err(ApiError::field(
+            "scheduledFor",
+            "The time must be in the future",
+        ));
+    }
+    if start > now + Duration::days(MAX_DAYS_AHEAD) {
+        return Err(ApiError::field(
+            "scheduledFor",
+            format!("Appointments can be booked at most {MAX_DAYS_AHEAD} days ahead"),
+        ));
+    }
+    Ok(())
+}
+
+fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
+    match reason.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) if r.chars().count() > REASON_MAX => Err(ApiError::field(
+            "reason",
+            format!("The reason must be at most {REASON_MAX} characters"),
+        )),
+        Some(r)
+            if r.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
+            Err(ApiError::field(
+                "reason",
+                "The reason must not contain control characters other than line breaks and tabs",
+            ))
+        }
+        Some(r) => Ok(Some(r.to_owned())),
+    }
+}
+
+/// The doctor's hours (time zone, slot length, weekly hours, exceptions).
+fn load_hours(conn: &mut AnyConnection, doctor: Uuid) -> Result<Hours, ApiError> {
+    let (slot_minutes, time_zone): (i32, String) = doctors::table
+        .find(DbId(doctor))
+        .select((doctors::slot_minutes, doctors::time_zone))
+        .first(conn)?;
+    let tz = Zone::stored(&time_zone);
+    let mut hours = Hours {
+        tz,
+        slot_minutes: slot_minutes.clamp(10, 120) as u32,
+        weekly: Default::default(),
+        exceptions: Default::default(),
+    };
+    let weekly: Vec<(i32, i32, i32)> = working_hours::table
+        .filter(working_hours::doctor_id.eq(DbId(doctor)))
+        .select((
+            working_hours::weekday,
+            working_hours::start_minute,
+            working_hours::end_minute,
+        ))
+        .load(conn)?;
+    for (day, start, end) in weekly {
+        if let Some(list) = hours.weekly.get_mut((day - 1).clamp(0, 6) as usize) {
+            list.push((start as u16, end as u16));
+        }
+    }
+    for list in hours.weekly.iter_mut() {
+        list.sort();
+    }
+    let exceptions: Vec<(chrono::NaiveDate, Option<i32>, Option<i32>)> = schedule_exceptions::table
+        .filter(schedule_exceptions::doctor_id.eq(DbId(doctor)))
+        .select((
+            schedule_exceptions::day,
+            schedule_exceptions::start_minute,
+            schedule_exceptions::end_minute,
+        ))
+        .load(conn)?;
+    for (day, start, end) in exceptions {
+        let list: &mut Vec<Interval> = hours.exceptions.entry(day).or_default();
+        if let (Some(s), Some(e)) = (start, end) {
+            list.push((s as u16, e as u16));
+            list.sort();
+        }
+    }
+    Ok(hours)
+}
+
+fn check_hours(
+    hours: &Hours,
+    doctor_name: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if hours.published() && !hours.is_slot(start, end) {
+        return Err(ApiError::field(
+            "scheduledFor",
+            format!("{doctor_name} does not see patients at that time; pick one of the free slots"),
+        ));
+    }
+    Ok(())
+}
+
+fn record(
+    conn: &mut AnyConnection,
+    appointment: Uuid,
+    actor: Uuid,
+    action: AppointmentAction,
+    status: (Option<AppointmentStatus>, Option<AppointmentStatus>),
+    time: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let action = match action {
+        AppointmentAction::Created => "CREATED",
+        AppointmentAction::StatusChanged => "STATUS_CHANGED",
+        AppointmentAction::Rescheduled => "RESCHEDULED",
+        AppointmentAction::ReasonChanged => "REASON_CHANGED",
+    };
+    diesel::insert_into(appointment_events::table)
+        .values(&NewEventRow {
+            id: DbId(Uuid::new_v4()),
+            appointment_id: DbId(appointment),
+            actor_id: Some(DbId(actor)),
+            action,
+            from_status: status.0.map(AppointmentStatus::as_str),
+            to_status: status.1.map(AppointmentStatus::as_str),
+            from_time: time.0.map(DbTime),
+            to_time: time.1.map(DbTime),
+            created_at: DbTime(now),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+mod booking;
+mod changes;
+mod hours;
+mod notify;
+mod reading;
+
+pub use booking::*;
+pub use changes::*;
+pub use hours::*;
+use notify::*;
+pub use reading::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_rules() {
+        let now = Utc::now();
+        assert!(check_start(now - Duration::minutes(1), now).is_err());
+        assert!(check_start(now, now).is_err());
+        assert!(check_start(now + Duration::minutes(1), now).is_ok());
+        assert!(check_start(now + Duration::days(180), now).is_ok());
+        assert!(check_start(now + Duration::days(180) + Duration::seconds(1), now).is_err());
+    }
+
+    #[test]
+    fn reason_rules() {
+        assert_eq!(parse_reason(None).unwrap(), None);
+        assert_eq!(parse_reason(Some("  ")).unwrap(), None);
+        assert_eq!(
+            parse_reason(Some(" Checkup ")).unwrap().as_deref(),
+            Some("Checkup")
+        );
+        assert!(parse_reason(Some(&"é".repeat(500))).is_ok());
+        assert!(parse_reason(Some(&"é".repeat(501))).is_err());
+    }
+
+    #[test]
+    fn idempotency_keys_are_checked() {
+        assert!(parse_idempotency_key("abc-123").is_ok());
+        assert!(parse_idempotency_key("").is_err());
+        assert!(parse_idempotency_key("has space").is_err());
+        assert!(parse_idempotency_key(&"k".repeat(256)).is_err());
+    }
+}

@@ -1,0 +1,154 @@
+//! What an appointment's change tells people: the live event for both parties and the
+//! mail each party gets, both queued in the change's transaction.
+
+use super::*;
+
+/// A party's name, address and time zone, for mail.
+struct Contact {
+    user_id: Uuid,
+    name: String,
+    email: String,
+    tz: chrono_tz::Tz,
+}
+
+impl Contact {
+    fn recipient(&self) -> compose::Recipient<'_> {
+        compose::Recipient {
+            user_id: self.user_id,
+            name: &self.name,
+            email: &self.email,
+        }
+    }
+}
+
+/// The two parties' contacts and the specialization.
+fn contacts(
+    conn: &mut AnyConnection,
+    row: &AppointmentRow,
+) -> Result<(Contact, Contact, String), ApiError> {
+    let (d_user, d_name, d_email, d_zone, spec): (DbId, String, String, String, String) =
+        doctors::table
+            .inner_join(users::table)
+            .filter(doctors::id.eq(row.doctor_id))
+            .select((
+                users::id,
+                users::name,
+                users::email,
+                users::time_zone,
+                doctors::specialization,
+            ))
+            .first(conn)?;
+    let (p_user, p_name, p_email, p_zone): (DbId, String, String, String) = patients::table
+        .inner_join(users::table)
+        .filter(patients::id.eq(row.patient_id))
+        .select((users::id, users::name, users::email, users::time_zone))
+        .first(conn)?;
+    Ok((
+        Contact {
+            user_id: d_user.0,
+            name: d_name,
+            email: d_email,
+            tz: Zone::stored(&d_zone),
+        },
+        Contact {
+            user_id: p_user.0,
+            name: p_name,
+            email: p_email,
+            tz: Zone::stored(&p_zone),
+        },
+        spec,
+    ))
+}
+
+/// How often an appointment was moved: the SEQUENCE of its calendar entry.
+fn times_moved(conn: &mut AnyConnection, id: Uuid) -> Result<u32, ApiError> {
+    let n: i64 = appointment_events::table
+        .filter(appointment_events::appointment_id.eq(DbId(id)))
+        .filter(appointment_events::action.eq("RESCHEDULED"))
+        .count()
+        .get_result(conn)?;
+    Ok(n.max(0) as u32)
+}
+
+/// Queues the mail a change calls for, in the transaction: the booking confirmation
+/// and notice, or a message to the party who did not make the change.
+pub(super) fn queue_mail(
+    conn: &mut AnyConnection,
+    ctx: &MailContext,
+    row: &AppointmentRow,
+    change: MailChange,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (doctor, patient, specialization) = contacts(conn, row)?;
+    let info = compose::AppointmentInfo {
+        id: row.id.0,
+        start: row.scheduled_for.0,
+        end: row.ends_at.0,
+        minutes: row.duration_minutes.max(0) as u32,
+        doctor: &doctor.name,
+        specialization: &specialization,
+        patient: &patient.name,
+        doctor_email: &doctor.email,
+        patient_email: &patient.email,
+        doctor_tz: doctor.tz,
+        patient_tz: patient.tz,
+        sequence: times_moved(conn, row.id.0)?,
+    };
+    // The one who did not make the change hears of it, from the one who did.
+    let (actor_contact, other) = if actor == doctor.user_id {
+        (&doctor, (compose::Party::Patient, patient.recipient()))
+    } else {
+        (&patient, (compose::Party::Doctor, doctor.recipient()))
+    };
+    let emails = match change {
+        MailChange::Booked => {
+            compose::booked(ctx, &info, patient.recipient(), doctor.recipient(), now).to_vec()
+        }
+        MailChange::Moved(previous) => {
+            vec![compose::moved(
+                ctx,
+                &info,
+                previous,
+                &actor_contact.name,
+                other,
+                now,
+            )]
+        }
+        MailChange::Cancelled => vec![compose::cancelled(
+            ctx,
+            &info,
+            &actor_contact.name,
+            other,
+            now,
+        )],
+    };
+    for email in &emails {
+        outbox::enqueue(conn, email, now)?;
+    }
+    Ok(())
+}
+
+pub(super) enum MailChange {
+    Booked,
+    Moved(DateTime<Utc>),
+    Cancelled,
+}
+
+/// Queues the personal event for both parties, in the transaction.
+pub(super) fn announce(
+    conn: &mut AnyConnection,
+    state_hub: &crate::live::hub::Hub,
+    l: &Loaded,
+) -> Result<LiveEvent, ApiError> {
+    // The same message goes to both parties: without the patient's phone, which the
+    // doctor reads (audited) when the page reloads the appointment.
+    let mut appointment = l.dto.clone();
+    appointment.patient.phone_number = None;
+    let event = LiveEvent::Appointment {
+        appointment,
+        users: l.users.to_vec(),
+    };
+    bridge::notify_in_tx(conn, state_hub, &event)?;
+    Ok(event)
+}
