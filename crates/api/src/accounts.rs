@@ -382,7 +382,10 @@ pub async fn update_profile(
             }
             patients::update(conn, user.id, &changes.patient)?;
             // A doctor's name and specialization are public: live lists follow them.
-            let event = match (user.role, crate::doctors::of_user(conn, user.id)?) {
+            let event = match (
+                user.role,
+                crate::db::models::doctors::of_user(conn, user.id)?,
+            ) {
                 (Role::Doctor, Some(doctor))
                     if changes.name.is_some() || changes.specialization.is_some() =>
                 {

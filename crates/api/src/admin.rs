@@ -15,7 +15,6 @@ use crate::db::schema::{doctors, notifications, users};
 use crate::db::{DbId, DbTime};
 use crate::error::ApiError;
 use crate::live::bridge::{self, LiveEvent};
-use crate::routes::paging;
 use crate::state::AppState;
 
 fn to_dto(u: &UserRow) -> AdminUser {
@@ -34,7 +33,7 @@ pub async fn users(
     actor: Actor,
     q: AdminUserQuery,
 ) -> Result<AdminUserList, ApiError> {
-    let (page, limit) = paging(q.page, q.limit)?;
+    let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
     let pattern =
         crate::domain::contains_pattern(q.q.as_deref(), "q").map_err(ApiError::BadRequest)?;
     state
@@ -111,7 +110,9 @@ pub async fn set_active(
                             .filter(doctors::user_id.eq(DbId(id)))
                             .select(doctors::id)
                             .first(conn)?;
-                        if let Some(doctor) = crate::doctors::go_offline(conn, doctor.0, now)? {
+                        if let Some(doctor) =
+                            crate::db::models::doctors::go_offline(conn, doctor.0, now)?
+                        {
                             let event = LiveEvent::Doctor { doctor };
                             bridge::notify_in_tx(conn, &hub, &event)?;
                             events.push(event);
@@ -204,7 +205,7 @@ pub async fn notifications(
     actor: Actor,
     q: OutboxQuery,
 ) -> Result<OutboxList, ApiError> {
-    let (page, limit) = paging(q.page, q.limit)?;
+    let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
     state
         .db
         .run(move |conn| {
@@ -283,7 +284,7 @@ pub async fn audit_log(
     actor: Actor,
     q: AuditQuery,
 ) -> Result<AuditList, ApiError> {
-    let (page, limit) = paging(q.page, q.limit)?;
+    let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
     if let Some(kind) = &q.kind
         && !audit::KINDS.contains(&kind.as_str())
     {

@@ -28,8 +28,8 @@ impl FromRequest for ClientIp {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let ip = match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
-            Some(state) => state.limits.client_ip(req),
+        let ip = match req.app_data::<actix_web::web::Data<crate::limits::Limits>>() {
+            Some(limits) => limits.client_ip(req),
             None => req.peer_addr().map(|a| a.ip()),
         };
         ready(Ok(ClientIp(ip.map(|ip| ip.to_string()))))

@@ -204,8 +204,9 @@ impl Config {
         let notify_cooldown = minutes("NOTIFY_COOLDOWN_MINUTES", 60, 0..=7 * 24 * 60)?;
         let alert_max_delay = minutes("ALERT_MAX_DELAY_MINUTES", 15, 1..=24 * 60)?;
         let analytics_tz = match get("ANALYTICS_TZ") {
-            Some(name) => crate::schedule::parse_time_zone(&name)
-                .map_err(|m| anyhow::anyhow!("ANALYTICS_TZ: {m}"))?,
+            Some(name) => crate::domain::Zone::parse(&name)
+                .map_err(|m| anyhow::anyhow!("ANALYTICS_TZ: {m}"))?
+                .tz(),
             None => chrono_tz::UTC,
         };
         let smtp_url = get("SMTP_URL").map(Secret::new);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -11,26 +11,13 @@ use mediconnect_shared::{Doctor, DoctorList, DoctorQuery, Pagination, Specializa
 use uuid::Uuid;
 
 use crate::auth::DoctorUser;
-use crate::db::models::doctors::DoctorRow;
+use crate::db::models::doctors::{self as doctors_model, DoctorRow, go_offline, of_user, to_dto};
 use crate::db::schema::{doctors, presence_intervals, users};
-use crate::db::{AnyConnection, Db, DbId, DbTime};
+use crate::db::{AnyConnection, DbId, DbTime};
 use crate::error::ApiError;
 use crate::live::bridge::{self, LiveEvent};
 use crate::live::presence;
 use crate::state::AppState;
-
-/// A doctor row with the user's name, as the directory shows it.
-type DoctorWithName = (DoctorRow, String);
-
-pub fn to_dto((row, name): DoctorWithName) -> Doctor {
-    Doctor {
-        id: row.id.0,
-        name,
-        specialization: row.specialization,
-        is_online: row.is_online,
-        last_online: row.last_online.map(|t| t.0),
-    }
-}
 
 /// Validated directory filters.
 #[derive(Debug, Clone)]
@@ -45,7 +32,7 @@ pub struct Filters {
 
 impl Filters {
     pub fn parse(q: &DoctorQuery) -> Result<Self, ApiError> {
-        let (page, limit) = crate::routes::paging(q.page, q.limit)?;
+        let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
         let text = |v: &Option<String>, what: &str| -> Result<Option<String>, ApiError> {
             match v.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
@@ -124,59 +111,12 @@ pub async fn list(state: &AppState, query: &DoctorQuery) -> Result<DoctorList, A
         .await
 }
 
-/// One doctor by id; `only_active` hides deactivated accounts (the public view).
-fn find_blocking(
-    conn: &mut AnyConnection,
-    id: Uuid,
-    only_active: bool,
-) -> Result<Option<Doctor>, ApiError> {
-    let mut query = doctors::table
-        .inner_join(users::table)
-        .filter(doctors::id.eq(DbId(id)))
-        .into_boxed();
-    if only_active {
-        query = query.filter(users::active.eq(true));
-    }
-    Ok(query
-        .select((DoctorRow::as_select(), users::name))
-        .first::<DoctorWithName>(conn)
-        .optional()?
-        .map(to_dto))
-}
-
 pub async fn get(state: &AppState, id: Uuid) -> Result<Doctor, ApiError> {
     state
         .db
-        .run(move |conn| find_blocking(conn, id, true))
+        .run(move |conn| doctors_model::find(conn, id, true).map_err(ApiError::from))
         .await?
         .ok_or_else(|| ApiError::NotFound("There is no such doctor.".into()))
-}
-
-/// The doctor of a user account, as the directory shows it.
-pub fn of_user(conn: &mut AnyConnection, user: Uuid) -> Result<Option<Doctor>, ApiError> {
-    Ok(doctors::table
-        .inner_join(users::table)
-        .filter(doctors::user_id.eq(DbId(user)))
-        .select((DoctorRow::as_select(), users::name))
-        .first::<DoctorWithName>(conn)
-        .optional()?
-        .map(to_dto))
-}
-
-/// The online, active doctors: the presence view's truth.
-pub fn load_online(conn: &mut AnyConnection) -> Result<Vec<Doctor>, ApiError> {
-    let rows: Vec<DoctorWithName> = doctors::table
-        .inner_join(users::table)
-        .filter(doctors::is_online.eq(true))
-        .filter(users::active.eq(true))
-        .select((DoctorRow::as_select(), users::name))
-        .load(conn)?;
-    Ok(rows.into_iter().map(to_dto).collect())
-}
-
-pub fn load_online_blocking(db: &Db) -> anyhow::Result<Vec<Doctor>> {
-    let mut conn = db.get_blocking()?;
-    load_online(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub async fn specializations(state: &AppState) -> Result<Vec<SpecializationSummary>, ApiError> {
@@ -212,36 +152,6 @@ pub async fn specializations(state: &AppState) -> Result<Vec<SpecializationSumma
         .collect();
     out.sort_by_key(|s| s.name.to_lowercase());
     Ok(out)
-}
-
-/// Takes a doctor offline if online, recording when. Returns the doctor if it changed.
-pub fn go_offline(
-    conn: &mut AnyConnection,
-    doctor: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Option<Doctor>, ApiError> {
-    let changed = diesel::update(
-        doctors::table
-            .filter(doctors::id.eq(DbId(doctor)))
-            .filter(doctors::is_online.eq(true)),
-    )
-    .set((
-        doctors::is_online.eq(false),
-        doctors::last_online.eq(Some(DbTime(now))),
-    ))
-    .execute(conn)?;
-    if changed == 0 {
-        return Ok(None);
-    }
-    // Presence history: close the open interval.
-    diesel::update(
-        presence_intervals::table
-            .filter(presence_intervals::doctor_id.eq(DbId(doctor)))
-            .filter(presence_intervals::ended_at.is_null()),
-    )
-    .set(presence_intervals::ended_at.eq(Some(DbTime(now))))
-    .execute(conn)?;
-    find_blocking(conn, doctor, false)
 }
 
 /// Sets the caller's status. Setting the status a doctor already has changes nothing

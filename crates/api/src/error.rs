@@ -97,7 +97,7 @@ impl ApiError {
             }
             ApiError::Internal(err) => {
                 // The request's id, so that the log lines of the request are found by it.
-                let id = crate::telemetry::request_id()
+                let id = crate::request_id::current()
                     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
                 tracing::error!(correlation_id = %id, error = ?err, "unexpected error");
                 problem.detail = Some(

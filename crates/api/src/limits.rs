@@ -19,7 +19,6 @@ use actix_web::{FromRequest, HttpRequest, ResponseError, web};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub struct RateLimiter<K> {
     interval: Duration,
@@ -193,10 +192,9 @@ impl FromRequest for AuthAttempt {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = match req.app_data::<web::Data<AppState>>() {
-            Some(state) => match state.limits.client_ip(req) {
-                Some(ip) => state
-                    .limits
+        let result = match req.app_data::<web::Data<Limits>>() {
+            Some(limits) => match limits.client_ip(req) {
+                Some(ip) => limits
                     .auth_ip
                     .check(client_key(ip))
                     .map(|_| AuthAttempt)
@@ -218,9 +216,9 @@ pub async fn api_limit(
     if path.starts_with("/api/")
         && !path.starts_with("/api/health")
         && path != "/api/ws"
-        && let Some(state) = req.app_data::<web::Data<AppState>>()
-        && let Some(ip) = state.limits.client_ip(req.request())
-        && let Err(wait) = state.limits.api_ip.check(client_key(ip))
+        && let Some(limits) = req.app_data::<web::Data<Limits>>()
+        && let Some(ip) = limits.client_ip(req.request())
+        && let Err(wait) = limits.api_ip.check(client_key(ip))
     {
         let response = too_many(wait).error_response();
         return Ok(req.into_response(response).map_into_right_body());

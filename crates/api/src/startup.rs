@@ -49,10 +49,11 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         let load_db = db.clone();
-        let online =
-            crate::telemetry::blocking(move || crate::doctors::load_online_blocking(&load_db))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))??;
+        let online = crate::telemetry::blocking(move || {
+            crate::db::models::doctors::load_online_blocking(&load_db)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))??;
         let hub = Arc::new(Hub::new(online));
         // Sessions revoked recently (password changes, deactivations): their
         // unexpired access tokens stay refused across a restart.
@@ -162,6 +163,10 @@ fn cors(origins: &[String]) -> Cors {
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state.clone());
+    let limits = web::Data::from(state.limits.clone());
+    let jwt = web::Data::new(state.jwt.clone());
+    let hub = web::Data::from(state.hub.clone());
+    let metrics = web::Data::from(state.metrics.clone());
     let static_dir = state.config.static_dir.clone();
     routes::spa::check(&static_dir);
     let spa_headers = web::Data::new(routes::spa::SpaHeaders::new(
@@ -172,6 +177,11 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            // The middleware and extractors that need only a part take only that part.
+            .app_data(limits.clone())
+            .app_data(jwt.clone())
+            .app_data(hub.clone())
+            .app_data(metrics.clone())
             .app_data(spa_headers.clone())
             .wrap(
                 DefaultHeaders::new()

@@ -6,6 +6,7 @@ use tracing_subscriber::fmt::writer::MakeWriterExt;
 
 use crate::config::LogFormat;
 use crate::error::ApiError;
+use crate::request_id::{REQUEST_ID, REQUEST_ID_HEADER, well_formed};
 
 /// Installs the global subscriber. `RUST_LOG` filters (default `info`).
 pub fn init(format: LogFormat) {
@@ -36,26 +37,6 @@ where
         .map_err(ApiError::internal)
 }
 
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-/// The id of the request being handled, on its task (a 500's correlation id).
-pub fn request_id() -> Option<String> {
-    REQUEST_ID.try_with(|id| id.clone()).ok()
-}
-
-/// An incoming `X-Request-Id` is kept if it is 1 to 64 letters, digits, `.`, `_` or
-/// `-` (safe in a log line and a header); otherwise the request gets a new one.
-fn well_formed(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
 /// Every request: an id (returned as `X-Request-Id` and on every log line of the
 /// request, through its span, also inside `web::block`), its metrics by route
 /// pattern, and one log line: method, path without the query string (which may hold
@@ -76,8 +57,8 @@ pub async fn observe(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let metrics = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .map(|s| s.metrics.clone());
+        .app_data::<actix_web::web::Data<crate::metrics::Metrics>>()
+        .map(|m| m.clone().into_inner());
     let started = std::time::Instant::now();
     let mut res = REQUEST_ID
         .scope(id.clone(), next.call(req).instrument(span.clone()))
@@ -108,20 +89,4 @@ pub async fn observe(
         }
     }
     Ok(res)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_ids_are_checked() {
-        assert!(well_formed("abc-123_X.y"));
-        assert!(well_formed(&"a".repeat(64)));
-        assert!(!well_formed(""));
-        assert!(!well_formed(&"a".repeat(65)));
-        assert!(!well_formed("has space"));
-        assert!(!well_formed("new\nline"));
-        assert!(!well_formed("emoji-\u{1F600}"));
-    }
 }

@@ -10,8 +10,9 @@ use actix_web::{FromRequest, HttpRequest, web};
 use mediconnect_shared::Role;
 use uuid::Uuid;
 
+use crate::auth::JwtKeys;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::live::hub::Hub;
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
@@ -30,17 +31,21 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState not registered")))?;
-    let keys = &state.jwt;
+    let (Some(keys), Some(hub)) = (
+        req.app_data::<web::Data<JwtKeys>>(),
+        req.app_data::<web::Data<Hub>>(),
+    ) else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "the JWT keys and the hub are not registered"
+        )));
+    };
     let token =
         bearer_token(req).ok_or_else(|| ApiError::Unauthorized("Sign in to continue.".into()))?;
     let claims = keys.verify(token).ok_or_else(|| {
         ApiError::Unauthorized("Your session has expired or is invalid. Sign in again.".into())
     })?;
     // A deactivated account's tokens stop working at once, not when they expire.
-    if state.hub.is_revoked(claims.sub, claims.iat) {
+    if hub.is_revoked(claims.sub, claims.iat) {
         return Err(ApiError::Unauthorized(
             "Your session has ended. Sign in again.".into(),
         ));

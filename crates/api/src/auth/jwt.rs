@@ -6,7 +6,7 @@ use mediconnect_shared::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub const ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
+pub use crate::domain::ACCESS_TOKEN_TTL_SECS;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {

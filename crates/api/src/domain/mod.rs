@@ -27,6 +27,23 @@ pub fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// How long an access token is valid, in seconds.
+pub const ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
+
+/// Validates list paging: `page` from 1 (default 1), `limit` from 1 to 100 (default
+/// 20). The message names the parameter at fault.
+pub fn paging(page: Option<u32>, limit: Option<u32>) -> Result<(u32, u32), String> {
+    let page = page.unwrap_or(1);
+    if !(1..=1_000_000).contains(&page) {
+        return Err("page must be from 1 to 1000000.".into());
+    }
+    let limit = limit.unwrap_or(mediconnect_shared::DoctorQuery::DEFAULT_LIMIT);
+    if !(1..=mediconnect_shared::DoctorQuery::MAX_LIMIT).contains(&limit) {
+        return Err("limit must be from 1 to 100.".into());
+    }
+    Ok((page, limit))
+}
+
 /// A search text of a query parameter (`name` for the error) as a case-folded LIKE
 /// pattern matching it anywhere, `%` `_` and `\` escaped (use with `.escape('\\')`);
 /// `None` when absent or blank. At most 100 characters.

@@ -145,7 +145,7 @@ fn catch_up(db: &Db, hub: &Hub) {
     if let Err(e) = load_revocations(db, hub) {
         tracing::warn!(error = %e, "reloading session revocations failed");
     }
-    match crate::doctors::load_online_blocking(db) {
+    match crate::db::models::doctors::load_online_blocking(db) {
         Ok(online) => hub.resync(online),
         Err(e) => tracing::warn!(error = %e, "presence resync failed"),
     }
@@ -156,7 +156,7 @@ fn catch_up(db: &Db, hub: &Hub) {
 /// token's lifetime (password changes, deactivations), as the running replicas do: at
 /// start, and when the event feed comes back after a gap.
 pub fn load_revocations(db: &Db, hub: &Hub) -> anyhow::Result<()> {
-    let lifetime = crate::auth::jwt::ACCESS_TOKEN_TTL_SECS as i64 + 60;
+    let lifetime = crate::domain::ACCESS_TOKEN_TTL_SECS as i64 + 60;
     let since = chrono::Utc::now() - chrono::Duration::seconds(lifetime);
     let mut conn = db.get_blocking()?;
     for (user, at) in crate::db::models::users::revoked_since(&mut conn, since)? {

@@ -148,7 +148,7 @@ impl Hub {
     /// Refuses the user's access tokens issued until `at`, and closes their sockets.
     pub fn revoke(&self, user: Uuid, at: i64) {
         let horizon =
-            chrono::Utc::now().timestamp() - crate::auth::jwt::ACCESS_TOKEN_TTL_SECS as i64 - 60;
+            chrono::Utc::now().timestamp() - crate::domain::ACCESS_TOKEN_TTL_SECS as i64 - 60;
         let mut revoked = self.revoked.write().unwrap_or_else(|e| e.into_inner());
         revoked.retain(|_, t| *t > horizon);
         let entry = revoked.entry(user).or_insert(at);

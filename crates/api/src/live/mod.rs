@@ -1,8 +1,7 @@
-//! Live availability: the presence view and socket fan-out (`hub`), the sockets
-//! (`socket`), presence that expires (`presence`), and events across replicas
-//! (`bridge`).
+//! Live availability: the presence view and socket fan-out (`hub`), presence that
+//! expires (`presence`), and events across replicas (`bridge`). The socket sessions
+//! that use them are `crate::socket`.
 
 pub mod bridge;
 pub mod hub;
 pub mod presence;
-pub mod socket;

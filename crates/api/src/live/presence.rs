@@ -296,7 +296,8 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                     if now - since < if clean { clean_grace } else { grace } {
                         continue;
                     }
-                    if let Some(doctor) = crate::doctors::go_offline(conn, doctor, now)? {
+                    if let Some(doctor) = crate::db::models::doctors::go_offline(conn, doctor, now)?
+                    {
                         diesel::delete(
                             presence_leases::table.filter(presence_leases::user_id.eq(DbId(user))),
                         )

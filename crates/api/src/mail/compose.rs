@@ -7,8 +7,8 @@ use mediconnect_shared::zone_label;
 use uuid::Uuid;
 
 use super::MailContext;
+use super::email::{Email, Kind};
 use super::ics::{self, Method};
-use super::outbox::{Email, Kind};
 use super::templates as t;
 use super::unsubscribe;
 

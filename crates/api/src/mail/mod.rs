@@ -4,6 +4,7 @@
 //! event, appointment mail with calendar files, and one-click unsubscribe.
 
 pub mod compose;
+pub mod email;
 pub mod ics;
 pub mod outbox;
 pub mod smtp;

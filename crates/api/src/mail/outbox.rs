@@ -14,46 +14,13 @@ use crate::db::schema::{
 };
 use crate::db::{AnyConnection, DbId, DbTime, write_transaction};
 use crate::error::ApiError;
+pub use crate::mail::email::{Email, Kind};
 use crate::mail::{MailContext, compose};
 
 /// After this many failed attempts a row is `failed`.
 pub const MAX_ATTEMPTS: i32 = 12;
 /// A claimed row is not claimed again for this long (a crash mid-send frees it).
 pub const LEASE: Duration = Duration::from_secs(120);
-
-/// What kind of email a row is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    DoctorOnline,
-    AppointmentBooked,
-    AppointmentChanged,
-    AppointmentCancelled,
-}
-
-impl Kind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Kind::DoctorOnline => "DOCTOR_ONLINE",
-            Kind::AppointmentBooked => "APPOINTMENT_BOOKED",
-            Kind::AppointmentChanged => "APPOINTMENT_CHANGED",
-            Kind::AppointmentCancelled => "APPOINTMENT_CANCELLED",
-        }
-    }
-}
-
-/// One email to queue: one recipient, rendered.
-#[derive(Debug, Clone)]
-pub struct Email {
-    pub kind: Kind,
-    pub user_id: Option<Uuid>,
-    pub doctor_id: Option<Uuid>,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub ics: Option<String>,
-    pub unsubscribe_url: Option<String>,
-}
 
 /// A row as the worker sends it.
 #[derive(Debug, Clone, Queryable, Selectable)]

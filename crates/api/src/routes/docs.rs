@@ -31,7 +31,7 @@ use utoipa_swagger_ui::SwaggerUi;
         super::doctors::get_one,
         super::doctors::set_status,
         super::doctors::specializations,
-        crate::live::socket::ws,
+        crate::socket::ws,
         super::appointments::book,
         super::appointments::list,
         super::appointments::get_one,

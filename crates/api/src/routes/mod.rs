@@ -38,7 +38,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(appointments::routes)
             .configure(notifications::routes)
             .configure(doctors::routes)
-            .route("/ws", web::get().to(crate::live::socket::ws))
+            .route("/ws", web::get().to(crate::socket::ws))
             .default_service(web::to(api_not_found)),
     );
 }
@@ -46,19 +46,4 @@ pub fn api(cfg: &mut web::ServiceConfig) {
 async fn api_not_found() -> HttpResponse {
     use actix_web::ResponseError;
     ApiError::NotFound("There is no such API endpoint.".into()).error_response()
-}
-
-/// Validates list paging: `page` from 1 (default 1), `limit` from 1 to 100 (default 20).
-pub fn paging(page: Option<u32>, limit: Option<u32>) -> Result<(u32, u32), ApiError> {
-    let page = page.unwrap_or(1);
-    if !(1..=1_000_000).contains(&page) {
-        return Err(ApiError::BadRequest(
-            "page must be from 1 to 1000000.".into(),
-        ));
-    }
-    let limit = limit.unwrap_or(mediconnect_shared::DoctorQuery::DEFAULT_LIMIT);
-    if !(1..=mediconnect_shared::DoctorQuery::MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be from 1 to 100.".into()));
-    }
-    Ok((page, limit))
 }

@@ -162,7 +162,10 @@ pub async fn followed(
                     users::name,
                 ))
                 .load(conn)?;
-            Ok(rows.into_iter().map(crate::doctors::to_dto).collect())
+            Ok(rows
+                .into_iter()
+                .map(crate::db::models::doctors::to_dto)
+                .collect())
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -29,7 +29,7 @@ async fn doctor_state(app: &TestApp, name: &str) -> Doctor {
 /// The text of a message the server cut into fragments: a text frame without FIN,
 /// then continuations of exactly `FRAGMENT` bytes, the last shorter or equal, with FIN.
 fn fragmented_text(frames: Vec<(u8, Vec<u8>)>) -> Vec<u8> {
-    let limit = mediconnect_api::live::socket::FRAGMENT;
+    let limit = mediconnect_api::socket::FRAGMENT;
     assert!(frames.len() > 2, "{} frames", frames.len());
     let last = frames.len() - 1;
     for (i, (head, payload)) in frames.iter().enumerate() {

@@ -1,9 +1,10 @@
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use mediconnect_shared::DoctorProfile;
+use mediconnect_shared::{Doctor, DoctorProfile};
 use uuid::Uuid;
 
-use crate::db::schema::doctors;
-use crate::db::{AnyConnection, DbId, DbTime};
+use crate::db::schema::{doctors, presence_intervals, users};
+use crate::db::{AnyConnection, Db, DbId, DbTime};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = doctors)]
@@ -66,4 +67,90 @@ pub fn update_specialization(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// A doctor row with the user's name, as the directory shows it.
+pub type DoctorWithName = (DoctorRow, String);
+
+pub fn to_dto((row, name): DoctorWithName) -> Doctor {
+    Doctor {
+        id: row.id.0,
+        name,
+        specialization: row.specialization,
+        is_online: row.is_online,
+        last_online: row.last_online.map(|t| t.0),
+    }
+}
+
+/// One doctor by id; `only_active` hides deactivated accounts (the public view).
+pub fn find(conn: &mut AnyConnection, id: Uuid, only_active: bool) -> QueryResult<Option<Doctor>> {
+    let mut query = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(id)))
+        .into_boxed();
+    if only_active {
+        query = query.filter(users::active.eq(true));
+    }
+    query
+        .select((DoctorRow::as_select(), users::name))
+        .first::<DoctorWithName>(conn)
+        .optional()
+        .map(|d| d.map(to_dto))
+}
+
+/// The doctor of a user account, as the directory shows it.
+pub fn of_user(conn: &mut AnyConnection, user: Uuid) -> QueryResult<Option<Doctor>> {
+    doctors::table
+        .inner_join(users::table)
+        .filter(doctors::user_id.eq(DbId(user)))
+        .select((DoctorRow::as_select(), users::name))
+        .first::<DoctorWithName>(conn)
+        .optional()
+        .map(|d| d.map(to_dto))
+}
+
+/// The online, active doctors: the presence view's truth.
+pub fn load_online(conn: &mut AnyConnection) -> QueryResult<Vec<Doctor>> {
+    let rows: Vec<DoctorWithName> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::is_online.eq(true))
+        .filter(users::active.eq(true))
+        .select((DoctorRow::as_select(), users::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(to_dto).collect())
+}
+
+pub fn load_online_blocking(db: &Db) -> anyhow::Result<Vec<Doctor>> {
+    let mut conn = db.get_blocking()?;
+    load_online(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Takes a doctor offline if online, recording when. Returns the doctor if it changed.
+pub fn go_offline(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Doctor>> {
+    let changed = diesel::update(
+        doctors::table
+            .filter(doctors::id.eq(DbId(doctor)))
+            .filter(doctors::is_online.eq(true)),
+    )
+    .set((
+        doctors::is_online.eq(false),
+        doctors::last_online.eq(Some(DbTime(now))),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    // Presence history: close the open interval.
+    diesel::update(
+        presence_intervals::table
+            .filter(presence_intervals::doctor_id.eq(DbId(doctor)))
+            .filter(presence_intervals::ended_at.is_null()),
+    )
+    .set(presence_intervals::ended_at.eq(Some(DbTime(now))))
+    .execute(conn)?;
+    find(conn, doctor, false)
 }
