@@ -17,7 +17,7 @@ use crate::domain::{
     DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization, Zone,
 };
 use crate::error::ApiError;
-use crate::live::bridge::{self, LiveEvent};
+use crate::live::bridge::LiveEvent;
 use crate::state::AppState;
 use crate::telemetry::blocking;
 
@@ -365,10 +365,8 @@ pub async fn update_profile(
     req: UpdateProfileRequest,
 ) -> Result<ProfileResponse, ApiError> {
     let changes = ProfileChanges::parse(user.role, &req)?;
-    let hub = state.hub.clone();
-    let (profile, event) = state
-        .db
-        .write(move |conn| {
+    let profile = state
+        .write(move |conn, effects| {
             let now = Utc::now();
             match &changes.name {
                 Some(name) => users::update_name(conn, user.id, name.as_str(), now)?,
@@ -382,25 +380,16 @@ pub async fn update_profile(
             }
             patients::update(conn, user.id, &changes.patient)?;
             // A doctor's name and specialization are public: live lists follow them.
-            let event = match (
+            if let (Role::Doctor, Some(doctor)) = (
                 user.role,
                 crate::db::models::doctors::of_user(conn, user.id)?,
-            ) {
-                (Role::Doctor, Some(doctor))
-                    if changes.name.is_some() || changes.specialization.is_some() =>
-                {
-                    let event = LiveEvent::Doctor { doctor };
-                    bridge::notify_in_tx(conn, &hub, &event)?;
-                    Some(event)
-                }
-                _ => None,
-            };
-            Ok((load_profile(conn, user.id)?, event))
+            ) && (changes.name.is_some() || changes.specialization.is_some())
+            {
+                effects.announce(conn, LiveEvent::Doctor { doctor })?;
+            }
+            load_profile(conn, user.id)
         })
         .await?;
-    if let Some(event) = event {
-        bridge::apply(&state.hub, event);
-    }
     Ok(profile)
 }
 
@@ -436,14 +425,12 @@ pub async fn change_password(
     })
     .await??;
     let user_id = user.id;
-    let hub = state.hub.clone();
-    let (refresh_token, event, at) = state
-        .db
-        .write(move |conn| {
+    let (refresh_token, at) = state
+        .write(move |conn, effects| {
             let now = Utc::now();
             users::update_password_hash(conn, user_id, &new_hash, now)?;
             // Every other device is signed out at once, as on deactivation.
-            let event = revoke_sessions(conn, &hub, user_id, now)?;
+            revoke_sessions(conn, effects, user_id, now)?;
             crate::audit::record(
                 conn,
                 &actor,
@@ -452,10 +439,9 @@ pub async fn change_password(
                 Some(user_id),
                 now,
             )?;
-            Ok((session::start(conn, user_id, now)?, event, now.timestamp()))
+            Ok((session::start(conn, user_id, now)?, now.timestamp()))
         })
         .await?;
-    bridge::apply(&state.hub, event);
     tracing::info!(user_id = %user_id, "password changed; other sessions revoked");
     // Issued after the revocation, so that this device stays signed in.
     Ok(LoginResponse {
@@ -472,18 +458,17 @@ pub async fn change_password(
 /// event is applied) and across restarts (`live::bridge::load_revocations`).
 pub fn revoke_sessions(
     conn: &mut AnyConnection,
-    hub: &crate::live::hub::Hub,
+    effects: &mut crate::live::effects::Effects,
     user: Uuid,
     now: chrono::DateTime<Utc>,
-) -> Result<LiveEvent, ApiError> {
+) -> Result<(), ApiError> {
     users::set_sessions_revoked_at(conn, user, now)?;
     refresh_tokens::revoke_all_for_user(conn, user, now)?;
     let event = LiveEvent::SessionsRevoked {
         user,
         at: now.timestamp(),
     };
-    bridge::notify_in_tx(conn, hub, &event)?;
-    Ok(event)
+    effects.announce(conn, event)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::db::models::users::UserRow;
 use crate::db::schema::{doctors, notifications, users};
 use crate::db::{DbId, DbTime};
 use crate::error::ApiError;
-use crate::live::bridge::{self, LiveEvent};
+use crate::live::bridge::LiveEvent;
 use crate::state::AppState;
 
 fn to_dto(u: &UserRow) -> AdminUser {
@@ -88,14 +88,11 @@ pub async fn set_active(
             "You cannot deactivate your own account.".into(),
         ));
     }
-    let hub = state.hub.clone();
-    let (user, events) = state
-        .db
-        .write(move |conn| {
+    let user = state
+        .write(move |conn, effects| {
             let now = Utc::now();
             let row = crate::db::models::users::find(conn, id)?
                 .ok_or_else(|| ApiError::NotFound("There is no such user.".into()))?;
-            let mut events = Vec::new();
             if row.active != change.active {
                 diesel::update(users::table.find(DbId(id)))
                     .set((
@@ -104,7 +101,7 @@ pub async fn set_active(
                     ))
                     .execute(conn)?;
                 if !change.active {
-                    events.push(crate::accounts::revoke_sessions(conn, &hub, id, now)?);
+                    crate::accounts::revoke_sessions(conn, effects, id, now)?;
                     if row.role() == Role::Doctor {
                         let doctor: DbId = doctors::table
                             .filter(doctors::user_id.eq(DbId(id)))
@@ -113,9 +110,7 @@ pub async fn set_active(
                         if let Some(doctor) =
                             crate::db::models::doctors::go_offline(conn, doctor.0, now)?
                         {
-                            let event = LiveEvent::Doctor { doctor };
-                            bridge::notify_in_tx(conn, &hub, &event)?;
-                            events.push(event);
+                            effects.announce(conn, LiveEvent::Doctor { doctor })?;
                         }
                     }
                 }
@@ -128,12 +123,9 @@ pub async fn set_active(
             }
             let row = crate::db::models::users::find(conn, id)?
                 .ok_or_else(|| ApiError::NotFound("There is no such user.".into()))?;
-            Ok((to_dto(&row), events))
+            Ok(to_dto(&row))
         })
         .await?;
-    for event in events {
-        bridge::apply(&state.hub, event);
-    }
     tracing::info!(user_id = %id, active = change.active, "account activation changed by an admin");
     Ok(user)
 }
@@ -244,8 +236,7 @@ pub async fn notifications(
 /// Queues a failed email again, from a fresh attempt count.
 pub async fn retry(state: &AppState, actor: Actor, id: Uuid) -> Result<OutboxEntry, ApiError> {
     let entry = state
-        .db
-        .write(move |conn| {
+        .write(move |conn, effects| {
             let now = Utc::now();
             let exists: i64 = notifications::table
                 .find(DbId(id))
@@ -260,6 +251,7 @@ pub async fn retry(state: &AppState, actor: Actor, id: Uuid) -> Result<OutboxEnt
                     detail: "Only a failed notification can be retried.".into(),
                 });
             }
+            effects.wake_mail();
             audit::record(
                 conn,
                 &actor,
@@ -275,7 +267,6 @@ pub async fn retry(state: &AppState, actor: Actor, id: Uuid) -> Result<OutboxEnt
             Ok(outbox_entry(row))
         })
         .await?;
-    state.mail.wake();
     Ok(entry)
 }
 

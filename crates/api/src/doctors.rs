@@ -15,7 +15,7 @@ use crate::db::models::doctors::{self as doctors_model, DoctorRow, go_offline, o
 use crate::db::schema::{doctors, presence_intervals, users};
 use crate::db::{AnyConnection, DbId, DbTime};
 use crate::error::ApiError;
-use crate::live::bridge::{self, LiveEvent};
+use crate::live::bridge::LiveEvent;
 use crate::live::presence;
 use crate::state::AppState;
 
@@ -162,17 +162,15 @@ pub async fn set_status(
     online: bool,
 ) -> Result<Doctor, ApiError> {
     let user = doctor.0.id;
-    let hub = state.hub.clone();
     let timing = state.presence_timing();
-    let (doctor, event) = state
-        .db
-        .write(move |conn| {
+    let (doctor, changed) = state
+        .write(move |conn, effects| {
             let now = Utc::now();
             let current = of_user(conn, user)?.ok_or_else(|| {
                 ApiError::NotFound("There is no doctor profile for this account.".into())
             })?;
             if current.is_online == online {
-                return Ok((current, None));
+                return Ok((current, false));
             }
             let updated = if online {
                 let n = diesel::update(
@@ -196,27 +194,26 @@ pub async fn set_status(
                 // One job, expanded by the mail worker: this request stays as fast with
                 // ten thousand patients as with ten.
                 crate::mail::outbox::enqueue_doctor_online(conn, current.id, now)?;
+                effects.wake_mail();
                 (n == 1).then_some(())
             } else {
                 go_offline(conn, current.id, now)?.map(|_| ())
             };
             let doctor = of_user(conn, user)?.unwrap_or(current);
             if updated.is_none() {
-                return Ok((doctor, None));
+                return Ok((doctor, false));
             }
-            let event = LiveEvent::Doctor {
-                doctor: doctor.clone(),
-            };
-            bridge::notify_in_tx(conn, &hub, &event)?;
-            Ok((doctor, Some(event)))
+            effects.announce(
+                conn,
+                LiveEvent::Doctor {
+                    doctor: doctor.clone(),
+                },
+            )?;
+            Ok((doctor, true))
         })
         .await?;
-    if let Some(event) = event {
+    if changed {
         tracing::info!(doctor_id = %doctor.id, online, "doctor status changed");
-        bridge::apply(&state.hub, event);
-        if online {
-            state.mail.wake();
-        }
     }
     Ok(doctor)
 }

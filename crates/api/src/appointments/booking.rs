@@ -101,13 +101,11 @@ pub async fn book(
             return Ok(answer);
         }
     }
-    let hub = state.hub.clone();
     let mail_ctx = state.mail_ctx.clone();
     let attempt_key = key.clone();
     let attempt_hash = hash.clone();
     let result = state
-        .db
-        .write(move |conn| {
+        .write(move |conn, effects| {
             let now = Utc::now();
             if let Some(key) = &attempt_key {
                 // Claimed first: a concurrent retry with this key waits here, then
@@ -174,7 +172,15 @@ pub async fn book(
                 now,
             )?;
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
-            queue_mail(conn, &mail_ctx, &row, MailChange::Booked, user.id, now)?;
+            queue_mail(
+                conn,
+                effects,
+                &mail_ctx,
+                &row,
+                MailChange::Booked,
+                user.id,
+                now,
+            )?;
             let l = loaded(conn, row)?;
             let body =
                 serde_json::to_string(&for_reader(Party::Patient(patient_id), l.dto.clone()))
@@ -191,22 +197,17 @@ pub async fn book(
                 ))
                 .execute(conn)?;
             }
-            let event = announce(conn, &hub, &l)?;
-            Ok((
-                BookingAnswer {
-                    status: 201,
-                    body,
-                    replayed: false,
-                },
-                event,
-            ))
+            announce(conn, effects, &l)?;
+            Ok(BookingAnswer {
+                status: 201,
+                body,
+                replayed: false,
+            })
         })
         .await;
     match result {
-        Ok((answer, event)) => {
+        Ok(answer) => {
             tracing::info!(doctor_id = %req.doctor_id, "appointment booked");
-            bridge::apply(&state.hub, event);
-            state.mail.wake();
             Ok(answer)
         }
         Err(ApiError::Conflict {

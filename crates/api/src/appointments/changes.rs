@@ -29,11 +29,9 @@ pub async fn change(
         Some(r) => Some(parse_reason(r.as_deref())?),
         None => None,
     };
-    let hub = state.hub.clone();
     let mail_ctx = state.mail_ctx.clone();
-    let (dto, event) = state
-        .db
-        .write(move |conn| {
+    let dto = state
+        .write(move |conn, effects| {
             let now = Utc::now();
             let party = party(conn, user)?;
             let row = load_one(conn, id)?.filter(|r| visible(party, r)).ok_or_else(not_found)?;
@@ -135,21 +133,16 @@ pub async fn change(
                 }
             }
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
-            let mailed = mail.is_some();
             if let Some(change) = mail {
-                queue_mail(conn, &mail_ctx, &row, change, user.id, now)?;
+                queue_mail(conn, effects, &mail_ctx, &row, change, user.id, now)?;
             }
             let l = loaded(conn, row)?;
-            let event = if changed { Some(announce(conn, &hub, &l)?) } else { None };
-            Ok((for_reader(party, l.dto), event.map(|e| (e, mailed))))
+            if changed {
+                announce(conn, effects, &l)?;
+            }
+            Ok(for_reader(party, l.dto))
         })
         .await?;
-    if let Some((event, mailed)) = event {
-        bridge::apply(&state.hub, event);
-        if mailed {
-            state.mail.wake();
-        }
-    }
     Ok(dto)
 }
 

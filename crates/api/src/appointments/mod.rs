@@ -25,7 +25,8 @@ use crate::db::schema::{
 use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
 use crate::domain::Zone;
 use crate::error::ApiError;
-use crate::live::bridge::{self, LiveEvent};
+use crate::live::bridge::LiveEvent;
+use crate::live::effects::Effects;
 use crate::mail::{MailContext, compose, outbox};
 use crate::schedule::{Hours, Interval};
 use crate::state::AppState;

@@ -74,6 +74,7 @@ fn times_moved(conn: &mut AnyConnection, id: Uuid) -> Result<u32, ApiError> {
 /// and notice, or a message to the party who did not make the change.
 pub(super) fn queue_mail(
     conn: &mut AnyConnection,
+    effects: &mut Effects,
     ctx: &MailContext,
     row: &AppointmentRow,
     change: MailChange,
@@ -126,6 +127,7 @@ pub(super) fn queue_mail(
     for email in &emails {
         outbox::enqueue(conn, email, now)?;
     }
+    effects.wake_mail();
     Ok(())
 }
 
@@ -138,9 +140,9 @@ pub(super) enum MailChange {
 /// Queues the personal event for both parties, in the transaction.
 pub(super) fn announce(
     conn: &mut AnyConnection,
-    state_hub: &crate::live::hub::Hub,
+    effects: &mut Effects,
     l: &Loaded,
-) -> Result<LiveEvent, ApiError> {
+) -> Result<(), ApiError> {
     // The same message goes to both parties: without the patient's phone, which the
     // doctor reads (audited) when the page reloads the appointment.
     let mut appointment = l.dto.clone();
@@ -149,6 +151,5 @@ pub(super) fn announce(
         appointment,
         users: l.users.to_vec(),
     };
-    bridge::notify_in_tx(conn, state_hub, &event)?;
-    Ok(event)
+    effects.announce(conn, event)
 }

@@ -3,5 +3,6 @@
 //! that use them are `crate::socket`.
 
 pub mod bridge;
+pub mod effects;
 pub mod hub;
 pub mod presence;

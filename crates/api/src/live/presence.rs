@@ -24,7 +24,8 @@ use uuid::Uuid;
 use crate::db::schema::{doctors, presence_leases};
 use crate::db::{AnyConnection, Db, DbId, DbTime, write_transaction};
 use crate::error::ApiError;
-use crate::live::bridge::{self, LiveEvent};
+use crate::live::bridge::LiveEvent;
+use crate::live::effects::Effects;
 use crate::live::hub::Hub;
 
 /// The grace after a doctor's last socket was closed by the client: a reload opens the
@@ -259,7 +260,7 @@ fn dead_since(
 
 async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError> {
     let hub_for_tx = hub.clone();
-    let events = db
+    let (offline, effects) = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 let now = Utc::now();
@@ -288,7 +289,8 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                         clean,
                     ));
                 }
-                let mut events = Vec::new();
+                let mut effects = Effects::new(hub_for_tx);
+                let mut offline = Vec::new();
                 for ((doctor, user), leases) in by_doctor {
                     let Some((since, clean)) = dead_since(&leases, now, stale) else {
                         continue;
@@ -302,20 +304,18 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                             presence_leases::table.filter(presence_leases::user_id.eq(DbId(user))),
                         )
                         .execute(conn)?;
-                        let event = LiveEvent::Doctor { doctor };
-                        bridge::notify_in_tx(conn, &hub_for_tx, &event)?;
-                        events.push(event);
+                        offline.push(doctor.id);
+                        effects.announce(conn, LiveEvent::Doctor { doctor })?;
                     }
                 }
-                Ok(events)
+                Ok((offline, effects))
             })
         })
         .await?;
-    for event in events {
-        if let LiveEvent::Doctor { doctor } = &event {
-            tracing::info!(doctor_id = %doctor.id, "doctor went offline: no connection within the grace period");
-        }
-        bridge::apply(hub, event);
+    // After commit: this runs outside a request, with no mail to wake.
+    effects.apply(None);
+    for doctor in offline {
+        tracing::info!(doctor_id = %doctor, "doctor went offline: no connection within the grace period");
     }
     Ok(())
 }
