@@ -1,3 +1,4 @@
+use crate::routes::responses::{BadParameter, NotAnAdmin, NotSignedIn};
 use actix_web::{HttpResponse, get, patch, post, web};
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, OutboxEntry,
@@ -33,7 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The figures", body = Analytics),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
         (status = 403, description = "A patient", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -58,7 +59,7 @@ pub async fn overview(
     responses(
         (status = 200, description = "Buckets, oldest first", body = Timeseries),
         (status = 400, description = "A bad metric or days", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
         (status = 403, description = "A patient, or a doctor asking for registrations", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -83,9 +84,9 @@ pub async fn timeseries(
     params(AdminUserQuery),
     responses(
         (status = 200, description = "A page of users", body = AdminUserList),
-        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        BadParameter,
+        NotSignedIn,
+        NotAnAdmin,
     )
 )]
 #[get("/admin/users")]
@@ -110,8 +111,8 @@ pub async fn users(
     request_body = UserActivation,
     responses(
         (status = 200, description = "The user", body = AdminUser),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NotAnAdmin,
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Deactivating oneself, or a bad body", body = Problem, content_type = "application/problem+json"),
     )
@@ -144,9 +145,9 @@ pub async fn set_active(
     params(OutboxQuery),
     responses(
         (status = 200, description = "A page of notifications", body = OutboxList),
-        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        BadParameter,
+        NotSignedIn,
+        NotAnAdmin,
     )
 )]
 #[get("/admin/notifications")]
@@ -171,8 +172,8 @@ pub async fn notifications(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Queued again", body = OutboxEntry),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NotAnAdmin,
         (status = 404, description = "No such notification", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a failed notification", body = Problem, content_type = "application/problem+json"),
     )
@@ -198,9 +199,9 @@ pub async fn retry(
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of audit records", body = AuditList),
-        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        BadParameter,
+        NotSignedIn,
+        NotAnAdmin,
     )
 )]
 #[get("/admin/audit")]

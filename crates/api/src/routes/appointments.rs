@@ -1,3 +1,7 @@
+use crate::routes::responses::{
+    BadParameter, MalformedJson, NoSuchAppointment, NoSuchDoctor, NotADoctor, NotAPatient,
+    NotSignedIn,
+};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use mediconnect_shared::{
@@ -42,8 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 201, description = "Booked", body = Appointment),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a patient", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NotAPatient,
         (status = 409, description = "The doctor (`doctor-unavailable`) or the patient (`patient-overlap`) already has an appointment then", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Past, too far ahead, outside the doctor's hours, unknown doctor, reason too long", body = Problem, content_type = "application/problem+json"),
     )
@@ -82,8 +86,8 @@ pub async fn book(
     params(AppointmentQuery),
     responses(
         (status = 200, description = "A page of appointments", body = AppointmentList),
-        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        BadParameter,
+        NotSignedIn,
     )
 )]
 #[get("/appointments")]
@@ -107,8 +111,8 @@ pub async fn list(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The appointment", body = Appointment),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NoSuchAppointment,
     )
 )]
 #[get("/appointments/{id}")]
@@ -137,10 +141,10 @@ pub async fn get_one(
     request_body = AppointmentChange,
     responses(
         (status = 200, description = "The changed appointment", body = Appointment),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        NotSignedIn,
         (status = 403, description = "Not allowed for this party (e.g. a patient marking COMPLETED)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchAppointment,
         (status = 409, description = "Final already (`appointment-final`), started and so no longer the patient's to cancel or move (`appointment-started`), or the new time overlaps", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
     )
@@ -169,9 +173,9 @@ pub async fn update(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The cancelled appointment", body = Appointment),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
         (status = 403, description = "An admin (who may read, not change)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchAppointment,
         (status = 409, description = "Already final", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -196,8 +200,8 @@ pub async fn cancel(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Oldest first", body = AppointmentHistory),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such appointment of the caller", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NoSuchAppointment,
     )
 )]
 #[get("/appointments/{id}/history")]
@@ -220,8 +224,8 @@ pub async fn history(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The schedule", body = Schedule),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a doctor", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NotADoctor,
     )
 )]
 #[get("/doctors/me/schedule")]
@@ -242,9 +246,9 @@ pub async fn get_schedule(
     request_body = Schedule,
     responses(
         (status = 200, description = "The stored schedule", body = Schedule),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a doctor", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        NotSignedIn,
+        NotADoctor,
         (status = 422, description = "Invalid hours, time zone or slot length", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -268,7 +272,7 @@ pub async fn put_schedule(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The hours", body = Schedule),
-        (status = 404, description = "No such doctor", body = Problem, content_type = "application/problem+json"),
+        NoSuchDoctor,
     )
 )]
 #[get("/doctors/{id}/hours")]
@@ -289,7 +293,7 @@ pub async fn doctor_hours(
     responses(
         (status = 200, description = "Free slots", body = SlotList),
         (status = 400, description = "A bad range", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such doctor", body = Problem, content_type = "application/problem+json"),
+        NoSuchDoctor,
     )
 )]
 #[get("/doctors/{id}/slots")]

@@ -1,3 +1,4 @@
+use crate::routes::responses::{MalformedJson, MissingFields, TooManyAttempts};
 use actix_web::{HttpResponse, post, web};
 use mediconnect_shared::{
     LoginRequest, LoginResponse, Problem, RefreshRequest, RegisterRequest, RegisterResponse,
@@ -25,12 +26,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created", body = RegisterResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         (status = 403, description = "`role: ADMIN` cannot be registered", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken, in any letter case", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json"),
+        TooManyAttempts,
     )
 )]
 #[post("/auth/register")]
@@ -55,11 +56,11 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is deactivated", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json"),
+        MissingFields,
+        TooManyAttempts,
     )
 )]
 #[post("/auth/login")]
@@ -86,10 +87,10 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new access token and refresh token", body = LoginResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         (status = 401, description = "Unknown, expired, spent or revoked refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this client", body = Problem, content_type = "application/problem+json"),
+        MissingFields,
+        TooManyAttempts,
     )
 )]
 #[post("/auth/refresh")]
@@ -115,8 +116,8 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "The session is ended"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        MissingFields,
     )
 )]
 #[post("/auth/logout")]

@@ -1,3 +1,4 @@
+use crate::routes::responses::{MalformedJson, NoSuchDoctor, NotADoctor, NotSignedIn};
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, get, put, web};
 use mediconnect_shared::{
@@ -66,7 +67,7 @@ pub async fn online(state: web::Data<AppState>) -> HttpResponse {
     params(("id" = Uuid, Path, description = "The doctor id")),
     responses(
         (status = 200, description = "The doctor", body = Doctor),
-        (status = 404, description = "No such doctor", body = Problem, content_type = "application/problem+json"),
+        NoSuchDoctor,
     )
 )]
 #[get("/doctors/{id}")]
@@ -87,9 +88,9 @@ pub async fn get_one(
     request_body = StatusUpdate,
     responses(
         (status = 200, description = "The doctor, with the new status", body = Doctor),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a doctor", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        NotSignedIn,
+        NotADoctor,
         (status = 422, description = "`isOnline` missing or not a boolean", body = Problem, content_type = "application/problem+json"),
     )
 )]

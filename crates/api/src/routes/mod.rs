@@ -11,6 +11,7 @@ pub mod json;
 pub mod metrics;
 pub mod notifications;
 pub mod query;
+pub mod responses;
 pub mod spa;
 pub mod users;
 

@@ -1,5 +1,6 @@
 //! Following doctors, and one-click unsubscribe from "doctor is online" alerts.
 
+use crate::routes::responses::{NoSuchDoctor, NotAPatient, NotSignedIn};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
@@ -58,9 +59,9 @@ fn active_doctor(conn: &mut AnyConnection, doctor: Uuid) -> Result<(), ApiError>
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Following (also if already)"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a patient", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such doctor", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NotAPatient,
+        NoSuchDoctor,
     )
 )]
 #[post("/doctors/{id}/follow")]
@@ -102,8 +103,8 @@ pub async fn follow(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Not following (also if never was)"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a patient", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NotAPatient,
     )
 )]
 #[delete("/doctors/{id}/follow")]
@@ -138,8 +139,8 @@ pub async fn unfollow(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Followed doctors, by name", body = FollowedDoctors),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a patient", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
+        NotAPatient,
     )
 )]
 #[get("/users/follows")]

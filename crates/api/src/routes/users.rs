@@ -1,3 +1,4 @@
+use crate::routes::responses::{MalformedJson, NotSignedIn};
 use actix_web::{HttpResponse, get, put, web};
 use mediconnect_shared::{
     ChangePasswordRequest, LoginResponse, Problem, ProfileResponse, UpdateProfileRequest,
@@ -45,7 +46,7 @@ pub async fn time_zones() -> HttpResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile", body = ProfileResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        NotSignedIn,
     )
 )]
 #[get("/users/profile")]
@@ -68,8 +69,8 @@ pub async fn get_profile(
     request_body = UpdateProfileRequest,
     responses(
         (status = 200, description = "The updated profile", body = ProfileResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        NotSignedIn,
         (status = 422, description = "Invalid fields, or a field of another role", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -93,8 +94,8 @@ pub async fn update_profile(
     request_body = ChangePasswordRequest,
     responses(
         (status = 200, description = "Changed; a new session for this client", body = LoginResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        NotSignedIn,
         (status = 422, description = "Wrong current password, or an invalid new one", body = Problem, content_type = "application/problem+json"),
     )
 )]
