@@ -16,6 +16,7 @@ pub mod db;
 pub mod doctors;
 pub mod domain;
 pub mod error;
+pub mod follows;
 pub mod limits;
 pub mod live;
 pub mod mail;

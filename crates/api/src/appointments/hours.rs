@@ -16,16 +16,11 @@ pub async fn schedule(state: &AppState, doctor: DoctorUser) -> Result<Schedule, 
 
 /// 404 unless `doctor` is the id of an active doctor.
 fn active_doctor(conn: &mut AnyConnection, doctor: Uuid) -> Result<(), ApiError> {
-    let exists: i64 = doctors::table
-        .inner_join(users::table)
-        .filter(doctors::id.eq(DbId(doctor)))
-        .filter(users::active.eq(true))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
-        return Err(ApiError::NotFound("There is no such doctor.".into()));
+    if crate::db::models::doctors::is_active(conn, doctor)? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("There is no such doctor.".into()))
     }
-    Ok(())
 }
 
 /// A doctor's published hours, for anyone: the weekly hours, and the exceptions from

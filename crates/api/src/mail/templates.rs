@@ -27,6 +27,9 @@ pub const CANCELLED_TXT: &str = template!("appointment_cancelled.txt");
 pub const CANCELLED_HTML: &str = template!("appointment_cancelled.html");
 pub const APPOINTMENT_FOOTER_HTML: &str = template!("appointment_footer.html");
 pub const UNSUBSCRIBE_PAGE: &str = template!("unsubscribe_page.html");
+pub const UNSUBSCRIBE_CONFIRM_HTML: &str = template!("unsubscribe_confirm.html");
+pub const UNSUBSCRIBE_DONE_HTML: &str = template!("unsubscribe_done.html");
+pub const UNSUBSCRIBE_INVALID_HTML: &str = template!("unsubscribe_invalid.html");
 
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -55,6 +55,52 @@ pub fn verify(key: &[u8], token: &str, now: DateTime<Utc>) -> Result<Uuid, Inval
     Ok(user)
 }
 
+/// Why a link does not work, for the person who followed it.
+pub fn reason(invalid: Invalid) -> &'static str {
+    match invalid {
+        Invalid::Expired => {
+            "This unsubscribe link has expired. Change your alerts in your MediConnect profile."
+        }
+        Invalid::Malformed => {
+            "This unsubscribe link is not valid. Use the link from the email as it is, or change your alerts in your MediConnect profile."
+        }
+    }
+}
+
+fn page(title: &str, body: &str) -> String {
+    use super::templates as t;
+    t::wrap(
+        t::UNSUBSCRIBE_PAGE,
+        &[("title", &t::escape_html(title)), ("body", body)],
+    )
+}
+
+/// The page that asks to confirm (mail clients use the one-click POST instead).
+pub fn confirm_page(token: &str) -> String {
+    use super::templates as t;
+    page(
+        "Stop \"doctor is online\" emails?",
+        &t::html(t::UNSUBSCRIBE_CONFIRM_HTML, &[("token", token)]),
+    )
+}
+
+/// The page after alerts were turned off.
+pub fn done_page() -> String {
+    page(
+        "You are unsubscribed",
+        super::templates::UNSUBSCRIBE_DONE_HTML,
+    )
+}
+
+/// The page for a link that does not verify.
+pub fn invalid_page(invalid: Invalid) -> String {
+    use super::templates as t;
+    page(
+        "This link does not work",
+        &t::html(t::UNSUBSCRIBE_INVALID_HTML, &[("reason", reason(invalid))]),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,3 +154,14 @@ pub fn go_offline(
     .execute(conn)?;
     find(conn, doctor, false)
 }
+
+/// Whether `id` is the doctor id of an active account.
+pub fn is_active(conn: &mut AnyConnection, id: Uuid) -> QueryResult<bool> {
+    let n: i64 = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(id)))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

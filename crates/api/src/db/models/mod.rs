@@ -3,6 +3,7 @@
 
 pub mod appointments;
 pub mod doctors;
+pub mod follows;
 pub mod patients;
 pub mod refresh_tokens;
 pub mod users;
