@@ -526,3 +526,115 @@ mod tests {
         assert_eq!(Hours::parse(&s).unwrap().to_dto(), s);
     }
 }
+
+/// Properties of the slots over random hours, zones far from UTC with their clock
+/// changes, slot lengths and bookings (proptest).
+#[cfg(test)]
+mod properties {
+    use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+    use mediconnect_shared::{Schedule, WeeklyHours};
+    use proptest::prelude::*;
+
+    use super::{Hours, format_minute};
+
+    /// Zones whose offsets are not whole hours, or whose clocks change, or both.
+    const ZONES: [&str; 10] = [
+        "Pacific/Chatham",
+        "Australia/Lord_Howe",
+        "America/St_Johns",
+        "Pacific/Auckland",
+        "America/Santiago",
+        "Asia/Kathmandu",
+        "Pacific/Kiritimati",
+        "Europe/Berlin",
+        "America/New_York",
+        "Asia/Tehran",
+    ];
+
+    /// Up to two disjoint ranges a day, on a quarter-hour grid, ending by 24:00.
+    fn weekly() -> impl Strategy<Value = Vec<WeeklyHours>> {
+        proptest::collection::vec((1u8..=7, 0u16..96, 2u16..40), 0..10).prop_map(|raw| {
+            let mut taken: Vec<(u8, u16, u16)> = Vec::new();
+            for (day, start, len) in raw {
+                let (s, e) = (start * 15, (start * 15 + len * 15).min(1440));
+                let clash = taken
+                    .iter()
+                    .any(|&(d, ts, te)| d == day && s < te && ts < e);
+                if e > s && !clash && taken.iter().filter(|t| t.0 == day).count() < 2 {
+                    taken.push((day, s, e));
+                }
+            }
+            taken
+                .into_iter()
+                .map(|(weekday, s, e)| WeeklyHours {
+                    weekday,
+                    start: format_minute(s),
+                    end: format_minute(e),
+                })
+                .collect()
+        })
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        // 2026 to 2029: every clock change of those years.
+        (1_767_225_600i64..1_893_456_000).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn slots_fit_the_hours_in_any_zone(
+            zone in 0usize..ZONES.len(),
+            weekly in weekly(),
+            minutes in prop::sample::select(vec![10u32, 15, 20, 30, 45, 60, 90, 120]),
+            from in instant(),
+            days in 1i64..31,
+            booked in proptest::collection::vec((0i64..31 * 24 * 60, 10i64..180), 0..6),
+        ) {
+            let hours = Hours::parse(&Schedule {
+                time_zone: ZONES[zone].into(),
+                slot_minutes: minutes,
+                weekly: weekly.clone(),
+                exceptions: vec![],
+            })
+            .unwrap();
+            let to = from + Duration::days(days);
+            let booked: Vec<_> = booked
+                .iter()
+                .map(|&(at, len)| {
+                    let s = from + Duration::minutes(at);
+                    (s, s + Duration::minutes(len))
+                })
+                .collect();
+            let slots = hours.free_slots(from, to, &booked);
+            let step = Duration::minutes(i64::from(minutes));
+            for pair in slots.windows(2) {
+                prop_assert!(pair[0].end <= pair[1].start, "sorted and apart");
+            }
+            for slot in &slots {
+                prop_assert_eq!(slot.end - slot.start, step);
+                prop_assert!(from <= slot.start && slot.end <= to);
+                prop_assert!(!booked.iter().any(|&(s, e)| s < slot.end && slot.start < e));
+                // What is offered can be booked.
+                prop_assert!(hours.is_slot(slot.start, slot.end));
+                // It starts inside a range of its own local day, on that day's clock.
+                let local = slot.start.with_timezone(&hours.tz);
+                let minute = (local.hour() * 60 + local.minute()) as u16;
+                let weekday = chrono::Datelike::weekday(&local).number_from_monday() as u8;
+                let inside = weekly.iter().any(|w| {
+                    let (s, e) = (
+                        super::parse_hhmm(&w.start, false).unwrap(),
+                        super::parse_hhmm(&w.end, true).unwrap(),
+                    );
+                    w.weekday == weekday && s <= minute && minute < e
+                });
+                prop_assert!(inside, "{} local {local} outside the hours", slot.start);
+            }
+            // Without hours there is nothing to offer.
+            if weekly.is_empty() {
+                prop_assert!(slots.is_empty());
+            }
+        }
+    }
+}

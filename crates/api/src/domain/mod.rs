@@ -7,6 +7,8 @@ mod email;
 mod password;
 mod person_name;
 mod phone;
+#[cfg(test)]
+mod properties;
 mod specialization;
 mod zone;
 
