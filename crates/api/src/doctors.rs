@@ -193,7 +193,7 @@ pub async fn set_status(
                 presence::forget_dead_leases(conn, user, now, timing)?;
                 // One job, expanded by the mail worker: this request stays as fast with
                 // ten thousand patients as with ten.
-                crate::mail::outbox::enqueue_doctor_online(conn, current.id, now)?;
+                crate::mail::alerts::enqueue_doctor_online(conn, current.id, now)?;
                 effects.wake_mail();
                 (n == 1).then_some(())
             } else {

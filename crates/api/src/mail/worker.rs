@@ -160,7 +160,7 @@ async fn step(
     let expand_ctx = ctx.clone();
     let expanded = db
         .run_in_background(move |conn| {
-            outbox::expand_batch(conn, &expand_ctx, EXPAND_BATCH, Utc::now())
+            crate::mail::alerts::expand_batch(conn, &expand_ctx, EXPAND_BATCH, Utc::now())
         })
         .await?;
     let max_delay = ctx.alert_max_delay;

@@ -659,7 +659,7 @@ mod expansion {
     ) -> usize {
         let mut queued = 0;
         while let Some(n) =
-            mediconnect_api::mail::outbox::expand_batch(conn, ctx, batch, now()).unwrap()
+            mediconnect_api::mail::alerts::expand_batch(conn, ctx, batch, now()).unwrap()
         {
             queued += n;
         }
@@ -741,13 +741,13 @@ mod expansion {
             batch: i64,
             now: DateTime<Utc>,
         ) -> Option<usize> {
-            use mediconnect_api::mail::outbox;
+            use mediconnect_api::mail::alerts;
             let ctx = self.ctx.clone();
             self.with_conn(move |c| {
                 if let Some(doctor) = doctor {
-                    assert!(outbox::enqueue_doctor_online(c, doctor, now).unwrap());
+                    assert!(alerts::enqueue_doctor_online(c, doctor, now).unwrap());
                 }
-                outbox::expand_batch(c, &ctx, batch, now).unwrap()
+                alerts::expand_batch(c, &ctx, batch, now).unwrap()
             })
             .await
         }
@@ -787,7 +787,7 @@ mod expansion {
     // every patient's alert is queued once.
     both_backends! {
         async fn concurrent_expansions_of_one_job_queue_each_alert_once(backend) {
-            use mediconnect_api::mail::{MailContext, outbox};
+            use mediconnect_api::mail::{MailContext, alerts};
             const PATIENTS: usize = 240;
             let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::ZERO).await;
             insert_patients(&app, "race", PATIENTS).await;
@@ -801,7 +801,7 @@ mod expansion {
 
             // A second announcement, expanded by two racing workers (and the server's).
             let now = Utc::now();
-            assert!(app.with_conn(move |c| outbox::enqueue_doctor_online(c, doctor_id, now).unwrap()).await);
+            assert!(app.with_conn(move |c| alerts::enqueue_doctor_online(c, doctor_id, now).unwrap()).await);
             let ctx = std::sync::Arc::new(MailContext::from_config(&app.config));
             let start = std::sync::Arc::new(std::sync::Barrier::new(2));
             let racers: Vec<_> = (0..2)
@@ -831,7 +831,7 @@ mod expansion {
         async fn batches_skip_only_the_patients_in_their_cooldown(backend) {
             use mediconnect_api::db::schema::{patients, users};
             use mediconnect_api::db::{AnyConnection, DbId};
-            use mediconnect_api::mail::{MailContext, outbox};
+            use mediconnect_api::mail::{MailContext, alerts};
             const PATIENTS: usize = 15;
             let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
             let doctor = app.doctor("Dr. Windowed", "Neurology").await;
@@ -877,7 +877,7 @@ mod expansion {
             // No earlier job to lean on, so this one reads everybody (ADR 0016): the
             // first job's record is deleted.
             app.with_conn(|c| diesel::delete(mediconnect_api::db::schema::notification_jobs::table).execute(c).unwrap()).await;
-            assert!(app.with_conn(move |c| outbox::enqueue_doctor_online(c, doctor_id, now).unwrap()).await);
+            assert!(app.with_conn(move |c| alerts::enqueue_doctor_online(c, doctor_id, now).unwrap()).await);
             let ctx = MailContext::from_config(&app.config);
             let db = app.db.clone();
             let queued = tokio::task::spawn_blocking(move || {
@@ -1208,7 +1208,7 @@ mod expansion {
         async fn opting_in_while_jobs_run_loses_no_alert(backend) {
             use mediconnect_api::db::schema::{patients, users};
             use mediconnect_api::db::{DbId, write_transaction};
-            use mediconnect_api::mail::{MailContext, outbox};
+            use mediconnect_api::mail::{MailContext, alerts};
             use std::sync::atomic::Ordering;
             const PATIENTS: usize = 40;
             let app = spawn_app_with(backend, |c| c.notify_cooldown = Duration::from_secs(3600)).await;
@@ -1260,7 +1260,7 @@ mod expansion {
                 loop {
                     // The last job starts after the last opt-in has committed.
                     let last = opted_in.load(Ordering::SeqCst) == 2;
-                    outbox::enqueue_doctor_online(&mut conn, doctor_id, Utc::now()).unwrap();
+                    alerts::enqueue_doctor_online(&mut conn, doctor_id, Utc::now()).unwrap();
                     expand_all(&mut conn, &ctx, 4, Utc::now);
                     if last {
                         return;
