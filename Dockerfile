@@ -28,9 +28,10 @@ COPY crates/api/Cargo.toml crates/api/
 COPY crates/bench/Cargo.toml crates/bench/
 COPY crates/shared/Cargo.toml crates/shared/
 COPY crates/smtp-sink/Cargo.toml crates/smtp-sink/
+COPY crates/test-macros/Cargo.toml crates/test-macros/
 COPY crates/xtask/Cargo.toml crates/xtask/
 COPY frontend/Cargo.toml frontend/
-RUN for c in crates/api crates/bench crates/shared crates/smtp-sink crates/xtask frontend; do \
+RUN for c in crates/api crates/bench crates/shared crates/smtp-sink crates/test-macros crates/xtask frontend; do \
         mkdir -p $c/src && echo 'fn main() {}' > $c/src/main.rs && touch $c/src/lib.rs; \
     done \
  && cargo fetch --locked \

@@ -8,9 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{
-    doctors, notification_jobs, notifications, users,
-};
+use crate::db::schema::{doctors, notification_jobs, notifications, users};
 use crate::db::{AnyConnection, DbId, DbTime, write_transaction};
 use crate::error::ApiError;
 pub use crate::mail::email::{Email, Kind};

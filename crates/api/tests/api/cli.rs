@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::both_backends;
 use crate::helpers::*;
 use crate::process::mediconnect;
+use mediconnect_test_macros::both_backends;
 
 fn run_with_stdin(mut cmd: Command, stdin: &str) -> std::process::Output {
     let mut child = cmd
@@ -23,61 +23,114 @@ fn run_with_stdin(mut cmd: Command, stdin: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-both_backends! {
-    async fn create_admin_reads_the_password_from_stdin(backend) {
-        let app = spawn_app(backend).await;
-        let db = clone_db(&app);
-        let mut cmd = mediconnect(&db);
-        cmd.args(["create-admin", "--email", "Boss@Example.com", "--name", "The Boss"]);
-        let out = tokio::task::spawn_blocking(move || run_with_stdin(cmd, "admin password 1\n")).await.unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(!String::from_utf8_lossy(&out.stdout).contains("admin password 1"));
-        let session = json_ok(app.login("boss@example.com", "admin password 1").await).await;
-        assert_eq!(session["user"]["role"], "ADMIN");
-        // A second admin with the same email is refused with a clear message.
-        let mut cmd = mediconnect(&db);
-        cmd.args(["create-admin", "--email", "boss@example.com", "--name", "Again"]);
-        let out = tokio::task::spawn_blocking(move || run_with_stdin(cmd, "admin password 2\n")).await.unwrap();
-        assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
-        // A short password is refused.
-        let mut cmd = mediconnect(&db);
-        cmd.args(["create-admin", "--email", "other@example.com", "--name", "Other"]);
-        let out = tokio::task::spawn_blocking(move || run_with_stdin(cmd, "short\n")).await.unwrap();
-        assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8"));
-    }
+#[both_backends]
+async fn create_admin_reads_the_password_from_stdin(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let db = clone_db(&app);
+    let mut cmd = mediconnect(&db);
+    cmd.args([
+        "create-admin",
+        "--email",
+        "Boss@Example.com",
+        "--name",
+        "The Boss",
+    ]);
+    let out = tokio::task::spawn_blocking(move || run_with_stdin(cmd, "admin password 1\n"))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("admin password 1"));
+    let session = json_ok(app.login("boss@example.com", "admin password 1").await).await;
+    assert_eq!(session["user"]["role"], "ADMIN");
+    // A second admin with the same email is refused with a clear message.
+    let mut cmd = mediconnect(&db);
+    cmd.args([
+        "create-admin",
+        "--email",
+        "boss@example.com",
+        "--name",
+        "Again",
+    ]);
+    let out = tokio::task::spawn_blocking(move || run_with_stdin(cmd, "admin password 2\n"))
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    // A short password is refused.
+    let mut cmd = mediconnect(&db);
+    cmd.args([
+        "create-admin",
+        "--email",
+        "other@example.com",
+        "--name",
+        "Other",
+    ]);
+    let out = tokio::task::spawn_blocking(move || run_with_stdin(cmd, "short\n"))
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8"));
+}
 
-    async fn seed_demo_fills_an_empty_database_once(backend) {
-        let app = spawn_app(backend).await;
-        let db = clone_db(&app);
-        let mut cmd = mediconnect(&db);
-        cmd.arg("seed-demo");
-        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(stdout.contains("demo-password"), "{stdout}");
-        assert!(stdout.contains("admin@demo.mediconnect.test"));
-        for email in ["admin@demo.mediconnect.test", "amara.okafor@demo.mediconnect.test", "alex.johnson@demo.mediconnect.test"] {
-            assert_eq!(app.login(email, "demo-password").await.status(), 200, "{email}");
-        }
-        let mut again = mediconnect(&db);
-        again.arg("seed-demo");
-        let out = tokio::task::spawn_blocking(move || again.output().unwrap()).await.unwrap();
-        assert!(out.status.success());
-        assert!(String::from_utf8_lossy(&out.stdout).contains("no demo data added"));
+#[both_backends]
+async fn seed_demo_fills_an_empty_database_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let db = clone_db(&app);
+    let mut cmd = mediconnect(&db);
+    cmd.arg("seed-demo");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("demo-password"), "{stdout}");
+    assert!(stdout.contains("admin@demo.mediconnect.test"));
+    for email in [
+        "admin@demo.mediconnect.test",
+        "amara.okafor@demo.mediconnect.test",
+        "alex.johnson@demo.mediconnect.test",
+    ] {
+        assert_eq!(
+            app.login(email, "demo-password").await.status(),
+            200,
+            "{email}"
+        );
     }
+    let mut again = mediconnect(&db);
+    again.arg("seed-demo");
+    let out = tokio::task::spawn_blocking(move || again.output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no demo data added"));
+}
 
-    async fn migrate_is_idempotent(backend) {
-        let db = tokio::task::spawn_blocking(move || TestDb::new(backend)).await.unwrap();
-        for expect_applied in [true, false] {
-            let mut cmd = mediconnect(&db);
-            cmd.arg("migrate");
-            let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-            assert_eq!(stdout.contains("applied"), expect_applied, "{stdout}");
-        }
+#[both_backends]
+async fn migrate_is_idempotent(backend: Backend) {
+    let db = tokio::task::spawn_blocking(move || TestDb::new(backend))
+        .await
+        .unwrap();
+    for expect_applied in [true, false] {
+        let mut cmd = mediconnect(&db);
+        cmd.arg("migrate");
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(stdout.contains("applied"), expect_applied, "{stdout}");
     }
 }
 

@@ -21,35 +21,6 @@ pub enum Backend {
     Postgres,
 }
 
-/// Declares each test once per backend: `mod sqlite { .. }` and `mod postgres { .. }`.
-#[macro_export]
-macro_rules! both_backends {
-    ($(async fn $name:ident($backend:ident) $body:block)*) => {
-        mod sqlite {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let $backend = $crate::helpers::Backend::Sqlite;
-                    $body
-                }
-            )*
-        }
-        mod postgres {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let $backend = $crate::helpers::Backend::Postgres;
-                    $body
-                }
-            )*
-        }
-    };
-}
-
 /// Logs: to the terminal with TEST_LOG; to a file, at debug level, with
 /// MEDICONNECT_TEST_LOG_FILE (the log audit then reads that file for secrets and PHI).
 fn init_logs() {

@@ -6,9 +6,9 @@ use mediconnect_shared::{Doctor, Role};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::both_backends;
 use crate::helpers::*;
 use crate::ws::{self, connect, try_connect};
+use mediconnect_test_macros::both_backends;
 
 /// Short presence timings, so expiry can be watched in a test.
 fn quick(c: &mut mediconnect_api::config::Config) {
@@ -48,302 +48,409 @@ fn fragmented_text(frames: Vec<(u8, Vec<u8>)>) -> Vec<u8> {
     frames.into_iter().flat_map(|(_, p)| p).collect()
 }
 
-both_backends! {
-    async fn the_snapshot_comes_first_with_the_online_doctors(backend) {
-        let app = spawn_app(backend).await;
-        let a = app.doctor("Dr. Online", "Cardiology").await;
-        app.doctor("Dr. Offline", "Cardiology").await;
-        app.set_online(&a, true).await;
-        let mut socket = ws::try_connect(&app, None).await.unwrap();
-        let first = socket.next_json().await.unwrap();
-        assert_eq!(first["type"], "snapshot");
-        let doctors = first["doctors"].as_array().unwrap();
-        assert_eq!(doctors.len(), 1);
-        assert_eq!(doctors[0]["name"], "Dr. Online");
-        assert_eq!(doctors[0]["isOnline"], true);
-    }
+#[both_backends]
+async fn the_snapshot_comes_first_with_the_online_doctors(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.doctor("Dr. Online", "Cardiology").await;
+    app.doctor("Dr. Offline", "Cardiology").await;
+    app.set_online(&a, true).await;
+    let mut socket = ws::try_connect(&app, None).await.unwrap();
+    let first = socket.next_json().await.unwrap();
+    assert_eq!(first["type"], "snapshot");
+    let doctors = first["doctors"].as_array().unwrap();
+    assert_eq!(doctors.len(), 1);
+    assert_eq!(doctors[0]["name"], "Dr. Online");
+    assert_eq!(doctors[0]["isOnline"], true);
+}
 
-    async fn a_long_snapshot_comes_in_fragments_that_make_one_message(backend) {
-        let app = spawn_app(backend).await;
-        // Names with two-byte characters, so cuts may fall inside one.
-        for i in 0..30 {
-            let d = app.doctor(&format!("Dr. Zoë Ærøskøbing-Łęcka {i:02}"), "Cardiology").await;
-            app.set_online(&d, true).await;
-        }
-        let mut raw = ws::RawWs::connect(&app).await;
-        let first = fragmented_text(raw.next_message().await);
-        let snapshot: serde_json::Value = serde_json::from_slice(&first).unwrap();
-        assert_eq!(snapshot["type"], "snapshot");
-        assert_eq!(snapshot["doctors"].as_array().unwrap().len(), 30);
-
-        // A WebSocket client sees one message, its text intact.
-        let mut socket = ws::try_connect(&app, None).await.unwrap();
-        let whole = socket.next_json().await.unwrap();
-        assert_eq!(whole, snapshot);
-        assert_eq!(whole["doctors"][0]["name"], "Dr. Zoë Ærøskøbing-Łęcka 00");
-
-        // A resync of the whole view (the PostgreSQL feed reconnecting) goes the same way.
-        let online: mediconnect_shared::OnlineDoctors =
-            app.get("/api/doctors/online", None).await.json().await.unwrap();
-        app.hub.resync(online.doctors);
-        let again = fragmented_text(raw.next_message().await);
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&again).unwrap(), snapshot);
-    }
-
-    async fn one_event_per_change_and_none_for_a_no_op(backend) {
-        let app = spawn_app(backend).await;
-        let d = app.doctor("Dr. Events", "Cardiology").await;
-        let mut a = connect(&app).await;
-        let mut b = connect(&app).await;
-        let rest = app.set_online(&d, true).await;
-        for socket in [&mut a, &mut b] {
-            let event = socket.next_json().await.unwrap();
-            assert_eq!(event["type"], "doctor_status");
-            // The same doctor JSON as REST.
-            assert_eq!(event["doctor"], rest);
-        }
-        app.set_online(&d, true).await; // no-op
-        a.expect_quiet(Duration::from_millis(400)).await;
-        let off = app.set_online(&d, false).await;
-        let event = a.next_json().await.unwrap();
-        assert_eq!(event["doctor"], off);
-        assert!(event["doctor"]["lastOnline"].is_string());
-    }
-
-    async fn concurrent_switches_emit_one_event(backend) {
-        let app = spawn_app(backend).await;
-        let d = app.doctor("Dr. Race", "Cardiology").await;
-        let mut watcher = connect(&app).await;
-        let body = json!({"isOnline": true});
-        let results = futures_util::future::join_all((0..10).map(|_| app.put("/api/doctors/status", Some(&d.token), &body))).await;
-        assert!(results.iter().all(|r| r.status() == 200));
-        let event = watcher.next_json().await.unwrap();
-        assert_eq!(event["doctor"]["isOnline"], true);
-        watcher.expect_quiet(Duration::from_millis(500)).await;
-    }
-
-    async fn the_auth_message(backend) {
-        let app = spawn_app(backend).await;
-        let patient = app.user(Role::Patient).await;
-        let mut socket = connect(&app).await;
-        let refused = socket.auth("not-a-token").await;
-        assert_eq!(refused["type"], "error");
-        assert!(refused["message"].as_str().unwrap().contains("invalid"));
-        assert_eq!(socket.auth(&patient.token).await, json!({"type": "auth_ok"}));
-        assert_eq!(socket.auth(&patient.token).await["type"], "error");
-        socket.send_json(&json!({"type": "dance"})).await;
-        assert_eq!(socket.next_json().await.unwrap()["type"], "error");
-        // Still open, still receiving events.
-        let d = app.doctor("Dr. After Auth", "X").await;
+#[both_backends]
+async fn a_long_snapshot_comes_in_fragments_that_make_one_message(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Names with two-byte characters, so cuts may fall inside one.
+    for i in 0..30 {
+        let d = app
+            .doctor(&format!("Dr. Zoë Ærøskøbing-Łęcka {i:02}"), "Cardiology")
+            .await;
         app.set_online(&d, true).await;
-        assert_eq!(socket.next_of("doctor_status").await.unwrap()["doctor"]["name"], "Dr. After Auth");
     }
+    let mut raw = ws::RawWs::connect(&app).await;
+    let first = fragmented_text(raw.next_message().await);
+    let snapshot: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(snapshot["type"], "snapshot");
+    assert_eq!(snapshot["doctors"].as_array().unwrap().len(), 30);
 
-    async fn an_expired_token_is_refused_on_the_socket(backend) {
-        let app = spawn_app(backend).await;
-        let user = app.user(Role::Patient).await;
-        let now = TestApp::now();
-        let expired = app.forge_token(user.id, Role::Patient, now - 1000, now - 100);
-        let mut socket = connect(&app).await;
-        assert_eq!(socket.auth(&expired).await["type"], "error");
+    // A WebSocket client sees one message, its text intact.
+    let mut socket = ws::try_connect(&app, None).await.unwrap();
+    let whole = socket.next_json().await.unwrap();
+    assert_eq!(whole, snapshot);
+    assert_eq!(whole["doctors"][0]["name"], "Dr. Zoë Ærøskøbing-Łęcka 00");
+
+    // A resync of the whole view (the PostgreSQL feed reconnecting) goes the same way.
+    let online: mediconnect_shared::OnlineDoctors = app
+        .get("/api/doctors/online", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.hub.resync(online.doctors);
+    let again = fragmented_text(raw.next_message().await);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&again).unwrap(),
+        snapshot
+    );
+}
+
+#[both_backends]
+async fn one_event_per_change_and_none_for_a_no_op(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let d = app.doctor("Dr. Events", "Cardiology").await;
+    let mut a = connect(&app).await;
+    let mut b = connect(&app).await;
+    let rest = app.set_online(&d, true).await;
+    for socket in [&mut a, &mut b] {
+        let event = socket.next_json().await.unwrap();
+        assert_eq!(event["type"], "doctor_status");
+        // The same doctor JSON as REST.
+        assert_eq!(event["doctor"], rest);
     }
+    app.set_online(&d, true).await; // no-op
+    a.expect_quiet(Duration::from_millis(400)).await;
+    let off = app.set_online(&d, false).await;
+    let event = a.next_json().await.unwrap();
+    assert_eq!(event["doctor"], off);
+    assert!(event["doctor"]["lastOnline"].is_string());
+}
 
-    async fn oversized_frames_are_refused(backend) {
-        let app = spawn_app(backend).await;
-        let mut socket = connect(&app).await;
-        socket.send_json(&json!({"type": "auth", "token": "x".repeat(5000)})).await;
-        // The server closes the connection rather than reading it.
-        assert!(socket.next_json().await.is_none());
+#[both_backends]
+async fn concurrent_switches_emit_one_event(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let d = app.doctor("Dr. Race", "Cardiology").await;
+    let mut watcher = connect(&app).await;
+    let body = json!({"isOnline": true});
+    let results = futures_util::future::join_all(
+        (0..10).map(|_| app.put("/api/doctors/status", Some(&d.token), &body)),
+    )
+    .await;
+    assert!(results.iter().all(|r| r.status() == 200));
+    let event = watcher.next_json().await.unwrap();
+    assert_eq!(event["doctor"]["isOnline"], true);
+    watcher.expect_quiet(Duration::from_millis(500)).await;
+}
+
+#[both_backends]
+async fn the_auth_message(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let patient = app.user(Role::Patient).await;
+    let mut socket = connect(&app).await;
+    let refused = socket.auth("not-a-token").await;
+    assert_eq!(refused["type"], "error");
+    assert!(refused["message"].as_str().unwrap().contains("invalid"));
+    assert_eq!(
+        socket.auth(&patient.token).await,
+        json!({"type": "auth_ok"})
+    );
+    assert_eq!(socket.auth(&patient.token).await["type"], "error");
+    socket.send_json(&json!({"type": "dance"})).await;
+    assert_eq!(socket.next_json().await.unwrap()["type"], "error");
+    // Still open, still receiving events.
+    let d = app.doctor("Dr. After Auth", "X").await;
+    app.set_online(&d, true).await;
+    assert_eq!(
+        socket.next_of("doctor_status").await.unwrap()["doctor"]["name"],
+        "Dr. After Auth"
+    );
+}
+
+#[both_backends]
+async fn an_expired_token_is_refused_on_the_socket(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.user(Role::Patient).await;
+    let now = TestApp::now();
+    let expired = app.forge_token(user.id, Role::Patient, now - 1000, now - 100);
+    let mut socket = connect(&app).await;
+    assert_eq!(socket.auth(&expired).await["type"], "error");
+}
+
+#[both_backends]
+async fn oversized_frames_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut socket = connect(&app).await;
+    socket
+        .send_json(&json!({"type": "auth", "token": "x".repeat(5000)}))
+        .await;
+    // The server closes the connection rather than reading it.
+    assert!(socket.next_json().await.is_none());
+}
+
+#[both_backends]
+async fn the_origin_is_checked(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.cors_origins = vec!["https://partner.example".into()]
+    })
+    .await;
+    let own = app.address.clone();
+    assert!(try_connect(&app, Some(&own)).await.is_ok());
+    assert!(
+        try_connect(&app, Some("https://partner.example"))
+            .await
+            .is_ok()
+    );
+    assert!(
+        try_connect(&app, Some("http://localhost:8080"))
+            .await
+            .is_ok(),
+        "PUBLIC_URL's origin"
+    );
+    assert!(
+        try_connect(&app, None).await.is_ok(),
+        "non-browser clients send no Origin"
+    );
+    let refused = try_connect(&app, Some("https://evil.example")).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+        other => panic!("expected a 403, got {:?}", other.map(|_| ())),
     }
+}
 
-    async fn the_origin_is_checked(backend) {
-        let app = spawn_app_with(backend, |c| c.cors_origins = vec!["https://partner.example".into()]).await;
-        let own = app.address.clone();
-        assert!(try_connect(&app, Some(&own)).await.is_ok());
-        assert!(try_connect(&app, Some("https://partner.example")).await.is_ok());
-        assert!(try_connect(&app, Some("http://localhost:8080")).await.is_ok(), "PUBLIC_URL's origin");
-        assert!(try_connect(&app, None).await.is_ok(), "non-browser clients send no Origin");
-        let refused = try_connect(&app, Some("https://evil.example")).await;
-        match refused {
-            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
-            other => panic!("expected a 403, got {:?}", other.map(|_| ())),
+#[both_backends]
+async fn the_heartbeat_pings_and_drops_silent_clients(backend: Backend) {
+    let app = spawn_app_with(backend, quick).await;
+    let mut socket = connect(&app).await;
+    // A ping arrives within the heartbeat.
+    let ping = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            match socket.stream.next().await {
+                Some(Ok(Message::Ping(_))) => return true,
+                Some(Ok(_)) => continue,
+                _ => return false,
+            }
         }
-    }
-
-    async fn the_heartbeat_pings_and_drops_silent_clients(backend) {
-        let app = spawn_app_with(backend, quick).await;
-        let mut socket = connect(&app).await;
-        // A ping arrives within the heartbeat.
-        let ping = tokio::time::timeout(Duration::from_secs(3), async {
-            loop {
-                match socket.stream.next().await {
-                    Some(Ok(Message::Ping(_))) => return true,
-                    Some(Ok(_)) => continue,
-                    _ => return false,
-                }
-            }
-        }).await;
-        assert_eq!(ping, Ok(true));
-        // A client that keeps reading answers pings (tungstenite pongs by itself) and stays.
-        let mut alive = connect(&app).await;
-        let keeps_reading = tokio::spawn(async move {
-            // Reads for 8 s, past several client timeouts; returns the first event.
-            alive.next_of_within("doctor_status", Duration::from_secs(8)).await
-        });
-        // A silent client, which reads nothing and so answers no ping, is dropped.
-        let mut silent = connect(&app).await;
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        let mut closed = false;
-        while let Ok(msg) = tokio::time::timeout(Duration::from_secs(2), silent.stream.next()).await {
-            match msg {
-                Some(Ok(Message::Close(_)) | Err(_)) | None => { closed = true; break; }
-                Some(Ok(_)) => {}
-            }
-        }
-        assert!(closed, "the silent client was not dropped");
-        // The live one is still served.
-        let d = app.doctor("Dr. Still Here", "X").await;
-        app.set_online(&d, true).await;
-        let event = keeps_reading.await.unwrap().expect("the answering client stays connected");
-        assert_eq!(event["doctor"]["name"], "Dr. Still Here");
-    }
-
-    async fn a_slow_reader_does_not_delay_a_fast_one(backend) {
-        let app = spawn_app(backend).await;
-        let mut fast = connect(&app).await;
-        let mut slow = connect(&app).await; // never read until the end
-        let template = Doctor {
-            id: uuid::Uuid::new_v4(),
-            name: "Dr. Padding ".to_string() + &"x".repeat(4000),
-            specialization: "Cardiology".into(),
-            is_online: true,
-            last_online: None,
-        };
-        // Enough traffic (20 MB) to fill the slow client's socket buffers and its queue.
-        let total = 5000;
-        let reader = tokio::spawn(async move {
-            let mut seen = 0;
-            while seen < total {
-                let msg = fast.next_json().await.expect("the fast client keeps receiving");
-                if msg["type"] == "doctor_status" {
-                    seen += 1;
-                }
-            }
-            seen
-        });
-        for i in 0..total {
-            let mut d = template.clone();
-            // Ending online, so the slow client's resync snapshot is long enough to
-            // go in fragments.
-            d.is_online = i % 2 == 1;
-            app.hub.doctor_changed(d);
-            if i % 100 == 0 {
-                tokio::task::yield_now().await;
-            }
-        }
-        let seen = tokio::time::timeout(Duration::from_secs(30), reader).await.expect("the fast client is not held back").unwrap();
-        assert_eq!(seen, total);
-        // The slow client fell behind: it is resynced with a snapshot (or dropped).
-        let mut resynced = false;
-        while let Some(msg) = slow.next_json_within(Duration::from_secs(2)).await {
-            if msg["type"] == "snapshot" {
-                resynced = true;
+    })
+    .await;
+    assert_eq!(ping, Ok(true));
+    // A client that keeps reading answers pings (tungstenite pongs by itself) and stays.
+    let mut alive = connect(&app).await;
+    let keeps_reading = tokio::spawn(async move {
+        // Reads for 8 s, past several client timeouts; returns the first event.
+        alive
+            .next_of_within("doctor_status", Duration::from_secs(8))
+            .await
+    });
+    // A silent client, which reads nothing and so answers no ping, is dropped.
+    let mut silent = connect(&app).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut closed = false;
+    while let Ok(msg) = tokio::time::timeout(Duration::from_secs(2), silent.stream.next()).await {
+        match msg {
+            Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                closed = true;
                 break;
             }
+            Some(Ok(_)) => {}
         }
-        assert!(resynced, "the slow client got no fresh snapshot");
     }
+    assert!(closed, "the silent client was not dropped");
+    // The live one is still served.
+    let d = app.doctor("Dr. Still Here", "X").await;
+    app.set_online(&d, true).await;
+    let event = keeps_reading
+        .await
+        .unwrap()
+        .expect("the answering client stays connected");
+    assert_eq!(event["doctor"]["name"], "Dr. Still Here");
+}
 
-    async fn a_doctor_whose_sockets_are_gone_goes_offline_after_the_grace(backend) {
-        let app = spawn_app_with(backend, quick).await;
-        let d = app.doctor("Dr. Laptop", "Cardiology").await;
-        let mut watcher = connect(&app).await;
-        let mut own = connect(&app).await;
-        assert_eq!(own.auth(&d.token).await["type"], "auth_ok");
-        app.set_online(&d, true).await;
-        assert_eq!(watcher.next_of("doctor_status").await.unwrap()["doctor"]["isOnline"], true);
-        // The doctor closes the laptop.
-        drop(own);
-        let gone = watcher.next_of("doctor_status").await.expect("an offline event after the grace");
-        assert_eq!(gone["doctor"]["isOnline"], false);
-        assert!(gone["doctor"]["lastOnline"].is_string());
-        let state = doctor_state(&app, "Dr. Laptop").await;
-        assert!(!state.is_online);
-        assert!(state.last_online.is_some());
-    }
-
-    async fn a_reconnect_inside_the_grace_changes_nothing(backend) {
-        let app = spawn_app_with(backend, |c| { quick(c); c.presence_grace = Duration::from_secs(2); }).await;
-        let d = app.doctor("Dr. Flaky Wifi", "Cardiology").await;
-        let mut own = connect(&app).await;
-        own.auth(&d.token).await;
-        app.set_online(&d, true).await;
-        let mut watcher = connect(&app).await;
-        drop(own);
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let mut again = connect(&app).await;
-        assert_eq!(again.auth(&d.token).await["type"], "auth_ok");
-        watcher.expect_quiet(Duration::from_secs(4)).await;
-        assert!(doctor_state(&app, "Dr. Flaky Wifi").await.is_online);
-        drop(again);
-    }
-
-    async fn a_doctor_who_closes_the_tab_goes_offline_soon_and_a_dropped_network_keeps_the_grace(backend) {
-        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-        use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-        // The long grace (60 s) is for networks that drop; a closed tab gets 10 s.
-        let app = spawn_app_with(backend, |c| { c.ws_heartbeat = Duration::from_secs(1); c.ws_client_timeout = Duration::from_secs(3); }).await;
-        let closing = app.doctor("Dr. Closes Tab", "Cardiology").await;
-        let dropping = app.doctor("Dr. Drops Wifi", "Cardiology").await;
-        let reloading = app.doctor("Dr. Reloads", "Cardiology").await;
-        let mut watcher = connect(&app).await;
-        let mut sockets = Vec::new();
-        for d in [&closing, &dropping, &reloading] {
-            let mut own = connect(&app).await;
-            assert_eq!(own.auth(&d.token).await["type"], "auth_ok");
-            app.set_online(d, true).await;
-            sockets.push(own);
-        }
-        let started = std::time::Instant::now();
-        let mut reloaded = sockets.pop().unwrap();
-        let dropped = sockets.pop().unwrap();
-        let mut closed = sockets.pop().unwrap();
-        // A tab closed (the browser sends 1001), a network gone (no Close at all), and
-        // a reload (a clean close, and a new socket a second later).
-        closed.stream.close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() })).await.unwrap();
-        drop(dropped);
-        reloaded.stream.close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() })).await.unwrap();
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let mut again = connect(&app).await;
-        assert_eq!(again.auth(&reloading.token).await["type"], "auth_ok");
-        // Not before the short grace, and soon after it.
-        let mut offline = Vec::new();
-        let until = Duration::from_secs(16);
-        while let Some(event) = watcher.next_of_within("doctor_status", until.saturating_sub(started.elapsed())).await {
-            if event["doctor"]["isOnline"] == false {
-                offline.push((event["doctor"]["name"].as_str().unwrap().to_owned(), started.elapsed()));
+#[both_backends]
+async fn a_slow_reader_does_not_delay_a_fast_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut fast = connect(&app).await;
+    let mut slow = connect(&app).await; // never read until the end
+    let template = Doctor {
+        id: uuid::Uuid::new_v4(),
+        name: "Dr. Padding ".to_string() + &"x".repeat(4000),
+        specialization: "Cardiology".into(),
+        is_online: true,
+        last_online: None,
+    };
+    // Enough traffic (20 MB) to fill the slow client's socket buffers and its queue.
+    let total = 5000;
+    let reader = tokio::spawn(async move {
+        let mut seen = 0;
+        while seen < total {
+            let msg = fast
+                .next_json()
+                .await
+                .expect("the fast client keeps receiving");
+            if msg["type"] == "doctor_status" {
+                seen += 1;
             }
         }
-        assert_eq!(offline.len(), 1, "{offline:?}");
-        assert_eq!(offline[0].0, "Dr. Closes Tab");
-        assert!(offline[0].1 >= Duration::from_secs(9) && offline[0].1 <= Duration::from_secs(15), "{offline:?}");
-        assert!(doctor_state(&app, "Dr. Drops Wifi").await.is_online, "a dropped network keeps the grace");
-        assert!(doctor_state(&app, "Dr. Reloads").await.is_online, "a reload does not flap");
-        drop(again);
+        seen
+    });
+    for i in 0..total {
+        let mut d = template.clone();
+        // Ending online, so the slow client's resync snapshot is long enough to
+        // go in fragments.
+        d.is_online = i % 2 == 1;
+        app.hub.doctor_changed(d);
+        if i % 100 == 0 {
+            tokio::task::yield_now().await;
+        }
     }
+    let seen = tokio::time::timeout(Duration::from_secs(30), reader)
+        .await
+        .expect("the fast client is not held back")
+        .unwrap();
+    assert_eq!(seen, total);
+    // The slow client fell behind: it is resynced with a snapshot (or dropped).
+    let mut resynced = false;
+    while let Some(msg) = slow.next_json_within(Duration::from_secs(2)).await {
+        if msg["type"] == "snapshot" {
+            resynced = true;
+            break;
+        }
+    }
+    assert!(resynced, "the slow client got no fresh snapshot");
+}
 
-    async fn a_doctor_online_through_rest_only_is_not_expired(backend) {
-        let app = spawn_app_with(backend, quick).await;
-        let d = app.doctor("Dr. Api Client", "Cardiology").await;
-        // Even one who had the web app open earlier, then closed it.
+#[both_backends]
+async fn a_doctor_whose_sockets_are_gone_goes_offline_after_the_grace(backend: Backend) {
+    let app = spawn_app_with(backend, quick).await;
+    let d = app.doctor("Dr. Laptop", "Cardiology").await;
+    let mut watcher = connect(&app).await;
+    let mut own = connect(&app).await;
+    assert_eq!(own.auth(&d.token).await["type"], "auth_ok");
+    app.set_online(&d, true).await;
+    assert_eq!(
+        watcher.next_of("doctor_status").await.unwrap()["doctor"]["isOnline"],
+        true
+    );
+    // The doctor closes the laptop.
+    drop(own);
+    let gone = watcher
+        .next_of("doctor_status")
+        .await
+        .expect("an offline event after the grace");
+    assert_eq!(gone["doctor"]["isOnline"], false);
+    assert!(gone["doctor"]["lastOnline"].is_string());
+    let state = doctor_state(&app, "Dr. Laptop").await;
+    assert!(!state.is_online);
+    assert!(state.last_online.is_some());
+}
+
+#[both_backends]
+async fn a_reconnect_inside_the_grace_changes_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        quick(c);
+        c.presence_grace = Duration::from_secs(2);
+    })
+    .await;
+    let d = app.doctor("Dr. Flaky Wifi", "Cardiology").await;
+    let mut own = connect(&app).await;
+    own.auth(&d.token).await;
+    app.set_online(&d, true).await;
+    let mut watcher = connect(&app).await;
+    drop(own);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut again = connect(&app).await;
+    assert_eq!(again.auth(&d.token).await["type"], "auth_ok");
+    watcher.expect_quiet(Duration::from_secs(4)).await;
+    assert!(doctor_state(&app, "Dr. Flaky Wifi").await.is_online);
+    drop(again);
+}
+
+#[both_backends]
+async fn a_doctor_who_closes_the_tab_goes_offline_soon_and_a_dropped_network_keeps_the_grace(
+    backend: Backend,
+) {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    // The long grace (60 s) is for networks that drop; a closed tab gets 10 s.
+    let app = spawn_app_with(backend, |c| {
+        c.ws_heartbeat = Duration::from_secs(1);
+        c.ws_client_timeout = Duration::from_secs(3);
+    })
+    .await;
+    let closing = app.doctor("Dr. Closes Tab", "Cardiology").await;
+    let dropping = app.doctor("Dr. Drops Wifi", "Cardiology").await;
+    let reloading = app.doctor("Dr. Reloads", "Cardiology").await;
+    let mut watcher = connect(&app).await;
+    let mut sockets = Vec::new();
+    for d in [&closing, &dropping, &reloading] {
         let mut own = connect(&app).await;
-        own.auth(&d.token).await;
-        drop(own);
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        app.set_online(&d, true).await;
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        assert!(doctor_state(&app, "Dr. Api Client").await.is_online);
+        assert_eq!(own.auth(&d.token).await["type"], "auth_ok");
+        app.set_online(d, true).await;
+        sockets.push(own);
     }
+    let started = std::time::Instant::now();
+    let mut reloaded = sockets.pop().unwrap();
+    let dropped = sockets.pop().unwrap();
+    let mut closed = sockets.pop().unwrap();
+    // A tab closed (the browser sends 1001), a network gone (no Close at all), and
+    // a reload (a clean close, and a new socket a second later).
+    closed
+        .stream
+        .close(Some(CloseFrame {
+            code: CloseCode::Away,
+            reason: "".into(),
+        }))
+        .await
+        .unwrap();
+    drop(dropped);
+    reloaded
+        .stream
+        .close(Some(CloseFrame {
+            code: CloseCode::Away,
+            reason: "".into(),
+        }))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut again = connect(&app).await;
+    assert_eq!(again.auth(&reloading.token).await["type"], "auth_ok");
+    // Not before the short grace, and soon after it.
+    let mut offline = Vec::new();
+    let until = Duration::from_secs(16);
+    while let Some(event) = watcher
+        .next_of_within("doctor_status", until.saturating_sub(started.elapsed()))
+        .await
+    {
+        if event["doctor"]["isOnline"] == false {
+            offline.push((
+                event["doctor"]["name"].as_str().unwrap().to_owned(),
+                started.elapsed(),
+            ));
+        }
+    }
+    assert_eq!(offline.len(), 1, "{offline:?}");
+    assert_eq!(offline[0].0, "Dr. Closes Tab");
+    assert!(
+        offline[0].1 >= Duration::from_secs(9) && offline[0].1 <= Duration::from_secs(15),
+        "{offline:?}"
+    );
+    assert!(
+        doctor_state(&app, "Dr. Drops Wifi").await.is_online,
+        "a dropped network keeps the grace"
+    );
+    assert!(
+        doctor_state(&app, "Dr. Reloads").await.is_online,
+        "a reload does not flap"
+    );
+    drop(again);
+}
+
+#[both_backends]
+async fn a_doctor_online_through_rest_only_is_not_expired(backend: Backend) {
+    let app = spawn_app_with(backend, quick).await;
+    let d = app.doctor("Dr. Api Client", "Cardiology").await;
+    // Even one who had the web app open earlier, then closed it.
+    let mut own = connect(&app).await;
+    own.auth(&d.token).await;
+    drop(own);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.set_online(&d, true).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(doctor_state(&app, "Dr. Api Client").await.is_online);
 }
 
 /// PostgreSQL only: several replicas on one database.

@@ -6,10 +6,10 @@ use diesel::prelude::*;
 use mediconnect_shared::Role;
 use serde_json::json;
 
-use crate::both_backends;
 use crate::helpers::*;
 use crate::process::{Served, mediconnect};
 use crate::ws::connect;
+use mediconnect_test_macros::both_backends;
 
 /// The value of one sample line (`name{labels} value`) in the text format.
 fn sample(text: &str, series: &str) -> Option<f64> {
@@ -44,93 +44,175 @@ async fn until(app: &TestApp, series: &str, at_least: f64) -> String {
     .await
 }
 
-both_backends! {
-    async fn the_metrics_move_with_traffic(backend) {
-        let app = spawn_app_with(backend, |c| c.metrics_token = Some(mediconnect_api::config::Secret::new("a-long-scrape-token".into()))).await;
-        let before = scrape(&app).await;
-        assert!(sample(&before, "mediconnect_process_start_time_seconds").unwrap() > 1.7e9);
-        assert_eq!(sample(&before, "mediconnect_ws_open_sockets"), Some(0.0));
+#[both_backends]
+async fn the_metrics_move_with_traffic(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.metrics_token = Some(mediconnect_api::config::Secret::new(
+            "a-long-scrape-token".into(),
+        ))
+    })
+    .await;
+    let before = scrape(&app).await;
+    assert!(sample(&before, "mediconnect_process_start_time_seconds").unwrap() > 1.7e9);
+    assert_eq!(sample(&before, "mediconnect_ws_open_sockets"), Some(0.0));
 
-        // Two requests on one route pattern, with different ids in the path.
-        for _ in 0..2 {
-            let id = uuid::Uuid::new_v4();
-            assert_eq!(app.get(&format!("/api/doctors/{id}"), None).await.status(), 404);
-        }
-        let patient = app.user(Role::Patient).await; // registers and signs in: bcrypt
-        let doctor = app.doctor("Dr. Metric", "Cardiology").await;
-        let mut socket = connect(&app).await;
-        app.set_online(&doctor, true).await;
-        assert!(socket.next_json().await.is_some());
-
-        let text = until(&app, "mediconnect_mail_send_attempts_total", 1.0).await;
+    // Two requests on one route pattern, with different ids in the path.
+    for _ in 0..2 {
+        let id = uuid::Uuid::new_v4();
         assert_eq!(
-            sample(&text, r#"mediconnect_http_requests_total{method="GET",route="/api/doctors/{id}",status="404"}"#),
-            Some(2.0),
-            "{text}"
+            app.get(&format!("/api/doctors/{id}"), None).await.status(),
+            404
         );
-        assert!(!text.contains(&patient.id.to_string()), "a raw path leaked into a label");
-        assert!(sample(&text, r#"mediconnect_http_request_duration_seconds_count{method="GET",route="/api/doctors/{id}"}"#).unwrap() >= 2.0);
-        assert!(sample(&text, "mediconnect_bcrypt_verify_seconds_count").unwrap() >= 2.0);
-        assert!(sample(&text, r#"mediconnect_db_call_duration_seconds_count{priority="normal"}"#).unwrap() >= 5.0);
-        // The alert's expansion ran on the background thread, timed apart.
-        assert!(sample(&text, r#"mediconnect_db_call_duration_seconds_count{priority="low"}"#).unwrap() >= 1.0);
-        assert_eq!(sample(&text, "mediconnect_ws_open_sockets"), Some(1.0));
-        assert!(sample(&text, "mediconnect_ws_messages_sent_total").unwrap() >= 2.0);
-        assert!(sample(&text, r#"mediconnect_presence_events_total{origin="local"}"#).unwrap() >= 1.0);
-        assert!(sample(&text, r#"mediconnect_db_pool_connections{state="idle"}"#).is_some());
-        assert!(sample(&text, r#"mediconnect_db_pool_connections{state="in_use"}"#).is_some());
-        assert!(sample(&text, "mediconnect_mail_send_failures_total").is_some());
-        let text = until(&app, r#"mediconnect_outbox_rows{status="sent"}"#, 1.0).await;
-        assert_eq!(sample(&text, r#"mediconnect_outbox_rows{status="failed"}"#), Some(0.0));
-        assert!(sample(&text, r#"mediconnect_outbox_rows{status="queued"}"#).is_some());
-
-        drop(socket);
-        until_zero_sockets(&app).await;
-
-        // Never public: a proxied request needs the token.
-        let proxied = |token: Option<&str>| {
-            let mut req = app.client.get(app.url("/metrics")).header("X-Forwarded-For", "203.0.113.9");
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            req.send()
-        };
-        problem(proxied(None).await.unwrap(), 403).await;
-        problem(proxied(Some("a-wrong-scrape-token")).await.unwrap(), 403).await;
-        assert_eq!(proxied(Some("a-long-scrape-token")).await.unwrap().status(), 200);
     }
+    let patient = app.user(Role::Patient).await; // registers and signs in: bcrypt
+    let doctor = app.doctor("Dr. Metric", "Cardiology").await;
+    let mut socket = connect(&app).await;
+    app.set_online(&doctor, true).await;
+    assert!(socket.next_json().await.is_some());
 
-    async fn request_ids_are_returned_and_carried_by_500s(backend) {
-        let app = spawn_app(backend).await;
-        let res = app.client.get(app.url("/api/doctors")).header("X-Request-Id", "caller-id.42_x").send().await.unwrap();
-        assert_eq!(res.headers()["x-request-id"], "caller-id.42_x");
-        // A malformed one is replaced.
-        for bad in ["has space", &"x".repeat(65), ""] {
-            let res = app.client.get(app.url("/api/doctors")).header("X-Request-Id", bad).send().await.unwrap();
-            let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-            assert_ne!(id, bad);
-            assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let text = until(&app, "mediconnect_mail_send_attempts_total", 1.0).await;
+    assert_eq!(
+        sample(
+            &text,
+            r#"mediconnect_http_requests_total{method="GET",route="/api/doctors/{id}",status="404"}"#
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&patient.id.to_string()),
+        "a raw path leaked into a label"
+    );
+    assert!(sample(&text, r#"mediconnect_http_request_duration_seconds_count{method="GET",route="/api/doctors/{id}"}"#).unwrap() >= 2.0);
+    assert!(sample(&text, "mediconnect_bcrypt_verify_seconds_count").unwrap() >= 2.0);
+    assert!(
+        sample(
+            &text,
+            r#"mediconnect_db_call_duration_seconds_count{priority="normal"}"#
+        )
+        .unwrap()
+            >= 5.0
+    );
+    // The alert's expansion ran on the background thread, timed apart.
+    assert!(
+        sample(
+            &text,
+            r#"mediconnect_db_call_duration_seconds_count{priority="low"}"#
+        )
+        .unwrap()
+            >= 1.0
+    );
+    assert_eq!(sample(&text, "mediconnect_ws_open_sockets"), Some(1.0));
+    assert!(sample(&text, "mediconnect_ws_messages_sent_total").unwrap() >= 2.0);
+    assert!(
+        sample(
+            &text,
+            r#"mediconnect_presence_events_total{origin="local"}"#
+        )
+        .unwrap()
+            >= 1.0
+    );
+    assert!(sample(&text, r#"mediconnect_db_pool_connections{state="idle"}"#).is_some());
+    assert!(sample(&text, r#"mediconnect_db_pool_connections{state="in_use"}"#).is_some());
+    assert!(sample(&text, "mediconnect_mail_send_failures_total").is_some());
+    let text = until(&app, r#"mediconnect_outbox_rows{status="sent"}"#, 1.0).await;
+    assert_eq!(
+        sample(&text, r#"mediconnect_outbox_rows{status="failed"}"#),
+        Some(0.0)
+    );
+    assert!(sample(&text, r#"mediconnect_outbox_rows{status="queued"}"#).is_some());
+
+    drop(socket);
+    until_zero_sockets(&app).await;
+
+    // Never public: a proxied request needs the token.
+    let proxied = |token: Option<&str>| {
+        let mut req = app
+            .client
+            .get(app.url("/metrics"))
+            .header("X-Forwarded-For", "203.0.113.9");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
         }
-        // Errors carry one too, and a 500's correlation id is the request id.
-        let res = app.get("/api/nowhere", None).await;
-        assert!(res.headers().contains_key("x-request-id"));
-        app.with_conn(|c| diesel::sql_query("ALTER TABLE doctors RENAME TO doctors_gone").execute(c).map(|_| ())).await.unwrap();
-        let res = app.client.get(app.url("/api/doctors")).header("X-Request-Id", "find-me-500").send().await.unwrap();
-        assert_eq!(res.headers()["x-request-id"], "find-me-500");
-        let body = problem(res, 500).await;
-        assert_eq!(body.correlation_id.as_deref(), Some("find-me-500"));
-        app.with_conn(|c| diesel::sql_query("ALTER TABLE doctors_gone RENAME TO doctors").execute(c).map(|_| ())).await.unwrap();
-    }
+        req.send()
+    };
+    problem(proxied(None).await.unwrap(), 403).await;
+    problem(proxied(Some("a-wrong-scrape-token")).await.unwrap(), 403).await;
+    assert_eq!(
+        proxied(Some("a-long-scrape-token")).await.unwrap().status(),
+        200
+    );
+}
 
-    async fn readiness_reports_each_check(backend) {
-        let app = spawn_app(backend).await;
-        let res = app.get("/api/health/ready", None).await;
-        assert_eq!(res.status(), 200);
-        assert_eq!(res.headers()["cache-control"], "no-store");
-        let body: serde_json::Value = res.json().await.unwrap();
-        let listener = if backend == Backend::Postgres { "ok" } else { "skipped" };
-        assert_eq!(body, json!({"status": "ok", "checks": {"database": "ok", "mailWorker": "ok", "listener": listener}}));
+#[both_backends]
+async fn request_ids_are_returned_and_carried_by_500s(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app
+        .client
+        .get(app.url("/api/doctors"))
+        .header("X-Request-Id", "caller-id.42_x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "caller-id.42_x");
+    // A malformed one is replaced.
+    for bad in ["has space", &"x".repeat(65), ""] {
+        let res = app
+            .client
+            .get(app.url("/api/doctors"))
+            .header("X-Request-Id", bad)
+            .send()
+            .await
+            .unwrap();
+        let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_ne!(id, bad);
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     }
+    // Errors carry one too, and a 500's correlation id is the request id.
+    let res = app.get("/api/nowhere", None).await;
+    assert!(res.headers().contains_key("x-request-id"));
+    app.with_conn(|c| {
+        diesel::sql_query("ALTER TABLE doctors RENAME TO doctors_gone")
+            .execute(c)
+            .map(|_| ())
+    })
+    .await
+    .unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/doctors"))
+        .header("X-Request-Id", "find-me-500")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "find-me-500");
+    let body = problem(res, 500).await;
+    assert_eq!(body.correlation_id.as_deref(), Some("find-me-500"));
+    app.with_conn(|c| {
+        diesel::sql_query("ALTER TABLE doctors_gone RENAME TO doctors")
+            .execute(c)
+            .map(|_| ())
+    })
+    .await
+    .unwrap();
+}
+
+#[both_backends]
+async fn readiness_reports_each_check(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.get("/api/health/ready", None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = res.json().await.unwrap();
+    let listener = if backend == Backend::Postgres {
+        "ok"
+    } else {
+        "skipped"
+    };
+    assert_eq!(
+        body,
+        json!({"status": "ok", "checks": {"database": "ok", "mailWorker": "ok", "listener": listener}})
+    );
 }
 
 async fn until_zero_sockets(app: &TestApp) {

@@ -4,46 +4,116 @@
 use diesel::prelude::*;
 use mediconnect_api::db::schema::*;
 
-use crate::both_backends;
 use crate::helpers::*;
+use mediconnect_test_macros::both_backends;
 
-both_backends! {
-    async fn every_column_of_every_table_loads(backend) {
-        let app = spawn_app(backend).await;
-        // Rows in each table, so that decoding is exercised, not only the column list.
-        let doctor = app.user(mediconnect_shared::Role::Doctor).await;
-        let _patient = app.user(mediconnect_shared::Role::Patient).await;
-        let _ = doctor;
-        app.with_conn(|conn| {
-            users::table.select(users::all_columns).load::<UserTuple>(conn).unwrap();
-            doctors::table.select(doctors::all_columns).load::<DoctorTuple>(conn).unwrap();
-            patients::table.select(patients::all_columns).load::<PatientTuple>(conn).unwrap();
-            appointments::table.select(appointments::all_columns).load::<AppointmentTuple>(conn).unwrap();
-            notifications::table.select(notifications::all_columns).load::<NotificationTuple>(conn).unwrap();
-            appointment_events::table.select(appointment_events::all_columns).load::<EventTuple>(conn).unwrap();
-            idempotency_keys::table.select(idempotency_keys::all_columns).load::<KeyTuple>(conn).unwrap();
-            working_hours::table.select(working_hours::all_columns).load::<(DbId, DbId, i32, i32, i32)>(conn).unwrap();
-            schedule_exceptions::table.select(schedule_exceptions::all_columns).load::<(DbId, DbId, chrono::NaiveDate, Option<i32>, Option<i32>)>(conn).unwrap();
-            notification_jobs::table.select(notification_jobs::all_columns).load::<(DbId, String, DbId, Option<DbId>, String, DbTime, DbTime, Option<i64>, Option<i64>, Option<DbTime>, Option<DbTime>)>(conn).unwrap();
-            alert_audience::table.select(alert_audience::all_columns).load::<(bool, i64)>(conn).unwrap();
-            follows::table.select(follows::all_columns).load::<(DbId, DbId, DbTime)>(conn).unwrap();
-            presence_intervals::table.select(presence_intervals::all_columns).load::<(DbId, DbId, DbTime, Option<DbTime>)>(conn).unwrap();
-            audit_log::table.select(audit_log::all_columns).load::<(DbId, Option<DbId>, String, String, String, Option<DbId>, Option<String>, DbTime)>(conn).unwrap();
-            presence_leases::table.select(presence_leases::all_columns).load::<LeaseTuple>(conn).unwrap();
-            let tokens = refresh_tokens::table.select(refresh_tokens::all_columns).load::<TokenTuple>(conn).unwrap();
-            assert_eq!(tokens.len(), 2);
-        }).await;
-    }
+#[both_backends]
+async fn every_column_of_every_table_loads(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Rows in each table, so that decoding is exercised, not only the column list.
+    let doctor = app.user(mediconnect_shared::Role::Doctor).await;
+    let _patient = app.user(mediconnect_shared::Role::Patient).await;
+    let _ = doctor;
+    app.with_conn(|conn| {
+        users::table
+            .select(users::all_columns)
+            .load::<UserTuple>(conn)
+            .unwrap();
+        doctors::table
+            .select(doctors::all_columns)
+            .load::<DoctorTuple>(conn)
+            .unwrap();
+        patients::table
+            .select(patients::all_columns)
+            .load::<PatientTuple>(conn)
+            .unwrap();
+        appointments::table
+            .select(appointments::all_columns)
+            .load::<AppointmentTuple>(conn)
+            .unwrap();
+        notifications::table
+            .select(notifications::all_columns)
+            .load::<NotificationTuple>(conn)
+            .unwrap();
+        appointment_events::table
+            .select(appointment_events::all_columns)
+            .load::<EventTuple>(conn)
+            .unwrap();
+        idempotency_keys::table
+            .select(idempotency_keys::all_columns)
+            .load::<KeyTuple>(conn)
+            .unwrap();
+        working_hours::table
+            .select(working_hours::all_columns)
+            .load::<(DbId, DbId, i32, i32, i32)>(conn)
+            .unwrap();
+        schedule_exceptions::table
+            .select(schedule_exceptions::all_columns)
+            .load::<(DbId, DbId, chrono::NaiveDate, Option<i32>, Option<i32>)>(conn)
+            .unwrap();
+        notification_jobs::table
+            .select(notification_jobs::all_columns)
+            .load::<(
+                DbId,
+                String,
+                DbId,
+                Option<DbId>,
+                String,
+                DbTime,
+                DbTime,
+                Option<i64>,
+                Option<i64>,
+                Option<DbTime>,
+                Option<DbTime>,
+            )>(conn)
+            .unwrap();
+        alert_audience::table
+            .select(alert_audience::all_columns)
+            .load::<(bool, i64)>(conn)
+            .unwrap();
+        follows::table
+            .select(follows::all_columns)
+            .load::<(DbId, DbId, DbTime)>(conn)
+            .unwrap();
+        presence_intervals::table
+            .select(presence_intervals::all_columns)
+            .load::<(DbId, DbId, DbTime, Option<DbTime>)>(conn)
+            .unwrap();
+        audit_log::table
+            .select(audit_log::all_columns)
+            .load::<(
+                DbId,
+                Option<DbId>,
+                String,
+                String,
+                String,
+                Option<DbId>,
+                Option<String>,
+                DbTime,
+            )>(conn)
+            .unwrap();
+        presence_leases::table
+            .select(presence_leases::all_columns)
+            .load::<LeaseTuple>(conn)
+            .unwrap();
+        let tokens = refresh_tokens::table
+            .select(refresh_tokens::all_columns)
+            .load::<TokenTuple>(conn)
+            .unwrap();
+        assert_eq!(tokens.len(), 2);
+    })
+    .await;
+}
 
-    async fn migrations_are_idempotent_across_restarts(backend) {
-        let app = spawn_app(backend).await;
-        let user = app.user(mediconnect_shared::Role::Patient).await;
-        // A second server on the same database applies nothing and sees the data.
-        let again = spawn_on(backend, TestDb::attach(&app.test_db), app.config.clone()).await;
-        assert_eq!(again.login(&user.email, PASSWORD).await.status(), 200);
-        let applied = again.db.migrate_blocking().unwrap();
-        assert!(applied.is_empty(), "{applied:?}");
-    }
+#[both_backends]
+async fn migrations_are_idempotent_across_restarts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.user(mediconnect_shared::Role::Patient).await;
+    // A second server on the same database applies nothing and sees the data.
+    let again = spawn_on(backend, TestDb::attach(&app.test_db), app.config.clone()).await;
+    assert_eq!(again.login(&user.email, PASSWORD).await.status(), 200);
+    let applied = again.db.migrate_blocking().unwrap();
+    assert!(applied.is_empty(), "{applied:?}");
 }
 
 use mediconnect_api::db::{DbId, DbTime};
