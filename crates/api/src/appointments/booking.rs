@@ -81,6 +81,109 @@ pub(super) fn take_turns(
     Ok(())
 }
 
+/// Claims `key` for this request, first thing in its transaction: a concurrent retry
+/// with the same key waits here, then replays this request's answer.
+fn claim_key(
+    conn: &mut AnyConnection,
+    user: Uuid,
+    key: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::user_id.eq(DbId(user)),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::created_at.eq(DbTime(now)),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ApiError::Conflict {
+                    rule: "idempotency-replay",
+                    detail: String::new(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(())
+}
+
+/// Keeps the answer sent for `key`, for its replays.
+fn keep_answer(
+    conn: &mut AnyConnection,
+    user: Uuid,
+    key: &str,
+    status: i32,
+    body: &str,
+) -> Result<(), ApiError> {
+    diesel::update(
+        idempotency_keys::table
+            .filter(idempotency_keys::user_id.eq(DbId(user)))
+            .filter(idempotency_keys::key.eq(key)),
+    )
+    .set((
+        idempotency_keys::response_status.eq(Some(status)),
+        idempotency_keys::response_body.eq(Some(body)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts the booking, in the doctor's hours and refused on an overlap, with its first
+/// history entry. Returns its id.
+fn insert(
+    conn: &mut AnyConnection,
+    by: Uuid,
+    patient_id: Uuid,
+    req: &NewAppointment,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Uuid, ApiError> {
+    let doctor: Option<(i32, String)> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(req.doctor_id)))
+        .filter(users::active.eq(true))
+        .select((doctors::slot_minutes, users::name))
+        .first(conn)
+        .optional()?;
+    let Some((slot_minutes, doctor_name)) = doctor else {
+        return Err(ApiError::field("doctorId", "There is no such doctor"));
+    };
+    let start = req.scheduled_for;
+    let end = start + Duration::minutes(i64::from(slot_minutes));
+    check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
+    take_turns(conn, req.doctor_id, patient_id)?;
+    let id = Uuid::new_v4();
+    diesel::insert_into(appointments::table)
+        .values(&NewAppointmentRow {
+            id: DbId(id),
+            doctor_id: DbId(req.doctor_id),
+            patient_id: DbId(patient_id),
+            scheduled_for: DbTime(start),
+            ends_at: DbTime(end),
+            duration_minutes: slot_minutes,
+            reason,
+            status: AppointmentStatus::Scheduled.as_str(),
+            created_at: DbTime(now),
+            updated_at: DbTime(now),
+        })
+        .execute(conn)
+        .map_err(overlap_error)?;
+    record(
+        conn,
+        id,
+        by,
+        AppointmentAction::Created,
+        (None, Some(AppointmentStatus::Scheduled)),
+        (None, Some(start)),
+        now,
+    )?;
+    Ok(id)
+}
+
 pub async fn book(
     state: &AppState,
     patient: PatientUser,
@@ -102,75 +205,19 @@ pub async fn book(
         }
     }
     let mail_ctx = state.mail_ctx.clone();
+    let doctor_id = req.doctor_id;
     let attempt_key = key.clone();
     let attempt_hash = hash.clone();
     let result = state
         .write(move |conn, effects| {
             let now = Utc::now();
             if let Some(key) = &attempt_key {
-                // Claimed first: a concurrent retry with this key waits here, then
-                // replays this request's answer.
-                diesel::insert_into(idempotency_keys::table)
-                    .values((
-                        idempotency_keys::user_id.eq(DbId(user.id)),
-                        idempotency_keys::key.eq(key),
-                        idempotency_keys::request_hash.eq(&attempt_hash),
-                        idempotency_keys::created_at.eq(DbTime(now)),
-                    ))
-                    .execute(conn)
-                    .map_err(|e| {
-                        if is_unique_violation(&e) {
-                            ApiError::Conflict {
-                                rule: "idempotency-replay",
-                                detail: String::new(),
-                            }
-                        } else {
-                            e.into()
-                        }
-                    })?;
+                claim_key(conn, user.id, key, &attempt_hash, now)?;
             }
             let Party::Patient(patient_id) = party(conn, user)? else {
                 return Err(ApiError::Forbidden("Only patients can book.".into()));
             };
-            let doctor: Option<(i32, String)> = doctors::table
-                .inner_join(users::table)
-                .filter(doctors::id.eq(DbId(req.doctor_id)))
-                .filter(users::active.eq(true))
-                .select((doctors::slot_minutes, users::name))
-                .first(conn)
-                .optional()?;
-            let Some((slot_minutes, doctor_name)) = doctor else {
-                return Err(ApiError::field("doctorId", "There is no such doctor"));
-            };
-            let start = req.scheduled_for;
-            let end = start + Duration::minutes(i64::from(slot_minutes));
-            check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
-            take_turns(conn, req.doctor_id, patient_id)?;
-            let id = Uuid::new_v4();
-            diesel::insert_into(appointments::table)
-                .values(&NewAppointmentRow {
-                    id: DbId(id),
-                    doctor_id: DbId(req.doctor_id),
-                    patient_id: DbId(patient_id),
-                    scheduled_for: DbTime(start),
-                    ends_at: DbTime(end),
-                    duration_minutes: slot_minutes,
-                    reason: reason.as_deref(),
-                    status: AppointmentStatus::Scheduled.as_str(),
-                    created_at: DbTime(now),
-                    updated_at: DbTime(now),
-                })
-                .execute(conn)
-                .map_err(overlap_error)?;
-            record(
-                conn,
-                id,
-                user.id,
-                AppointmentAction::Created,
-                (None, Some(AppointmentStatus::Scheduled)),
-                (None, Some(start)),
-                now,
-            )?;
+            let id = insert(conn, user.id, patient_id, &req, reason.as_deref(), now)?;
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
             queue_mail(
                 conn,
@@ -186,16 +233,7 @@ pub async fn book(
                 serde_json::to_string(&for_reader(Party::Patient(patient_id), l.dto.clone()))
                     .map_err(ApiError::internal)?;
             if let Some(key) = &attempt_key {
-                diesel::update(
-                    idempotency_keys::table
-                        .filter(idempotency_keys::user_id.eq(DbId(user.id)))
-                        .filter(idempotency_keys::key.eq(key)),
-                )
-                .set((
-                    idempotency_keys::response_status.eq(Some(201)),
-                    idempotency_keys::response_body.eq(Some(&body)),
-                ))
-                .execute(conn)?;
+                keep_answer(conn, user.id, key, 201, &body)?;
             }
             announce(conn, effects, &l)?;
             Ok(BookingAnswer {
@@ -207,7 +245,7 @@ pub async fn book(
         .await;
     match result {
         Ok(answer) => {
-            tracing::info!(doctor_id = %req.doctor_id, "appointment booked");
+            tracing::info!(doctor_id = %doctor_id, "appointment booked");
             Ok(answer)
         }
         Err(ApiError::Conflict {

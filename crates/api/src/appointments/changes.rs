@@ -3,13 +3,8 @@
 
 use super::*;
 
-pub async fn change(
-    state: &AppState,
-    actor: audit::Actor,
-    id: Uuid,
-    req: AppointmentChange,
-) -> Result<Appointment, ApiError> {
-    let user = actor.user;
+/// Refuses a change that asks for nothing, or for a move and a final status at once.
+fn check_shape(req: &AppointmentChange) -> Result<(), ApiError> {
     if req.status.is_none() && req.scheduled_for.is_none() && req.reason.is_none() {
         return Err(ApiError::Unprocessable(
             "Nothing to change: send status, scheduledFor or reason.".into(),
@@ -24,100 +19,195 @@ pub async fn change(
             "Reschedule or change the status, not both at once.".into(),
         ));
     }
+    Ok(())
+}
+
+/// Once it has started, only the doctor may end it (completed or missed): a patient
+/// who could cancel or move it then would turn a no-show into a cancellation.
+fn refuse_after_start(
+    party: Party,
+    row: &AppointmentRow,
+    req: &AppointmentChange,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let cancels = req.status == Some(AppointmentStatus::Cancelled);
+    let moves = req.scheduled_for.is_some_and(|s| s != row.scheduled_for.0);
+    if matches!(party, Party::Patient(_)) && now >= row.scheduled_for.0 && (cancels || moves) {
+        return Err(ApiError::Conflict {
+            rule: "appointment-started",
+            detail: "This appointment has already started: it can no longer be cancelled or \
+                     moved. Your doctor will mark it completed or missed."
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// What a change touches, in its transaction.
+struct Change<'a> {
+    id: Uuid,
+    by: Uuid,
+    party: Party,
+    row: &'a AppointmentRow,
+    now: DateTime<Utc>,
+}
+
+impl Change<'_> {
+    /// Sets the visit reason (the patient's alone). Whether it changed.
+    fn reason(&self, conn: &mut AnyConnection, reason: Option<String>) -> Result<bool, ApiError> {
+        if !matches!(self.party, Party::Patient(_)) {
+            return Err(ApiError::Forbidden(
+                "Only the patient can change the reason.".into(),
+            ));
+        }
+        if reason == self.row.reason {
+            return Ok(false);
+        }
+        diesel::update(appointments::table.find(DbId(self.id)))
+            .set(appointments::reason.eq(reason))
+            .execute(conn)?;
+        let action = AppointmentAction::ReasonChanged;
+        record(
+            conn,
+            self.id,
+            self.by,
+            action,
+            (None, None),
+            (None, None),
+            self.now,
+        )?;
+        Ok(true)
+    }
+
+    /// Moves it to `start`, within the doctor's hours and refused on an overlap.
+    fn move_to(&self, conn: &mut AnyConnection, start: DateTime<Utc>) -> Result<(), ApiError> {
+        let row = self.row;
+        check_start(start, self.now)?;
+        let end = start + Duration::minutes(i64::from(row.duration_minutes));
+        let doctor_name: String = doctors::table
+            .inner_join(users::table)
+            .filter(doctors::id.eq(row.doctor_id))
+            .select(users::name)
+            .first(conn)?;
+        check_hours(
+            &load_hours(conn, row.doctor_id.0)?,
+            &doctor_name,
+            start,
+            end,
+        )?;
+        take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
+        diesel::update(appointments::table.find(DbId(self.id)))
+            .set((
+                appointments::scheduled_for.eq(DbTime(start)),
+                appointments::ends_at.eq(DbTime(end)),
+            ))
+            .execute(conn)
+            .map_err(overlap_error)?;
+        let times = (Some(row.scheduled_for.0), Some(start));
+        let action = AppointmentAction::Rescheduled;
+        record(
+            conn,
+            self.id,
+            self.by,
+            action,
+            (None, None),
+            times,
+            self.now,
+        )
+    }
+
+    /// Sets its status to `next`: a cancel by either party, a final one by the doctor
+    /// once it has started.
+    fn status(
+        &self,
+        conn: &mut AnyConnection,
+        current: AppointmentStatus,
+        next: AppointmentStatus,
+    ) -> Result<(), ApiError> {
+        match next {
+            AppointmentStatus::Cancelled => {}
+            AppointmentStatus::Completed | AppointmentStatus::NoShow => {
+                if !matches!(self.party, Party::Doctor(_)) {
+                    return Err(ApiError::Forbidden(
+                        "Only the doctor can mark an appointment completed or missed.".into(),
+                    ));
+                }
+                if self.now < self.row.scheduled_for.0 {
+                    return Err(ApiError::Unprocessable(
+                        "An appointment can be marked completed or missed only once it has \
+                         started."
+                            .into(),
+                    ));
+                }
+            }
+            AppointmentStatus::Scheduled => unreachable!("filtered: same as current"),
+        }
+        diesel::update(appointments::table.find(DbId(self.id)))
+            .set(appointments::status.eq(next.as_str()))
+            .execute(conn)?;
+        let statuses = (Some(current), Some(next));
+        let action = AppointmentAction::StatusChanged;
+        record(
+            conn,
+            self.id,
+            self.by,
+            action,
+            statuses,
+            (None, None),
+            self.now,
+        )
+    }
+}
+
+pub async fn change(
+    state: &AppState,
+    actor: audit::Actor,
+    id: Uuid,
+    req: AppointmentChange,
+) -> Result<Appointment, ApiError> {
+    let user = actor.user;
+    check_shape(&req)?;
     // `Some(None)`: the reason is removed, as by an empty string.
     let reason = match &req.reason {
         Some(r) => Some(parse_reason(r.as_deref())?),
         None => None,
     };
     let mail_ctx = state.mail_ctx.clone();
-    let dto = state
+    state
         .write(move |conn, effects| {
             let now = Utc::now();
             let party = party(conn, user)?;
-            let row = load_one(conn, id)?.filter(|r| visible(party, r)).ok_or_else(not_found)?;
+            let row = load_one(conn, id)?
+                .filter(|r| visible(party, r))
+                .ok_or_else(not_found)?;
             if party == Party::Admin {
                 return Err(ApiError::Forbidden(
                     "Administrators can read appointments but not change them.".into(),
                 ));
             }
             let current = status_of(&row);
-            let correcting = current.is_final() && is_correction(party, current, &req, row.updated_at.0, now)?;
-            // Once it has started, only the doctor may end it (completed or missed): a
-            // patient who could cancel or move it then would turn a no-show into a
-            // cancellation.
-            let cancels = req.status == Some(AppointmentStatus::Cancelled);
-            let moves = req.scheduled_for.is_some_and(|s| s != row.scheduled_for.0);
-            if matches!(party, Party::Patient(_)) && now >= row.scheduled_for.0 && (cancels || moves) {
-                return Err(ApiError::Conflict {
-                    rule: "appointment-started",
-                    detail: "This appointment has already started: it can no longer be cancelled or moved. \
-                             Your doctor will mark it completed or missed."
-                        .into(),
-                });
-            }
+            let correcting =
+                current.is_final() && is_correction(party, current, &req, row.updated_at.0, now)?;
+            refuse_after_start(party, &row, &req, now)?;
+            let change = Change {
+                id,
+                by: user.id,
+                party,
+                row: &row,
+                now,
+            };
             let mut changed = false;
             let mut mail = None;
             if let Some(reason) = reason {
-                if !matches!(party, Party::Patient(_)) {
-                    return Err(ApiError::Forbidden("Only the patient can change the reason.".into()));
-                }
-                if reason != row.reason {
-                    diesel::update(appointments::table.find(DbId(id)))
-                        .set(appointments::reason.eq(reason))
-                        .execute(conn)?;
-                    record(conn, id, user.id, AppointmentAction::ReasonChanged, (None, None), (None, None), now)?;
-                    changed = true;
-                }
+                changed |= change.reason(conn, reason)?;
             }
-            if let Some(start) = req.scheduled_for
-                && start != row.scheduled_for.0
-            {
-                check_start(start, now)?;
-                let end = start + Duration::minutes(i64::from(row.duration_minutes));
-                let doctor_name: String = doctors::table
-                    .inner_join(users::table)
-                    .filter(doctors::id.eq(row.doctor_id))
-                    .select(users::name)
-                    .first(conn)?;
-                check_hours(&load_hours(conn, row.doctor_id.0)?, &doctor_name, start, end)?;
-                take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
-                diesel::update(appointments::table.find(DbId(id)))
-                    .set((appointments::scheduled_for.eq(DbTime(start)), appointments::ends_at.eq(DbTime(end))))
-                    .execute(conn)
-                    .map_err(overlap_error)?;
-                record(
-                    conn,
-                    id,
-                    user.id,
-                    AppointmentAction::Rescheduled,
-                    (None, None),
-                    (Some(row.scheduled_for.0), Some(start)),
-                    now,
-                )?;
+            if let Some(start) = req.scheduled_for.filter(|s| *s != row.scheduled_for.0) {
+                change.move_to(conn, start)?;
                 changed = true;
                 mail = Some(MailChange::Moved(row.scheduled_for.0));
             }
             if let Some(next) = req.status.filter(|s| *s != current) {
-                match next {
-                    AppointmentStatus::Cancelled => {}
-                    AppointmentStatus::Completed | AppointmentStatus::NoShow => {
-                        if !matches!(party, Party::Doctor(_)) {
-                            return Err(ApiError::Forbidden(
-                                "Only the doctor can mark an appointment completed or missed.".into(),
-                            ));
-                        }
-                        if now < row.scheduled_for.0 {
-                            return Err(ApiError::Unprocessable(
-                                "An appointment can be marked completed or missed only once it has started.".into(),
-                            ));
-                        }
-                    }
-                    AppointmentStatus::Scheduled => unreachable!("filtered: same as current"),
-                }
-                diesel::update(appointments::table.find(DbId(id)))
-                    .set(appointments::status.eq(next.as_str()))
-                    .execute(conn)?;
-                record(conn, id, user.id, AppointmentAction::StatusChanged, (Some(current), Some(next)), (None, None), now)?;
+                change.status(conn, current, next)?;
                 changed = true;
                 if next == AppointmentStatus::Cancelled {
                     mail = Some(MailChange::Cancelled);
@@ -128,7 +218,11 @@ pub async fn change(
                     .set(appointments::updated_at.eq(DbTime(now)))
                     .execute(conn)?;
                 if matches!(party, Party::Doctor(_)) {
-                    let action = if correcting { "appointment.status.corrected" } else { "appointment.update" };
+                    let action = if correcting {
+                        "appointment.status.corrected"
+                    } else {
+                        "appointment.update"
+                    };
                     audit::record(conn, &actor, action, "appointment", Some(id), now)?;
                 }
             }
@@ -142,8 +236,7 @@ pub async fn change(
             }
             Ok(for_reader(party, l.dto))
         })
-        .await?;
-    Ok(dto)
+        .await
 }
 
 /// How long after an appointment was marked completed or missed its doctor may correct

@@ -23,7 +23,7 @@ use crate::db::schema::{
     users, working_hours,
 };
 use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
-use crate::domain::Zone;
+use crate::domain::{AppointmentStart, VisitReason, Zone};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
 use crate::live::effects::Effects;
@@ -32,8 +32,8 @@ use crate::schedule::{Hours, Interval};
 use crate::state::AppState;
 
 /// How far ahead an appointment may be booked.
-pub const MAX_DAYS_AHEAD: i64 = 180;
-pub const REASON_MAX: usize = 500;
+pub const MAX_DAYS_AHEAD: i64 = AppointmentStart::MAX_DAYS_AHEAD;
+pub const REASON_MAX: usize = VisitReason::MAX_CHARS;
 
 /// Who is asking, as a party to appointments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,39 +191,15 @@ fn overlap_error(err: diesel::result::Error) -> ApiError {
 }
 
 fn check_start(start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
-    if start <= now {
-        return Err(ApiError::field(
-            "scheduledFor",
-            "The time must be in the future",
-        ));
-    }
-    if start > now + Duration::days(MAX_DAYS_AHEAD) {
-        return Err(ApiError::field(
-            "scheduledFor",
-            format!("Appointments can be booked at most {MAX_DAYS_AHEAD} days ahead"),
-        ));
-    }
-    Ok(())
+    AppointmentStart::parse(start, now)
+        .map(|_| ())
+        .map_err(|m| ApiError::field("scheduledFor", m))
 }
 
 fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
-    match reason.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(r) if r.chars().count() > REASON_MAX => Err(ApiError::field(
-            "reason",
-            format!("The reason must be at most {REASON_MAX} characters"),
-        )),
-        Some(r)
-            if r.chars()
-                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
-        {
-            Err(ApiError::field(
-                "reason",
-                "The reason must not contain control characters other than line breaks and tabs",
-            ))
-        }
-        Some(r) => Ok(Some(r.to_owned())),
-    }
+    VisitReason::parse(reason)
+        .map(|r| r.map(VisitReason::into_inner))
+        .map_err(|m| ApiError::field("reason", m))
 }
 
 /// The doctor's hours (time zone, slot length, weekly hours, exceptions).

@@ -2,6 +2,7 @@
 //! cannot hold an invalid value. Parse errors are messages for the user, without the
 //! field name (the caller knows which field it parsed).
 
+mod appointment;
 mod date_of_birth;
 mod email;
 mod password;
@@ -12,6 +13,7 @@ mod properties;
 mod specialization;
 mod zone;
 
+pub use appointment::{AppointmentStart, VisitReason};
 pub use date_of_birth::DateOfBirth;
 pub use email::EmailAddress;
 pub use password::Password;
