@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
 use crate::auth::{AuthUser, password, session};
 use crate::db::models::{doctors, patients, refresh_tokens, users};
-use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
+use crate::db::{AnyConnection, DbId, DbRole, DbTime, is_unique_violation};
 use crate::domain::{
     DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization, Zone,
 };
@@ -93,7 +93,7 @@ pub fn insert_account(
             email: account.email.as_str(),
             name: account.name.as_str(),
             password_hash,
-            role: account.role.as_str(),
+            role: DbRole(account.role),
             active: true,
             created_at: now,
             updated_at: now,
@@ -156,7 +156,7 @@ pub async fn register(
         .db
         .run(move |conn| insert_account(conn, &account, &hash))
         .await?;
-    tracing::info!(user_id = %user.id.0, role = %user.role, "account registered");
+    tracing::info!(user_id = %user.id.0, role = user.role().as_str(), "account registered");
     Ok(RegisterResponse {
         message: "User registered successfully".into(),
         user: UserSummary::from(&user),

@@ -5,7 +5,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, AuditList, AuditQuery, OutboxEntry, OutboxList,
-    OutboxQuery, OutboxStatus, Pagination, Role, UserActivation,
+    OutboxQuery, Pagination, Role, UserActivation,
 };
 use uuid::Uuid;
 
@@ -133,7 +133,7 @@ pub async fn set_active(
 type OutboxRow = (
     DbId,
     String,
-    String,
+    crate::db::DbOutboxStatus,
     String,
     i32,
     Option<String>,
@@ -159,12 +159,7 @@ fn outbox_entry(r: OutboxRow) -> OutboxEntry {
     OutboxEntry {
         id: id.0,
         kind,
-        status: match status.as_str() {
-            "sent" => OutboxStatus::Sent,
-            "failed" => OutboxStatus::Failed,
-            "expired" => OutboxStatus::Expired,
-            _ => OutboxStatus::Queued,
-        },
+        status: status.0,
         email,
         subject,
         attempts: attempts.max(0) as u32,

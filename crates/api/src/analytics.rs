@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use mediconnect_shared::{
-    Analytics, AppointmentsByStatus, Bucket, DoctorFigures, Metric, Role, Timeseries,
+    Analytics, AppointmentsByStatus, Bucket, DoctorFigures, Metric, OutboxStatus, Role, Timeseries,
     TimeseriesQuery,
 };
 use uuid::Uuid;
@@ -130,8 +130,8 @@ fn overview(conn: &mut AnyConnection, tz: Tz, doctor: Option<Uuid>) -> Result<An
             _ => appointments_by_status.no_show = n,
         }
     }
-    let outbox = |conn: &mut AnyConnection, status: &str| {
-        let status = status.to_owned();
+    let outbox = |conn: &mut AnyConnection, status: OutboxStatus| {
+        let status = crate::db::DbOutboxStatus(status);
         count(conn, move |c| {
             notifications::table
                 .filter(notifications::status.eq(status))
@@ -189,11 +189,11 @@ fn overview(conn: &mut AnyConnection, tz: Tz, doctor: Option<Uuid>) -> Result<An
                 .get_result(c)
         })?,
         appointments_today: count(conn, |c| today_query(None).count().get_result(c))?,
-        emails_sent: outbox(conn, "sent")?,
+        emails_sent: outbox(conn, OutboxStatus::Sent)?,
         appointments_by_status,
-        emails_queued: outbox(conn, "queued")?,
-        emails_failed: outbox(conn, "failed")?,
-        emails_expired: outbox(conn, "expired")?,
+        emails_queued: outbox(conn, OutboxStatus::Queued)?,
+        emails_failed: outbox(conn, OutboxStatus::Failed)?,
+        emails_expired: outbox(conn, OutboxStatus::Expired)?,
         mine,
     })
 }

@@ -104,7 +104,7 @@ pub const KINDS: &[&str] = &["auth", "user", "admin", "appointment"];
 type AuditRow = (
     DbId,
     Option<DbId>,
-    String,
+    crate::db::DbRole,
     String,
     String,
     Option<DbId>,
@@ -160,7 +160,7 @@ pub fn list(
                     id: id.0,
                     actor_id: actor.map(|a| a.0),
                     actor_name: name_of(actor),
-                    actor_role: Role::parse(&role).unwrap_or(Role::Patient),
+                    actor_role: role.0,
                     target_name: if target_type == "user" {
                         name_of(target)
                     } else {

@@ -173,6 +173,17 @@ impl OutboxStatus {
             OutboxStatus::Expired => "expired",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OutboxStatus::Queued,
+            OutboxStatus::Sent,
+            OutboxStatus::Failed,
+            OutboxStatus::Expired,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
 }
 
 /// An outbox row, for administrators.

@@ -166,7 +166,7 @@ fn insert(
             ends_at: DbTime(end),
             duration_minutes: slot_minutes,
             reason,
-            status: AppointmentStatus::Scheduled.as_str(),
+            status: DbStatus(AppointmentStatus::Scheduled),
             created_at: DbTime(now),
             updated_at: DbTime(now),
         })

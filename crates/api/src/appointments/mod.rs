@@ -22,7 +22,7 @@ use crate::db::schema::{
     appointment_events, appointments, doctors, idempotency_keys, patients, schedule_exceptions,
     users, working_hours,
 };
-use crate::db::{AnyConnection, DbId, DbTime, is_unique_violation};
+use crate::db::{AnyConnection, DbId, DbRole, DbStatus, DbTime, is_unique_violation};
 use crate::domain::{AppointmentStart, VisitReason, Zone};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
@@ -81,11 +81,11 @@ fn not_found() -> ApiError {
 }
 
 fn status_of(row: &AppointmentRow) -> AppointmentStatus {
-    AppointmentStatus::parse(&row.status).unwrap_or(AppointmentStatus::Scheduled)
+    row.status.0
 }
 
 /// A history entry's actor: id, name, role.
-type ActorRow = (DbId, String, String);
+type ActorRow = (DbId, String, DbRole);
 
 /// An appointment with the user ids of its two parties (for personal events).
 struct Loaded {
@@ -285,8 +285,8 @@ fn record(
             appointment_id: DbId(appointment),
             actor_id: Some(DbId(actor)),
             action,
-            from_status: status.0.map(AppointmentStatus::as_str),
-            to_status: status.1.map(AppointmentStatus::as_str),
+            from_status: status.0.map(DbStatus),
+            to_status: status.1.map(DbStatus),
             from_time: time.0.map(DbTime),
             to_time: time.1.map(DbTime),
             created_at: DbTime(now),

@@ -182,7 +182,6 @@ pub async fn history(
                     (users::id, users::name, users::role).nullable(),
                 ))
                 .load(conn)?;
-            let status = |s: Option<String>| s.and_then(|s| AppointmentStatus::parse(&s));
             Ok(AppointmentHistory {
                 events: rows
                     .into_iter()
@@ -196,11 +195,11 @@ pub async fn history(
                         actor: actor.map(|(id, name, role)| Actor {
                             id: id.0,
                             name,
-                            role: Role::parse(&role).unwrap_or(Role::Patient),
+                            role: role.0,
                         }),
                         at: e.created_at.0,
-                        from_status: status(e.from_status),
-                        to_status: status(e.to_status),
+                        from_status: e.from_status.map(|s| s.0),
+                        to_status: e.to_status.map(|s| s.0),
                         from_time: e.from_time.map(|t| t.0),
                         to_time: e.to_time.map(|t| t.0),
                     })

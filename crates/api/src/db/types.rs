@@ -183,9 +183,117 @@ impl FromSql<sql::UtcTime, MultiBackend> for DbTime {
     }
 }
 
+// --- Names of enums, as TEXT ------------------------------------------------------------
+
+/// A TEXT column that holds one of an enum's names (a CHECK constraint admits only
+/// those). Written by name; read back only if it is one: an unknown stored value is
+/// an error, never a default.
+macro_rules! text_enum {
+    (@backend $name:ident, $inner:ty, $db:ty) => {
+        impl ToSql<sql_types::Text, $db> for $name {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
+                <str as ToSql<sql_types::Text, $db>>::to_sql(self.0.as_str(), out)
+            }
+        }
+
+        impl FromSql<sql_types::Text, $db> for $name {
+            fn from_sql(bytes: <$db as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<sql_types::Text, $db>>::from_sql(bytes)?;
+                <$inner>::parse(&text).map($name).ok_or_else(|| {
+                    format!("{text:?} is not a known {} in the database", stringify!($inner))
+                        .into()
+                })
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident($inner:ty)) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
+        #[diesel(sql_type = sql_types::Text)]
+        pub struct $name(pub $inner);
+
+        text_enum!(@backend $name, $inner, MultiBackend);
+        text_enum!(@backend $name, $inner, Pg);
+        text_enum!(@backend $name, $inner, Sqlite);
+
+        impl From<$inner> for $name {
+            fn from(v: $inner) -> Self {
+                $name(v)
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// `users.role`.
+    DbRole(mediconnect_shared::Role)
+);
+text_enum!(
+    /// `appointments.status`, and the statuses of `appointment_events`.
+    DbStatus(mediconnect_shared::AppointmentStatus)
+);
+text_enum!(
+    /// `notifications.status`: a row of the outbox.
+    DbOutboxStatus(mediconnect_shared::OutboxStatus)
+);
+text_enum!(
+    /// `notification_jobs.status`.
+    DbJobStatus(JobStatus)
+);
+
+/// Where a "doctor is online" job is: still expanding, or done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Pending,
+    Done,
+}
+
+impl JobStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(JobStatus::Pending),
+            "done" => Some(JobStatus::Done),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_stored_name_is_an_error_not_a_default() {
+        use diesel::Connection;
+        use diesel::RunQueryDsl;
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let read = |conn: &mut diesel::SqliteConnection, text: &str| {
+            diesel::select(diesel::dsl::sql::<sql_types::Text>(&format!("'{text}'")))
+                .get_result::<DbRole>(conn)
+        };
+        assert_eq!(
+            read(&mut conn, "DOCTOR").unwrap(),
+            DbRole(mediconnect_shared::Role::Doctor)
+        );
+        let err = read(&mut conn, "SUPERUSER").unwrap_err().to_string();
+        assert!(err.contains("SUPERUSER"), "{err}");
+        let status = diesel::select(diesel::dsl::sql::<sql_types::Text>("'pending'"))
+            .get_result::<DbJobStatus>(&mut conn)
+            .unwrap();
+        assert_eq!(status.0, JobStatus::Pending);
+        assert!(
+            diesel::select(diesel::dsl::sql::<sql_types::Text>("'Pending'"))
+                .get_result::<DbJobStatus>(&mut conn)
+                .is_err()
+        );
+    }
     use chrono::TimeZone;
 
     #[test]

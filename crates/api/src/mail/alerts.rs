@@ -14,7 +14,7 @@ use crate::db::schema::{
 use crate::db::{AnyConnection, DbId, DbTime, write_transaction};
 use crate::error::ApiError;
 use crate::mail::email::{Email, Kind};
-use crate::mail::outbox::enqueue;
+use crate::mail::outbox::{JOB_DONE, JOB_PENDING, enqueue};
 use crate::mail::{MailContext, compose};
 
 /// Queues the fan-out of "doctor is online" for `doctor`, unless one is pending: the
@@ -26,7 +26,7 @@ pub fn enqueue_doctor_online(
 ) -> Result<bool, ApiError> {
     let pending: i64 = notification_jobs::table
         .filter(notification_jobs::doctor_id.eq(DbId(doctor)))
-        .filter(notification_jobs::status.eq("pending"))
+        .filter(notification_jobs::status.eq(JOB_PENDING))
         .count()
         .get_result(conn)?;
     if pending > 0 {
@@ -37,7 +37,7 @@ pub fn enqueue_doctor_online(
             notification_jobs::id.eq(DbId(Uuid::new_v4())),
             notification_jobs::kind.eq("DOCTOR_ONLINE"),
             notification_jobs::doctor_id.eq(DbId(doctor)),
-            notification_jobs::status.eq("pending"),
+            notification_jobs::status.eq(JOB_PENDING),
             notification_jobs::created_at.eq(DbTime(now)),
             notification_jobs::updated_at.eq(DbTime(now)),
         ))
@@ -99,7 +99,7 @@ pub fn expand_batch(
         Option<DbTime>,
     );
     let job: Option<Job> = notification_jobs::table
-        .filter(notification_jobs::status.eq("pending"))
+        .filter(notification_jobs::status.eq(JOB_PENDING))
         .order(notification_jobs::created_at.asc())
         .limit(1)
         .select((
@@ -159,13 +159,13 @@ pub fn expand_batch(
     write_transaction(conn, |conn| {
         let job = notification_jobs::table
             .filter(notification_jobs::id.eq(job_id))
-            .filter(notification_jobs::status.eq("pending"));
+            .filter(notification_jobs::status.eq(JOB_PENDING));
         let values = (
             notification_jobs::cursor.eq(next_cursor),
             notification_jobs::status.eq(if progress == Progress::MoreToRead {
-                "pending"
+                JOB_PENDING
             } else {
-                "done"
+                JOB_DONE
             }),
             notification_jobs::updated_at.eq(DbTime(now)),
             notification_jobs::audience_version.eq(pass.map(|p| p.audience_version)),
@@ -211,7 +211,7 @@ fn plan_pass(
     let last: Option<(Option<i64>, Option<DbTime>)> = notification_jobs::table
         .filter(notification_jobs::doctor_id.eq(doctor_id))
         .filter(notification_jobs::earliest_alert_at.is_not_null())
-        .filter(notification_jobs::status.eq("done"))
+        .filter(notification_jobs::status.eq(JOB_DONE))
         .order(notification_jobs::audience_version.desc())
         .select((
             notification_jobs::audience_version,

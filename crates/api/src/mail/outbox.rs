@@ -9,9 +9,20 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{doctors, notification_jobs, notifications, users};
-use crate::db::{AnyConnection, DbId, DbTime, write_transaction};
+use crate::db::{
+    AnyConnection, DbId, DbJobStatus, DbOutboxStatus, DbTime, JobStatus, write_transaction,
+};
 use crate::error::ApiError;
 pub use crate::mail::email::{Email, Kind};
+use mediconnect_shared::OutboxStatus;
+
+/// The statuses of outbox rows and alert jobs, as the queries write and compare them.
+pub(crate) const QUEUED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Queued);
+pub(crate) const SENT: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Sent);
+pub(crate) const FAILED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Failed);
+pub(crate) const EXPIRED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Expired);
+pub(crate) const JOB_PENDING: DbJobStatus = DbJobStatus(JobStatus::Pending);
+pub(crate) const JOB_DONE: DbJobStatus = DbJobStatus(JobStatus::Done);
 
 /// After this many failed attempts a row is `failed`.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -49,7 +60,7 @@ pub fn enqueue(
             notifications::kind.eq(email.kind.as_str()),
             notifications::user_id.eq(email.user_id.map(DbId)),
             notifications::doctor_id.eq(email.doctor_id.map(DbId)),
-            notifications::status.eq("queued"),
+            notifications::status.eq(QUEUED),
             notifications::attempts.eq(0),
             notifications::next_attempt_at.eq(DbTime(now)),
             notifications::html.eq(Some(&email.html)),
@@ -76,7 +87,7 @@ pub fn expire_late_alerts(
         .select(doctors::id.nullable());
     Ok(diesel::update(
         notifications::table
-            .filter(notifications::status.eq("queued"))
+            .filter(notifications::status.eq(QUEUED))
             .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
             .filter(
                 notifications::created_at
@@ -88,7 +99,7 @@ pub fn expire_late_alerts(
             ),
     )
     .set((
-        notifications::status.eq("expired"),
+        notifications::status.eq(EXPIRED),
         notifications::last_error.eq(Some(EXPIRED_NOTE)),
     ))
     .execute(conn)?)
@@ -114,7 +125,7 @@ pub fn claim(
             tracing::info!(expired, "alerts expired before they could be sent");
         }
         let due = notifications::table
-            .filter(notifications::status.eq("queued"))
+            .filter(notifications::status.eq(QUEUED))
             .filter(notifications::next_attempt_at.le(DbTime(now)))
             .order(notifications::next_attempt_at.asc())
             .limit(limit)
@@ -203,7 +214,7 @@ pub fn record(
                 Outcome::Sent => {
                     diesel::update(row)
                         .set((
-                            notifications::status.eq("sent"),
+                            notifications::status.eq(SENT),
                             notifications::sent.eq(true),
                             notifications::sent_at.eq(Some(DbTime(now))),
                             notifications::last_error.eq(None::<String>),
@@ -222,7 +233,7 @@ pub fn record(
                 Outcome::Retry(error) | Outcome::Failed(error) => {
                     diesel::update(row)
                         .set((
-                            notifications::status.eq("failed"),
+                            notifications::status.eq(FAILED),
                             notifications::last_error.eq(Some(redact_addresses(error))),
                         ))
                         .execute(conn)?;
@@ -251,7 +262,7 @@ pub fn forget_finished_jobs(
 ) -> Result<usize, ApiError> {
     let kept = chrono::Duration::from_std(cooldown.max(FINISHED_JOBS_KEPT)).unwrap_or_default();
     let old: Vec<DbId> = notification_jobs::table
-        .filter(notification_jobs::status.eq("done"))
+        .filter(notification_jobs::status.eq(JOB_DONE))
         .filter(notification_jobs::created_at.lt(DbTime(now - kept)))
         .order(notification_jobs::created_at.asc())
         .select(notification_jobs::id)
@@ -260,7 +271,7 @@ pub fn forget_finished_jobs(
     Ok(diesel::delete(
         notification_jobs::table
             .filter(notification_jobs::id.eq_any(&old))
-            .filter(notification_jobs::status.eq("done")),
+            .filter(notification_jobs::status.eq(JOB_DONE)),
     )
     .execute(conn)?)
 }
@@ -268,7 +279,7 @@ pub fn forget_finished_jobs(
 /// When the next queued row is due, if any.
 pub fn next_due(conn: &mut AnyConnection) -> Result<Option<DateTime<Utc>>, ApiError> {
     Ok(notifications::table
-        .filter(notifications::status.eq("queued"))
+        .filter(notifications::status.eq(QUEUED))
         .order(notifications::next_attempt_at.asc())
         .select(notifications::next_attempt_at)
         .first::<DbTime>(conn)
@@ -281,10 +292,10 @@ pub fn retry(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<b
     let n = diesel::update(
         notifications::table
             .find(DbId(id))
-            .filter(notifications::status.eq("failed")),
+            .filter(notifications::status.eq(FAILED)),
     )
     .set((
-        notifications::status.eq("queued"),
+        notifications::status.eq(QUEUED),
         notifications::attempts.eq(0),
         notifications::next_attempt_at.eq(DbTime(now)),
     ))

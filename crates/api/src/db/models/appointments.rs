@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::{appointment_events, appointments};
-use crate::db::{DbId, DbTime};
+use crate::db::{DbId, DbStatus, DbTime};
 
 /// An appointment row. Holds the visit reason: never logged, never serialized.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -13,7 +13,7 @@ pub struct AppointmentRow {
     pub scheduled_for: DbTime,
     pub duration_minutes: i32,
     pub reason: Option<String>,
-    pub status: String,
+    pub status: DbStatus,
     pub created_at: DbTime,
     pub updated_at: DbTime,
     pub ends_at: DbTime,
@@ -29,7 +29,7 @@ pub struct NewAppointmentRow<'a> {
     pub ends_at: DbTime,
     pub duration_minutes: i32,
     pub reason: Option<&'a str>,
-    pub status: &'a str,
+    pub status: DbStatus,
     pub created_at: DbTime,
     pub updated_at: DbTime,
 }
@@ -41,8 +41,8 @@ pub struct EventRow {
     pub appointment_id: DbId,
     pub actor_id: Option<DbId>,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<DbStatus>,
+    pub to_status: Option<DbStatus>,
     pub from_time: Option<DbTime>,
     pub to_time: Option<DbTime>,
     pub created_at: DbTime,
@@ -55,8 +55,8 @@ pub struct NewEventRow<'a> {
     pub appointment_id: DbId,
     pub actor_id: Option<DbId>,
     pub action: &'a str,
-    pub from_status: Option<&'a str>,
-    pub to_status: Option<&'a str>,
+    pub from_status: Option<DbStatus>,
+    pub to_status: Option<DbStatus>,
     pub from_time: Option<DbTime>,
     pub to_time: Option<DbTime>,
     pub created_at: DbTime,

@@ -4,7 +4,7 @@ use mediconnect_shared::{Role, UserSummary};
 use uuid::Uuid;
 
 use crate::db::schema::users;
-use crate::db::{AnyConnection, DbId, DbTime};
+use crate::db::{AnyConnection, DbId, DbRole, DbTime};
 
 /// A user row. Holds the password hash, so it is never serialized.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -14,7 +14,7 @@ pub struct UserRow {
     pub email: String,
     pub name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: DbRole,
     pub active: bool,
     pub created_at: DbTime,
     pub updated_at: DbTime,
@@ -22,9 +22,9 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    /// The stored role. The CHECK constraint admits only the three known values.
+    /// The stored role (reading a row with another value fails).
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Patient)
+        self.role.0
     }
 
     pub fn uuid(&self) -> Uuid {
@@ -51,7 +51,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: DbRole,
     pub active: bool,
     pub created_at: DbTime,
     pub updated_at: DbTime,
