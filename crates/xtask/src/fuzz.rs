@@ -92,6 +92,12 @@ fn generated(log: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether a report's only problems are crashes of schemathesis's own code: errors
+/// ("Runtime Error", a Python exception inside the tool) and no failure of a check.
+fn only_tool_errors(report: &str) -> bool {
+    report.contains("ERRORS") && !report.contains("FAILURES") && report.contains("Runtime Error")
+}
+
 /// Runs schemathesis for each role, `seconds` each. Returns (generated, failures).
 pub fn fuzz(port: u16, admin: (&str, &str), seconds: u32, report_dir: &Path) -> Result<(u64, u64)> {
     let st = ensure_schemathesis()?;
@@ -107,28 +113,43 @@ pub fn fuzz(port: u16, admin: (&str, &str), seconds: u32, report_dir: &Path) -> 
             "Fuzzing the API as a {role} for {seconds} s (schemathesis)"
         ));
         let log = report_dir.join(format!("schemathesis-{role}.log"));
-        let file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-        let status = Command::new(&st)
-            .args(["run", &format!("{base}/api/openapi.json"), "--url", &base])
-            .args([
-                "--checks",
-                CHECKS,
-                "--max-time",
-                &seconds.to_string(),
-                "--workers",
-                "2",
-            ])
-            .args(["--phases", "examples,coverage,fuzzing,stateful"])
-            .args(["--exclude-path", "/api/ws"])
-            .args(["-H", &format!("Authorization: Bearer {token}")])
-            .arg("--no-color")
-            .env("SCHEMATHESIS_HOOKS", "")
-            .current_dir(report_dir)
-            .stdout(file.try_clone().map_err(|e| e.to_string())?)
-            .stderr(file)
-            .status()
-            .map_err(|e| format!("cannot run schemathesis: {e}"))?;
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let mut attempt = 0;
+        let (status, text) = loop {
+            attempt += 1;
+            let file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+            let status = Command::new(&st)
+                .args(["run", &format!("{base}/api/openapi.json"), "--url", &base])
+                .args([
+                    "--checks",
+                    CHECKS,
+                    "--max-time",
+                    &seconds.to_string(),
+                    "--workers",
+                    "2",
+                ])
+                .args(["--phases", "examples,coverage,fuzzing,stateful"])
+                .args(["--exclude-path", "/api/ws"])
+                .args(["-H", &format!("Authorization: Bearer {token}")])
+                .arg("--no-color")
+                .env("SCHEMATHESIS_HOOKS", "")
+                .current_dir(report_dir)
+                .stdout(file.try_clone().map_err(|e| e.to_string())?)
+                .stderr(file)
+                .status()
+                .map_err(|e| format!("cannot run schemathesis: {e}"))?;
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            // The tool itself can crash inside its generator (Python's `ast` in
+            // Hypothesis, say): that says nothing about the API. Once, it runs again with
+            // a new seed; a failure found in the API is never run again.
+            if !status.success() && attempt == 1 && only_tool_errors(&text) {
+                println!(
+                    "    schemathesis crashed in its own code (no failure of the API); running it \
+                     again with a new seed"
+                );
+                continue;
+            }
+            break (status, text);
+        };
         let n = generated(&text);
         total += n;
         let tail: Vec<&str> = text.lines().rev().take(6).collect();
@@ -143,7 +164,7 @@ pub fn fuzz(port: u16, admin: (&str, &str), seconds: u32, report_dir: &Path) -> 
             );
             let failures: Vec<&str> = text
                 .lines()
-                .skip_while(|l| !l.contains("FAILURES"))
+                .skip_while(|l| !l.contains("FAILURES") && !l.contains("ERRORS"))
                 .take(80)
                 .collect();
             for line in failures {
@@ -157,6 +178,16 @@ pub fn fuzz(port: u16, admin: (&str, &str), seconds: u32, report_dir: &Path) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_the_tools_crashes_from_the_apis_failures() {
+        let crash = "==== ERRORS ====\n___ GET /api/x ___\nRuntime Error\n\nSystemError: AST\n";
+        assert!(only_tool_errors(crash));
+        let failure = "==== FAILURES ====\n___ GET /api/x ___\n1. Server error\n";
+        assert!(!only_tool_errors(failure));
+        assert!(!only_tool_errors(&format!("{crash}{failure}")));
+        assert!(!only_tool_errors("all passed"));
+    }
 
     #[test]
     fn reads_the_summary() {
