@@ -139,9 +139,9 @@ pub fn fuzz(port: u16, admin: (&str, &str), seconds: u32, report_dir: &Path) -> 
                 .map_err(|e| format!("cannot run schemathesis: {e}"))?;
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             // The tool itself can crash inside its generator (Python's `ast` in
-            // Hypothesis, say): that says nothing about the API. Once, it runs again with
-            // a new seed; a failure found in the API is never run again.
-            if !status.success() && attempt == 1 && only_tool_errors(&text) {
+            // Hypothesis, say): that says nothing about the API. Up to twice, it runs
+            // again with a new seed; a failure found in the API is never run again.
+            if !status.success() && attempt < 3 && only_tool_errors(&text) {
                 println!(
                     "    schemathesis crashed in its own code (no failure of the API); running it \
                      again with a new seed"
