@@ -2,6 +2,7 @@
 //! double-booked (the database refuses overlaps).
 
 use super::*;
+use crate::db::models::idempotency_keys as keys;
 
 /// The answer to a booking: what was sent the first time, for replays.
 pub struct BookingAnswer {
@@ -31,22 +32,15 @@ fn stored_answer(
     key: &str,
     hash: &str,
 ) -> Result<Option<BookingAnswer>, ApiError> {
-    let row: Option<(String, Option<i32>, Option<String>)> = idempotency_keys::table
-        .filter(idempotency_keys::user_id.eq(DbId(user)))
-        .filter(idempotency_keys::key.eq(key))
-        .select((
-            idempotency_keys::request_hash,
-            idempotency_keys::response_status,
-            idempotency_keys::response_body,
-        ))
-        .first(conn)
-        .optional()?;
-    match row {
+    match keys::find(conn, user, key)? {
         None => Ok(None),
-        Some((stored_hash, _, _)) if stored_hash != hash => Err(ApiError::Unprocessable(
+        Some(stored) if stored.request_hash != hash => Err(ApiError::Unprocessable(
             "This Idempotency-Key was already used for a different request.".into(),
         )),
-        Some((_, Some(status), Some(body))) => Ok(Some(BookingAnswer {
+        Some(keys::StoredKey {
+            response: Some((status, body)),
+            ..
+        }) => Ok(Some(BookingAnswer {
             status: status as u16,
             body,
             replayed: true,
@@ -90,45 +84,16 @@ fn claim_key(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::user_id.eq(DbId(user)),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::request_hash.eq(hash),
-            idempotency_keys::created_at.eq(DbTime(now)),
-        ))
-        .execute(conn)
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::Conflict {
-                    rule: "idempotency-replay",
-                    detail: String::new(),
-                }
-            } else {
-                e.into()
+    keys::claim(conn, user, key, hash, now).map_err(|e| {
+        if is_unique_violation(&e) {
+            ApiError::Conflict {
+                rule: "idempotency-replay",
+                detail: String::new(),
             }
-        })?;
-    Ok(())
-}
-
-/// Keeps the answer sent for `key`, for its replays.
-fn keep_answer(
-    conn: &mut AnyConnection,
-    user: Uuid,
-    key: &str,
-    status: i32,
-    body: &str,
-) -> Result<(), ApiError> {
-    diesel::update(
-        idempotency_keys::table
-            .filter(idempotency_keys::user_id.eq(DbId(user)))
-            .filter(idempotency_keys::key.eq(key)),
-    )
-    .set((
-        idempotency_keys::response_status.eq(Some(status)),
-        idempotency_keys::response_body.eq(Some(body)),
-    ))
-    .execute(conn)?;
+        } else {
+            e.into()
+        }
+    })?;
     Ok(())
 }
 
@@ -233,7 +198,7 @@ pub async fn book(
                 serde_json::to_string(&for_reader(Party::Patient(patient_id), l.dto.clone()))
                     .map_err(ApiError::internal)?;
             if let Some(key) = &attempt_key {
-                keep_answer(conn, user.id, key, 201, &body)?;
+                keys::keep_answer(conn, user.id, key, 201, &body)?;
             }
             announce(conn, effects, &l)?;
             Ok(BookingAnswer {

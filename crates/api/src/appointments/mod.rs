@@ -17,12 +17,11 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::{AuthUser, DoctorUser, PatientUser};
-use crate::db::models::appointments::{AppointmentRow, EventRow, NewAppointmentRow, NewEventRow};
+use crate::db::models::appointments::{AppointmentRow, NewAppointmentRow, NewEventRow};
 use crate::db::schema::{
-    appointment_events, appointments, doctors, idempotency_keys, patients, schedule_exceptions,
-    users, working_hours,
+    appointments, doctors, patients, schedule_exceptions, users, working_hours,
 };
-use crate::db::{AnyConnection, DbId, DbRole, DbStatus, DbTime, is_unique_violation};
+use crate::db::{AnyConnection, DbId, DbStatus, DbTime, is_unique_violation};
 use crate::domain::{AppointmentStart, VisitReason, Zone};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
@@ -83,9 +82,6 @@ fn not_found() -> ApiError {
 fn status_of(row: &AppointmentRow) -> AppointmentStatus {
     row.status.0
 }
-
-/// A history entry's actor: id, name, role.
-type ActorRow = (DbId, String, DbRole);
 
 /// An appointment with the user ids of its two parties (for personal events).
 struct Loaded {
@@ -279,20 +275,18 @@ fn record(
         AppointmentAction::Rescheduled => "RESCHEDULED",
         AppointmentAction::ReasonChanged => "REASON_CHANGED",
     };
-    diesel::insert_into(appointment_events::table)
-        .values(&NewEventRow {
-            id: DbId(Uuid::new_v4()),
-            appointment_id: DbId(appointment),
-            actor_id: Some(DbId(actor)),
-            action,
-            from_status: status.0.map(DbStatus),
-            to_status: status.1.map(DbStatus),
-            from_time: time.0.map(DbTime),
-            to_time: time.1.map(DbTime),
-            created_at: DbTime(now),
-        })
-        .execute(conn)?;
-    Ok(())
+    let event = NewEventRow {
+        id: DbId(Uuid::new_v4()),
+        appointment_id: DbId(appointment),
+        actor_id: Some(DbId(actor)),
+        action,
+        from_status: status.0.map(DbStatus),
+        to_status: status.1.map(DbStatus),
+        from_time: time.0.map(DbTime),
+        to_time: time.1.map(DbTime),
+        created_at: DbTime(now),
+    };
+    Ok(crate::db::models::appointments::insert_event(conn, &event)?)
 }
 
 mod booking;

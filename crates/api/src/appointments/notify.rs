@@ -62,11 +62,7 @@ fn contacts(
 
 /// How often an appointment was moved: the SEQUENCE of its calendar entry.
 fn times_moved(conn: &mut AnyConnection, id: Uuid) -> Result<u32, ApiError> {
-    let n: i64 = appointment_events::table
-        .filter(appointment_events::appointment_id.eq(DbId(id)))
-        .filter(appointment_events::action.eq("RESCHEDULED"))
-        .count()
-        .get_result(conn)?;
+    let n = crate::db::models::appointments::times_moved(conn, id)?;
     Ok(n.max(0) as u32)
 }
 

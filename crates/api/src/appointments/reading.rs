@@ -170,18 +170,7 @@ pub async fn history(
                     Utc::now(),
                 )?;
             }
-            let rows: Vec<(EventRow, Option<ActorRow>)> = appointment_events::table
-                .left_join(users::table)
-                .filter(appointment_events::appointment_id.eq(DbId(id)))
-                .order((
-                    appointment_events::created_at.asc(),
-                    appointment_events::id.asc(),
-                ))
-                .select((
-                    EventRow::as_select(),
-                    (users::id, users::name, users::role).nullable(),
-                ))
-                .load(conn)?;
+            let rows = crate::db::models::appointments::history(conn, id)?;
             Ok(AppointmentHistory {
                 events: rows
                     .into_iter()

@@ -1,7 +1,8 @@
 use diesel::prelude::*;
+use uuid::Uuid;
 
-use crate::db::schema::{appointment_events, appointments};
-use crate::db::{DbId, DbStatus, DbTime};
+use crate::db::schema::{appointment_events, appointments, users};
+use crate::db::{AnyConnection, DbId, DbRole, DbStatus, DbTime};
 
 /// An appointment row. Holds the visit reason: never logged, never serialized.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -60,4 +61,44 @@ pub struct NewEventRow<'a> {
     pub from_time: Option<DbTime>,
     pub to_time: Option<DbTime>,
     pub created_at: DbTime,
+}
+
+/// Who made a change, as the history names them: id, name, role.
+pub type ActorRow = (DbId, String, DbRole);
+
+/// Records one change in the appointment's history.
+pub fn insert_event(conn: &mut AnyConnection, event: &NewEventRow<'_>) -> QueryResult<()> {
+    diesel::insert_into(appointment_events::table)
+        .values(event)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The appointment's history, oldest first, each change with who made it (if the
+/// account still exists).
+pub fn history(
+    conn: &mut AnyConnection,
+    appointment: Uuid,
+) -> QueryResult<Vec<(EventRow, Option<ActorRow>)>> {
+    appointment_events::table
+        .left_join(users::table)
+        .filter(appointment_events::appointment_id.eq(DbId(appointment)))
+        .order((
+            appointment_events::created_at.asc(),
+            appointment_events::id.asc(),
+        ))
+        .select((
+            EventRow::as_select(),
+            (users::id, users::name, users::role).nullable(),
+        ))
+        .load(conn)
+}
+
+/// How many times the appointment was moved.
+pub fn times_moved(conn: &mut AnyConnection, appointment: Uuid) -> QueryResult<i64> {
+    appointment_events::table
+        .filter(appointment_events::appointment_id.eq(DbId(appointment)))
+        .filter(appointment_events::action.eq("RESCHEDULED"))
+        .count()
+        .get_result(conn)
 }

@@ -4,6 +4,7 @@
 pub mod appointments;
 pub mod doctors;
 pub mod follows;
+pub mod idempotency_keys;
 pub mod patients;
 pub mod refresh_tokens;
 pub mod users;
