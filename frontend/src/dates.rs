@@ -25,10 +25,14 @@ pub fn set_zone(zone: Option<String>) {
     ZONE.with(|z| *z.borrow_mut() = zone);
 }
 
-/// The IANA name of the zone times are shown in.
+/// The IANA name of the zone times are shown in: every time shown asks, so the
+/// browser's zone is read from `Intl` once, not per time.
 pub fn zone_name() -> String {
+    thread_local! {
+        static BROWSER: String = browser_zone();
+    }
     ZONE.with(|z| z.borrow().clone())
-        .unwrap_or_else(browser_zone)
+        .unwrap_or_else(|| BROWSER.with(String::clone))
 }
 
 /// The browser's own zone, e.g. "Europe/Berlin"; "UTC" when it does not say.

@@ -154,6 +154,16 @@ pub async fn specializations(state: &AppState) -> Result<Vec<SpecializationSumma
     Ok(out)
 }
 
+/// 404 unless `doctor` is the id of an active doctor: what booking, hours, slots and
+/// following ask first.
+pub fn require_active(conn: &mut AnyConnection, doctor: Uuid) -> Result<(), ApiError> {
+    if doctors_model::is_active(conn, doctor)? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("There is no such doctor.".into()))
+    }
+}
+
 /// Sets the caller's status. Setting the status a doctor already has changes nothing
 /// and emits no event; a change is committed together with its event.
 pub async fn set_status(

@@ -25,9 +25,7 @@ pub async fn follow(state: &AppState, patient: PatientUser, doctor: Uuid) -> Res
         .db
         .run(move |conn| {
             let me = patient_of(conn, patient)?;
-            if !crate::db::models::doctors::is_active(conn, doctor)? {
-                return Err(ApiError::NotFound("There is no such doctor.".into()));
-            }
+            crate::doctors::require_active(conn, doctor)?;
             Ok(follows::add(conn, me, doctor, Utc::now())?)
         })
         .await

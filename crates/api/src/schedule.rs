@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, Ti
 use chrono_tz::Tz;
 use mediconnect_shared::{Schedule, ScheduleException, Slot, TimeRange, WeeklyHours};
 
-use crate::domain::Fields;
+use crate::domain::{Fields, Zone};
 use crate::error::ApiError;
 
 /// Minutes since local midnight, `[start, end)`; `end` may be 1440.
@@ -78,14 +78,10 @@ fn disjoint(mut intervals: Vec<Interval>) -> Result<Vec<Interval>, String> {
     Ok(intervals)
 }
 
-pub fn parse_time_zone(name: &str) -> Result<Tz, String> {
-    crate::domain::Zone::parse(name).map(crate::domain::Zone::tz)
-}
-
 impl Hours {
     pub fn parse(s: &Schedule) -> Result<Hours, ApiError> {
         let mut fields = Fields::new();
-        let tz = fields.check("timeZone", parse_time_zone(&s.time_zone));
+        let tz = fields.check("timeZone", Zone::parse(&s.time_zone).map(Zone::tz));
         if !(10..=120).contains(&s.slot_minutes) {
             fields.push("slotMinutes", "Slot length must be from 10 to 120 minutes");
         }

@@ -91,6 +91,19 @@ pub struct ProfileResponse {
     pub patient: Option<PatientProfile>,
 }
 
+/// The session's summary of a profile (the web app refreshes its header from a save).
+impl From<&ProfileResponse> for crate::UserSummary {
+    fn from(p: &ProfileResponse) -> Self {
+        crate::UserSummary {
+            id: p.id,
+            name: p.name.clone(),
+            email: p.email.clone(),
+            role: p.role,
+            time_zone: p.time_zone.clone(),
+        }
+    }
+}
+
 /// `PUT /api/users/profile`. Absent fields are left unchanged; for the nullable
 /// patient fields an explicit `null` clears the value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -53,13 +53,7 @@ pub async fn profile() -> Result<ProfileResponse, ApiError> {
 pub async fn update_profile(req: &UpdateProfileRequest) -> Result<ProfileResponse, ApiError> {
     let profile: ProfileResponse =
         client::authed(Method::PUT, "/api/users/profile", Some(req)).await?;
-    session::update_user(UserSummary {
-        id: profile.id,
-        name: profile.name.clone(),
-        email: profile.email.clone(),
-        role: profile.role,
-        time_zone: profile.time_zone.clone(),
-    });
+    session::update_user(UserSummary::from(&profile));
     Ok(profile)
 }
 

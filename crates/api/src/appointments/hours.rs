@@ -14,22 +14,13 @@ pub async fn schedule(state: &AppState, doctor: DoctorUser) -> Result<Schedule, 
         .await
 }
 
-/// 404 unless `doctor` is the id of an active doctor.
-fn active_doctor(conn: &mut AnyConnection, doctor: Uuid) -> Result<(), ApiError> {
-    if crate::db::models::doctors::is_active(conn, doctor)? {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound("There is no such doctor.".into()))
-    }
-}
-
 /// A doctor's published hours, for anyone: the weekly hours, and the exceptions from
 /// today on (past ones are nobody's business).
 pub async fn public_hours(state: &AppState, doctor: Uuid) -> Result<Schedule, ApiError> {
     state
         .db
         .run(move |conn| {
-            active_doctor(conn, doctor)?;
+            crate::doctors::require_active(conn, doctor)?;
             let mut hours = load_hours(conn, doctor)?.to_dto();
             let today = Utc::now()
                 .with_timezone(&Zone::stored(&hours.time_zone))
@@ -120,7 +111,7 @@ pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotL
     state
         .db
         .run(move |conn| {
-            active_doctor(conn, doctor)?;
+            crate::doctors::require_active(conn, doctor)?;
             let hours = load_hours(conn, doctor)?;
             let booked: Vec<(DbTime, DbTime)> = appointments::table
                 .filter(appointments::doctor_id.eq(DbId(doctor)))

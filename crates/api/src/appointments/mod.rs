@@ -32,7 +32,6 @@ use crate::state::AppState;
 
 /// How far ahead an appointment may be booked.
 pub const MAX_DAYS_AHEAD: i64 = AppointmentStart::MAX_DAYS_AHEAD;
-pub const REASON_MAX: usize = VisitReason::MAX_CHARS;
 
 /// Who is asking, as a party to appointments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
