@@ -144,29 +144,26 @@ pub fn fuzz(args: &[String]) -> Result {
 /// What each stage of `test` found.
 #[derive(Default)]
 struct Report {
-    stages: Vec<(String, bool)>,
+    /// Each stage's name, and why it failed (none when it passed).
+    stages: Vec<(String, Option<String>)>,
     passed: u64,
     failed: u64,
 }
 
 impl Report {
     fn stage(&mut self, name: &str, result: Result) -> bool {
-        let ok = match result {
-            Ok(()) => true,
-            Err(e) => {
-                eprintln!("\nxtask: {name} failed: {e}");
-                false
-            }
-        };
-        if !ok {
+        let reason = result.err();
+        if let Some(e) = &reason {
+            eprintln!("\nxtask: {name} failed: {e}");
             self.failed += 1;
         }
-        self.stages.push((name.to_owned(), ok));
+        let ok = reason.is_none();
+        self.stages.push((name.to_owned(), reason));
         ok
     }
 
     fn all_ok(&self) -> bool {
-        self.stages.iter().all(|(_, ok)| *ok)
+        self.stages.iter().all(|(_, reason)| reason.is_none())
     }
 }
 
@@ -314,8 +311,12 @@ pub fn test(args: &[String]) -> Result {
     report.stage("benchmarks (quick)", quick);
 
     println!("\n==> Summary ({} s)", started.elapsed().as_secs());
-    for (name, ok) in &report.stages {
-        println!("    {} {name}", if *ok { "ok  " } else { "FAIL" });
+    // A failed stage says why here too: a CI log is often read from its end only.
+    for (name, reason) in &report.stages {
+        match reason {
+            None => println!("    ok   {name}"),
+            Some(why) => println!("    FAIL {name}: {}", first_line(why, 300)),
+        }
     }
     for line in FAILING_TESTS
         .lock()
@@ -332,12 +333,22 @@ pub fn test(args: &[String]) -> Result {
     }
 }
 
+/// The first line of `text`, cut at `max` characters.
+fn first_line(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_owned(),
+    }
+}
+
 fn record_counts(report: &mut Report, stage: &str, result: Result<(u64, u64)>) {
     match result {
         Ok((passed, failed)) => {
             report.passed += passed;
             report.failed += failed;
-            report.stages.push((stage.to_owned(), failed == 0));
+            let reason = (failed > 0).then(|| format!("{failed} failed (listed below)"));
+            report.stages.push((stage.to_owned(), reason));
         }
         Err(e) => {
             report.stage(stage, Err(e));
@@ -557,6 +568,13 @@ fn browser_tests() -> Result<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reason_is_its_first_line_cut_short() {
+        assert_eq!(first_line("below the floor\nmore", 300), "below the floor");
+        assert_eq!(first_line("abcdef", 3), "abc…");
+        assert_eq!(first_line("", 3), "");
+    }
 
     #[test]
     fn recognises_failing_test_lines() {
