@@ -52,29 +52,6 @@ fn stored_answer(
     }
 }
 
-/// On PostgreSQL, bookings and moves of one doctor, and of one patient, take turns
-/// (transaction-scoped advisory locks). Two inserts that conflict under an exclusion
-/// constraint can otherwise each wait for the other, and PostgreSQL aborts one with
-/// "deadlock detected" after a second: a 500 where a 409 is due. With the turn, the
-/// second sees the first committed and is refused cleanly. The doctor's lock comes
-/// first, then the patient's: one order for everybody, so the turns cannot deadlock.
-/// SQLite has one writer, and nothing to do.
-pub(super) fn take_turns(
-    conn: &mut AnyConnection,
-    doctor: Uuid,
-    patient: Uuid,
-) -> Result<(), ApiError> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        for (space, id) in [(1, doctor), (2, patient)] {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-                .bind::<diesel::sql_types::Integer, _>(space)
-                .bind::<diesel::sql_types::Text, _>(id.to_string())
-                .execute(pg)?;
-        }
-    }
-    Ok(())
-}
-
 /// Claims `key` for this request, first thing in its transaction: a concurrent retry
 /// with the same key waits here, then replays this request's answer.
 fn claim_key(
@@ -107,36 +84,28 @@ fn insert(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ApiError> {
-    let doctor: Option<(i32, String)> = doctors::table
-        .inner_join(users::table)
-        .filter(doctors::id.eq(DbId(req.doctor_id)))
-        .filter(users::active.eq(true))
-        .select((doctors::slot_minutes, users::name))
-        .first(conn)
-        .optional()?;
+    let doctor = models::doctors::bookable(conn, req.doctor_id)?;
     let Some((slot_minutes, doctor_name)) = doctor else {
         return Err(ApiError::field("doctorId", "There is no such doctor"));
     };
     let start = req.scheduled_for;
     let end = start + Duration::minutes(i64::from(slot_minutes));
     check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
-    take_turns(conn, req.doctor_id, patient_id)?;
+    models::appointments::take_turns(conn, req.doctor_id, patient_id)?;
     let id = Uuid::new_v4();
-    diesel::insert_into(appointments::table)
-        .values(&NewAppointmentRow {
-            id: DbId(id),
-            doctor_id: DbId(req.doctor_id),
-            patient_id: DbId(patient_id),
-            scheduled_for: DbTime(start),
-            ends_at: DbTime(end),
-            duration_minutes: slot_minutes,
-            reason,
-            status: DbStatus(AppointmentStatus::Scheduled),
-            created_at: DbTime(now),
-            updated_at: DbTime(now),
-        })
-        .execute(conn)
-        .map_err(overlap_error)?;
+    let new = NewAppointmentRow {
+        id: DbId(id),
+        doctor_id: DbId(req.doctor_id),
+        patient_id: DbId(patient_id),
+        scheduled_for: DbTime(start),
+        ends_at: DbTime(end),
+        duration_minutes: slot_minutes,
+        reason,
+        status: DbStatus(AppointmentStatus::Scheduled),
+        created_at: DbTime(now),
+        updated_at: DbTime(now),
+    };
+    models::appointments::insert(conn, &new).map_err(overlap_error)?;
     record(
         conn,
         id,

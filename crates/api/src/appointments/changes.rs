@@ -63,9 +63,7 @@ impl Change<'_> {
         if reason == self.row.reason {
             return Ok(false);
         }
-        diesel::update(appointments::table.find(DbId(self.id)))
-            .set(appointments::reason.eq(reason))
-            .execute(conn)?;
+        models::appointments::set_reason(conn, self.id, reason.as_deref())?;
         let action = AppointmentAction::ReasonChanged;
         record(
             conn,
@@ -84,25 +82,15 @@ impl Change<'_> {
         let row = self.row;
         check_start(start, self.now)?;
         let end = start + Duration::minutes(i64::from(row.duration_minutes));
-        let doctor_name: String = doctors::table
-            .inner_join(users::table)
-            .filter(doctors::id.eq(row.doctor_id))
-            .select(users::name)
-            .first(conn)?;
+        let doctor_name = models::doctors::name(conn, row.doctor_id.0)?;
         check_hours(
             &load_hours(conn, row.doctor_id.0)?,
             &doctor_name,
             start,
             end,
         )?;
-        take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
-        diesel::update(appointments::table.find(DbId(self.id)))
-            .set((
-                appointments::scheduled_for.eq(DbTime(start)),
-                appointments::ends_at.eq(DbTime(end)),
-            ))
-            .execute(conn)
-            .map_err(overlap_error)?;
+        models::appointments::take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
+        models::appointments::set_time(conn, self.id, start, end).map_err(overlap_error)?;
         let times = (Some(row.scheduled_for.0), Some(start));
         let action = AppointmentAction::Rescheduled;
         record(
@@ -142,9 +130,7 @@ impl Change<'_> {
             }
             AppointmentStatus::Scheduled => unreachable!("filtered: same as current"),
         }
-        diesel::update(appointments::table.find(DbId(self.id)))
-            .set(appointments::status.eq(next.as_str()))
-            .execute(conn)?;
+        models::appointments::set_status(conn, self.id, next)?;
         let statuses = (Some(current), Some(next));
         let action = AppointmentAction::StatusChanged;
         record(
@@ -214,9 +200,7 @@ pub async fn change(
                 }
             }
             if changed {
-                diesel::update(appointments::table.find(DbId(id)))
-                    .set(appointments::updated_at.eq(DbTime(now)))
-                    .execute(conn)?;
+                models::appointments::touch(conn, id, now)?;
                 if matches!(party, Party::Doctor(_)) {
                     let action = if correcting {
                         "appointment.status.corrected"

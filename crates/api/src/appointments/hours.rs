@@ -43,54 +43,42 @@ pub async fn set_schedule(
             let Party::Doctor(id) = party(conn, doctor.0)? else {
                 unreachable!("a doctor")
             };
-            diesel::update(doctors::table.find(DbId(id)))
-                .set((
-                    doctors::slot_minutes.eq(hours.slot_minutes as i32),
-                    doctors::time_zone.eq(hours.tz.name()),
-                ))
-                .execute(conn)?;
-            diesel::delete(working_hours::table.filter(working_hours::doctor_id.eq(DbId(id))))
-                .execute(conn)?;
-            diesel::delete(
-                schedule_exceptions::table.filter(schedule_exceptions::doctor_id.eq(DbId(id))),
-            )
-            .execute(conn)?;
-            for (day, list) in hours.weekly.iter().enumerate() {
-                for &(start, end) in list {
-                    diesel::insert_into(working_hours::table)
-                        .values((
-                            working_hours::id.eq(DbId(Uuid::new_v4())),
-                            working_hours::doctor_id.eq(DbId(id)),
-                            working_hours::weekday.eq(day as i32 + 1),
-                            working_hours::start_minute.eq(i32::from(start)),
-                            working_hours::end_minute.eq(i32::from(end)),
-                        ))
-                        .execute(conn)?;
-                }
-            }
-            for (date, list) in &hours.exceptions {
-                let rows: Vec<(Option<i32>, Option<i32>)> = if list.is_empty() {
-                    vec![(None, None)]
-                } else {
-                    list.iter()
-                        .map(|&(s, e)| (Some(i32::from(s)), Some(i32::from(e))))
-                        .collect()
-                };
-                for (start, end) in rows {
-                    diesel::insert_into(schedule_exceptions::table)
-                        .values((
-                            schedule_exceptions::id.eq(DbId(Uuid::new_v4())),
-                            schedule_exceptions::doctor_id.eq(DbId(id)),
-                            schedule_exceptions::day.eq(*date),
-                            schedule_exceptions::start_minute.eq(start),
-                            schedule_exceptions::end_minute.eq(end),
-                        ))
-                        .execute(conn)?;
-                }
-            }
+            models::doctors::set_slot_setting(
+                conn,
+                id,
+                hours.slot_minutes as i32,
+                hours.tz.name(),
+            )?;
+            models::working_hours::replace(conn, id, &weekly_rows(&hours))?;
+            models::schedule_exceptions::replace(conn, id, &exception_rows(&hours))?;
             Ok(load_hours(conn, id)?.to_dto())
         })
         .await
+}
+
+/// The weekly hours as rows: (weekday 1 to 7, start minute, end minute).
+fn weekly_rows(hours: &Hours) -> Vec<(i32, i32, i32)> {
+    let mut rows = Vec::new();
+    for (day, list) in hours.weekly.iter().enumerate() {
+        for &(start, end) in list {
+            rows.push((day as i32 + 1, i32::from(start), i32::from(end)));
+        }
+    }
+    rows
+}
+
+/// The exceptions as rows: a day off is one row without minutes.
+fn exception_rows(hours: &Hours) -> Vec<models::schedule_exceptions::Exception> {
+    let mut rows = Vec::new();
+    for (date, list) in &hours.exceptions {
+        if list.is_empty() {
+            rows.push((*date, None, None));
+        }
+        for &(s, e) in list {
+            rows.push((*date, Some(i32::from(s)), Some(i32::from(e))));
+        }
+    }
+    rows
 }
 
 pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotList, ApiError> {
@@ -113,14 +101,7 @@ pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotL
         .run(move |conn| {
             crate::doctors::require_active(conn, doctor)?;
             let hours = load_hours(conn, doctor)?;
-            let booked: Vec<(DbTime, DbTime)> = appointments::table
-                .filter(appointments::doctor_id.eq(DbId(doctor)))
-                .filter(appointments::status.eq(AppointmentStatus::Scheduled.as_str()))
-                .filter(appointments::scheduled_for.lt(DbTime(to)))
-                .filter(appointments::ends_at.gt(DbTime(from)))
-                .select((appointments::scheduled_for, appointments::ends_at))
-                .load(conn)?;
-            let booked: Vec<_> = booked.into_iter().map(|(s, e)| (s.0, e.0)).collect();
+            let booked = models::appointments::booked_between(conn, doctor, from, to)?;
             let published = hours.published();
             Ok(SlotList {
                 doctor_id: doctor,

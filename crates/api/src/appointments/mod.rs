@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
 use mediconnect_shared::{
     Actor, Appointment, AppointmentAction, AppointmentChange, AppointmentDoctor, AppointmentEvent,
     AppointmentHistory, AppointmentList, AppointmentPatient, AppointmentQuery, AppointmentStatus,
@@ -17,9 +16,9 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::{AuthUser, DoctorUser, PatientUser};
-use crate::db::models::appointments::{AppointmentRow, NewAppointmentRow, NewEventRow};
-use crate::db::schema::{
-    appointments, doctors, patients, schedule_exceptions, users, working_hours,
+use crate::db::models::{
+    self,
+    appointments::{AppointmentRow, NewAppointmentRow, NewEventRow},
 };
 use crate::db::{AnyConnection, DbId, DbStatus, DbTime, is_unique_violation};
 use crate::domain::{AppointmentStart, VisitReason, Zone};
@@ -45,21 +44,15 @@ fn party(conn: &mut AnyConnection, user: AuthUser) -> Result<Party, ApiError> {
     let missing = || ApiError::Forbidden("This account has no profile for appointments.".into());
     Ok(match user.role {
         Role::Patient => Party::Patient(
-            patients::table
-                .filter(patients::user_id.eq(DbId(user.id)))
-                .select(patients::id)
-                .first::<DbId>(conn)
-                .optional()?
+            models::patients::find_by_user(conn, user.id)?
                 .ok_or_else(missing)?
+                .id
                 .0,
         ),
         Role::Doctor => Party::Doctor(
-            doctors::table
-                .filter(doctors::user_id.eq(DbId(user.id)))
-                .select(doctors::id)
-                .first::<DbId>(conn)
-                .optional()?
+            models::doctors::find_by_user(conn, user.id)?
                 .ok_or_else(missing)?
+                .id
                 .0,
         ),
         Role::Admin => Party::Admin,
@@ -89,24 +82,18 @@ struct Loaded {
 }
 
 fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Loaded>, ApiError> {
-    let doctor_ids: Vec<DbId> = rows.iter().map(|r| r.doctor_id).collect();
-    let patient_ids: Vec<DbId> = rows.iter().map(|r| r.patient_id).collect();
-    let doctor_info: HashMap<Uuid, (String, String, Uuid)> = doctors::table
-        .inner_join(users::table)
-        .filter(doctors::id.eq_any(doctor_ids))
-        .select((doctors::id, users::name, doctors::specialization, users::id))
-        .load::<(DbId, String, String, DbId)>(conn)?
-        .into_iter()
-        .map(|(id, name, spec, user)| (id.0, (name, spec, user.0)))
-        .collect();
-    let patient_info: HashMap<Uuid, (String, Uuid, Option<String>)> = patients::table
-        .inner_join(users::table)
-        .filter(patients::id.eq_any(patient_ids))
-        .select((patients::id, users::name, users::id, patients::phone_number))
-        .load::<(DbId, String, DbId, Option<String>)>(conn)?
-        .into_iter()
-        .map(|(id, name, user, phone)| (id.0, (name, user.0, phone)))
-        .collect();
+    let doctor_ids: Vec<Uuid> = rows.iter().map(|r| r.doctor_id.0).collect();
+    let patient_ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id.0).collect();
+    let doctor_info: HashMap<Uuid, (String, String, Uuid)> =
+        models::doctors::cards(conn, &doctor_ids)?
+            .into_iter()
+            .map(|(id, name, spec, user)| (id, (name, spec, user)))
+            .collect();
+    let patient_info: HashMap<Uuid, (String, Uuid, Option<String>)> =
+        models::patients::cards(conn, &patient_ids)?
+            .into_iter()
+            .map(|(id, name, user, phone)| (id, (name, user, phone)))
+            .collect();
     rows.into_iter()
         .map(|row| {
             let (doctor_name, specialization, doctor_user) =
@@ -147,11 +134,7 @@ fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Lo
 }
 
 fn load_one(conn: &mut AnyConnection, id: Uuid) -> Result<Option<AppointmentRow>, ApiError> {
-    Ok(appointments::table
-        .find(DbId(id))
-        .select(AppointmentRow::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(models::appointments::find(conn, id)?)
 }
 
 fn loaded(conn: &mut AnyConnection, row: AppointmentRow) -> Result<Loaded, ApiError> {
@@ -199,10 +182,7 @@ fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
 
 /// The doctor's hours (time zone, slot length, weekly hours, exceptions).
 fn load_hours(conn: &mut AnyConnection, doctor: Uuid) -> Result<Hours, ApiError> {
-    let (slot_minutes, time_zone): (i32, String) = doctors::table
-        .find(DbId(doctor))
-        .select((doctors::slot_minutes, doctors::time_zone))
-        .first(conn)?;
+    let (slot_minutes, time_zone) = models::doctors::slot_setting(conn, doctor)?;
     let tz = Zone::stored(&time_zone);
     let mut hours = Hours {
         tz,
@@ -210,14 +190,7 @@ fn load_hours(conn: &mut AnyConnection, doctor: Uuid) -> Result<Hours, ApiError>
         weekly: Default::default(),
         exceptions: Default::default(),
     };
-    let weekly: Vec<(i32, i32, i32)> = working_hours::table
-        .filter(working_hours::doctor_id.eq(DbId(doctor)))
-        .select((
-            working_hours::weekday,
-            working_hours::start_minute,
-            working_hours::end_minute,
-        ))
-        .load(conn)?;
+    let weekly = models::working_hours::of_doctor(conn, doctor)?;
     for (day, start, end) in weekly {
         if let Some(list) = hours.weekly.get_mut((day - 1).clamp(0, 6) as usize) {
             list.push((start as u16, end as u16));
@@ -226,14 +199,7 @@ fn load_hours(conn: &mut AnyConnection, doctor: Uuid) -> Result<Hours, ApiError>
     for list in hours.weekly.iter_mut() {
         list.sort();
     }
-    let exceptions: Vec<(chrono::NaiveDate, Option<i32>, Option<i32>)> = schedule_exceptions::table
-        .filter(schedule_exceptions::doctor_id.eq(DbId(doctor)))
-        .select((
-            schedule_exceptions::day,
-            schedule_exceptions::start_minute,
-            schedule_exceptions::end_minute,
-        ))
-        .load(conn)?;
+    let exceptions = models::schedule_exceptions::of_doctor(conn, doctor)?;
     for (day, start, end) in exceptions {
         let list: &mut Vec<Interval> = hours.exceptions.entry(day).or_default();
         if let (Some(s), Some(e)) = (start, end) {
@@ -285,7 +251,7 @@ fn record(
         to_time: time.1.map(DbTime),
         created_at: DbTime(now),
     };
-    Ok(crate::db::models::appointments::insert_event(conn, &event)?)
+    Ok(models::appointments::insert_event(conn, &event)?)
 }
 
 mod booking;

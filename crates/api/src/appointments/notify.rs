@@ -26,32 +26,17 @@ fn contacts(
     conn: &mut AnyConnection,
     row: &AppointmentRow,
 ) -> Result<(Contact, Contact, String), ApiError> {
-    let (d_user, d_name, d_email, d_zone, spec): (DbId, String, String, String, String) =
-        doctors::table
-            .inner_join(users::table)
-            .filter(doctors::id.eq(row.doctor_id))
-            .select((
-                users::id,
-                users::name,
-                users::email,
-                users::time_zone,
-                doctors::specialization,
-            ))
-            .first(conn)?;
-    let (p_user, p_name, p_email, p_zone): (DbId, String, String, String) = patients::table
-        .inner_join(users::table)
-        .filter(patients::id.eq(row.patient_id))
-        .select((users::id, users::name, users::email, users::time_zone))
-        .first(conn)?;
+    let (d_user, d_name, d_email, d_zone, spec) = models::doctors::contact(conn, row.doctor_id.0)?;
+    let (p_user, p_name, p_email, p_zone) = models::patients::contact(conn, row.patient_id.0)?;
     Ok((
         Contact {
-            user_id: d_user.0,
+            user_id: d_user,
             name: d_name,
             email: d_email,
             tz: Zone::stored(&d_zone),
         },
         Contact {
-            user_id: p_user.0,
+            user_id: p_user,
             name: p_name,
             email: p_email,
             tz: Zone::stored(&p_zone),

@@ -23,70 +23,27 @@ pub async fn list(
         .db
         .run(move |conn| {
             let party = party(conn, user)?;
-            macro_rules! query {
-                () => {{
-                    let mut query = appointments::table.into_boxed();
-                    match party {
-                        Party::Patient(p) => {
-                            query = query.filter(appointments::patient_id.eq(DbId(p)))
-                        }
-                        Party::Doctor(d) => {
-                            query = query.filter(appointments::doctor_id.eq(DbId(d)))
-                        }
-                        Party::Admin => {}
-                    }
-                    if let Some(s) = q.status {
-                        query = query.filter(appointments::status.eq(s.as_str()));
-                    }
-                    if let Some(from) = q.from {
-                        query = query.filter(appointments::scheduled_for.ge(DbTime(from)));
-                    }
-                    if let Some(to) = q.to {
-                        query = query.filter(appointments::scheduled_for.lt(DbTime(to)));
-                    }
-                    if let Some(d) = q.doctor_id {
-                        query = query.filter(appointments::doctor_id.eq(DbId(d)));
-                    }
-                    if let Some(p) = q.patient_id {
-                        query = query.filter(appointments::patient_id.eq(DbId(p)));
-                    }
-                    if let Some(pattern) = &doctor_pattern {
-                        query = query.filter(
-                            appointments::doctor_id.eq_any(
-                                doctors::table
-                                    .inner_join(users::table)
-                                    .filter(users::name_folded.like(pattern.clone()).escape('\\'))
-                                    .select(doctors::id),
-                            ),
-                        );
-                    }
-                    if let Some(pattern) = &patient_pattern {
-                        query = query.filter(
-                            appointments::patient_id.eq_any(
-                                patients::table
-                                    .inner_join(users::table)
-                                    .filter(users::name_folded.like(pattern.clone()).escape('\\'))
-                                    .select(patients::id),
-                            ),
-                        );
-                    }
-                    query
-                }};
-            }
-            let total: i64 = query!().count().get_result(conn)?;
-            let ordered = match q.order.unwrap_or_default() {
-                Order::Asc => {
-                    query!().order((appointments::scheduled_for.asc(), appointments::id.asc()))
-                }
-                Order::Desc => {
-                    query!().order((appointments::scheduled_for.desc(), appointments::id.desc()))
-                }
+            let filter = models::appointments::ListFilter {
+                own_patient: match party {
+                    Party::Patient(p) => Some(p),
+                    _ => None,
+                },
+                own_doctor: match party {
+                    Party::Doctor(d) => Some(d),
+                    _ => None,
+                },
+                patient: q.patient_id,
+                doctor: q.doctor_id,
+                status: q.status,
+                from: q.from,
+                to: q.to,
+                doctor_name: doctor_pattern,
+                patient_name: patient_pattern,
             };
-            let rows: Vec<AppointmentRow> = ordered
-                .limit(i64::from(limit))
-                .offset(i64::from(page - 1) * i64::from(limit))
-                .select(AppointmentRow::as_select())
-                .load(conn)?;
+            let newest_first = q.order.unwrap_or_default() == Order::Desc;
+            let offset = i64::from(page - 1) * i64::from(limit);
+            let (total, rows) =
+                models::appointments::page(conn, &filter, newest_first, i64::from(limit), offset)?;
             // Reads by anyone but the patient are audited, one record per appointment.
             if !matches!(party, Party::Patient(_)) {
                 let now = Utc::now();

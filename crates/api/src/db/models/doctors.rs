@@ -55,6 +55,88 @@ pub fn find_by_user(conn: &mut AnyConnection, user_id: Uuid) -> QueryResult<Opti
         .optional()
 }
 
+/// A doctor as an appointment names them: id, name, specialization, user id.
+pub type DoctorCard = (Uuid, String, String, Uuid);
+
+/// Each of `doctors` with its name, specialization and user id.
+pub fn cards(conn: &mut AnyConnection, doctors: &[Uuid]) -> QueryResult<Vec<DoctorCard>> {
+    let ids: Vec<DbId> = doctors.iter().copied().map(DbId).collect();
+    let rows: Vec<(DbId, String, String, DbId)> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq_any(ids))
+        .select((doctors::id, users::name, doctors::specialization, users::id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, spec, user)| (id.0, name, spec, user.0))
+        .collect())
+}
+
+/// The doctor's name.
+pub fn name(conn: &mut AnyConnection, id: Uuid) -> QueryResult<String> {
+    doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(id)))
+        .select(users::name)
+        .first(conn)
+}
+
+/// An active doctor's slot length in minutes and name; `None` for an unknown or
+/// deactivated doctor.
+pub fn bookable(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<(i32, String)>> {
+    doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(id)))
+        .filter(users::active.eq(true))
+        .select((doctors::slot_minutes, users::name))
+        .first(conn)
+        .optional()
+}
+
+/// The doctor's slot length in minutes and time zone.
+pub fn slot_setting(conn: &mut AnyConnection, id: Uuid) -> QueryResult<(i32, String)> {
+    doctors::table
+        .find(DbId(id))
+        .select((doctors::slot_minutes, doctors::time_zone))
+        .first(conn)
+}
+
+/// Sets the doctor's slot length in minutes and time zone.
+pub fn set_slot_setting(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    slot_minutes: i32,
+    time_zone: &str,
+) -> QueryResult<()> {
+    diesel::update(doctors::table.find(DbId(id)))
+        .set((
+            doctors::slot_minutes.eq(slot_minutes),
+            doctors::time_zone.eq(time_zone),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Where mail to the doctor goes: user id, name, email and time zone; and the
+/// specialization.
+pub fn contact(
+    conn: &mut AnyConnection,
+    id: Uuid,
+) -> QueryResult<(Uuid, String, String, String, String)> {
+    let (user, name, email, zone, spec): (DbId, String, String, String, String) = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::id.eq(DbId(id)))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::time_zone,
+            doctors::specialization,
+        ))
+        .first(conn)?;
+    Ok((user.0, name, email, zone, spec))
+}
+
 pub fn update_specialization(
     conn: &mut AnyConnection,
     user_id: Uuid,

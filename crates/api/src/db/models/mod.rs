@@ -7,4 +7,6 @@ pub mod follows;
 pub mod idempotency_keys;
 pub mod patients;
 pub mod refresh_tokens;
+pub mod schedule_exceptions;
 pub mod users;
+pub mod working_hours;

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use mediconnect_shared::{DoctorOnlineAlerts, NotificationPreferences, PatientProfile};
 use uuid::Uuid;
 
-use crate::db::schema::patients;
+use crate::db::schema::{patients, users};
 use crate::db::{AnyConnection, DbId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -50,6 +50,33 @@ pub fn find_by_user(conn: &mut AnyConnection, user_id: Uuid) -> QueryResult<Opti
         .select(PatientRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// A patient as an appointment names them: id, name, user id, phone number.
+pub type PatientCard = (Uuid, String, Uuid, Option<String>);
+
+/// Each of `patients` with its name, user id and phone number.
+pub fn cards(conn: &mut AnyConnection, patients: &[Uuid]) -> QueryResult<Vec<PatientCard>> {
+    let ids: Vec<DbId> = patients.iter().copied().map(DbId).collect();
+    let rows: Vec<(DbId, String, DbId, Option<String>)> = patients::table
+        .inner_join(users::table)
+        .filter(patients::id.eq_any(ids))
+        .select((patients::id, users::name, users::id, patients::phone_number))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, user, phone)| (id.0, name, user.0, phone))
+        .collect())
+}
+
+/// Where mail to the patient goes: user id, name, email and time zone.
+pub fn contact(conn: &mut AnyConnection, id: Uuid) -> QueryResult<(Uuid, String, String, String)> {
+    let (user, name, email, zone): (DbId, String, String, String) = patients::table
+        .inner_join(users::table)
+        .filter(patients::id.eq(DbId(id)))
+        .select((users::id, users::name, users::email, users::time_zone))
+        .first(conn)?;
+    Ok((user.0, name, email, zone))
 }
 
 /// The patient fields of a profile update; `None` leaves a field as it is.
