@@ -4,16 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use diesel::dsl::sql;
-use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 use mediconnect_shared::{Doctor, DoctorList, DoctorQuery, Pagination, SpecializationSummary};
 use uuid::Uuid;
 
 use crate::auth::DoctorUser;
-use crate::db::models::doctors::{self as doctors_model, DoctorRow, go_offline, of_user, to_dto};
-use crate::db::schema::{doctors, presence_intervals, users};
-use crate::db::{AnyConnection, DbId, DbTime};
+use crate::db::AnyConnection;
+use crate::db::models::doctors::{self as doctors_model, go_offline, of_user};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
 use crate::live::presence;
@@ -22,10 +18,7 @@ use crate::state::AppState;
 /// Validated directory filters.
 #[derive(Debug, Clone)]
 pub struct Filters {
-    specialization: Option<String>,
-    online: Option<bool>,
-    /// A LIKE pattern, case-folded, with `%` and `_` escaped.
-    name_pattern: Option<String>,
+    filter: doctors_model::DirectoryFilter,
     page: u32,
     limit: u32,
 }
@@ -47,9 +40,11 @@ impl Filters {
         let name_pattern =
             crate::domain::contains_pattern(q.q.as_deref(), "q").map_err(ApiError::BadRequest)?;
         Ok(Filters {
-            specialization,
-            online: q.online,
-            name_pattern,
+            filter: doctors_model::DirectoryFilter {
+                specialization,
+                online: q.online,
+                name_pattern,
+            },
             page,
             limit,
         })
@@ -57,48 +52,11 @@ impl Filters {
 }
 
 pub fn list_blocking(conn: &mut AnyConnection, f: &Filters) -> Result<DoctorList, ApiError> {
-    macro_rules! query {
-        () => {{
-            let mut query = doctors::table
-                .inner_join(users::table)
-                .filter(users::active.eq(true))
-                .into_boxed();
-            if let Some(s) = &f.specialization {
-                query = query.filter(doctors::specialization_folded.eq(s.clone()));
-            }
-            if let Some(online) = f.online {
-                query = query.filter(doctors::is_online.eq(online));
-            }
-            if let Some(pattern) = &f.name_pattern {
-                query = query.filter(users::name_folded.like(pattern.clone()).escape('\\'));
-            }
-            query
-        }};
-    }
     let offset = i64::from(f.page - 1) * i64::from(f.limit);
-    // The page and the total in one statement: the window counts every matching row
-    // before LIMIT applies.
-    let rows: Vec<(DoctorRow, String, i64)> = query!()
-        .order((users::name.asc(), doctors::id.asc()))
-        .limit(i64::from(f.limit))
-        .offset(offset)
-        .select((
-            DoctorRow::as_select(),
-            users::name,
-            sql::<BigInt>("COUNT(*) OVER ()"),
-        ))
-        .load(conn)?;
-    let total = match rows.first() {
-        Some((_, _, total)) => *total,
-        None if offset == 0 => 0,
-        // Past the last page: no row carries the total.
-        None => query!().count().get_result(conn)?,
-    };
+    let (doctors, total) =
+        doctors_model::directory_page(conn, &f.filter, i64::from(f.limit), offset)?;
     Ok(DoctorList {
-        doctors: rows
-            .into_iter()
-            .map(|(row, name, _)| to_dto((row, name)))
-            .collect(),
+        doctors,
         pagination: Pagination::new(f.page, f.limit, total.max(0) as u64),
     })
 }
@@ -122,13 +80,7 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<Doctor, ApiError> {
 pub async fn specializations(state: &AppState) -> Result<Vec<SpecializationSummary>, ApiError> {
     let rows: Vec<(String, bool)> = state
         .db
-        .run(|conn| {
-            Ok(doctors::table
-                .inner_join(users::table)
-                .filter(users::active.eq(true))
-                .select((doctors::specialization, doctors::is_online))
-                .load(conn)?)
-        })
+        .run(|conn| Ok(doctors_model::specializations(conn)?))
         .await?;
     // Grouped in any letter case, named as most doctors spell it.
     let mut groups: BTreeMap<String, (BTreeMap<String, u64>, u64, u64)> = BTreeMap::new();
@@ -183,29 +135,14 @@ pub async fn set_status(
                 return Ok((current, false));
             }
             let updated = if online {
-                let n = diesel::update(
-                    doctors::table
-                        .filter(doctors::user_id.eq(DbId(user)))
-                        .filter(doctors::is_online.eq(false)),
-                )
-                .set(doctors::is_online.eq(true))
-                .execute(conn)?;
-                if n == 1 {
-                    diesel::insert_into(presence_intervals::table)
-                        .values((
-                            presence_intervals::id.eq(DbId(Uuid::new_v4())),
-                            presence_intervals::doctor_id.eq(DbId(current.id)),
-                            presence_intervals::started_at.eq(DbTime(now)),
-                        ))
-                        .execute(conn)?;
-                }
+                let changed = doctors_model::go_online(conn, current.id, now)?;
                 // Presence is tracked again from the next socket, not from old ones.
                 presence::forget_dead_leases(conn, user, now, timing)?;
                 // One job, expanded by the mail worker: this request stays as fast with
                 // ten thousand patients as with ten.
                 crate::mail::alerts::enqueue_doctor_online(conn, current.id, now)?;
                 effects.wake_mail();
-                (n == 1).then_some(())
+                changed.then_some(())
             } else {
                 go_offline(conn, current.id, now)?.map(|_| ())
             };
@@ -254,12 +191,15 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(f.name_pattern.as_deref(), Some("%50\\%\\_off\\\\%"));
+        assert_eq!(f.filter.name_pattern.as_deref(), Some("%50\\%\\_off\\\\%"));
         let f = Filters::parse(&DoctorQuery {
             specialization: Some("  Internal   MEDICINE ".into()),
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(f.specialization.as_deref(), Some("internal medicine"));
+        assert_eq!(
+            f.filter.specialization.as_deref(),
+            Some("internal medicine")
+        );
     }
 }

@@ -17,12 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::db::schema::{doctors, presence_leases};
-use crate::db::{AnyConnection, Db, DbId, DbTime, write_transaction};
+use crate::db::models::presence_leases as leases;
+use crate::db::{AnyConnection, Db, write_transaction};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
 use crate::live::effects::Effects;
@@ -134,7 +133,7 @@ async fn run(
                 let result = db.write(move |conn| {
                     let now = Utc::now();
                     for (user, (sockets, clean)) in latest {
-                        set_lease(conn, user, replica, sockets, clean, now)?;
+                        leases::set(conn, user, replica, sockets, clean, now)?;
                     }
                     Ok(())
                 }).await;
@@ -143,16 +142,9 @@ async fn run(
                 }
             }
             _ = refresh.tick() => {
-                let result = db.run(move |conn| {
-                    diesel::update(
-                        presence_leases::table
-                            .filter(presence_leases::replica_id.eq(DbId(replica)))
-                            .filter(presence_leases::sockets.gt(0)),
-                    )
-                    .set(presence_leases::updated_at.eq(DbTime(Utc::now())))
-                    .execute(conn)?;
-                    Ok(())
-                }).await;
+                let result = db
+                    .run(move |conn| Ok(leases::refresh(conn, replica, Utc::now())?))
+                    .await;
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "cannot refresh socket presence");
                 }
@@ -167,46 +159,6 @@ async fn run(
     }
 }
 
-fn set_lease(
-    conn: &mut AnyConnection,
-    user: Uuid,
-    replica: Uuid,
-    sockets: i32,
-    clean: bool,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let key = presence_leases::table
-        .filter(presence_leases::user_id.eq(DbId(user)))
-        .filter(presence_leases::replica_id.eq(DbId(replica)));
-    let updated = diesel::update(key)
-        .set((
-            presence_leases::sockets.eq(sockets),
-            presence_leases::updated_at.eq(DbTime(now)),
-            presence_leases::clean_close.eq(clean),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        // Only this replica writes its own rows, so there is no race on the key. The
-        // user may have been deleted meanwhile: nothing to record then.
-        let exists: i64 = crate::db::schema::users::table
-            .find(DbId(user))
-            .count()
-            .get_result(conn)?;
-        if exists == 1 {
-            diesel::insert_into(presence_leases::table)
-                .values((
-                    presence_leases::user_id.eq(DbId(user)),
-                    presence_leases::replica_id.eq(DbId(replica)),
-                    presence_leases::sockets.eq(sockets),
-                    presence_leases::updated_at.eq(DbTime(now)),
-                    presence_leases::clean_close.eq(clean),
-                ))
-                .execute(conn)?;
-        }
-    }
-    Ok(())
-}
-
 /// Forgets the leases of sockets that are gone. Called when a doctor goes online
 /// through the API: presence is tracked again only once a socket is open.
 pub fn forget_dead_leases(
@@ -215,17 +167,8 @@ pub fn forget_dead_leases(
     now: DateTime<Utc>,
     timing: Timing,
 ) -> Result<(), ApiError> {
-    let stale = DbTime(now - chrono::Duration::from_std(timing.stale_after()).unwrap_or_default());
-    diesel::delete(
-        presence_leases::table
-            .filter(presence_leases::user_id.eq(DbId(user)))
-            .filter(
-                presence_leases::sockets
-                    .eq(0)
-                    .or(presence_leases::updated_at.lt(stale)),
-            ),
-    )
-    .execute(conn)?;
+    let stale = now - chrono::Duration::from_std(timing.stale_after()).unwrap_or_default();
+    leases::forget_dead(conn, user, stale)?;
     Ok(())
 }
 
@@ -268,26 +211,12 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                 let grace = chrono::Duration::from_std(timing.grace).unwrap_or_default();
                 let clean_grace =
                     chrono::Duration::from_std(timing.clean_grace()).unwrap_or_default();
-                let rows: Vec<(DbId, DbId, i32, DbTime, bool)> = doctors::table
-                    .inner_join(
-                        presence_leases::table.on(presence_leases::user_id.eq(doctors::user_id)),
-                    )
-                    .filter(doctors::is_online.eq(true))
-                    .select((
-                        doctors::id,
-                        doctors::user_id,
-                        presence_leases::sockets,
-                        presence_leases::updated_at,
-                        presence_leases::clean_close,
-                    ))
-                    .load(conn)?;
                 let mut by_doctor: HashMap<(Uuid, Uuid), Vec<Lease>> = HashMap::new();
-                for (doctor, user, sockets, updated_at, clean) in rows {
-                    by_doctor.entry((doctor.0, user.0)).or_default().push((
-                        sockets,
-                        updated_at.0,
-                        clean,
-                    ));
+                for (doctor, user, sockets, updated_at, clean) in leases::of_online_doctors(conn)? {
+                    by_doctor
+                        .entry((doctor, user))
+                        .or_default()
+                        .push((sockets, updated_at, clean));
                 }
                 let mut effects = Effects::new(hub_for_tx);
                 let mut offline = Vec::new();
@@ -300,10 +229,7 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                     }
                     if let Some(doctor) = crate::db::models::doctors::go_offline(conn, doctor, now)?
                     {
-                        diesel::delete(
-                            presence_leases::table.filter(presence_leases::user_id.eq(DbId(user))),
-                        )
-                        .execute(conn)?;
+                        leases::forget(conn, user)?;
                         offline.push(doctor.id);
                         effects.announce(conn, LiveEvent::Doctor { doctor })?;
                     }

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use mediconnect_shared::{Doctor, DoctorProfile};
 use uuid::Uuid;
 
@@ -205,6 +207,107 @@ pub fn load_online(conn: &mut AnyConnection) -> QueryResult<Vec<Doctor>> {
 pub fn load_online_blocking(db: &Db) -> anyhow::Result<Vec<Doctor>> {
     let mut conn = db.get_blocking()?;
     load_online(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Puts a doctor online if offline, opening a presence interval. Whether it changed.
+pub fn go_online(conn: &mut AnyConnection, doctor: Uuid, now: DateTime<Utc>) -> QueryResult<bool> {
+    let changed = diesel::update(
+        doctors::table
+            .filter(doctors::id.eq(DbId(doctor)))
+            .filter(doctors::is_online.eq(false)),
+    )
+    .set(doctors::is_online.eq(true))
+    .execute(conn)?;
+    if changed == 1 {
+        diesel::insert_into(presence_intervals::table)
+            .values((
+                presence_intervals::id.eq(DbId(Uuid::new_v4())),
+                presence_intervals::doctor_id.eq(DbId(doctor)),
+                presence_intervals::started_at.eq(DbTime(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed == 1)
+}
+
+/// Which active doctors the directory lists. Every field that is set must match.
+#[derive(Debug, Default, Clone)]
+pub struct DirectoryFilter {
+    /// Folded (`crate::domain::fold`), matched whole.
+    pub specialization: Option<String>,
+    pub online: Option<bool>,
+    /// A `LIKE` pattern (escaped with `\\`) on the folded name.
+    pub name_pattern: Option<String>,
+}
+
+impl DirectoryFilter {
+    fn query(&self) -> BoxedDirectory<'_> {
+        let mut query = doctors::table
+            .inner_join(users::table)
+            .filter(users::active.eq(true))
+            .into_boxed();
+        if let Some(s) = &self.specialization {
+            query = query.filter(doctors::specialization_folded.eq(s.clone()));
+        }
+        if let Some(online) = self.online {
+            query = query.filter(doctors::is_online.eq(online));
+        }
+        if let Some(pattern) = &self.name_pattern {
+            query = query.filter(users::name_folded.like(pattern.clone()).escape('\\'));
+        }
+        query
+    }
+}
+
+type BoxedDirectory<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Filter<
+        diesel::dsl::InnerJoin<doctors::table, users::table>,
+        diesel::dsl::Eq<users::active, bool>,
+    >,
+    <AnyConnection as diesel::Connection>::Backend,
+>;
+
+/// The `limit` doctors matching `filter` after `offset`, by name, and how many match.
+pub fn directory_page(
+    conn: &mut AnyConnection,
+    filter: &DirectoryFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Doctor>, i64)> {
+    // The page and the total in one statement: the window counts every matching row
+    // before LIMIT applies.
+    let rows: Vec<(DoctorRow, String, i64)> = filter
+        .query()
+        .order((users::name.asc(), doctors::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select((
+            DoctorRow::as_select(),
+            users::name,
+            sql::<BigInt>("COUNT(*) OVER ()"),
+        ))
+        .load(conn)?;
+    let total = match rows.first() {
+        Some((_, _, total)) => *total,
+        None if offset == 0 => 0,
+        // Past the last page: no row carries the total.
+        None => filter.query().count().get_result(conn)?,
+    };
+    let doctors = rows
+        .into_iter()
+        .map(|(row, name, _)| to_dto((row, name)))
+        .collect();
+    Ok((doctors, total))
+}
+
+/// Each active doctor's specialization as written, and whether they are online.
+pub fn specializations(conn: &mut AnyConnection) -> QueryResult<Vec<(String, bool)>> {
+    doctors::table
+        .inner_join(users::table)
+        .filter(users::active.eq(true))
+        .select((doctors::specialization, doctors::is_online))
+        .load(conn)
 }
 
 /// Takes a doctor offline if online, recording when. Returns the doctor if it changed.

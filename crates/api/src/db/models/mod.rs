@@ -6,6 +6,7 @@ pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;
 pub mod patients;
+pub mod presence_leases;
 pub mod refresh_tokens;
 pub mod schedule_exceptions;
 pub mod users;
