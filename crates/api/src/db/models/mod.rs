@@ -2,9 +2,11 @@
 //! built from them as `mediconnect_shared` DTOs.
 
 pub mod appointments;
+pub mod audit_log;
 pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;
+pub mod outbox;
 pub mod patients;
 pub mod refresh_tokens;
 pub mod users;
