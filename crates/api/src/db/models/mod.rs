@@ -1,6 +1,7 @@
 //! Row types and the queries on them. Rows never leave the server: responses are
 //! built from them as `mediconnect_shared` DTOs.
 
+pub mod analytics;
 pub mod appointments;
 pub mod audit_log;
 pub mod doctors;
@@ -8,5 +9,6 @@ pub mod follows;
 pub mod idempotency_keys;
 pub mod outbox;
 pub mod patients;
+pub mod presence_intervals;
 pub mod refresh_tokens;
 pub mod users;

@@ -229,3 +229,25 @@ pub fn names_of(conn: &mut AnyConnection, ids: &[Uuid]) -> QueryResult<HashMap<U
         .load(conn)?;
     Ok(rows.into_iter().map(|(id, name)| (id.0, name)).collect())
 }
+
+/// How many users have `role`.
+pub fn count_with_role(conn: &mut AnyConnection, role: Role) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(role.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// When each user who registered in `[from, to)` registered.
+pub fn created_between(
+    conn: &mut AnyConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    let times: Vec<DbTime> = users::table
+        .filter(users::created_at.ge(DbTime(from)))
+        .filter(users::created_at.lt(DbTime(to)))
+        .select(users::created_at)
+        .load(conn)?;
+    Ok(times.into_iter().map(|t| t.0).collect())
+}
