@@ -2,7 +2,7 @@
 //! retries) and the audit trail. Every admin action is itself audited.
 
 use chrono::Utc;
-use diesel::prelude::*;
+use diesel::result::Error::NotFound;
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, AuditList, AuditQuery, OutboxEntry, OutboxList,
     OutboxQuery, Pagination, Role, UserActivation,
@@ -10,9 +10,8 @@ use mediconnect_shared::{
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::db::models::users::UserRow;
-use crate::db::schema::{doctors, notifications, users};
-use crate::db::{DbId, DbTime};
+use crate::db::models::users::{self, UserRow};
+use crate::db::models::{doctors, outbox};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
 use crate::state::AppState;
@@ -39,33 +38,12 @@ pub async fn users(
     state
         .db
         .run(move |conn| {
-            macro_rules! query {
-                () => {{
-                    let mut query = users::table.into_boxed();
-                    if let Some(role) = q.role {
-                        query = query.filter(users::role.eq(role.as_str()));
-                    }
-                    if let Some(active) = q.active {
-                        query = query.filter(users::active.eq(active));
-                    }
-                    if let Some(p) = &pattern {
-                        query = query.filter(
-                            users::name_folded
-                                .like(p.clone())
-                                .escape('\\')
-                                .or(users::email.like(p.clone()).escape('\\')),
-                        );
-                    }
-                    query
-                }};
-            }
-            let total: i64 = query!().count().get_result(conn)?;
-            let rows: Vec<UserRow> = query!()
-                .order((users::created_at.desc(), users::id.asc()))
-                .limit(i64::from(limit))
-                .offset(i64::from(page - 1) * i64::from(limit))
-                .select(UserRow::as_select())
-                .load(conn)?;
+            let filter = users::Filter {
+                role: q.role,
+                active: q.active,
+                pattern,
+            };
+            let (total, rows) = users::list(conn, &filter, page, limit)?;
             audit::record(conn, &actor, "admin.users.list", "user", None, Utc::now())?;
             Ok(AdminUserList {
                 users: rows.iter().map(to_dto).collect(),
@@ -91,25 +69,15 @@ pub async fn set_active(
     let user = state
         .write(move |conn, effects| {
             let now = Utc::now();
-            let row = crate::db::models::users::find(conn, id)?
+            let row = users::find(conn, id)?
                 .ok_or_else(|| ApiError::NotFound("There is no such user.".into()))?;
             if row.active != change.active {
-                diesel::update(users::table.find(DbId(id)))
-                    .set((
-                        users::active.eq(change.active),
-                        users::updated_at.eq(DbTime(now)),
-                    ))
-                    .execute(conn)?;
+                users::set_active(conn, id, change.active, now)?;
                 if !change.active {
                     crate::accounts::revoke_sessions(conn, effects, id, now)?;
                     if row.role() == Role::Doctor {
-                        let doctor: DbId = doctors::table
-                            .filter(doctors::user_id.eq(DbId(id)))
-                            .select(doctors::id)
-                            .first(conn)?;
-                        if let Some(doctor) =
-                            crate::db::models::doctors::go_offline(conn, doctor.0, now)?
-                        {
+                        let doctor = doctors::find_by_user(conn, id)?.ok_or(NotFound)?;
+                        if let Some(doctor) = doctors::go_offline(conn, doctor.id.0, now)? {
                             effects.announce(conn, LiveEvent::Doctor { doctor })?;
                         }
                     }
@@ -121,70 +89,13 @@ pub async fn set_active(
                 };
                 audit::record(conn, &actor, action, "user", Some(id), now)?;
             }
-            let row = crate::db::models::users::find(conn, id)?
+            let row = users::find(conn, id)?
                 .ok_or_else(|| ApiError::NotFound("There is no such user.".into()))?;
             Ok(to_dto(&row))
         })
         .await?;
     tracing::info!(user_id = %id, active = change.active, "account activation changed by an admin");
     Ok(user)
-}
-
-type OutboxRow = (
-    DbId,
-    String,
-    crate::db::DbOutboxStatus,
-    String,
-    i32,
-    Option<String>,
-    DbTime,
-    Option<DbTime>,
-    DbTime,
-    String,
-);
-
-fn outbox_entry(r: OutboxRow) -> OutboxEntry {
-    let (
-        id,
-        kind,
-        status,
-        email,
-        attempts,
-        last_error,
-        created_at,
-        sent_at,
-        next_attempt_at,
-        subject,
-    ) = r;
-    OutboxEntry {
-        id: id.0,
-        kind,
-        status: status.0,
-        email,
-        subject,
-        attempts: attempts.max(0) as u32,
-        last_error,
-        created_at: created_at.0,
-        sent_at: sent_at.map(|t| t.0),
-        next_attempt_at: next_attempt_at.0,
-    }
-}
-
-macro_rules! outbox_columns {
-    () => {
-        (
-            notifications::id,
-            notifications::kind,
-            notifications::status,
-            notifications::email,
-            notifications::attempts,
-            notifications::last_error,
-            notifications::created_at,
-            notifications::sent_at,
-            notifications::next_attempt_at,
-            notifications::subject,
-        )
-    };
 }
 
 pub async fn notifications(
@@ -196,22 +107,7 @@ pub async fn notifications(
     state
         .db
         .run(move |conn| {
-            macro_rules! query {
-                () => {{
-                    let mut query = notifications::table.into_boxed();
-                    if let Some(s) = q.status {
-                        query = query.filter(notifications::status.eq(s.as_str()));
-                    }
-                    query
-                }};
-            }
-            let total: i64 = query!().count().get_result(conn)?;
-            let rows: Vec<OutboxRow> = query!()
-                .order((notifications::created_at.desc(), notifications::id.asc()))
-                .limit(i64::from(limit))
-                .offset(i64::from(page - 1) * i64::from(limit))
-                .select(outbox_columns!())
-                .load(conn)?;
+            let (total, rows) = outbox::list(conn, q.status, page, limit)?;
             audit::record(
                 conn,
                 &actor,
@@ -221,7 +117,7 @@ pub async fn notifications(
                 Utc::now(),
             )?;
             Ok(OutboxList {
-                notifications: rows.into_iter().map(outbox_entry).collect(),
+                notifications: rows.into_iter().map(OutboxEntry::from).collect(),
                 pagination: Pagination::new(page, limit, total.max(0) as u64),
             })
         })
@@ -233,11 +129,7 @@ pub async fn retry(state: &AppState, actor: Actor, id: Uuid) -> Result<OutboxEnt
     let entry = state
         .write(move |conn, effects| {
             let now = Utc::now();
-            let exists: i64 = notifications::table
-                .find(DbId(id))
-                .count()
-                .get_result(conn)?;
-            if exists == 0 {
+            if outbox::find(conn, id)?.is_none() {
                 return Err(ApiError::NotFound("There is no such notification.".into()));
             }
             if !crate::mail::outbox::retry(conn, id, now)? {
@@ -255,11 +147,8 @@ pub async fn retry(state: &AppState, actor: Actor, id: Uuid) -> Result<OutboxEnt
                 Some(id),
                 now,
             )?;
-            let row: OutboxRow = notifications::table
-                .find(DbId(id))
-                .select(outbox_columns!())
-                .first(conn)?;
-            Ok(outbox_entry(row))
+            let row = outbox::find(conn, id)?.ok_or(NotFound)?;
+            Ok(OutboxEntry::from(row))
         })
         .await?;
     Ok(entry)

@@ -6,16 +6,15 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use diesel::prelude::*;
 use mediconnect_shared::{
-    Analytics, AppointmentsByStatus, Bucket, DoctorFigures, Metric, OutboxStatus, Role, Timeseries,
-    TimeseriesQuery,
+    Analytics, AppointmentStatus, AppointmentsByStatus, Bucket, DoctorFigures, Metric,
+    OutboxStatus, Role, Timeseries, TimeseriesQuery,
 };
 use uuid::Uuid;
 
 use crate::audit::{self, Actor};
-use crate::db::schema::{appointments, doctors, notifications, presence_intervals, users};
-use crate::db::{AnyConnection, DbId, DbTime};
+use crate::db::AnyConnection;
+use crate::db::models::{analytics, doctors, outbox, presence_intervals, users};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -33,7 +32,7 @@ pub fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// An online interval; `None` is still open.
-pub type Interval = (DateTime<Utc>, Option<DateTime<Utc>>);
+pub use presence_intervals::Interval;
 
 /// Minutes of each local day covered by the intervals, clipped to `[from, to)`.
 pub fn minutes_per_day(
@@ -61,44 +60,81 @@ pub fn minutes_per_day(
     out
 }
 
-fn count(
-    conn: &mut AnyConnection,
-    query: impl FnOnce(&mut AnyConnection) -> QueryResult<i64>,
-) -> Result<u64, ApiError> {
-    Ok(query(conn)?.max(0) as u64)
+/// How many of `times` fall on each local day from `first` to `last`.
+fn count_per_day(
+    tz: Tz,
+    times: &[DateTime<Utc>],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> BTreeMap<NaiveDate, u64> {
+    let mut values: BTreeMap<NaiveDate, u64> = BTreeMap::new();
+    let mut date = first;
+    while date <= last {
+        values.insert(date, 0);
+        date += Duration::days(1);
+    }
+    for t in times {
+        *values.entry(t.with_timezone(&tz).date_naive()).or_default() += 1;
+    }
+    values
+}
+
+/// A count as the figures show it.
+fn n(count: i64) -> u64 {
+    count.max(0) as u64
 }
 
 fn doctor_of(conn: &mut AnyConnection, user: Uuid) -> Result<Uuid, ApiError> {
-    Ok(doctors::table
-        .filter(doctors::user_id.eq(DbId(user)))
-        .select(doctors::id)
-        .first::<DbId>(conn)?
-        .0)
+    let doctor = doctors::find_by_user(conn, user)?.ok_or(diesel::NotFound)?;
+    Ok(doctor.id.0)
 }
 
-fn intervals(
-    conn: &mut AnyConnection,
-    doctor: Option<Uuid>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<Interval>, ApiError> {
-    let mut query = presence_intervals::table
-        .filter(presence_intervals::started_at.lt(DbTime(to)))
-        .filter(
-            presence_intervals::ended_at
-                .is_null()
-                .or(presence_intervals::ended_at.gt(DbTime(from))),
-        )
-        .select((presence_intervals::started_at, presence_intervals::ended_at))
-        .into_boxed();
-    if let Some(d) = doctor {
-        query = query.filter(presence_intervals::doctor_id.eq(DbId(d)));
+fn by_status(conn: &mut AnyConnection) -> Result<AppointmentsByStatus, ApiError> {
+    let mut out = AppointmentsByStatus::default();
+    for (status, count) in analytics::appointments_by_status(conn)? {
+        let count = n(count);
+        match status {
+            AppointmentStatus::Scheduled => out.scheduled = count,
+            AppointmentStatus::Completed => out.completed = count,
+            AppointmentStatus::Cancelled => out.cancelled = count,
+            AppointmentStatus::NoShow => out.no_show = count,
+        }
     }
-    Ok(query
-        .load::<(DbTime, Option<DbTime>)>(conn)?
-        .into_iter()
-        .map(|(s, e)| (s.0, e.map(|e| e.0)))
-        .collect())
+    Ok(out)
+}
+
+/// A doctor's own figures: today, the no-show rate, and this week's time online.
+fn figures(
+    conn: &mut AnyConnection,
+    tz: Tz,
+    doctor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<DoctorFigures, ApiError> {
+    let today = now.with_timezone(&tz).date_naive();
+    let (start, end) = (
+        day_start(tz, today),
+        day_start(tz, today + Duration::days(1)),
+    );
+    let appointments_today = n(analytics::count_kept_between(
+        conn,
+        Some(doctor),
+        start,
+        end,
+    )?);
+    let mut done = |status| analytics::count_of_doctor_with_status(conn, doctor, status).map(n);
+    let (completed, missed) = (
+        done(AppointmentStatus::Completed)?,
+        done(AppointmentStatus::NoShow)?,
+    );
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let week = presence_intervals::overlapping(conn, Some(doctor), day_start(tz, monday), end)?;
+    Ok(DoctorFigures {
+        appointments_today,
+        no_show_rate: (completed + missed > 0).then(|| missed as f64 / (completed + missed) as f64),
+        online_minutes_this_week: minutes_per_day(tz, &week, monday, today, now)
+            .values()
+            .sum(),
+    })
 }
 
 fn overview(conn: &mut AnyConnection, tz: Tz, doctor: Option<Uuid>) -> Result<Analytics, ApiError> {
@@ -108,92 +144,29 @@ fn overview(conn: &mut AnyConnection, tz: Tz, doctor: Option<Uuid>) -> Result<An
         day_start(tz, today),
         day_start(tz, today + Duration::days(1)),
     );
-    let role_count = |conn: &mut AnyConnection, role: Role| {
-        count(conn, |c| {
-            users::table
-                .filter(users::role.eq(role.as_str()))
-                .count()
-                .get_result(c)
-        })
-    };
-    let by_status: Vec<(String, i64)> = appointments::table
-        .group_by(appointments::status)
-        .select((appointments::status, diesel::dsl::count_star()))
-        .load(conn)?;
-    let mut appointments_by_status = AppointmentsByStatus::default();
-    for (status, n) in by_status {
-        let n = n.max(0) as u64;
-        match status.as_str() {
-            "SCHEDULED" => appointments_by_status.scheduled = n,
-            "COMPLETED" => appointments_by_status.completed = n,
-            "CANCELLED" => appointments_by_status.cancelled = n,
-            _ => appointments_by_status.no_show = n,
-        }
-    }
-    let outbox = |conn: &mut AnyConnection, status: OutboxStatus| {
-        let status = crate::db::DbOutboxStatus(status);
-        count(conn, move |c| {
-            notifications::table
-                .filter(notifications::status.eq(status))
-                .count()
-                .get_result(c)
-        })
-    };
-    let today_query = |doctor: Option<Uuid>| {
-        let mut q = appointments::table
-            .filter(appointments::scheduled_for.ge(DbTime(start)))
-            .filter(appointments::scheduled_for.lt(DbTime(end)))
-            .filter(appointments::status.ne("CANCELLED"))
-            .into_boxed();
-        if let Some(d) = doctor {
-            q = q.filter(appointments::doctor_id.eq(DbId(d)));
-        }
-        q
+    let appointments_by_status = by_status(conn)?;
+    let outbox = outbox::count_by_status(conn)?;
+    let emails = |status: OutboxStatus| {
+        outbox
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |&(_, count)| n(count))
     };
     let mine = match doctor {
         None => None,
-        Some(d) => {
-            let appointments_today = count(conn, |c| today_query(Some(d)).count().get_result(c))?;
-            let done = |conn: &mut AnyConnection, status: &'static str| {
-                count(conn, move |c| {
-                    appointments::table
-                        .filter(appointments::doctor_id.eq(DbId(d)))
-                        .filter(appointments::status.eq(status))
-                        .count()
-                        .get_result(c)
-                })
-            };
-            let (completed, missed) = (done(conn, "COMPLETED")?, done(conn, "NO_SHOW")?);
-            let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-            let week = intervals(conn, Some(d), day_start(tz, monday), end)?;
-            Some(DoctorFigures {
-                appointments_today,
-                no_show_rate: (completed + missed > 0)
-                    .then(|| missed as f64 / (completed + missed) as f64),
-                online_minutes_this_week: minutes_per_day(tz, &week, monday, today, now)
-                    .values()
-                    .sum(),
-            })
-        }
+        Some(d) => Some(figures(conn, tz, d, now)?),
     };
     Ok(Analytics {
-        total_users: count(conn, |c| users::table.count().get_result(c))?,
-        total_doctors: role_count(conn, Role::Doctor)?,
-        total_patients: role_count(conn, Role::Patient)?,
-        online_doctors: count(conn, |c| {
-            doctors::table
-                .inner_join(users::table)
-                .filter(doctors::is_online.eq(true))
-                .filter(users::active.eq(true))
-                .count()
-                .get_result(c)
-        })?,
-        appointments_today: count(conn, |c| today_query(None).count().get_result(c))?,
-        emails_sent: outbox(conn, OutboxStatus::Sent)?,
+        total_users: n(users::count(conn)?),
+        total_doctors: n(users::count_with_role(conn, Role::Doctor)?),
+        total_patients: n(users::count_with_role(conn, Role::Patient)?),
+        online_doctors: n(analytics::count_online_doctors(conn)?),
+        appointments_today: n(analytics::count_kept_between(conn, None, start, end)?),
+        emails_sent: emails(OutboxStatus::Sent),
         appointments_by_status,
-        emails_queued: outbox(conn, OutboxStatus::Queued)?,
-        emails_failed: outbox(conn, OutboxStatus::Failed)?,
-        emails_expired: outbox(conn, OutboxStatus::Expired)?,
+        emails_queued: emails(OutboxStatus::Queued),
+        emails_failed: emails(OutboxStatus::Failed),
+        emails_expired: emails(OutboxStatus::Expired),
         mine,
     })
 }
@@ -263,39 +236,16 @@ pub async fn timeseries(
             );
             let values: BTreeMap<NaiveDate, u64> = match q.metric {
                 Metric::OnlineMinutes => {
-                    minutes_per_day(tz, &intervals(conn, doctor, from, to)?, first, last, now)
+                    let intervals = presence_intervals::overlapping(conn, doctor, from, to)?;
+                    minutes_per_day(tz, &intervals, first, last, now)
                 }
                 Metric::Registrations | Metric::Appointments => {
-                    let times: Vec<DbTime> = if q.metric == Metric::Registrations {
-                        users::table
-                            .filter(users::created_at.ge(DbTime(from)))
-                            .filter(users::created_at.lt(DbTime(to)))
-                            .select(users::created_at)
-                            .load(conn)?
+                    let times = if q.metric == Metric::Registrations {
+                        users::created_between(conn, from, to)?
                     } else {
-                        let mut query = appointments::table
-                            .filter(appointments::scheduled_for.ge(DbTime(from)))
-                            .filter(appointments::scheduled_for.lt(DbTime(to)))
-                            .filter(appointments::status.ne("CANCELLED"))
-                            .select(appointments::scheduled_for)
-                            .into_boxed();
-                        if let Some(d) = doctor {
-                            query = query.filter(appointments::doctor_id.eq(DbId(d)));
-                        }
-                        query.load(conn)?
+                        analytics::kept_times_between(conn, doctor, from, to)?
                     };
-                    let mut values: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-                    let mut date = first;
-                    while date <= last {
-                        values.insert(date, 0);
-                        date += Duration::days(1);
-                    }
-                    for t in times {
-                        *values
-                            .entry(t.0.with_timezone(&tz).date_naive())
-                            .or_default() += 1;
-                    }
-                    values
+                    count_per_day(tz, &times, first, last)
                 }
             };
             Ok(Timeseries {

@@ -8,13 +8,13 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use mediconnect_shared::{AuditEntry, AuditList, AuditQuery, Pagination, Role};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::schema::audit_log;
-use crate::db::{AnyConnection, DbId, DbTime};
+use crate::db::models::audit_log::{self, NewAuditRow};
+use crate::db::models::users;
+use crate::db::{AnyConnection, DbId, DbRole, DbTime};
 use crate::error::ApiError;
 
 /// The client's address, as the audit trail records it: by the rate limits' rule
@@ -83,34 +83,24 @@ pub struct Event<'a> {
 }
 
 pub fn insert(conn: &mut AnyConnection, e: &Event<'_>, now: DateTime<Utc>) -> Result<(), ApiError> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(DbId(Uuid::new_v4())),
-            audit_log::actor_id.eq(e.actor_id.map(DbId)),
-            audit_log::actor_role.eq(e.actor_role.as_str()),
-            audit_log::action.eq(e.action),
-            audit_log::target_type.eq(e.target_type),
-            audit_log::target_id.eq(e.target.map(DbId)),
-            audit_log::ip.eq(e.ip),
-            audit_log::at.eq(DbTime(now)),
-        ))
-        .execute(conn)?;
+    audit_log::insert(
+        conn,
+        &NewAuditRow {
+            id: DbId(Uuid::new_v4()),
+            actor_id: e.actor_id.map(DbId),
+            actor_role: DbRole(e.actor_role),
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target.map(DbId),
+            ip: e.ip,
+            at: DbTime(now),
+        },
+    )?;
     Ok(())
 }
 
 /// The kinds of the trail's actions, by their first word, for `GET /api/admin/audit?kind=`.
 pub const KINDS: &[&str] = &["auth", "user", "admin", "appointment"];
-
-type AuditRow = (
-    DbId,
-    Option<DbId>,
-    crate::db::DbRole,
-    String,
-    String,
-    Option<DbId>,
-    Option<String>,
-    DbTime,
-);
 
 pub fn list(
     conn: &mut AnyConnection,
@@ -118,61 +108,46 @@ pub fn list(
     page: u32,
     limit: u32,
 ) -> Result<AuditList, ApiError> {
-    macro_rules! query {
-        () => {{
-            let mut query = audit_log::table.into_boxed();
-            if let Some(actor) = q.actor {
-                query = query.filter(audit_log::actor_id.eq(Some(DbId(actor))));
-            }
-            if let Some(target) = q.target {
-                query = query.filter(audit_log::target_id.eq(Some(DbId(target))));
-            }
-            if let Some(kind) = &q.kind {
-                query = query.filter(audit_log::action.like(format!("{kind}.%")));
-            }
-            query
-        }};
-    }
-    let total: i64 = query!().count().get_result(conn)?;
-    let rows: Vec<AuditRow> = query!()
-        .order((audit_log::at.desc(), audit_log::id.desc()))
-        .limit(i64::from(limit))
-        .offset(i64::from(page - 1) * i64::from(limit))
-        .select(audit_log::all_columns)
-        .load(conn)?;
+    let filter = audit_log::Filter {
+        actor: q.actor,
+        target: q.target,
+        kind: q.kind.as_deref(),
+    };
+    let (total, rows) = audit_log::list(conn, &filter, page, limit)?;
     // Names are resolved now, for the admin reading, and never stored in the trail: a
     // renamed or erased account reads as it is today.
-    let mut people: Vec<DbId> = rows.iter().filter_map(|r| r.1).collect();
-    people.extend(rows.iter().filter(|r| r.4 == "user").filter_map(|r| r.5));
-    let names: std::collections::HashMap<Uuid, String> = crate::db::schema::users::table
-        .filter(crate::db::schema::users::id.eq_any(people))
-        .select((crate::db::schema::users::id, crate::db::schema::users::name))
-        .load::<(DbId, String)>(conn)?
-        .into_iter()
-        .map(|(id, name)| (id.0, name))
+    let mut people: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|r| r.actor_id)
+        .map(|id| id.0)
         .collect();
+    people.extend(
+        rows.iter()
+            .filter(|r| r.target_type == "user")
+            .filter_map(|r| r.target_id)
+            .map(|id| id.0),
+    );
+    let names = users::names_of(conn, &people)?;
     let name_of = |id: Option<DbId>| id.and_then(|id| names.get(&id.0).cloned());
     Ok(AuditList {
         entries: rows
             .into_iter()
-            .map(
-                |(id, actor, role, action, target_type, target, ip, at)| AuditEntry {
-                    id: id.0,
-                    actor_id: actor.map(|a| a.0),
-                    actor_name: name_of(actor),
-                    actor_role: role.0,
-                    target_name: if target_type == "user" {
-                        name_of(target)
-                    } else {
-                        None
-                    },
-                    action,
-                    target_type,
-                    target_id: target.map(|t| t.0),
-                    ip,
-                    at: at.0,
+            .map(|r| AuditEntry {
+                id: r.id.0,
+                actor_id: r.actor_id.map(|a| a.0),
+                actor_name: name_of(r.actor_id),
+                actor_role: r.actor_role.0,
+                target_name: if r.target_type == "user" {
+                    name_of(r.target_id)
+                } else {
+                    None
                 },
-            )
+                action: r.action,
+                target_type: r.target_type,
+                target_id: r.target_id.map(|t| t.0),
+                ip: r.ip,
+                at: r.at.0,
+            })
             .collect(),
         pagination: Pagination::new(page, limit, total.max(0) as u64),
     })

@@ -5,14 +5,13 @@
 
 use std::time::Duration;
 
-use diesel::prelude::*;
 use prometheus::{
     Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::db::Db;
-use crate::db::schema::notifications;
+use crate::db::models::outbox;
 
 const PREFIX: &str = "mediconnect";
 
@@ -146,12 +145,7 @@ impl Metrics {
         self.db_pool.with_label_values(&["idle"]).set(idle);
         let counts = tokio::time::timeout(
             Duration::from_secs(2),
-            db.run(|conn| {
-                Ok(notifications::table
-                    .group_by(notifications::status)
-                    .select((notifications::status, diesel::dsl::count_star()))
-                    .load::<(String, i64)>(conn)?)
-            }),
+            db.run(|conn| Ok(outbox::count_by_status(conn)?)),
         )
         .await;
         match counts {

@@ -1,8 +1,11 @@
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use mediconnect_shared::{Role, UserSummary};
 use uuid::Uuid;
 
+use crate::db::connection::MultiBackend;
 use crate::db::schema::users;
 use crate::db::{AnyConnection, DbId, DbRole, DbTime};
 
@@ -157,4 +160,94 @@ pub fn touch(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryRes
 
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
+}
+
+/// Which users a listing shows; `None` leaves a field unfiltered.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// A LIKE pattern (escaped with `\`) matched against the folded name and the email.
+    pub pattern: Option<String>,
+}
+
+fn matching(filter: &Filter) -> users::BoxedQuery<'static, MultiBackend> {
+    let mut query = users::table.into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role.as_str()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(p) = &filter.pattern {
+        query = query.filter(
+            users::name_folded
+                .like(p.clone())
+                .escape('\\')
+                .or(users::email.like(p.clone()).escape('\\')),
+        );
+    }
+    query
+}
+
+/// The users that `filter` matches: how many in all, and page `page` (from 1) of
+/// `limit` of them, newest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    page: u32,
+    limit: u32,
+) -> QueryResult<(i64, Vec<UserRow>)> {
+    let total = matching(filter).count().get_result(conn)?;
+    let rows = matching(filter)
+        .order((users::created_at.desc(), users::id.asc()))
+        .limit(i64::from(limit))
+        .offset(i64::from(page - 1) * i64::from(limit))
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((total, rows))
+}
+
+/// Marks the account active or not, as changed at `now`.
+pub fn set_active(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    active: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(DbId(id)))
+        .set((users::active.eq(active), users::updated_at.eq(DbTime(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The names of those of `ids` that are users, by id.
+pub fn names_of(conn: &mut AnyConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, String>> {
+    let rows: Vec<(DbId, String)> = users::table
+        .filter(users::id.eq_any(ids.iter().copied().map(DbId)))
+        .select((users::id, users::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, name)| (id.0, name)).collect())
+}
+
+/// How many users have `role`.
+pub fn count_with_role(conn: &mut AnyConnection, role: Role) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(role.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// When each user who registered in `[from, to)` registered.
+pub fn created_between(
+    conn: &mut AnyConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    let times: Vec<DbTime> = users::table
+        .filter(users::created_at.ge(DbTime(from)))
+        .filter(users::created_at.lt(DbTime(to)))
+        .select(users::created_at)
+        .load(conn)?;
+    Ok(times.into_iter().map(|t| t.0).collect())
 }
