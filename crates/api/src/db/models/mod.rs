@@ -5,6 +5,8 @@ pub mod appointments;
 pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;
+pub mod notification_jobs;
+pub mod notifications;
 pub mod patients;
 pub mod refresh_tokens;
 pub mod users;

@@ -1,0 +1,206 @@
+//! The `notifications` table: the outbox, one email per row, with its delivery state.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use mediconnect_shared::OutboxStatus;
+use uuid::Uuid;
+
+use crate::db::schema::{doctors, notifications, users};
+use crate::db::{AnyConnection, DbId, DbOutboxStatus, DbTime};
+
+const QUEUED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Queued);
+const SENT: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Sent);
+const FAILED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Failed);
+const EXPIRED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Expired);
+
+/// A row as the worker sends it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct OutboxRow {
+    pub id: DbId,
+    pub email: String,
+    pub subject: String,
+    pub content: String,
+    pub attempts: i32,
+    pub html: Option<String>,
+    pub ics: Option<String>,
+    pub unsubscribe_url: Option<String>,
+}
+
+/// An email to queue, rendered.
+pub struct NewNotification<'a> {
+    pub kind: &'a str,
+    pub user_id: Option<Uuid>,
+    pub doctor_id: Option<Uuid>,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    pub ics: Option<&'a str>,
+    pub unsubscribe_url: Option<&'a str>,
+}
+
+/// Queues `new` as row `id`, due at once.
+pub fn insert(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    new: &NewNotification<'_>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(DbId(id)),
+            notifications::email.eq(new.to),
+            notifications::subject.eq(new.subject),
+            notifications::content.eq(new.text),
+            notifications::sent.eq(false),
+            notifications::created_at.eq(DbTime(now)),
+            notifications::kind.eq(new.kind),
+            notifications::user_id.eq(new.user_id.map(DbId)),
+            notifications::doctor_id.eq(new.doctor_id.map(DbId)),
+            notifications::status.eq(QUEUED),
+            notifications::attempts.eq(0),
+            notifications::next_attempt_at.eq(DbTime(now)),
+            notifications::html.eq(Some(new.html)),
+            notifications::ics.eq(new.ics),
+            notifications::unsubscribe_url.eq(new.unsubscribe_url),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks `expired`, with `note` as its error, every queued row of `kind` queued before
+/// `deadline` or about no doctor who is online with an active account now. Returns how
+/// many.
+pub fn expire_queued(
+    conn: &mut AnyConnection,
+    kind: &str,
+    deadline: DateTime<Utc>,
+    note: &str,
+) -> QueryResult<usize> {
+    let online_doctors = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::is_online.eq(true))
+        .filter(users::active.eq(true))
+        .select(doctors::id.nullable());
+    diesel::update(
+        notifications::table
+            .filter(notifications::status.eq(QUEUED))
+            .filter(notifications::kind.eq(kind))
+            .filter(
+                notifications::created_at
+                    .lt(DbTime(deadline))
+                    .or(notifications::doctor_id.is_null())
+                    .or(diesel::dsl::not(
+                        notifications::doctor_id.eq_any(online_doctors),
+                    )),
+            ),
+    )
+    .set((
+        notifications::status.eq(EXPIRED),
+        notifications::last_error.eq(Some(note)),
+    ))
+    .execute(conn)
+}
+
+/// Takes up to `limit` queued rows due at `now`, earliest first (on PostgreSQL skipping
+/// rows another transaction holds): each has its attempt counted and is not due again
+/// before `lease_until`.
+pub fn lease_due(
+    conn: &mut AnyConnection,
+    limit: i64,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> QueryResult<Vec<OutboxRow>> {
+    let due = notifications::table
+        .filter(notifications::status.eq(QUEUED))
+        .filter(notifications::next_attempt_at.le(DbTime(now)))
+        .order(notifications::next_attempt_at.asc())
+        .limit(limit)
+        .select(notifications::id);
+    let ids: Vec<DbId> = match conn {
+        AnyConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
+        AnyConnection::Sqlite(c) => due.load(c)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
+        .set((
+            notifications::attempts.eq(notifications::attempts + 1),
+            notifications::next_attempt_at.eq(DbTime(lease_until)),
+        ))
+        .execute(conn)?;
+    notifications::table
+        .filter(notifications::id.eq_any(&ids))
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Marks row `id` sent at `now`.
+pub fn mark_sent(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(notifications::table.find(DbId(id)))
+        .set((
+            notifications::status.eq(SENT),
+            notifications::sent.eq(true),
+            notifications::sent_at.eq(Some(DbTime(now))),
+            notifications::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Keeps row `id` queued, due again at `at`, with the error of its last attempt.
+pub fn retry_at(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    at: DateTime<Utc>,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::update(notifications::table.find(DbId(id)))
+        .set((
+            notifications::next_attempt_at.eq(DbTime(at)),
+            notifications::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks row `id` failed, never to be tried again, with the error of its last attempt.
+pub fn mark_failed(conn: &mut AnyConnection, id: Uuid, error: &str) -> QueryResult<()> {
+    diesel::update(notifications::table.find(DbId(id)))
+        .set((
+            notifications::status.eq(FAILED),
+            notifications::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// When the earliest queued row is due, if any.
+pub fn next_due(conn: &mut AnyConnection) -> QueryResult<Option<DateTime<Utc>>> {
+    Ok(notifications::table
+        .filter(notifications::status.eq(QUEUED))
+        .order(notifications::next_attempt_at.asc())
+        .select(notifications::next_attempt_at)
+        .first::<DbTime>(conn)
+        .optional()?
+        .map(|t| t.0))
+}
+
+/// Queues failed row `id` again, due at `now`, with its attempts counted from zero.
+/// Returns whether it was failed.
+pub fn requeue_failed(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<bool> {
+    let n = diesel::update(
+        notifications::table
+            .find(DbId(id))
+            .filter(notifications::status.eq(FAILED)),
+    )
+    .set((
+        notifications::status.eq(QUEUED),
+        notifications::attempts.eq(0),
+        notifications::next_attempt_at.eq(DbTime(now)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
