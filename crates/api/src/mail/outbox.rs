@@ -9,13 +9,9 @@ use uuid::Uuid;
 
 use crate::db::models::notification_jobs;
 use crate::db::models::notifications::{self, NewNotification, OutboxRow};
-use crate::db::{AnyConnection, DbJobStatus, JobStatus, write_transaction};
+use crate::db::{AnyConnection, write_transaction};
 use crate::error::ApiError;
 pub use crate::mail::email::{Email, Kind};
-
-/// The statuses of alert jobs, as the queries write and compare them.
-pub(crate) const JOB_PENDING: DbJobStatus = DbJobStatus(JobStatus::Pending);
-pub(crate) const JOB_DONE: DbJobStatus = DbJobStatus(JobStatus::Done);
 
 /// After this many failed attempts a row is `failed`.
 pub const MAX_ATTEMPTS: i32 = 12;

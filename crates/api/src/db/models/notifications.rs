@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use mediconnect_shared::OutboxStatus;
 use uuid::Uuid;
 
-use crate::db::schema::{doctors, notifications, users};
+use crate::db::schema::{doctors, notifications, patients, users};
 use crate::db::{AnyConnection, DbId, DbOutboxStatus, DbTime};
 
 const QUEUED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Queued);
@@ -203,4 +203,34 @@ pub fn requeue_failed(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) ->
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// When the oldest row of `kind` about `doctor` queued after `after` was queued: of
+/// any recipient, or only of patients stamped after `stamped_after` if given.
+pub fn oldest_about_doctor(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    kind: &str,
+    after: DateTime<Utc>,
+    stamped_after: Option<i64>,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    // `min`, not ORDER BY and LIMIT: SQLite then seeks the cooldown index once per
+    // stamped patient, where ordering by time made it walk every alert in the window.
+    let mut oldest = notifications::table
+        .filter(notifications::doctor_id.eq(Some(DbId(doctor))))
+        .filter(notifications::kind.eq(kind))
+        .filter(notifications::created_at.gt(DbTime(after)))
+        .select(diesel::dsl::min(notifications::created_at))
+        .into_boxed();
+    if let Some(since) = stamped_after {
+        oldest = oldest.filter(
+            notifications::user_id.eq_any(
+                patients::table
+                    .filter(patients::alerts_version.gt(since))
+                    .select(patients::user_id.nullable()),
+            ),
+        );
+    }
+    let oldest: Option<DbTime> = oldest.first(conn)?;
+    Ok(oldest.map(|at| at.0))
 }
