@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::db::models::users::{self, UserRow};
-use crate::db::models::{doctors, outbox};
+use crate::db::models::{doctors, notifications as outbox};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
 use crate::state::AppState;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::db::AnyConnection;
-use crate::db::models::{analytics, doctors, outbox, presence_intervals, users};
+use crate::db::models::{analytics, doctors, notifications as outbox, presence_intervals, users};
 use crate::error::ApiError;
 use crate::state::AppState;
 

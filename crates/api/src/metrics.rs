@@ -11,7 +11,7 @@ use prometheus::{
 };
 
 use crate::db::Db;
-use crate::db::models::outbox;
+use crate::db::models::notifications as outbox;
 
 const PREFIX: &str = "mediconnect";
 

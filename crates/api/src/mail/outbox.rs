@@ -5,43 +5,18 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{doctors, notification_jobs, notifications, users};
-use crate::db::{
-    AnyConnection, DbId, DbJobStatus, DbOutboxStatus, DbTime, JobStatus, write_transaction,
-};
+use crate::db::models::notification_jobs;
+use crate::db::models::notifications::{self, NewNotification, OutboxRow};
+use crate::db::{AnyConnection, write_transaction};
 use crate::error::ApiError;
 pub use crate::mail::email::{Email, Kind};
-use mediconnect_shared::OutboxStatus;
-
-/// The statuses of outbox rows and alert jobs, as the queries write and compare them.
-pub(crate) const QUEUED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Queued);
-pub(crate) const SENT: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Sent);
-pub(crate) const FAILED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Failed);
-pub(crate) const EXPIRED: DbOutboxStatus = DbOutboxStatus(OutboxStatus::Expired);
-pub(crate) const JOB_PENDING: DbJobStatus = DbJobStatus(JobStatus::Pending);
-pub(crate) const JOB_DONE: DbJobStatus = DbJobStatus(JobStatus::Done);
 
 /// After this many failed attempts a row is `failed`.
 pub const MAX_ATTEMPTS: i32 = 12;
 /// A claimed row is not claimed again for this long (a crash mid-send frees it).
 pub const LEASE: Duration = Duration::from_secs(120);
-
-/// A row as the worker sends it.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = notifications)]
-pub struct OutboxRow {
-    pub id: DbId,
-    pub email: String,
-    pub subject: String,
-    pub content: String,
-    pub attempts: i32,
-    pub html: Option<String>,
-    pub ics: Option<String>,
-    pub unsubscribe_url: Option<String>,
-}
 
 pub fn enqueue(
     conn: &mut AnyConnection,
@@ -49,25 +24,18 @@ pub fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<Uuid, ApiError> {
     let id = Uuid::new_v4();
-    diesel::insert_into(notifications::table)
-        .values((
-            notifications::id.eq(DbId(id)),
-            notifications::email.eq(&email.to),
-            notifications::subject.eq(&email.subject),
-            notifications::content.eq(&email.text),
-            notifications::sent.eq(false),
-            notifications::created_at.eq(DbTime(now)),
-            notifications::kind.eq(email.kind.as_str()),
-            notifications::user_id.eq(email.user_id.map(DbId)),
-            notifications::doctor_id.eq(email.doctor_id.map(DbId)),
-            notifications::status.eq(QUEUED),
-            notifications::attempts.eq(0),
-            notifications::next_attempt_at.eq(DbTime(now)),
-            notifications::html.eq(Some(&email.html)),
-            notifications::ics.eq(email.ics.as_deref()),
-            notifications::unsubscribe_url.eq(email.unsubscribe_url.as_deref()),
-        ))
-        .execute(conn)?;
+    let new = NewNotification {
+        kind: email.kind.as_str(),
+        user_id: email.user_id,
+        doctor_id: email.doctor_id,
+        to: &email.to,
+        subject: &email.subject,
+        text: &email.text,
+        html: &email.html,
+        ics: email.ics.as_deref(),
+        unsubscribe_url: email.unsubscribe_url.as_deref(),
+    };
+    notifications::insert(conn, id, &new, now)?;
     Ok(id)
 }
 
@@ -80,29 +48,13 @@ pub fn expire_late_alerts(
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
     let deadline = now - chrono::Duration::from_std(max_delay).unwrap_or_default();
-    let online_doctors = doctors::table
-        .inner_join(users::table)
-        .filter(doctors::is_online.eq(true))
-        .filter(users::active.eq(true))
-        .select(doctors::id.nullable());
-    Ok(diesel::update(
-        notifications::table
-            .filter(notifications::status.eq(QUEUED))
-            .filter(notifications::kind.eq(Kind::DoctorOnline.as_str()))
-            .filter(
-                notifications::created_at
-                    .lt(DbTime(deadline))
-                    .or(notifications::doctor_id.is_null())
-                    .or(diesel::dsl::not(
-                        notifications::doctor_id.eq_any(online_doctors),
-                    )),
-            ),
-    )
-    .set((
-        notifications::status.eq(EXPIRED),
-        notifications::last_error.eq(Some(EXPIRED_NOTE)),
-    ))
-    .execute(conn)?)
+    let kind = Kind::DoctorOnline.as_str();
+    Ok(notifications::expire_queued(
+        conn,
+        kind,
+        deadline,
+        EXPIRED_NOTE,
+    )?)
 }
 
 /// What an expired alert's row says instead of an SMTP error.
@@ -124,30 +76,8 @@ pub fn claim(
         if expired > 0 {
             tracing::info!(expired, "alerts expired before they could be sent");
         }
-        let due = notifications::table
-            .filter(notifications::status.eq(QUEUED))
-            .filter(notifications::next_attempt_at.le(DbTime(now)))
-            .order(notifications::next_attempt_at.asc())
-            .limit(limit)
-            .select(notifications::id);
-        let ids: Vec<DbId> = match conn {
-            AnyConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
-            AnyConnection::Sqlite(c) => due.load(c)?,
-        };
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
         let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
-        diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
-            .set((
-                notifications::attempts.eq(notifications::attempts + 1),
-                notifications::next_attempt_at.eq(DbTime(now + lease)),
-            ))
-            .execute(conn)?;
-        Ok(notifications::table
-            .filter(notifications::id.eq_any(&ids))
-            .select(OutboxRow::as_select())
-            .load(conn)?)
+        Ok(notifications::lease_due(conn, limit, now, now + lease)?)
     })
 }
 
@@ -209,34 +139,14 @@ pub fn record(
 ) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
         for (id, attempts, outcome) in results {
-            let row = notifications::table.find(DbId(*id));
             match outcome {
-                Outcome::Sent => {
-                    diesel::update(row)
-                        .set((
-                            notifications::status.eq(SENT),
-                            notifications::sent.eq(true),
-                            notifications::sent_at.eq(Some(DbTime(now))),
-                            notifications::last_error.eq(None::<String>),
-                        ))
-                        .execute(conn)?;
-                }
+                Outcome::Sent => notifications::mark_sent(conn, *id, now)?,
                 Outcome::Retry(error) if *attempts < MAX_ATTEMPTS => {
                     let wait = chrono::Duration::from_std(backoff(*attempts)).unwrap_or_default();
-                    diesel::update(row)
-                        .set((
-                            notifications::next_attempt_at.eq(DbTime(now + wait)),
-                            notifications::last_error.eq(Some(redact_addresses(error))),
-                        ))
-                        .execute(conn)?;
+                    notifications::retry_at(conn, *id, now + wait, &redact_addresses(error))?;
                 }
                 Outcome::Retry(error) | Outcome::Failed(error) => {
-                    diesel::update(row)
-                        .set((
-                            notifications::status.eq(FAILED),
-                            notifications::last_error.eq(Some(redact_addresses(error))),
-                        ))
-                        .execute(conn)?;
+                    notifications::mark_failed(conn, *id, &redact_addresses(error))?;
                 }
             }
         }
@@ -261,46 +171,22 @@ pub fn forget_finished_jobs(
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
     let kept = chrono::Duration::from_std(cooldown.max(FINISHED_JOBS_KEPT)).unwrap_or_default();
-    let old: Vec<DbId> = notification_jobs::table
-        .filter(notification_jobs::status.eq(JOB_DONE))
-        .filter(notification_jobs::created_at.lt(DbTime(now - kept)))
-        .order(notification_jobs::created_at.asc())
-        .select(notification_jobs::id)
-        .limit(FORGET_AT_ONCE as i64)
-        .load(conn)?;
-    Ok(diesel::delete(
-        notification_jobs::table
-            .filter(notification_jobs::id.eq_any(&old))
-            .filter(notification_jobs::status.eq(JOB_DONE)),
-    )
-    .execute(conn)?)
+    let before = now - kept;
+    Ok(notification_jobs::delete_done(
+        conn,
+        before,
+        FORGET_AT_ONCE as i64,
+    )?)
 }
 
 /// When the next queued row is due, if any.
 pub fn next_due(conn: &mut AnyConnection) -> Result<Option<DateTime<Utc>>, ApiError> {
-    Ok(notifications::table
-        .filter(notifications::status.eq(QUEUED))
-        .order(notifications::next_attempt_at.asc())
-        .select(notifications::next_attempt_at)
-        .first::<DbTime>(conn)
-        .optional()?
-        .map(|t| t.0))
+    Ok(notifications::next_due(conn)?)
 }
 
 /// Puts a failed row back in the queue (an admin's retry).
 pub fn retry(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<bool, ApiError> {
-    let n = diesel::update(
-        notifications::table
-            .find(DbId(id))
-            .filter(notifications::status.eq(FAILED)),
-    )
-    .set((
-        notifications::status.eq(QUEUED),
-        notifications::attempts.eq(0),
-        notifications::next_attempt_at.eq(DbTime(now)),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    Ok(notifications::requeue_failed(conn, id, now)?)
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::MailContext;
-use super::outbox::{OutboxRow, Outcome};
+use super::outbox::Outcome;
 use super::smtp::Smtp;
+use crate::db::models::notifications::OutboxRow;
 
 pub enum Transport {
     Smtp(Smtp),

@@ -5,7 +5,8 @@ use diesel::sql_types::BigInt;
 use mediconnect_shared::{Doctor, DoctorProfile};
 use uuid::Uuid;
 
-use crate::db::schema::{doctors, presence_intervals, users};
+use crate::db::models::presence_intervals;
+use crate::db::schema::{doctors, users};
 use crate::db::{AnyConnection, Db, DbId, DbTime};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -219,13 +220,7 @@ pub fn go_online(conn: &mut AnyConnection, doctor: Uuid, now: DateTime<Utc>) -> 
     .set(doctors::is_online.eq(true))
     .execute(conn)?;
     if changed == 1 {
-        diesel::insert_into(presence_intervals::table)
-            .values((
-                presence_intervals::id.eq(DbId(Uuid::new_v4())),
-                presence_intervals::doctor_id.eq(DbId(doctor)),
-                presence_intervals::started_at.eq(DbTime(now)),
-            ))
-            .execute(conn)?;
+        presence_intervals::open(conn, doctor, now)?;
     }
     Ok(changed == 1)
 }
@@ -329,14 +324,7 @@ pub fn go_offline(
     if changed == 0 {
         return Ok(None);
     }
-    // Presence history: close the open interval.
-    diesel::update(
-        presence_intervals::table
-            .filter(presence_intervals::doctor_id.eq(DbId(doctor)))
-            .filter(presence_intervals::ended_at.is_null()),
-    )
-    .set(presence_intervals::ended_at.eq(Some(DbTime(now))))
-    .execute(conn)?;
+    presence_intervals::close(conn, doctor, now)?;
     find(conn, doctor, false)
 }
 

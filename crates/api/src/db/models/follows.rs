@@ -1,5 +1,7 @@
 //! The `follows` table: which patient follows which doctor.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use mediconnect_shared::Doctor;
@@ -51,4 +53,21 @@ pub fn doctors_of(conn: &mut AnyConnection, patient: Uuid) -> QueryResult<Vec<Do
         .select((DoctorRow::as_select(), users::name))
         .load(conn)?;
     Ok(rows.into_iter().map(to_dto).collect())
+}
+
+/// Those of `patients` who follow `doctor`.
+pub fn followers_among(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    patients: &[Uuid],
+) -> QueryResult<HashSet<Uuid>> {
+    let ids: Vec<DbId> = patients.iter().copied().map(DbId).collect();
+    Ok(follows::table
+        .filter(follows::doctor_id.eq(DbId(doctor)))
+        .filter(follows::patient_id.eq_any(ids))
+        .select(follows::patient_id)
+        .load::<DbId>(conn)?
+        .into_iter()
+        .map(|d| d.0)
+        .collect())
 }

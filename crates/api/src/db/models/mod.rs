@@ -1,13 +1,15 @@
 //! Row types and the queries on them. Rows never leave the server: responses are
 //! built from them as `mediconnect_shared` DTOs.
 
+pub mod alert_audience;
 pub mod analytics;
 pub mod appointments;
 pub mod audit_log;
 pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;
-pub mod outbox;
+pub mod notification_jobs;
+pub mod notifications;
 pub mod patients;
 pub mod presence_intervals;
 pub mod presence_leases;

@@ -36,3 +36,27 @@ pub fn overlapping(
         .map(|(s, e)| (s.0, e.map(|e| e.0)))
         .collect())
 }
+
+/// Opens a stretch online for `doctor` at `now`.
+pub fn open(conn: &mut AnyConnection, doctor: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::insert_into(presence_intervals::table)
+        .values((
+            presence_intervals::id.eq(DbId(Uuid::new_v4())),
+            presence_intervals::doctor_id.eq(DbId(doctor)),
+            presence_intervals::started_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends `doctor`'s stretch still going, at `now`.
+pub fn close(conn: &mut AnyConnection, doctor: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(
+        presence_intervals::table
+            .filter(presence_intervals::doctor_id.eq(DbId(doctor)))
+            .filter(presence_intervals::ended_at.is_null()),
+    )
+    .set(presence_intervals::ended_at.eq(Some(DbTime(now))))
+    .execute(conn)?;
+    Ok(())
+}
