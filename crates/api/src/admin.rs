@@ -32,7 +32,7 @@ pub async fn users(
     actor: Actor,
     q: AdminUserQuery,
 ) -> Result<AdminUserList, ApiError> {
-    let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
+    let (page, limit) = crate::domain::paging(q.paging).map_err(ApiError::BadRequest)?;
     let pattern =
         crate::domain::contains_pattern(q.q.as_deref(), "q").map_err(ApiError::BadRequest)?;
     state
@@ -103,7 +103,7 @@ pub async fn notifications(
     actor: Actor,
     q: OutboxQuery,
 ) -> Result<OutboxList, ApiError> {
-    let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
+    let (page, limit) = crate::domain::paging(q.paging).map_err(ApiError::BadRequest)?;
     state
         .db
         .run(move |conn| {
@@ -159,7 +159,7 @@ pub async fn audit_log(
     actor: Actor,
     q: AuditQuery,
 ) -> Result<AuditList, ApiError> {
-    let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
+    let (page, limit) = crate::domain::paging(q.paging).map_err(ApiError::BadRequest)?;
     if let Some(kind) = &q.kind
         && !audit::KINDS.contains(&kind.as_str())
     {

@@ -25,7 +25,7 @@ pub struct Filters {
 
 impl Filters {
     pub fn parse(q: &DoctorQuery) -> Result<Self, ApiError> {
-        let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
+        let (page, limit) = crate::domain::paging(q.paging).map_err(ApiError::BadRequest)?;
         let text = |v: &Option<String>, what: &str| -> Result<Option<String>, ApiError> {
             match v.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
@@ -172,8 +172,7 @@ mod tests {
     #[test]
     fn filters_validate_paging() {
         let q = |page, limit| DoctorQuery {
-            page,
-            limit,
+            paging: mediconnect_shared::PageQuery { page, limit },
             ..Default::default()
         };
         assert!(Filters::parse(&q(Some(0), None)).is_err());

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Pagination, Role};
+use crate::{PageQuery, Pagination, Role};
 
 /// Appointments by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,14 +135,15 @@ pub struct AdminUserQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub q: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::query_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
-    pub page: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub limit: Option<u32>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", param(ignore))]
+    pub paging: PageQuery,
 }
 
 /// `PATCH /api/admin/users/{id}`
@@ -223,12 +224,9 @@ pub struct OutboxList {
 pub struct OutboxQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutboxStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
-    pub page: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub limit: Option<u32>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", param(ignore))]
+    pub paging: PageQuery,
 }
 
 /// One audit record. It names people only by id.
@@ -284,10 +282,7 @@ pub struct AuditQuery {
         param(max_length = 20, pattern = "^(auth|user|admin|appointment)$")
     )]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
-    pub page: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub limit: Option<u32>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", param(ignore))]
+    pub paging: PageQuery,
 }

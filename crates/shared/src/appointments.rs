@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Pagination, Role};
+use crate::{PageQuery, Pagination, Role};
 
 /// Where an appointment is in its life. `COMPLETED`, `CANCELLED` and `NO_SHOW` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,12 +138,9 @@ pub struct AppointmentQuery {
     /// Appointments starting before this instant (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
-    pub page: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub limit: Option<u32>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", param(ignore))]
+    pub paging: PageQuery,
     /// `asc` (the default): earliest first; `desc`: latest first, for a history that
     /// pages back in time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,12 +192,7 @@ impl AppointmentQuery {
         if let Some(t) = self.to {
             pairs.push(("to", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
         }
-        if let Some(p) = self.page {
-            pairs.push(("page", p.to_string()));
-        }
-        if let Some(l) = self.limit {
-            pairs.push(("limit", l.to_string()));
-        }
+        self.paging.add_pairs(&mut pairs);
         if let Some(o) = self.order {
             pairs.push(("order", o.as_str().to_owned()));
         }

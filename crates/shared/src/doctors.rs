@@ -48,6 +48,53 @@ impl Pagination {
     }
 }
 
+/// The paging of every list query: `?page=` (from 1) and `?limit=`. Flattened into
+/// each list's query type, so the two are written and checked once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PageQuery {
+    /// 1-based page number (default 1).
+    #[serde(
+        default,
+        deserialize_with = "crate::query_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
+    pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20).
+    #[serde(
+        default,
+        deserialize_with = "crate::query_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// Page `page` of `limit` items.
+    pub fn new(page: u32, limit: u32) -> Self {
+        PageQuery {
+            page: Some(page),
+            limit: Some(limit),
+        }
+    }
+
+    /// Adds `page` and `limit`, when set, to query-string pairs.
+    pub fn add_pairs(&self, pairs: &mut Vec<(&'static str, String)>) {
+        if let Some(p) = self.page {
+            pairs.push(("page", p.to_string()));
+        }
+        if let Some(l) = self.limit {
+            pairs.push(("limit", l.to_string()));
+        }
+    }
+}
+
 /// `GET /api/doctors`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -96,25 +143,24 @@ pub struct DoctorQuery {
     #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub specialization: Option<String>,
     /// `true` for online doctors only, `false` for offline only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::query_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub online: Option<bool>,
     /// Part of the doctor's name, in any letter case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub q: Option<String>,
-    /// 1-based page number (default 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000000))]
-    pub page: Option<u32>,
-    /// Page size, 1 to 100 (default 20).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub limit: Option<u32>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", param(ignore))]
+    pub paging: PageQuery,
 }
 
 impl DoctorQuery {
-    pub const DEFAULT_LIMIT: u32 = 20;
-    pub const MAX_LIMIT: u32 = 100;
+    pub const DEFAULT_LIMIT: u32 = PageQuery::DEFAULT_LIMIT;
+    pub const MAX_LIMIT: u32 = PageQuery::MAX_LIMIT;
 
     /// The parameters as query-string pairs, for clients.
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
@@ -128,12 +174,7 @@ impl DoctorQuery {
         if let Some(q) = &self.q {
             pairs.push(("q", q.clone()));
         }
-        if let Some(p) = self.page {
-            pairs.push(("page", p.to_string()));
-        }
-        if let Some(l) = self.limit {
-            pairs.push(("limit", l.to_string()));
-        }
+        self.paging.add_pairs(&mut pairs);
         pairs
     }
 }
@@ -156,5 +197,45 @@ mod tests {
         assert_eq!(Pagination::new(1, 20, 1).total_pages, 1);
         assert_eq!(Pagination::new(1, 20, 20).total_pages, 1);
         assert_eq!(Pagination::new(1, 20, 21).total_pages, 2);
+    }
+
+    #[test]
+    fn a_flattened_page_reads_numbers_and_booleans_from_a_query_string() {
+        let q: DoctorQuery =
+            serde_urlencoded::from_str("online=true&page=2&limit=5&q=meyer").unwrap();
+        assert_eq!(q.online, Some(true));
+        assert_eq!(q.paging, PageQuery::new(2, 5));
+        assert_eq!(q.q.as_deref(), Some("meyer"));
+        let none: DoctorQuery = serde_urlencoded::from_str("").unwrap();
+        assert_eq!(none, DoctorQuery::default());
+        for bad in ["page=abc", "limit=-1", "page=1.5", "online=yes"] {
+            assert!(
+                serde_urlencoded::from_str::<DoctorQuery>(bad).is_err(),
+                "{bad}"
+            );
+        }
+        // JSON keeps its types.
+        let json: DoctorQuery = serde_json::from_str(r#"{"page":3,"online":false}"#).unwrap();
+        assert_eq!((json.paging.page, json.online), (Some(3), Some(false)));
+    }
+
+    #[test]
+    fn pairs_write_the_page_where_they_did() {
+        let q = DoctorQuery {
+            q: Some("a".into()),
+            paging: PageQuery::new(2, 10),
+            ..Default::default()
+        };
+        assert_eq!(
+            q.pairs(),
+            vec![
+                ("q", "a".into()),
+                ("page", "2".into()),
+                ("limit", "10".into())
+            ]
+        );
+        let back: DoctorQuery =
+            serde_urlencoded::from_str(&serde_urlencoded::to_string(&q).unwrap()).unwrap();
+        assert_eq!(back, q);
     }
 }

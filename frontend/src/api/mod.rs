@@ -236,9 +236,7 @@ pub async fn admin_users(query: &AdminUserQuery) -> Result<AdminUserList, ApiErr
     if let Some(active) = query.active {
         pairs.push(("active", active.to_string()));
     }
-    if let Some(page) = query.page {
-        pairs.push(("page", page.to_string()));
-    }
+    query.paging.add_pairs(&mut pairs);
     client::authed(
         Method::GET,
         &with_query("/api/admin/users", &pairs),
@@ -261,9 +259,7 @@ pub async fn outbox(query: &OutboxQuery) -> Result<OutboxList, ApiError> {
     if let Some(status) = query.status {
         pairs.push(("status", status.as_str().to_owned()));
     }
-    if let Some(page) = query.page {
-        pairs.push(("page", page.to_string()));
-    }
+    query.paging.add_pairs(&mut pairs);
     client::authed(
         Method::GET,
         &with_query("/api/admin/notifications", &pairs),
@@ -283,9 +279,7 @@ pub async fn retry_notification(id: Uuid) -> Result<OutboxEntry, ApiError> {
 
 pub async fn audit(query: &AuditQuery) -> Result<AuditList, ApiError> {
     let mut pairs = Vec::new();
-    if let Some(page) = query.page {
-        pairs.push(("page", page.to_string()));
-    }
+    query.paging.add_pairs(&mut pairs);
     if let Some(kind) = &query.kind {
         pairs.push(("kind", kind.clone()));
     }

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use mediconnect_shared::{
-    AdminUser, AdminUserQuery, Analytics, AuditQuery, Metric, OutboxQuery, OutboxStatus, Role,
+    AdminUser, AdminUserQuery, Analytics, AuditQuery, Metric, OutboxQuery, OutboxStatus, PageQuery,
+    Role,
 };
 
 use crate::api::{self, ApiAction, ApiResource};
@@ -153,7 +154,10 @@ fn Users() -> impl IntoView {
         let query = AdminUserQuery {
             q: Some(search.get()).filter(|s| !s.trim().is_empty()),
             role: Role::parse(&role.get()),
-            page: Some(page.get()),
+            paging: PageQuery {
+                page: Some(page.get()),
+                limit: None,
+            },
             ..Default::default()
         };
         async move { api::admin_users(&query).await }
@@ -358,7 +362,10 @@ fn AuditTrail() -> impl IntoView {
     let entries = ApiResource::new(move || {
         changed.track();
         let query = AuditQuery {
-            page: Some(page.get()),
+            paging: PageQuery {
+                page: Some(page.get()),
+                limit: None,
+            },
             kind: Some(kind.get()).filter(|k| !k.is_empty()),
             ..Default::default()
         };

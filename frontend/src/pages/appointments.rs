@@ -1,7 +1,7 @@
 use chrono::Utc;
 use leptos::prelude::*;
 use mediconnect_shared::{
-    Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus, Order, Role,
+    Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus, Order, PageQuery, Role,
 };
 use wasm_bindgen::JsCast;
 
@@ -81,8 +81,7 @@ fn AdminAppointments() -> impl IntoView {
             status: AppointmentStatus::parse(&status.get()),
             from: day_start(&from_day.get(), false),
             to: day_start(&to_day.get(), true),
-            page: Some(page.get()),
-            limit: Some(PAGE),
+            paging: PageQuery::new(page.get(), PAGE),
             order: Some(Order::Desc),
             ..Default::default()
         };
@@ -163,8 +162,7 @@ async fn first_pages(
     let mut total = 0;
     for page in 1..=pages {
         let list = api::appointments(&AppointmentQuery {
-            page: Some(page),
-            limit: Some(PAGE),
+            paging: PageQuery::new(page, PAGE),
             ..query.clone()
         })
         .await?;

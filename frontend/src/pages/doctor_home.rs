@@ -135,7 +135,10 @@ fn TodaysPatients() -> impl IntoView {
                 status: Some(mediconnect_shared::AppointmentStatus::Scheduled),
                 from: Some(from),
                 to: Some(to),
-                limit: Some(50),
+                paging: mediconnect_shared::PageQuery {
+                    page: None,
+                    limit: Some(50),
+                },
                 ..Default::default()
             })
             .await?;

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use mediconnect_shared::DoctorQuery;
+use mediconnect_shared::{DoctorQuery, PageQuery};
 
 use crate::api::{self, ApiResource};
 use crate::components::{DoctorCard, Loading, Pager, count_of, use_clock};
@@ -79,8 +79,7 @@ pub fn Doctors() -> impl IntoView {
             _ => None,
         },
         q: Some(search.get()).filter(|s| !s.trim().is_empty()),
-        page: Some(page.get()),
-        limit: Some(PAGE_SIZE),
+        paging: PageQuery::new(page.get(), PAGE_SIZE),
     });
     let results = ApiResource::new(move || {
         let q = query.get();

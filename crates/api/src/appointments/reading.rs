@@ -9,7 +9,7 @@ pub async fn list(
     q: AppointmentQuery,
 ) -> Result<AppointmentList, ApiError> {
     let user = actor.user;
-    let (page, limit) = crate::domain::paging(q.page, q.limit).map_err(ApiError::BadRequest)?;
+    let (page, limit) = crate::domain::paging(q.paging).map_err(ApiError::BadRequest)?;
     if let (Some(from), Some(to)) = (q.from, q.to)
         && to < from
     {

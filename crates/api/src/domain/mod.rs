@@ -22,7 +22,7 @@ pub use phone::PhoneNumber;
 pub use specialization::Specialization;
 pub use zone::Zone;
 
-use mediconnect_shared::FieldError;
+use mediconnect_shared::{FieldError, PageQuery};
 
 /// The case-folded form of a name or specialization, stored beside it so that
 /// case-insensitive search works the same on both backends (SQLite's `lower()` folds
@@ -36,13 +36,13 @@ pub const ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
 
 /// Validates list paging: `page` from 1 (default 1), `limit` from 1 to 100 (default
 /// 20). The message names the parameter at fault.
-pub fn paging(page: Option<u32>, limit: Option<u32>) -> Result<(u32, u32), String> {
-    let page = page.unwrap_or(1);
+pub fn paging(q: PageQuery) -> Result<(u32, u32), String> {
+    let page = q.page.unwrap_or(1);
     if !(1..=1_000_000).contains(&page) {
         return Err("page must be from 1 to 1000000.".into());
     }
-    let limit = limit.unwrap_or(mediconnect_shared::DoctorQuery::DEFAULT_LIMIT);
-    if !(1..=mediconnect_shared::DoctorQuery::MAX_LIMIT).contains(&limit) {
+    let limit = q.limit.unwrap_or(PageQuery::DEFAULT_LIMIT);
+    if !(1..=PageQuery::MAX_LIMIT).contains(&limit) {
         return Err("limit must be from 1 to 100.".into());
     }
     Ok((page, limit))

@@ -2,7 +2,7 @@ use crate::routes::responses::{BadParameter, NotAnAdmin, NotSignedIn};
 use actix_web::{HttpResponse, get, patch, post, web};
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, OutboxEntry,
-    OutboxList, OutboxQuery, Problem, Timeseries, TimeseriesQuery, UserActivation,
+    OutboxList, OutboxQuery, PageQuery, Problem, Timeseries, TimeseriesQuery, UserActivation,
 };
 use uuid::Uuid;
 
@@ -81,7 +81,7 @@ pub async fn timeseries(
     path = "/api/admin/users",
     tag = "admin",
     security(("bearer" = [])),
-    params(AdminUserQuery),
+    params(AdminUserQuery, PageQuery),
     responses(
         (status = 200, description = "A page of users", body = AdminUserList),
         BadParameter,
@@ -142,7 +142,7 @@ pub async fn set_active(
     path = "/api/admin/notifications",
     tag = "admin",
     security(("bearer" = [])),
-    params(OutboxQuery),
+    params(OutboxQuery, PageQuery),
     responses(
         (status = 200, description = "A page of notifications", body = OutboxList),
         BadParameter,
@@ -196,7 +196,7 @@ pub async fn retry(
     path = "/api/admin/audit",
     tag = "admin",
     security(("bearer" = [])),
-    params(AuditQuery),
+    params(AuditQuery, PageQuery),
     responses(
         (status = 200, description = "A page of audit records", body = AuditList),
         BadParameter,

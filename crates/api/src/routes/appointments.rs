@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentHistory, AppointmentList, AppointmentQuery,
-    NewAppointment, Problem, Schedule, SlotList, SlotQuery,
+    NewAppointment, PageQuery, Problem, Schedule, SlotList, SlotQuery,
 };
 use uuid::Uuid;
 
@@ -83,7 +83,7 @@ pub async fn book(
     path = "/api/appointments",
     tag = "appointments",
     security(("bearer" = [])),
-    params(AppointmentQuery),
+    params(AppointmentQuery, PageQuery),
     responses(
         (status = 200, description = "A page of appointments", body = AppointmentList),
         BadParameter,

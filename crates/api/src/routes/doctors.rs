@@ -2,7 +2,8 @@ use crate::routes::responses::{MalformedJson, NoSuchDoctor, NotADoctor, NotSigne
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, get, put, web};
 use mediconnect_shared::{
-    Doctor, DoctorList, DoctorQuery, OnlineDoctors, Problem, SpecializationSummary, StatusUpdate,
+    Doctor, DoctorList, DoctorQuery, OnlineDoctors, PageQuery, Problem, SpecializationSummary,
+    StatusUpdate,
 };
 use uuid::Uuid;
 
@@ -28,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     operation_id = "listDoctors",
     path = "/api/doctors",
     tag = "doctors",
-    params(DoctorQuery),
+    params(DoctorQuery, PageQuery),
     responses(
         (status = 200, description = "A page of doctors, sorted by name", body = DoctorList),
         (status = 400, description = "A bad parameter (page, limit, online, ...)", body = Problem, content_type = "application/problem+json"),
