@@ -13,23 +13,53 @@ function unique(prefix: string) {
 async function expectAccessible(page: Page, label: string) {
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const summary = bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  const summary = bad.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+        .map((n) => n.target.join(' '))
+        .slice(0, 3)
+        .join(', ')}`,
+  );
   expect(summary, `accessibility of ${label}`).toEqual([]);
 }
 
 async function doctorOnlineWithHours(request: APIRequestContext, name: string) {
   const email = await registerViaApi(request, 'DOCTOR', name, 'Family Medicine');
-  const { token } = await (await request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json();
+  const { token } = await (
+    await request.post('/api/auth/login', { data: { email, password: PASSWORD } })
+  ).json();
   const headers = { Authorization: `Bearer ${token}` };
-  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
-  expect((await request.put('/api/doctors/me/schedule', { headers, data: { timeZone: 'UTC', slotMinutes: 30, weekly } })).status()).toBe(200);
-  expect((await request.put('/api/doctors/status', { headers, data: { isOnline: true } })).status()).toBe(200);
+  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
+    weekday,
+    start: '00:00',
+    end: '24:00',
+  }));
+  expect(
+    (
+      await request.put('/api/doctors/me/schedule', {
+        headers,
+        data: { timeZone: 'UTC', slotMinutes: 30, weekly },
+      })
+    ).status(),
+  ).toBe(200);
+  expect(
+    (await request.put('/api/doctors/status', { headers, data: { isOnline: true } })).status(),
+  ).toBe(200);
   return email;
 }
 
-test('every page has no serious or critical accessibility violations', async ({ page, request }) => {
+test('every page has no serious or critical accessibility violations', async ({
+  page,
+  request,
+}) => {
   // Visitors.
-  for (const [path, heading] of [['/', 'See which doctors are available right now'], ['/login', 'Sign in'], ['/register', 'Create your account'], ['/doctors', 'All doctors'], ['/nowhere', 'Page not found']]) {
+  for (const [path, heading] of [
+    ['/', 'See which doctors are available right now'],
+    ['/login', 'Sign in'],
+    ['/register', 'Create your account'],
+    ['/doctors', 'All doctors'],
+    ['/nowhere', 'Page not found'],
+  ]) {
     await openApp(page, path);
     await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
     await expectAccessible(page, path);
@@ -57,7 +87,11 @@ test('every page has no serious or critical accessibility violations', async ({ 
   }
   // The doctor's own page.
   await page.getByRole('link', { name: 'Appointments', exact: true }).click();
-  await page.locator('[data-test="appointment"]').first().getByRole('link', { name: doctorName }).click();
+  await page
+    .locator('[data-test="appointment"]')
+    .first()
+    .getByRole('link', { name: doctorName })
+    .click();
   await expect(page.getByRole('heading', { name: doctorName, level: 1 })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: /Loading|Finding/ })).toHaveCount(0);
   await expectAccessible(page, 'doctor page');
@@ -88,7 +122,8 @@ test('every page has no serious or critical accessibility violations', async ({ 
   await expectAccessible(page, 'admin appointments');
 });
 
-test('on a phone: the header is one line with a menu, the first online doctor is above the fold, the booking button stays in view', async ({ browser, request }) => {
+test('on a phone: the header is one line with a menu, the first online doctor is above the fold, ' +
+  'the booking button stays in view', async ({ browser, request }) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
   const page = await context.newPage();
   const doctorName = unique('Dr. Pocket');
@@ -132,7 +167,10 @@ test('on a phone: the header is one line with a menu, the first online doctor is
   await context.close();
 });
 
-test('with the keyboard alone: sign in, find an online doctor, book, cancel', async ({ page, request }) => {
+test('with the keyboard alone: sign in, find an online doctor, book, cancel', async ({
+  page,
+  request,
+}) => {
   const doctorName = unique('Dr. Keys');
   await doctorOnlineWithHours(request, doctorName);
   const email = await registerViaApi(request, 'PATIENT', 'Kim Keyboard');
@@ -145,7 +183,11 @@ test('with the keyboard alone: sign in, find an online doctor, book, cancel', as
       const focused = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
         if (!el) return '';
-        const label = el.getAttribute('aria-label') || (el as HTMLInputElement).labels?.[0]?.textContent || el.textContent || '';
+        const label =
+          el.getAttribute('aria-label') ||
+          (el as HTMLInputElement).labels?.[0]?.textContent ||
+          el.textContent ||
+          '';
         return label.trim();
       });
       if (name.test(focused)) return;

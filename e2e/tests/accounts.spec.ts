@@ -1,7 +1,16 @@
 import { expect, Page, test } from '@playwright/test';
-import { PASSWORD, openApp, registerPatient, registerViaApi, signIn, submitSignIn, uniqueEmail } from './helpers';
+import {
+  PASSWORD,
+  openApp,
+  registerPatient,
+  registerViaApi,
+  signIn,
+  submitSignIn,
+  uniqueEmail,
+} from './helpers';
 
-test('a patient registers, sees the profile, stays signed in after a reload, and signs out', async ({ page }) => {
+test('a patient registers, sees the profile, stays signed in after a reload, and signs ' +
+  'out', async ({ page }) => {
   const email = uniqueEmail('patient');
   await registerPatient(page, 'Pat Example', email);
 
@@ -101,15 +110,20 @@ test('the layout fits a 360 px wide phone', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   for (const path of ['/', '/login', '/register']) {
     await openApp(page, path);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
     expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
   }
   await registerPatient(page, 'Small Screen', uniqueEmail('phone-width'));
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - window.innerWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
 });
 
-test("a tab follows the other tabs: signed out with them, never switched to another account", async ({ browser, request }) => {
+test("a tab follows the other tabs: signed out with them, never switched to another " +
+  "account", async ({ browser, request }) => {
   const alex = await registerViaApi(request, 'PATIENT', 'Alex Tabs');
   const sam = await registerViaApi(request, 'PATIENT', 'Sam Tabs');
   const context = await browser.newContext();
@@ -136,7 +150,10 @@ test("a tab follows the other tabs: signed out with them, never switched to anot
   await context.close();
 });
 
-test('a password change on another device signs this tab out at once, without a click', async ({ browser, request }) => {
+test('a password change on another device signs this tab out at once, without a click', async ({
+  browser,
+  request,
+}) => {
   const email = await registerViaApi(request, 'PATIENT', 'Pat Elsewhere');
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -166,12 +183,14 @@ function watchPanics(page: Page): string[] {
   const panics: string[] = [];
   page.on('pageerror', (e) => panics.push(e.message));
   page.on('console', (m) => {
-    if (m.type() === 'error' && /disposed|unreachable|panicked/.test(m.text())) panics.push(m.text());
+    if (m.type() === 'error' && /disposed|unreachable|panicked/.test(m.text()))
+      panics.push(m.text());
   });
   return panics;
 }
 
-test('changing the password after saving the profile leaves the app working, time after time', async ({ page, request }) => {
+test('changing the password after saving the profile leaves the app working, time after ' +
+  'time', async ({ page, request }) => {
   const email = await registerViaApi(request, 'PATIENT', 'Pat Rotate');
   const panics = watchPanics(page);
   await signIn(page, email);
@@ -200,7 +219,8 @@ test('changing the password after saving the profile leaves the app working, tim
   expect(panics).toEqual([]);
 });
 
-test('a save that finds the session revoked elsewhere signs this tab out, and the app goes on', async ({ page, request }) => {
+test('a save that finds the session revoked elsewhere signs this tab out, and the app goes ' +
+  'on', async ({ page, request }) => {
   const email = await registerViaApi(request, 'PATIENT', 'Pat Revoked');
   const panics = watchPanics(page);
   // This tab's socket hears nothing, so it cannot sign the tab out first: the save is
@@ -226,7 +246,10 @@ test('a save that finds the session revoked elsewhere signs this tab out, and th
   expect(panics).toEqual([]);
 });
 
-test('a failed sign-in puts the focus on its error; a taken email offers to sign in', async ({ page, request }) => {
+test('a failed sign-in puts the focus on its error; a taken email offers to sign in', async ({
+  page,
+  request,
+}) => {
   const email = await registerViaApi(request, 'PATIENT', 'Pat Taken');
   await submitSignIn(page, email, 'not the password');
   const error = page.getByRole('alert');
@@ -240,6 +263,9 @@ test('a failed sign-in puts the focus on its error; a taken email offers to sign
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('alert')).toBeFocused();
-  await page.getByRole('alert').getByRole('link', { name: 'Sign in with this email instead' }).click();
+  await page
+    .getByRole('alert')
+    .getByRole('link', { name: 'Sign in with this email instead' })
+    .click();
   await expect(page).toHaveURL(/\/login$/);
 });

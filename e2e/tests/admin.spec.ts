@@ -4,7 +4,10 @@ import { PASSWORD, registerViaApi, signIn } from './helpers';
 const adminEmail = process.env.ADMIN_EMAIL ?? 'admin@e2e.mediconnect.test';
 const adminPassword = process.env.ADMIN_PASSWORD ?? 'e2e admin password';
 
-test('the admin sees the patient count rise after a registration, and deactivates a user', async ({ page, request }) => {
+test('the admin sees the patient count rise after a registration, and deactivates a user', async ({
+  page,
+  request,
+}) => {
   await signIn(page, adminEmail, adminPassword);
   await page.getByRole('link', { name: 'Admin', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Clinic dashboard' })).toBeVisible();
@@ -23,14 +26,20 @@ test('the admin sees the patient count rise after a registration, and deactivate
   const row = page.locator('[data-test="user-row"]', { hasText: email });
   await expect(row).toHaveCount(1);
   await row.getByRole('button', { name: 'Deactivate Newly Registered' }).click();
-  await page.getByRole('dialog', { name: 'Deactivate Newly Registered?' }).getByRole('button', { name: 'Deactivate' }).click();
+  await page
+    .getByRole('dialog', { name: 'Deactivate Newly Registered?' })
+    .getByRole('button', { name: 'Deactivate' })
+    .click();
   await expect(row).toContainText('Deactivated');
 
   const login = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
   expect(login.status()).toBe(403);
 });
 
-test('on a phone, the user list needs no sideways scrolling to reach an action', async ({ browser, request }) => {
+test('on a phone, the user list needs no sideways scrolling to reach an action', async ({
+  browser,
+  request,
+}) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
   const page = await context.newPage();
   const name = `Phone Listed ${Math.floor(Math.random() * 1e9)}`;
@@ -62,7 +71,10 @@ test('an admin is not offered to deactivate themselves', async ({ page }) => {
   await expect(own.getByRole('button')).toHaveCount(0);
 });
 
-test('a patient who opens the dashboard gets one page saying it is not for them', async ({ page, request }) => {
+test('a patient who opens the dashboard gets one page saying it is not for them', async ({
+  page,
+  request,
+}) => {
   const email = await registerViaApi(request, 'PATIENT', 'Pat Curious');
   await signIn(page, email);
   await page.goto('/admin');
@@ -71,25 +83,41 @@ test('a patient who opens the dashboard gets one page saying it is not for them'
   await expect(page.getByRole('heading', { name: 'Clinic dashboard' })).toHaveCount(0);
 });
 
-test('the audit trail names people, filters by kind, follows admin actions, and records one search per query', async ({ page, request }) => {
+test('the audit trail names people, filters by kind, follows admin actions, and records one ' +
+  'search per query', async ({ page, request }) => {
   const name = `Audit Subject ${Math.floor(Math.random() * 1e9)}`;
   const email = await registerViaApi(request, 'PATIENT', name);
-  const adminToken = (await (await request.post('/api/auth/login', { data: { email: adminEmail, password: adminPassword } })).json()).token;
+  const adminToken = (
+    await (
+      await request.post('/api/auth/login', {
+        data: { email: adminEmail, password: adminPassword },
+      })
+    ).json()
+  ).token;
   const searchesSince = async (since: number) => {
-    const res = await request.get('/api/admin/audit?kind=admin&limit=100', { headers: { Authorization: `Bearer ${adminToken}` } });
+    const res = await request.get('/api/admin/audit?kind=admin&limit=100', {
+      headers: { Authorization: `Bearer ${adminToken}` },
+    });
     return (await res.json()).entries.filter(
-      (e: { action: string; at: string }) => e.action === 'admin.users.list' && Date.parse(e.at) >= since,
+      (e: { action: string; at: string }) =>
+        e.action === 'admin.users.list' && Date.parse(e.at) >= since,
     ).length;
   };
   // A failed sign-in of the subject's account.
-  expect((await request.post('/api/auth/login', { data: { email, password: 'wrong password' } })).status()).toBe(401);
+  expect(
+    (
+      await request.post('/api/auth/login', { data: { email, password: 'wrong password' } })
+    ).status(),
+  ).toBe(401);
 
   await signIn(page, adminEmail, adminPassword);
   await page.goto('/admin');
   const rows = page.locator('[data-test="audit-row"]');
   await expect(rows.first()).toBeVisible();
   await page.getByLabel('Show').selectOption('auth');
-  await expect(rows.filter({ hasText: name }).filter({ hasText: 'auth.login.failed' })).toHaveCount(1);
+  await expect(
+    rows.filter({ hasText: name }).filter({ hasText: 'auth.login.failed' }),
+  ).toHaveCount(1);
   await expect(rows.first()).toContainText('someone');
 
   // Typing a search makes a search once the typing settles, not one per key.
@@ -110,19 +138,31 @@ test('the audit trail names people, filters by kind, follows admin actions, and 
   // An admin action shows in the trail at once, with the names of both.
   await page.getByLabel('Show').selectOption('admin');
   await row.getByRole('button', { name: `Deactivate ${name}` }).click();
-  await page.getByRole('dialog', { name: `Deactivate ${name}?` }).getByRole('button', { name: 'Deactivate' }).click();
-  await expect(rows.filter({ hasText: 'admin.user.deactivate' }).filter({ hasText: name }).first()).toContainText('E2E Admin (administrator)');
+  await page
+    .getByRole('dialog', { name: `Deactivate ${name}?` })
+    .getByRole('button', { name: 'Deactivate' })
+    .click();
+  await expect(
+    rows.filter({ hasText: 'admin.user.deactivate' }).filter({ hasText: name }).first(),
+  ).toContainText('E2E Admin (administrator)');
 });
 
-test("the admin's appointment list shows each patient and filters by doctor, patient, status and date, in the address", async ({ page, request }) => {
+test("the admin's appointment list shows each patient and filters by doctor, patient, status and " +
+  "date, in the address", async ({ page, request }) => {
   const tag = Math.floor(Math.random() * 1e9);
   const doctorName = `Dr. Ledger ${tag}`;
   await registerViaApi(request, 'DOCTOR', doctorName, 'General Practice');
-  const found = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const found = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
   const doctorId = found.doctors[0].id;
   const book = async (patient: string, days: number, reason: string) => {
     const email = await registerViaApi(request, 'PATIENT', patient);
-    const token = (await (await request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json()).token;
+    const token = (
+      await (
+        await request.post('/api/auth/login', { data: { email, password: PASSWORD } })
+      ).json()
+    ).token;
     const start = new Date(Date.now() + days * 86_400_000);
     start.setUTCHours(10, 0, 0, 0);
     const res = await request.post('/api/appointments', {
@@ -134,7 +174,9 @@ test("the admin's appointment list shows each patient and filters by doctor, pat
   };
   const ann = await book(`Ann Ledger ${tag}`, 3, 'Private one');
   const bob = await book(`Bob Ledger ${tag}`, 5, 'Private two');
-  const cancel = await request.delete(`/api/appointments/${bob.id}`, { headers: { Authorization: `Bearer ${bob.token}` } });
+  const cancel = await request.delete(`/api/appointments/${bob.id}`, {
+    headers: { Authorization: `Bearer ${bob.token}` },
+  });
   expect(cancel.status()).toBe(200);
 
   await signIn(page, adminEmail, adminPassword);

@@ -12,10 +12,17 @@ async function tokenOf(request: APIRequestContext, email: string): Promise<strin
 }
 
 /** A doctor who works every day, all day (UTC), in 30-minute slots; their id. */
-async function doctorWithHours(request: APIRequestContext, name: string): Promise<{ email: string; id: string }> {
+async function doctorWithHours(
+  request: APIRequestContext,
+  name: string,
+): Promise<{ email: string; id: string }> {
   const email = await registerViaApi(request, 'DOCTOR', name, 'General Practice');
   const token = await tokenOf(request, email);
-  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
+  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
+    weekday,
+    start: '00:00',
+    end: '24:00',
+  }));
   const res = await request.put('/api/doctors/me/schedule', {
     headers: { Authorization: `Bearer ${token}` },
     data: { timeZone: 'UTC', slotMinutes: 30, weekly, exceptions: [] },
@@ -25,7 +32,10 @@ async function doctorWithHours(request: APIRequestContext, name: string): Promis
   return { email, id: list.doctors[0].id };
 }
 
-test("the user's own change is announced once, by the page that made it", async ({ browser, request }) => {
+test("the user's own change is announced once, by the page that made it", async ({
+  browser,
+  request,
+}) => {
   const doctorName = unique('Dr. Quiet');
   const doctor = await doctorWithHours(request, doctorName);
   const patientName = unique('Pat Quiet');
@@ -48,14 +58,19 @@ test("the user's own change is announced once, by the page that made it", async 
   await expect(card.getByRole('status')).toContainText('Booked for');
   // The other party hears of it; the socket's event reaches the patient's tab too,
   // which says nothing more: the form has said it.
-  await expect(doctorPage.locator('[data-test="announcer"]')).toContainText(`Appointment with ${patientName}`);
+  await expect(doctorPage.locator('[data-test="announcer"]')).toContainText(
+    `Appointment with ${patientName}`,
+  );
   await patient.waitForTimeout(1_000);
   await expect(announcer).toHaveText('');
 
   await patient.getByRole('link', { name: 'Appointments', exact: true }).click();
   const mine = patient.locator('[data-test="appointment"]', { hasText: doctorName });
   await mine.getByRole('button', { name: 'Cancel' }).click();
-  await patient.getByRole('dialog', { name: 'Cancel this appointment?' }).getByRole('button', { name: 'Cancel appointment' }).click();
+  await patient
+    .getByRole('dialog', { name: 'Cancel this appointment?' })
+    .getByRole('button', { name: 'Cancel appointment' })
+    .click();
   await expect(patient.getByRole('status').filter({ hasText: 'is now cancelled' })).toBeVisible();
   await expect(doctorPage.locator('[data-test="announcer"]')).toContainText('is cancelled');
   await patient.waitForTimeout(1_000);
@@ -64,7 +79,10 @@ test("the user's own change is announced once, by the page that made it", async 
   await expect(patient.getByRole('status').filter({ hasText: /cancelled/ })).toHaveCount(1);
 });
 
-test('cancelled appointments ahead page like the rest, past the first 50', async ({ page, request }) => {
+test('cancelled appointments ahead page like the rest, past the first 50', async ({
+  page,
+  request,
+}) => {
   const doctor = await doctorWithHours(request, unique('Dr. Many'));
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Many'));
   const token = await tokenOf(request, patientEmail);
@@ -74,7 +92,10 @@ test('cancelled appointments ahead page like the rest, past the first 50', async
   tomorrow.setUTCHours(0, 0, 0, 0);
   for (let i = 0; i < 51; i++) {
     const start = new Date(tomorrow.getTime() + i * 30 * 60_000).toISOString();
-    const booked = await request.post('/api/appointments', { headers, data: { doctorId: doctor.id, scheduledFor: start } });
+    const booked = await request.post('/api/appointments', {
+      headers,
+      data: { doctorId: doctor.id, scheduledFor: start },
+    });
     expect(booked.status()).toBe(201);
     const { id } = await booked.json();
     expect((await request.delete(`/api/appointments/${id}`, { headers })).status()).toBe(200);

@@ -13,7 +13,11 @@ async function doctorWithHours(request: APIRequestContext, name: string) {
   const email = await registerViaApi(request, 'DOCTOR', name, 'General Practice');
   const login = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
   const { token } = await login.json();
-  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
+  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({
+    weekday,
+    start: '00:00',
+    end: '24:00',
+  }));
   const res = await request.put('/api/doctors/me/schedule', {
     headers: { Authorization: `Bearer ${token}` },
     data: { timeZone: 'UTC', slotMinutes: 30, weekly, exceptions: [] },
@@ -31,7 +35,8 @@ async function openBooking(patient: Page, doctorName: string) {
   return { card, dialog: patient.getByRole('dialog', { name: `Book with ${doctorName}` }) };
 }
 
-test('a patient books a free slot, the doctor sees it live, the patient cancels and the slot is free again', async ({ browser, request }) => {
+test('a patient books a free slot, the doctor sees it live, the patient cancels and the slot is ' +
+  'free again', async ({ browser, request }) => {
   const doctorName = unique('Dr. Slots');
   const doctorEmail = await doctorWithHours(request, doctorName);
   const patientName = unique('Pat Booker');
@@ -62,7 +67,9 @@ test('a patient books a free slot, the doctor sees it live, the patient cancels 
   await expect(booked).toBeVisible({ timeout: 2_000 });
   await expect(booked).toContainText('Persistent cough');
   // Screen readers hear who booked: the patient, not the doctor's own name.
-  await expect(doctor.getByRole('status').filter({ hasText: `Appointment with ${patientName} on ` })).toHaveCount(1);
+  await expect(
+    doctor.getByRole('status').filter({ hasText: `Appointment with ${patientName} on ` }),
+  ).toHaveCount(1);
 
   // The patient cancels, after confirming.
   await patient.getByRole('link', { name: 'Appointments', exact: true }).click();
@@ -74,17 +81,22 @@ test('a patient books a free slot, the doctor sees it live, the patient cancels 
   await expect(mine).toContainText('Cancelled');
   // The outcome takes the focus: the button that had it went with the rebuilt list.
   await expect(patient.getByRole('status').filter({ hasText: 'is now cancelled' })).toBeFocused();
-  await expect(doctor.locator('[data-test="appointment"]', { hasText: patientName })).toContainText('Cancelled', { timeout: 2_000 });
+  await expect(
+    doctor.locator('[data-test="appointment"]', { hasText: patientName }),
+  ).toContainText('Cancelled', { timeout: 2_000 });
 
   // The same slot is offered again.
   await openBooking(patient, doctorName);
-  await expect(patient.getByRole('dialog').locator('[data-test="next-slot"]')).toHaveText(firstSlot);
+  await expect(patient.getByRole('dialog').locator('[data-test="next-slot"]')).toHaveText(
+    firstSlot,
+  );
 
   await doctorContext.close();
   await patientContext.close();
 });
 
-test('a doctor edits working hours: a zone from the list, copied weekdays, days off in words, errors beside their fields', async ({ page, request }) => {
+test('a doctor edits working hours: a zone from the list, copied weekdays, days off in words, ' +
+  'errors beside their fields', async ({ page, request }) => {
   const email = await registerViaApi(request, 'DOCTOR', unique('Dr. Hours'), 'Neurology');
   await signIn(page, email);
   await page.getByRole('link', { name: 'Hours' }).click();
@@ -125,10 +137,13 @@ test('a doctor edits working hours: a zone from the list, copied weekdays, days 
   await expect(tuesday.locator('.field-error')).toHaveText('09:00–08:00 ends before it starts.');
   await expect(monday.locator('.field-error')).toHaveText('09:00–17:00 overlaps 09:00–17:00.');
   await expect(page.locator('.field-error', { hasText: '`' })).toHaveCount(0);
-  await expect(page.getByRole('group', { name: 'Wednesday' }).locator('.field-error')).toHaveCount(0);
+  await expect(
+    page.getByRole('group', { name: 'Wednesday' }).locator('.field-error'),
+  ).toHaveCount(0);
 });
 
-test('each booking dialog is named after its doctor; a doctor without hours is booked at the time shown; errors say why', async ({ browser, request }) => {
+test('each booking dialog is named after its doctor; a doctor without hours is booked at the ' +
+  'time shown; errors say why', async ({ browser, request }) => {
   const tag = unique('Twin');
   const first = `Dr. Aaa ${tag}`;
   const second = `Dr. Bbb ${tag}`;
@@ -150,7 +165,9 @@ test('each booking dialog is named after its doctor; a doctor without hours is b
 
   // No hours published: said so, and times are picked on the same grid as slots,
   // in the app's 24-hour format, never in a bare date-and-time field.
-  await expect(dialog.locator('[data-test="no-hours"]')).toContainText(`${second} has not published working hours`);
+  await expect(dialog.locator('[data-test="no-hours"]')).toContainText(
+    `${second} has not published working hours`,
+  );
   await expect(dialog.locator('input[type="datetime-local"]')).toHaveCount(0);
   await expect(dialog.getByLabel('Day')).toContainText('(any time)');
   const confirm = dialog.locator('[data-test="confirm-booking"]');
@@ -167,18 +184,29 @@ test('each booking dialog is named after its doctor; a doctor without hours is b
   await context.close();
 });
 
-test("an admin reads appointments without their reasons, and is offered no change", async ({ browser, request }) => {
+test("an admin reads appointments without their reasons, and is offered no change", async ({
+  browser,
+  request,
+}) => {
   const doctorName = unique('Dr. Audited');
   await registerViaApi(request, 'DOCTOR', doctorName, 'Oncology');
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Private'));
-  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const login = await request.post('/api/auth/login', {
+    data: { email: patientEmail, password: PASSWORD },
+  });
   const { token } = await login.json();
-  const doctors = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const doctors = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
   const start = new Date(Date.now() + 3 * 86_400_000);
   start.setUTCMinutes(0, 0, 0);
   const booking = await request.post('/api/appointments', {
     headers: { Authorization: `Bearer ${token}` },
-    data: { doctorId: doctors.doctors[0].id, scheduledFor: start.toISOString(), reason: 'A private matter' },
+    data: {
+      doctorId: doctors.doctors[0].id,
+      scheduledFor: start.toISOString(),
+      reason: 'A private matter',
+    },
   });
   expect(booking.status()).toBe(201);
 
@@ -198,16 +226,23 @@ test('a busy doctor pages through upcoming appointments', async ({ browser, requ
   const doctorName = unique('Dr. Busy');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Pediatrics');
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Frequent'));
-  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const login = await request.post('/api/auth/login', {
+    data: { email: patientEmail, password: PASSWORD },
+  });
   const { token } = await login.json();
-  const doctors = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const doctors = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
   const first = new Date(Date.now() + 2 * 86_400_000);
   first.setUTCHours(0, 0, 0, 0);
   // 53 hourly appointments: one more page than the 50 the page loads at first.
   for (let i = 0; i < 53; i++) {
     const res = await request.post('/api/appointments', {
       headers: { Authorization: `Bearer ${token}` },
-      data: { doctorId: doctors.doctors[0].id, scheduledFor: new Date(first.getTime() + i * 3_600_000).toISOString() },
+      data: {
+        doctorId: doctors.doctors[0].id,
+        scheduledFor: new Date(first.getTime() + i * 3_600_000).toISOString(),
+      },
     });
     expect(res.status()).toBe(201);
   }
@@ -216,21 +251,30 @@ test('a busy doctor pages through upcoming appointments', async ({ browser, requ
   const doctor = await context.newPage();
   await signIn(doctor, doctorEmail);
   await doctor.getByRole('link', { name: 'Appointments', exact: true }).click();
-  const upcoming = doctor.getByRole('region', { name: 'Upcoming' }).locator('[data-test="appointment"]');
+  const upcoming = doctor
+    .getByRole('region', { name: 'Upcoming' })
+    .locator('[data-test="appointment"]');
   await expect(upcoming).toHaveCount(50);
   await doctor.getByRole('button', { name: 'Show more upcoming appointments' }).click();
   await expect(upcoming).toHaveCount(53);
-  await expect(doctor.getByRole('button', { name: 'Show more upcoming appointments' })).toHaveCount(0);
+  await expect(
+    doctor.getByRole('button', { name: 'Show more upcoming appointments' }),
+  ).toHaveCount(0);
   await context.close();
 });
 
-test('a booking refused by the server keeps the focus in the dialog', async ({ browser, request }) => {
+test('a booking refused by the server keeps the focus in the dialog', async ({
+  browser,
+  request,
+}) => {
   const first = unique('Dr. Focus One');
   const second = unique('Dr. Focus Two');
   await doctorWithHours(request, first);
   await doctorWithHours(request, second);
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Keyboard'));
-  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const login = await request.post('/api/auth/login', {
+    data: { email: patientEmail, password: PASSWORD },
+  });
   const { token } = await login.json();
   const found = await (await request.get(`/api/doctors?q=${encodeURIComponent(first)}`)).json();
   const slots = await (await request.get(`/api/doctors/${found.doctors[0].id}/slots`)).json();
@@ -255,18 +299,25 @@ test('a booking refused by the server keeps the focus in the dialog', async ({ b
   await context.close();
 });
 
-test('on a phone, a long word or address in a reason wraps instead of widening the page', async ({ browser, request }) => {
+test('on a phone, a long word or address in a reason wraps instead of widening the page', async ({
+  browser,
+  request,
+}) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
   const page = await context.newPage();
   const doctorName = unique('Dr. Narrow');
   await doctorWithHours(request, doctorName);
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Narrow'));
-  const login = await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } });
+  const login = await request.post('/api/auth/login', {
+    data: { email: patientEmail, password: PASSWORD },
+  });
   const { token } = await login.json();
   const list = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
   const start = new Date(Date.now() + 3 * 86_400_000);
   start.setUTCHours(10, 0, 0, 0);
-  const reason = `See https://example.com/${'a'.repeat(150)} and Pneumonoultramicroscopicsilicovolcanoconiosis${'x'.repeat(100)}`;
+  const reason = `See https://example.com/${'a'.repeat(
+    150,
+  )} and Pneumonoultramicroscopicsilicovolcanoconiosis${'x'.repeat(100)}`;
   const booked = await request.post('/api/appointments', {
     headers: { Authorization: `Bearer ${token}` },
     data: { doctorId: list.doctors[0].id, scheduledFor: start.toISOString(), reason },
@@ -280,12 +331,21 @@ test('on a phone, a long word or address in a reason wraps instead of widening t
   await context.close();
 });
 
-test('a doctor confirms a final status, and corrects a mis-click within the day', async ({ browser, request }) => {
+test('a doctor confirms a final status, and corrects a mis-click within the day', async ({
+  browser,
+  request,
+}) => {
   const doctorName = unique('Dr. Careful');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'General Practice');
   const patientName = unique('Pat Careful');
   const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
-  const token = (await (await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })).json()).token;
+  const token = (
+    await (
+      await request.post('/api/auth/login', {
+        data: { email: patientEmail, password: PASSWORD },
+      })
+    ).json()
+  ).token;
   const list = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
   // A doctor without hours takes any future time: one that starts in three seconds.
   const start = new Date(Date.now() + 3_000).toISOString();
@@ -307,20 +367,35 @@ test('a doctor confirms a final status, and corrects a mis-click within the day'
   await ask.getByRole('button', { name: 'Keep it' }).click();
   await expect(item.locator('.badge')).toHaveText('Scheduled');
   await item.getByRole('button', { name: 'Completed' }).click();
-  await page.getByRole('dialog', { name: 'Mark as completed?' }).getByRole('button', { name: 'Mark as completed' }).click();
+  await page
+    .getByRole('dialog', { name: 'Mark as completed?' })
+    .getByRole('button', { name: 'Mark as completed' })
+    .click();
   await expect(item.locator('.badge')).toHaveText('Completed');
   // A mis-click: corrected to missed, after confirming.
   await item.getByRole('button', { name: 'Correct to missed' }).click();
-  await page.getByRole('dialog', { name: 'Mark as missed?' }).getByRole('button', { name: 'Mark as missed' }).click();
+  await page
+    .getByRole('dialog', { name: 'Mark as missed?' })
+    .getByRole('button', { name: 'Mark as missed' })
+    .click();
   await expect(item.locator('.badge')).toHaveText('Missed');
   await expect(item.getByRole('button', { name: 'Correct to completed' })).toBeVisible();
 });
 
-test('the reschedule dialog shows the time an appointment has, and starts from it', async ({ page, request }) => {
+test('the reschedule dialog shows the time an appointment has, and starts from it', async ({
+  page,
+  request,
+}) => {
   const doctorName = unique('Dr. Steady');
   await registerViaApi(request, 'DOCTOR', doctorName, 'General Practice');
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Mover'));
-  const token = (await (await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })).json()).token;
+  const token = (
+    await (
+      await request.post('/api/auth/login', {
+        data: { email: patientEmail, password: PASSWORD },
+      })
+    ).json()
+  ).token;
   const list = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
   const start = new Date(Date.now() + 3 * 86_400_000);
   start.setUTCHours(10, 30, 0, 0);
@@ -337,8 +412,17 @@ test('the reschedule dialog shows the time an appointment has, and starts from i
   await expect(dialog.locator('[data-test="current-time"]')).toContainText('Now:');
   // A doctor without hours: the picker opens on the day it has, its time shown
   // among the others (this patient's zone is UTC), not offered again.
-  const day = await dialog.getByLabel('Day').evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
-  const words = start.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).replace(',', '');
+  const day = await dialog
+    .getByLabel('Day')
+    .evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
+  const words = start
+    .toLocaleDateString('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      timeZone: 'UTC',
+    })
+    .replace(',', '');
   expect(day).toContain(words);
   const current = dialog.locator('.slot.current');
   await expect(current).toHaveText('10:30 (current)');
@@ -346,13 +430,22 @@ test('the reschedule dialog shows the time an appointment has, and starts from i
   await expect(dialog.locator('[data-test="confirm-booking"]')).toHaveText('Pick a time');
 });
 
-test('a slot taken meanwhile: the picker says so and reads the free times again', async ({ browser, request }) => {
+test('a slot taken meanwhile: the picker says so and reads the free times again', async ({
+  browser,
+  request,
+}) => {
   const doctorName = unique('Dr. Popular');
   await doctorWithHours(request, doctorName);
   const rivalEmail = await registerViaApi(request, 'PATIENT', unique('Pat Quick'));
-  const rival = (await (await request.post('/api/auth/login', { data: { email: rivalEmail, password: PASSWORD } })).json()).token;
+  const rival = (
+    await (
+      await request.post('/api/auth/login', { data: { email: rivalEmail, password: PASSWORD } })
+    ).json()
+  ).token;
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Slow'));
-  const found = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  const found = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
   const context = await browser.newContext();
   const patient = await context.newPage();
   await signIn(patient, patientEmail);
@@ -366,7 +459,9 @@ test('a slot taken meanwhile: the picker says so and reads the free times again'
   await expect(radios.nth(1)).toBeFocused();
   const chosenValue = await radios.nth(1).getAttribute('value');
   const chosenLabel = (await dialog.locator('.slot').nth(1).textContent()) ?? '';
-  const dayBefore = await dialog.getByLabel('Day').evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
+  const dayBefore = await dialog
+    .getByLabel('Day')
+    .evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
   // Someone else takes it first.
   const taken = await request.post('/api/appointments', {
     headers: { Authorization: `Bearer ${rival}` },
@@ -374,9 +469,13 @@ test('a slot taken meanwhile: the picker says so and reads the free times again'
   });
   expect(taken.status()).toBe(201);
   await dialog.locator('[data-test="confirm-booking"]').click();
-  await expect(dialog.getByRole('alert')).toContainText('The free times are updated: pick another.');
+  await expect(dialog.getByRole('alert')).toContainText(
+    'The free times are updated: pick another.',
+  );
   await expect(dialog.locator('.slot', { hasText: chosenLabel })).toHaveCount(0);
-  const dayAfter = await dialog.getByLabel('Day').evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
+  const dayAfter = await dialog
+    .getByLabel('Day')
+    .evaluate((s: HTMLSelectElement) => s.selectedOptions[0].textContent);
   const free = (t: string | null) => Number(/\((\d+) free\)/.exec(t ?? '')?.[1]);
   expect(free(dayAfter)).toBe(free(dayBefore) - 1);
   await expect(dialog.locator('[data-test="confirm-booking"]')).toHaveText('Pick a time');

@@ -99,7 +99,10 @@ function anotherBuild(a: string): string {
   const html = fs.readFileSync(indexPath, 'utf8').replace(/<(link|script)\b[^>]*>/g, (tag) => {
     const ref = tag.match(/\b(?:href|src)="\/?([^"]+)"/);
     if (!ref || !/\bintegrity="/.test(tag) || !fs.existsSync(path.join(b, ref[1]))) return tag;
-    const digest = crypto.createHash('sha384').update(fs.readFileSync(path.join(b, ref[1]))).digest('base64');
+    const digest = crypto
+      .createHash('sha384')
+      .update(fs.readFileSync(path.join(b, ref[1])))
+      .digest('base64');
     return tag.replace(/\bintegrity="[^"]*"/, `integrity="sha384-${digest}"`);
   });
   fs.writeFileSync(indexPath, html);
@@ -108,7 +111,8 @@ function anotherBuild(a: string): string {
 
 /** Puts the files of `from` in place of those of `to`, as a deploy does. */
 function deploy(from: string, to: string) {
-  for (const name of fs.readdirSync(to)) fs.rmSync(path.join(to, name), { recursive: true, force: true });
+  for (const name of fs.readdirSync(to))
+    fs.rmSync(path.join(to, name), { recursive: true, force: true });
   fs.cpSync(from, to, { recursive: true });
 }
 
@@ -124,7 +128,8 @@ async function runningBuild(page: Page): Promise<string> {
   return html.match(/mediconnect-frontend-[0-9a-f]+\.js/)?.[0] ?? '';
 }
 
-const signInLink = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' });
+const signInLink = (page: Page) =>
+  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' });
 
 test.describe('after a deploy', () => {
   test.skip(!dist || !bin, 'needs DIST_DIR and MEDICONNECT_BIN, which cargo xtask test sets');
@@ -155,7 +160,9 @@ test.describe('after a deploy', () => {
     expect(fs.existsSync(path.join(live, now))).toBe(true);
   });
 
-  test('if the new version fails too, the page says so and does not reload again', async ({ page }) => {
+  test('if the new version fails too, the page says so and does not reload again', async ({
+    page,
+  }) => {
     const live = copyOfBuildA();
     const started = await serve(live);
     server = started.server;
@@ -167,7 +174,9 @@ test.describe('after a deploy', () => {
     let loads = 0;
     page.on('load', () => loads++);
     await signInLink(page).click();
-    await expect(page.getByRole('alert')).toContainText('MediConnect was updated', { timeout: 15_000 });
+    await expect(page.getByRole('alert')).toContainText('MediConnect was updated', {
+      timeout: 15_000,
+    });
     await page.waitForTimeout(1_000);
     expect(loads).toBe(1);
   });

@@ -5,10 +5,13 @@ function unique(prefix: string) {
   return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
 }
 
-test("a doctor's page: who, live status, published hours, next free times, Book and Follow; visitors are asked to sign in", async ({ browser, request }) => {
+test("a doctor's page: who, live status, published hours, next free times, Book and Follow; " +
+  "visitors are asked to sign in", async ({ browser, request }) => {
   const name = unique('Dr. Paged');
   const email = await registerViaApi(request, 'DOCTOR', name, 'Cardiology');
-  const token = (await (await request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json()).token;
+  const token = (
+    await (await request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json()
+  ).token;
   const weekly = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
   const hours = await request.put('/api/doctors/me/schedule', {
     headers: { Authorization: `Bearer ${token}` },
@@ -63,7 +66,10 @@ test("a doctor's page: who, live status, published hours, next free times, Book 
   expect(page.status()).toBe(200);
 });
 
-test('the directory keeps its filters in the address: Back and a shared link show them', async ({ page, request }) => {
+test('the directory keeps its filters in the address: Back and a shared link show them', async ({
+  page,
+  request,
+}) => {
   const name = unique('Dr. Filtered');
   const specialty = unique('Filter Specialty');
   await registerViaApi(request, 'DOCTOR', name, specialty);

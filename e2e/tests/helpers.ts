@@ -47,7 +47,10 @@ export async function goTo(page: Page, name: string) {
   if (await menu.isVisible()) {
     await menu.click();
   }
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name, exact: true })
+    .click();
 }
 
 /** Registers an account through the API (faster than the form) and returns its email. */

@@ -16,7 +16,10 @@ async function doctorOnline(browser: Browser, email: string) {
   return { doctorContext, toggle };
 }
 
-test('a patient sees a doctor come online and go offline without reloading', async ({ browser, request }) => {
+test('a patient sees a doctor come online and go offline without reloading', async ({
+  browser,
+  request,
+}) => {
   const name = unique('Dr. Live');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Cardiology');
   const patientEmail = await registerViaApi(request, 'PATIENT', 'Pat Watcher');
@@ -42,7 +45,9 @@ test('a patient sees a doctor come online and go offline without reloading', asy
   await expect(card).toBeVisible({ timeout: 2_000 });
   await expect(card).toContainText('Cardiology');
   await expect(card).toContainText('Online now');
-  await expect(patient.getByRole('status').filter({ hasText: `${name} is now online.` })).toHaveCount(1);
+  await expect(
+    patient.getByRole('status').filter({ hasText: `${name} is now online.` }),
+  ).toHaveCount(1);
 
   await toggle.click();
   await expect(toggle).toHaveAttribute('aria-checked', 'false');
@@ -52,7 +57,10 @@ test('a patient sees a doctor come online and go offline without reloading', asy
   await patientContext.close();
 });
 
-test('a doctor who closes the page goes offline after the grace period', async ({ browser, request }) => {
+test('a doctor who closes the page goes offline after the grace period', async ({
+  browser,
+  request,
+}) => {
   const name = unique('Dr. Laptop');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Dermatology');
 
@@ -111,7 +119,10 @@ test('all doctors are listed with their status and can be filtered', async ({ pa
   await expect(page.getByText('No doctor matches these filters.')).toBeVisible();
 });
 
-test("the online list's name search ignores case, accents included", async ({ browser, request }) => {
+test("the online list's name search ignores case, accents included", async ({
+  browser,
+  request,
+}) => {
   const name = unique('Dr. Élodie Ünal');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Neurology');
   const { doctorContext, toggle } = await doctorOnline(browser, doctorEmail);
@@ -135,7 +146,8 @@ test("the online list's name search ignores case, accents included", async ({ br
   await watcherContext.close();
 });
 
-test('the live badge sits in the header on every page that shows live data, and only there', async ({ page, request }) => {
+test('the live badge sits in the header on every page that shows live data, and only ' +
+  'there', async ({ page, request }) => {
   const patientEmail = await registerViaApi(request, 'PATIENT', 'Pat Badge');
   await signIn(page, patientEmail);
   const badge = page.getByRole('banner').locator('[data-test="connection"]');
@@ -155,7 +167,8 @@ test('the live badge sits in the header on every page that shows live data, and 
   await expect(badge).toHaveCount(0);
 });
 
-test('a sighted patient sees a short notice when a doctor comes online, and can dismiss it', async ({ browser, request }) => {
+test('a sighted patient sees a short notice when a doctor comes online, and can dismiss ' +
+  'it', async ({ browser, request }) => {
   const name = unique('Dr. Noticed');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', name, 'Cardiology');
   const patientEmail = await registerViaApi(request, 'PATIENT', 'Pat Sighted');

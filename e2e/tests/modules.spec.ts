@@ -15,7 +15,8 @@ function recordPageModules(page: Page): string[] {
 
 const mainNav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 
-test("a visitor's first load fetches no page's module; a page's module comes when the page is opened", async ({ page }) => {
+test("a visitor's first load fetches no page's module; a page's module comes when the page is " +
+  "opened", async ({ page }) => {
   const fetched = recordPageModules(page);
   await openApp(page, '/');
   await expect(page.getByRole('heading', { name: 'Online now' })).toBeVisible();
@@ -28,7 +29,9 @@ test("a visitor's first load fetches no page's module; a page's module comes whe
   expect(fetched.some((name) => name.startsWith('split_admin_page-'))).toBe(false);
 });
 
-test('a page whose module cannot be fetched says so, and shows once tried again', async ({ page }) => {
+test('a page whose module cannot be fetched says so, and shows once tried again', async ({
+  page,
+}) => {
   let blocked = true;
   await page.route(/\/split_doctors_page-[0-9a-f]+\.wasm$/, (route) =>
     blocked ? route.abort() : route.continue(),
@@ -42,12 +45,16 @@ test('a page whose module cannot be fetched says so, and shows once tried again'
   await expect(page.getByRole('heading', { name: 'All doctors' })).toBeVisible();
 });
 
-test('the modules and their loader are named after their content and cached for good', async ({ page }) => {
+test('the modules and their loader are named after their content and cached for good', async ({
+  page,
+}) => {
   const loader = page.waitForResponse((r) => /\/__wasm_split-[0-9a-f]{16}\.js$/.test(r.url()));
   await openApp(page, '/');
   expect((await loader).headers()['cache-control']).toBe('public, max-age=31536000, immutable');
 
-  const module = page.waitForResponse((r) => /\/split_login_page-[0-9a-f]{16}\.wasm$/.test(r.url()));
+  const module = page.waitForResponse((r) =>
+    /\/split_login_page-[0-9a-f]{16}\.wasm$/.test(r.url()),
+  );
   await mainNav(page).getByRole('link', { name: 'Sign in' }).click();
   expect((await module).headers()['cache-control']).toBe('public, max-age=31536000, immutable');
 });

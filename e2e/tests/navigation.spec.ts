@@ -4,7 +4,9 @@ import { PASSWORD, openApp, registerPatient, uniqueEmail } from './helpers';
 const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name });
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 
-test('links change the page without reloading the app, and Back and Forward follow them', async ({ page }) => {
+test('links change the page without reloading the app, and Back and Forward follow them', async ({
+  page,
+}) => {
   await openApp(page, '/');
   await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
   // Survives only as long as the page is not loaded again.
@@ -13,16 +15,26 @@ test('links change the page without reloading the app, and Back and Forward foll
   await nav(page).getByRole('link', { name: 'Doctors' }).click();
   await expect(page).toHaveURL(/\/doctors$/);
   await expect(heading(page, 'All doctors')).toBeVisible();
-  await expect(nav(page).getByRole('link', { name: 'Doctors' })).toHaveAttribute('aria-current', 'page');
-  await expect(nav(page).getByRole('link', { name: 'Sign in' })).not.toHaveAttribute('aria-current');
+  await expect(nav(page).getByRole('link', { name: 'Doctors' })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  await expect(nav(page).getByRole('link', { name: 'Sign in' })).not.toHaveAttribute(
+    'aria-current',
+  );
   // Each page has its own title, and the next Tab starts at the new page.
   await expect(page).toHaveTitle('All doctors · MediConnect');
   await expect(page.locator('#main')).toBeFocused();
 
   await nav(page).getByRole('link', { name: 'Sign in' }).click();
   await expect(heading(page, 'Sign in')).toBeVisible();
-  await expect(nav(page).getByRole('link', { name: 'Sign in' })).toHaveAttribute('aria-current', 'page');
-  await expect(nav(page).getByRole('link', { name: 'Doctors' })).not.toHaveAttribute('aria-current');
+  await expect(nav(page).getByRole('link', { name: 'Sign in' })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  await expect(nav(page).getByRole('link', { name: 'Doctors' })).not.toHaveAttribute(
+    'aria-current',
+  );
 
   await page.goBack();
   await expect(page).toHaveURL(/\/doctors$/);
@@ -48,7 +60,8 @@ test('a link to the page shown adds no history entry', async ({ page }) => {
   await expect(heading(page, 'See which doctors are available right now')).toBeVisible();
 });
 
-test('a page that needs a sign-in is replaced in the history, so Back does not return to it', async ({ page }) => {
+test('a page that needs a sign-in is replaced in the history, so Back does not return to ' +
+  'it', async ({ page }) => {
   await openApp(page, '/doctors');
   await openApp(page, '/profile');
   await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
@@ -83,7 +96,10 @@ test('an address with a trailing slash shows its page', async ({ page }) => {
   await expect(heading(page, 'All doctors')).toBeVisible();
 });
 
-test('signing in replaces the form in the history, and never leaves the site', async ({ page, baseURL }) => {
+test('signing in replaces the form in the history, and never leaves the site', async ({
+  page,
+  baseURL,
+}) => {
   const email = uniqueEmail('next');
   await registerPatient(page, 'Nex T', email);
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -5,7 +5,10 @@ function unique(prefix: string) {
   return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
 }
 
-test('a patient follows a doctor, filters by followed doctors and limits alerts to them', async ({ page, request }) => {
+test('a patient follows a doctor, filters by followed doctors and limits alerts to them', async ({
+  page,
+  request,
+}) => {
   const name = unique('Dr. Followable');
   await registerViaApi(request, 'DOCTOR', name, 'Rheumatology');
   const email = await registerViaApi(request, 'PATIENT', 'Fran Follower');
@@ -15,11 +18,16 @@ test('a patient follows a doctor, filters by followed doctors and limits alerts 
   await page.goto(`/doctors?q=${encodeURIComponent(name)}`);
   const card = page.locator('[data-test="doctor-card"]', { hasText: name });
   await card.getByRole('button', { name: `Follow ${name}` }).click();
-  await expect(card.getByRole('button', { name: `Unfollow ${name}` })).toHaveAttribute('aria-pressed', 'true');
+  await expect(card.getByRole('button', { name: `Unfollow ${name}` })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
 
   await page.getByLabel('Search by name').fill('');
   await page.getByLabel('Only doctors I follow').check();
-  await expect(page.locator('[data-test="followed-doctors"] [data-test="doctor-card"]')).toHaveCount(1);
+  await expect(
+    page.locator('[data-test="followed-doctors"] [data-test="doctor-card"]'),
+  ).toHaveCount(1);
   await expect(page.locator('[data-test="followed-doctors"]')).toContainText(name);
 
   await page.getByRole('link', { name: 'Profile' }).click();
@@ -30,7 +38,10 @@ test('a patient follows a doctor, filters by followed doctors and limits alerts 
   await expect(page.getByLabel('Only for doctors I follow')).toBeChecked();
 });
 
-test('saving other profile fields keeps an alert choice made elsewhere meanwhile', async ({ page, request }) => {
+test('saving other profile fields keeps an alert choice made elsewhere meanwhile', async ({
+  page,
+  request,
+}) => {
   const email = await registerViaApi(request, 'PATIENT', 'Una Subscribed');
   await signIn(page, email);
   await page.getByRole('link', { name: 'Profile' }).click();

@@ -10,7 +10,12 @@ const COUNT = 21;
 
 test.beforeAll(async ({ request }) => {
   for (let i = 1; i <= COUNT; i++) {
-    await registerViaApi(request, 'DOCTOR', `Dr. ${tag} ${String(i).padStart(2, '0')}`, 'Nephrology');
+    await registerViaApi(
+      request,
+      'DOCTOR',
+      `Dr. ${tag} ${String(i).padStart(2, '0')}`,
+      'Nephrology',
+    );
   }
 });
 
