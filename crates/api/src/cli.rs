@@ -75,7 +75,8 @@ const DEMO_ADMIN: (&str, &str) = ("Clinic Admin", "admin@demo.mediconnect.test")
 pub fn seed_demo(config: &Config) -> anyhow::Result<()> {
     if config.app_env == AppEnv::Production {
         bail!(
-            "seed-demo creates accounts with a published password; it is refused when APP_ENV=production"
+            "seed-demo creates accounts with a published password; it is refused when \
+             APP_ENV=production"
         );
     }
     let db = Db::new(config.database.clone());

@@ -228,11 +228,13 @@ impl Config {
             (None, AppEnv::Production) => {
                 bail!("JWT_SECRET must be set (at least 32 bytes) when APP_ENV=production")
             }
-            (None, AppEnv::Development) => Vec::new(), // generated on start, see `ensure_dev_secret`
+            // Generated on start: see `ensure_dev_secret`.
+            (None, AppEnv::Development) => Vec::new(),
         };
         if app_env == AppEnv::Production && bcrypt_cost < 10 {
             bail!(
-                "BCRYPT_COST must be at least 10 in production (it is {bcrypt_cost}); 4 is for tests"
+                "BCRYPT_COST must be at least 10 in production (it is {bcrypt_cost}); \
+                 4 is for tests"
             );
         }
         if app_env == AppEnv::Production && smtp_url.is_none() {

@@ -188,9 +188,10 @@ mod tests {
         })
         .unwrap();
         assert!(
-            text.contains(
-                r#"mediconnect_http_requests_total{method="GET",route="/api/doctors/{id}",status="200"} 2"#
-            ),
+            text.contains(concat!(
+                r#"mediconnect_http_requests_total{method="GET","#,
+                r#"route="/api/doctors/{id}",status="200"} 2"#
+            )),
             "{text}"
         );
         assert!(text.contains("mediconnect_process_start_time_seconds"));

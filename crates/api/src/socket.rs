@@ -72,8 +72,18 @@ fn origin_of(url: &str) -> String {
     tag = "doctors",
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 400, description = "Not a WebSocket handshake", body = mediconnect_shared::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A browser Origin that is not allowed", body = mediconnect_shared::Problem, content_type = "application/problem+json"),
+        (
+            status = 400,
+            description = "Not a WebSocket handshake",
+            body = mediconnect_shared::Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 403,
+            description = "A browser Origin that is not allowed",
+            body = mediconnect_shared::Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 pub async fn ws(
@@ -147,6 +157,21 @@ fn fragments(text: Bytes, size: usize) -> impl Iterator<Item = Item> {
     })
 }
 
+/// The reason a socket is closed with.
+fn closing(code: CloseCode, why: &str) -> CloseReason {
+    CloseReason {
+        code,
+        description: Some(why.into()),
+    }
+}
+
+/// An error message to the client, which keeps its socket.
+fn refusal(message: &str) -> ServerMessage {
+    ServerMessage::Error {
+        message: message.into(),
+    }
+}
+
 fn frame(message: &ServerMessage) -> ByteString {
     ByteString::from(serde_json::to_string(message).expect("message serializes"))
 }
@@ -217,10 +242,10 @@ fn run(
                         {
                             refused += 1;
                             if refused > 50 {
-                                close = Some(CloseReason { code: CloseCode::Policy, description: Some("too many messages".into()) });
+                                close = Some(closing(CloseCode::Policy, "too many messages"));
                                 break;
                             }
-                            let reply = ServerMessage::Error { message: "Too many messages; slow down.".into() };
+                            let reply = refusal("Too many messages; slow down.");
                             if refused == 1 && session.text(frame(&reply)).await.is_err() {
                                 break;
                             }
@@ -233,7 +258,7 @@ fn run(
                             }
                         }
                         Some(Ok(AggregatedMessage::Binary(_))) => {
-                            let reply = ServerMessage::Error { message: "Send JSON text messages.".into() };
+                            let reply = refusal("Send JSON text messages.");
                             if session.text(frame(&reply)).await.is_err() {
                                 break;
                             }
@@ -249,16 +274,17 @@ fn run(
                         Some(Ok(AggregatedMessage::Close(reason))) => {
                             // 1000 or 1001 (a closed tab): the doctor left, and a reload
                             // comes back within the short grace.
-                            clean_close = reason
-                                .as_ref()
-                                .is_some_and(|r| matches!(r.code, CloseCode::Normal | CloseCode::Away));
+                            clean_close = reason.as_ref().is_some_and(|r| {
+                                matches!(r.code, CloseCode::Normal | CloseCode::Away)
+                            });
                             close = reason;
                             break;
                         }
                         None => break,
                         Some(Err(e)) => {
                             tracing::debug!(error = %e, "socket protocol error");
-                            close = Some(CloseReason { code: CloseCode::Size, description: Some("message too large or malformed".into()) });
+                            let why = "message too large or malformed";
+                            close = Some(closing(CloseCode::Size, why));
                             break;
                         }
                     }
@@ -290,24 +316,26 @@ fn run(
                         // The hub dropped this socket's queue: the user's sessions were
                         // revoked, or it was not keeping up.
                         None => {
-                            let revoked = auth.as_ref().is_some_and(|a| hub.is_revoked(a.user.id, a.issued_at));
+                            let revoked = auth
+                                .as_ref()
+                                .is_some_and(|a| hub.is_revoked(a.user.id, a.issued_at));
                             close = Some(if revoked {
-                                CloseReason { code: CloseCode::Policy, description: Some("signed out".into()) }
+                                closing(CloseCode::Policy, "signed out")
                             } else {
-                                CloseReason { code: CloseCode::Again, description: Some("fell behind; reconnect".into()) }
+                                closing(CloseCode::Again, "fell behind; reconnect")
                             });
                             break;
                         }
                     }
                 }
                 _ = stopping.wait_for(|stop| *stop) => {
-                    close = Some(CloseReason { code: CloseCode::Away, description: Some("server restarting".into()) });
+                    close = Some(closing(CloseCode::Away, "server restarting"));
                     break;
                 }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > state.config.ws_client_timeout {
                         tracing::debug!("dropping a socket that stopped answering pings");
-                        close = Some(CloseReason { code: CloseCode::Policy, description: Some("no answer to pings".into()) });
+                        close = Some(closing(CloseCode::Policy, "no answer to pings"));
                         break;
                     }
                     if session.ping(b"").await.is_err() {

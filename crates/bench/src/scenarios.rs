@@ -628,7 +628,8 @@ async fn references(
         if subcommand == WS_SUBCOMMAND {
             figures.push(Figure::value(
                 "socket_memory_floor_kib",
-                "Memory per idle socket of a bare actix-ws server sending the same first message (reference)",
+                "Memory per idle socket of a bare actix-ws server sending the same first message \
+                 (reference)",
                 after.saturating_sub(before) as f64 / sizes.sockets as f64,
                 "KiB",
                 Target::None,
@@ -686,7 +687,8 @@ async fn status_ratio(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure>
     Ok(Figure::ratio(
         "status_p99_ratio",
         &format!(
-            "`PUT /api/doctors/status` p99, {} opted-in patients (in their cooldown) ÷ {FEW_PATIENTS}",
+            "`PUT /api/doctors/status` p99, {} opted-in patients (in their cooldown) \
+             ÷ {FEW_PATIENTS}",
             w.patients
         ),
         many.p99_ms / few.p99_ms.max(0.001),
@@ -895,7 +897,8 @@ async fn booking(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
     Ok(Figure::value(
         "booking_req_per_s",
         &format!(
-            "Booking: concurrent requests for distinct slots, two patients per slot, {} connections",
+            "Booking: concurrent requests for distinct slots, two patients per slot, \
+             {} connections",
             sizes.booking_conns
         ),
         rps,

@@ -126,7 +126,8 @@ pub struct UpdateProfileRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>))]
     pub date_of_birth: Option<Option<NaiveDate>>,
-    /// Patients only. 7–15 digits, optionally with `+`, spaces, dashes or parentheses; `null` clears it.
+    /// Patients only. 7–15 digits, optionally with `+`, spaces, dashes or parentheses;
+    /// `null` clears it.
     #[serde(
         default,
         deserialize_with = "crate::present",

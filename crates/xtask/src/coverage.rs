@@ -116,7 +116,8 @@ pub fn report() -> Result {
             lines.count
         );
         verdicts.push(format!(
-            "{{\"part\":\"{part}\",\"percent\":{:.2},\"covered\":{},\"lines\":{},\"floor\":{floor},\"ok\":{ok}}}",
+            "{{\"part\":\"{part}\",\"percent\":{:.2},\"covered\":{},\"lines\":{},\
+             \"floor\":{floor},\"ok\":{ok}}}",
             lines.percent(),
             lines.covered,
             lines.count
@@ -235,10 +236,14 @@ mod tests {
 
     fn files() -> BTreeMap<String, Lines> {
         let export = r#"{"data":[{"files":[
-            {"filename":"/w/crates/api/src/routes/a.rs","summary":{"lines":{"count":10,"covered":9}}},
-            {"filename":"/w/crates/api/src/routes/b.rs","summary":{"lines":{"count":10,"covered":10}}},
-            {"filename":"/w/crates/api/src/schedule.rs","summary":{"lines":{"count":4,"covered":1}}},
-            {"filename":"/w/crates/api/src/schedule_extra.rs","summary":{"lines":{"count":6,"covered":6}}},
+            {"filename":"/w/crates/api/src/routes/a.rs",
+             "summary":{"lines":{"count":10,"covered":9}}},
+            {"filename":"/w/crates/api/src/routes/b.rs",
+             "summary":{"lines":{"count":10,"covered":10}}},
+            {"filename":"/w/crates/api/src/schedule.rs",
+             "summary":{"lines":{"count":4,"covered":1}}},
+            {"filename":"/w/crates/api/src/schedule_extra.rs",
+             "summary":{"lines":{"count":6,"covered":6}}},
             {"filename":"/w/crates/xtask/src/main.rs","summary":{"lines":{"count":100,"covered":0}}}
         ]}]}"#;
         file_lines(export, Path::new("/w")).unwrap()

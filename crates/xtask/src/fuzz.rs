@@ -43,7 +43,8 @@ fn post_json(port: u16, path: &str, body: &str) -> Result<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .map_err(|e| e.to_string())?;
@@ -69,7 +70,13 @@ fn token_of(body: &str) -> Result<String> {
 fn sign_up(port: u16, role: &str, email: &str) -> Result<String> {
     let password = "fuzzing password";
     let register = format!(
-        r#"{{"name":"Fuzz {role}","email":"{email}","password":"{password}","role":"{role}","specialization":"Fuzzology"}}"#
+        concat!(
+            r#"{{"name":"Fuzz {role}","email":"{email}","password":"{password}","#,
+            r#""role":"{role}","specialization":"Fuzzology"}}"#
+        ),
+        role = role,
+        email = email,
+        password = password,
     );
     post_json(port, "/api/auth/register", &register)?;
     login(port, email, password)

@@ -11,6 +11,7 @@ mod postgres;
 mod split;
 mod steps;
 mod tools;
+mod width;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -287,7 +287,8 @@ fn with_integrity(html: &str, href: &str, bytes: &[u8]) -> Result<String> {
 /// browser fetches both at once instead of one after the other.
 fn with_loader_preload(html: &str, link_name: &str, bytes: &[u8]) -> Result<String> {
     let tag = format!(
-        "<link rel=\"modulepreload\" href=\"/{link_name}\" crossorigin=\"anonymous\" integrity=\"{}\">",
+        "<link rel=\"modulepreload\" href=\"/{link_name}\" crossorigin=\"anonymous\" \
+         integrity=\"{}\">",
         sri(bytes)
     );
     let at = html.find("</head>").ok_or("index.html has no </head>")?;
@@ -300,7 +301,11 @@ mod tests {
 
     #[test]
     fn recomputes_the_integrity_of_the_named_file_only() {
-        let html = r#"<head><link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" integrity="sha384-old"><link rel="preload" href="/app-1_bg.wasm" integrity="sha384-other" as="fetch"></head>"#;
+        let html = concat!(
+            r#"<head><link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" "#,
+            r#"integrity="sha384-old"><link rel="preload" href="/app-1_bg.wasm" "#,
+            r#"integrity="sha384-other" as="fetch"></head>"#
+        );
         let out = with_integrity(html, "/app-1.js", b"new").unwrap();
         assert!(out.contains(&format!(
             "href=\"/app-1.js\" crossorigin=\"anonymous\" integrity=\"{}\"",

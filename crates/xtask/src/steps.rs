@@ -189,6 +189,8 @@ pub fn test(args: &[String]) -> Result {
         "format",
         exec(cargo().args(["fmt", "--all", "--", "--check"])),
     );
+    say("Line width: no line of code over 100 columns");
+    report.stage("line width", crate::width::check(&crate::root()));
 
     crate::not_interrupted()?;
     say("clippy (native)");
@@ -592,7 +594,8 @@ mod tests {
     fn parses_cargo_summaries() {
         assert_eq!(
             parse_cargo_test_line(
-                "test result: ok. 45 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s"
+                "test result: ok. 45 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; \
+                 finished in 0.02s"
             ),
             Some((45, 0))
         );

@@ -251,7 +251,8 @@ fn is_correction(
         return Err(ApiError::Conflict {
             rule: "appointment-final",
             detail: format!(
-                "This appointment was marked {} more than {CORRECTION_WINDOW_HOURS} hours ago, and can no longer change.",
+                "This appointment was marked {} more than {CORRECTION_WINDOW_HOURS} hours ago, \
+                 and can no longer change.",
                 current.as_str()
             ),
         });

@@ -39,7 +39,8 @@ impl DbTarget {
             None if url.starts_with("sqlite:") => &url["sqlite:".len()..],
             None if url.contains("://") => {
                 return Err(format!(
-                    "DATABASE_URL has an unsupported scheme: {}; use sqlite://PATH or postgres://...",
+                    "DATABASE_URL has an unsupported scheme: {}; \
+                     use sqlite://PATH or postgres://...",
                     redact_url(url)
                 ));
             }

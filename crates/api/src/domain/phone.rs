@@ -12,7 +12,8 @@ impl PhoneNumber {
             .all(|c| c.is_ascii_digit() || " -.()".contains(c))
         {
             return Err(
-                "Phone number may contain only digits, a leading +, spaces, dashes, dots and parentheses"
+                "Phone number may contain only digits, a leading +, spaces, dashes, dots and \
+                 parentheses"
                     .into(),
             );
         }

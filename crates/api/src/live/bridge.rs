@@ -126,7 +126,8 @@ pub fn spawn_listener(db: &Db, hub: &Arc<Hub>) {
                         tracing::warn!("the event feed connection dropped; reconnecting");
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "cannot listen for events");
+                        let retry_in_ms = backoff.as_millis() as u64;
+                        tracing::warn!(error = %e, retry_in_ms, "cannot listen for events");
                         std::thread::sleep(backoff);
                         backoff = (backoff * 2).min(RECONNECT_MAX);
                     }

@@ -241,7 +241,10 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
     // After commit: this runs outside a request, with no mail to wake.
     effects.apply(None);
     for doctor in offline {
-        tracing::info!(doctor_id = %doctor, "doctor went offline: no connection within the grace period");
+        tracing::info!(
+            doctor_id = %doctor,
+            "doctor went offline: no connection within the grace period"
+        );
     }
     Ok(())
 }

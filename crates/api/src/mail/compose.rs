@@ -490,10 +490,10 @@ mod tests {
             "{}",
             mail.text
         );
-        assert!(
-            mail.text
-                .contains("Dr. Alex Johnson cancelled your appointment on Monday 4 January 2027, 04:00 (New York time, America/New_York)")
-        );
+        assert!(mail.text.contains(
+            "Dr. Alex Johnson cancelled your appointment on Monday 4 January 2027, \
+                           04:00 (New York time, America/New_York)"
+        ));
         let moved = moved(
             &ctx(),
             &a,

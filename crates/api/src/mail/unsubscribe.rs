@@ -62,7 +62,8 @@ pub fn reason(invalid: Invalid) -> &'static str {
             "This unsubscribe link has expired. Change your alerts in your MediConnect profile."
         }
         Invalid::Malformed => {
-            "This unsubscribe link is not valid. Use the link from the email as it is, or change your alerts in your MediConnect profile."
+            "This unsubscribe link is not valid. Use the link from the email as it is, or change \
+             your alerts in your MediConnect profile."
         }
     }
 }

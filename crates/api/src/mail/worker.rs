@@ -195,7 +195,13 @@ async fn step(
     if failed > 0 {
         for (id, attempts, outcome) in &results {
             if let Outcome::Retry(e) | Outcome::Failed(e) = outcome {
-                tracing::warn!(notification_id = %id, attempts, error = %outbox::redact_addresses(e), "mail not delivered");
+                let error = outbox::redact_addresses(e);
+                tracing::warn!(
+                    notification_id = %id,
+                    attempts,
+                    error = %error,
+                    "mail not delivered"
+                );
             }
         }
     }

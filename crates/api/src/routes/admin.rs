@@ -35,7 +35,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 200, description = "The figures", body = Analytics),
         NotSignedIn,
-        (status = 403, description = "A patient", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 403,
+            description = "A patient",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[get("/analytics")]
@@ -58,9 +63,19 @@ pub async fn overview(
     params(TimeseriesQuery),
     responses(
         (status = 200, description = "Buckets, oldest first", body = Timeseries),
-        (status = 400, description = "A bad metric or days", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 400,
+            description = "A bad metric or days",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         NotSignedIn,
-        (status = 403, description = "A patient, or a doctor asking for registrations", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 403,
+            description = "A patient, or a doctor asking for registrations",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[get("/analytics/timeseries")]
@@ -113,8 +128,18 @@ pub async fn users(
         (status = 200, description = "The user", body = AdminUser),
         NotSignedIn,
         NotAnAdmin,
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Deactivating oneself, or a bad body", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 404,
+            description = "No such user",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "Deactivating oneself, or a bad body",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[patch("/admin/users/{id}")]
@@ -174,8 +199,18 @@ pub async fn notifications(
         (status = 200, description = "Queued again", body = OutboxEntry),
         NotSignedIn,
         NotAnAdmin,
-        (status = 404, description = "No such notification", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not a failed notification", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 404,
+            description = "No such notification",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 409,
+            description = "Not a failed notification",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[post("/admin/notifications/{id}/retry")]

@@ -42,14 +42,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tag = "appointments",
     security(("bearer" = [])),
     request_body = NewAppointment,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters, unique per booking")),
+    params((
+        "Idempotency-Key" = Option<String>,
+        Header,
+        description = "1–255 visible ASCII characters, unique per booking"
+    )),
     responses(
         (status = 201, description = "Booked", body = Appointment),
-        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 400,
+            description = "Malformed JSON or Idempotency-Key",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         NotSignedIn,
         NotAPatient,
-        (status = 409, description = "The doctor (`doctor-unavailable`) or the patient (`patient-overlap`) already has an appointment then", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Past, too far ahead, outside the doctor's hours, unknown doctor, reason too long", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 409,
+            description = "The doctor (`doctor-unavailable`) or the patient (`patient-overlap`) \
+                already has an appointment then",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "Past, too far ahead, outside the doctor's hours, unknown doctor, \
+                reason too long",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[post("/appointments")]
@@ -143,10 +164,26 @@ pub async fn get_one(
         (status = 200, description = "The changed appointment", body = Appointment),
         MalformedJson,
         NotSignedIn,
-        (status = 403, description = "Not allowed for this party (e.g. a patient marking COMPLETED)", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 403,
+            description = "Not allowed for this party (e.g. a patient marking COMPLETED)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         NoSuchAppointment,
-        (status = 409, description = "Final already (`appointment-final`), started and so no longer the patient's to cancel or move (`appointment-started`), or the new time overlaps", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 409,
+            description = "Final already (`appointment-final`), started and so no longer the \
+                patient's to cancel or move (`appointment-started`), or the new time overlaps",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "Invalid change",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[put("/appointments/{id}")]
@@ -174,9 +211,19 @@ pub async fn update(
     responses(
         (status = 200, description = "The cancelled appointment", body = Appointment),
         NotSignedIn,
-        (status = 403, description = "An admin (who may read, not change)", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 403,
+            description = "An admin (who may read, not change)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         NoSuchAppointment,
-        (status = 409, description = "Already final", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 409,
+            description = "Already final",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[delete("/appointments/{id}")]
@@ -249,7 +296,12 @@ pub async fn get_schedule(
         MalformedJson,
         NotSignedIn,
         NotADoctor,
-        (status = 422, description = "Invalid hours, time zone or slot length", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 422,
+            description = "Invalid hours, time zone or slot length",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[put("/doctors/me/schedule")]
@@ -292,7 +344,12 @@ pub async fn doctor_hours(
     params(("id" = Uuid, Path), SlotQuery),
     responses(
         (status = 200, description = "Free slots", body = SlotList),
-        (status = 400, description = "A bad range", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 400,
+            description = "A bad range",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         NoSuchDoctor,
     )
 )]

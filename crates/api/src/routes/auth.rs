@@ -27,10 +27,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 201, description = "Account created", body = RegisterResponse),
         MalformedJson,
-        (status = 403, description = "`role: ADMIN` cannot be registered", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is taken, in any letter case", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 403,
+            description = "`role: ADMIN` cannot be registered",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 409,
+            description = "The email is taken, in any letter case",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 413,
+            description = "Body over 64 KiB",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "Invalid fields",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         TooManyAttempts,
     )
 )]
@@ -57,8 +77,18 @@ pub async fn register(
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
         MalformedJson,
-        (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is deactivated", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 401,
+            description = "Wrong email or password (one answer for both)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 403,
+            description = "The account is deactivated",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         MissingFields,
         TooManyAttempts,
     )
@@ -88,7 +118,12 @@ pub async fn login(
     responses(
         (status = 200, description = "A new access token and refresh token", body = LoginResponse),
         MalformedJson,
-        (status = 401, description = "Unknown, expired, spent or revoked refresh token", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 401,
+            description = "Unknown, expired, spent or revoked refresh token",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         MissingFields,
         TooManyAttempts,
     )

@@ -10,8 +10,8 @@ use utoipa_swagger_ui::SwaggerUi;
     info(
         title = "MediConnect API",
         description = "Real-time doctor availability and appointments. Errors are RFC 9457 \
-                       `application/problem+json`. Authenticate with `Authorization: Bearer <token>` \
-                       from `POST /api/auth/login`.",
+            `application/problem+json`. Authenticate with `Authorization: Bearer <token>` \
+            from `POST /api/auth/login`.",
         license(name = "MIT")
     ),
     paths(
@@ -62,11 +62,13 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "users", description = "The signed-in user's profile"),
-        (name = "doctors", description = "Doctors and their live status. Live updates arrive on the \
-                                           WebSocket `GET /api/ws`: a `snapshot` of the online doctors \
-                                           first, then a `doctor_status` message per change."),
-        (name = "appointments", description = "Booking (never double-booked), the lifecycle, working hours and free slots"),
-        (name = "notifications", description = "Email alerts: following doctors, one-click unsubscribe"),
+        (name = "doctors", description = "Doctors and their live status. Live updates arrive on \
+            the WebSocket `GET /api/ws`: a `snapshot` of the online doctors first, then a \
+            `doctor_status` message per change."),
+        (name = "appointments", description = "Booking (never double-booked), the lifecycle, \
+            working hours and free slots"),
+        (name = "notifications", description = "Email alerts: following doctors, \
+            one-click unsubscribe"),
         (name = "analytics", description = "Figures and daily time series"),
         (name = "admin", description = "Users, failed emails and the audit trail (admins only)"),
         (name = "health", description = "Service health"),

@@ -32,7 +32,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     params(DoctorQuery, PageQuery),
     responses(
         (status = 200, description = "A page of doctors, sorted by name", body = DoctorList),
-        (status = 400, description = "A bad parameter (page, limit, online, ...)", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 400,
+            description = "A bad parameter (page, limit, online, ...)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[get("/doctors")]
@@ -92,7 +97,12 @@ pub async fn get_one(
         MalformedJson,
         NotSignedIn,
         NotADoctor,
-        (status = 422, description = "`isOnline` missing or not a boolean", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 422,
+            description = "`isOnline` missing or not a boolean",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[put("/doctors/status")]
@@ -111,7 +121,11 @@ pub async fn set_status(
     operation_id = "listSpecializations",
     path = "/api/specializations",
     tag = "doctors",
-    responses((status = 200, description = "Specializations, by name", body = [SpecializationSummary]))
+    responses((
+        status = 200,
+        description = "Specializations, by name",
+        body = [SpecializationSummary]
+    ))
 )]
 #[get("/specializations")]
 pub async fn specializations(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -58,7 +58,11 @@ fn answer<T: serde::Serialize>(ok: bool, body: T) -> HttpResponse {
     path = "/api/health",
     tag = "health",
     responses(
-        (status = 200, description = "The process answers; `database` says whether the database did", body = HealthResponse),
+        (
+            status = 200,
+            description = "The process answers; `database` says whether the database did",
+            body = HealthResponse
+        ),
     )
 )]
 #[get("/health")]
@@ -82,7 +86,11 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, description = "Ready for traffic", body = ReadinessResponse),
-        (status = 503, description = "A check fails; the body says which", body = ReadinessResponse),
+        (
+            status = 503,
+            description = "A check fails; the body says which",
+            body = ReadinessResponse
+        ),
     )
 )]
 #[get("/health/ready")]

@@ -44,8 +44,18 @@ fn has_token(req: &HttpRequest, token: Option<&str>) -> bool {
     path = "/metrics",
     tag = "health",
     responses(
-        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
-        (status = 403, description = "Not from loopback and without the metrics token", body = mediconnect_shared::Problem, content_type = "application/problem+json"),
+        (
+            status = 200,
+            description = "Prometheus text format",
+            body = String,
+            content_type = "text/plain"
+        ),
+        (
+            status = 403,
+            description = "Not from loopback and without the metrics token",
+            body = mediconnect_shared::Problem,
+            content_type = "application/problem+json"
+        ),
     ),
     security(("bearer" = []), ())
 )]

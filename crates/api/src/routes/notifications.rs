@@ -121,7 +121,11 @@ fn html(status: StatusCode, page: String) -> HttpResponse {
     params(UnsubscribeQuery),
     responses(
         (status = 200, description = "An HTML page asking to confirm", content_type = "text/html"),
-        (status = 400, description = "A tampered or expired link (HTML page)", content_type = "text/html"),
+        (
+            status = 400,
+            description = "A tampered or expired link (HTML page)",
+            content_type = "text/html"
+        ),
     )
 )]
 #[get("/notifications/unsubscribe")]
@@ -144,7 +148,12 @@ pub async fn unsubscribe_page(
     params(UnsubscribeQuery),
     responses(
         (status = 200, description = "Alerts are off (an HTML page for browsers)"),
-        (status = 400, description = "A tampered or expired link", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 400,
+            description = "A tampered or expired link",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[post("/notifications/unsubscribe")]

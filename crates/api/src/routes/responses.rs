@@ -9,7 +9,11 @@ macro_rules! problem_response {
     ($(#[$doc:meta])* $name:ident, $status:literal, $description:literal) => {
         $(#[$doc])*
         #[derive(IntoResponses)]
-        #[response(status = $status, description = $description, content_type = "application/problem+json")]
+        #[response(
+            status = $status,
+            description = $description,
+            content_type = "application/problem+json"
+        )]
         #[allow(dead_code)]
         pub struct $name(Problem);
     };

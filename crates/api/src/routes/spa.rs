@@ -28,7 +28,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         cfg.default_service(web::to(|| async {
             HttpResponse::NotFound()
                 .content_type("text/plain; charset=utf-8")
-                .body("The MediConnect web app is not built. Run `cargo xtask run`, or set STATIC_DIR.\n")
+                .body(
+                    "The MediConnect web app is not built. Run `cargo xtask run`, or set \
+                     STATIC_DIR.\n",
+                )
         }));
         return;
     }

@@ -71,7 +71,12 @@ pub async fn get_profile(
         (status = 200, description = "The updated profile", body = ProfileResponse),
         MalformedJson,
         NotSignedIn,
-        (status = 422, description = "Invalid fields, or a field of another role", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 422,
+            description = "Invalid fields, or a field of another role",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[put("/users/profile")]
@@ -93,10 +98,19 @@ pub async fn update_profile(
     security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses(
-        (status = 200, description = "Changed; a new session for this client", body = LoginResponse),
+        (
+            status = 200,
+            description = "Changed; a new session for this client",
+            body = LoginResponse
+        ),
         MalformedJson,
         NotSignedIn,
-        (status = 422, description = "Wrong current password, or an invalid new one", body = Problem, content_type = "application/problem+json"),
+        (
+            status = 422,
+            description = "Wrong current password, or an invalid new one",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
     )
 )]
 #[put("/users/password")]

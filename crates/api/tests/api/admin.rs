@@ -672,7 +672,16 @@ async fn the_audit_trail(backend: Backend) {
     let doctor = app.doctor("Dr. Audit", "X").await;
     let patient = app.user(Role::Patient).await;
     let d = doctor_id(&app, &doctor).await;
-    let a = json_ok(app.post("/api/appointments", Some(&patient.token), &json!({"doctorId": d, "scheduledFor": (Utc::now() + Duration::days(2)).to_rfc3339(), "reason": "Private matter"})).await).await;
+    let booking = json!({
+        "doctorId": d,
+        "scheduledFor": (Utc::now() + Duration::days(2)).to_rfc3339(),
+        "reason": "Private matter"
+    });
+    let a = json_ok(
+        app.post("/api/appointments", Some(&patient.token), &booking)
+            .await,
+    )
+    .await;
     let id: uuid::Uuid = a["id"].as_str().unwrap().parse().unwrap();
     // The patient's own reads and changes are not audited.
     app.get(&format!("/api/appointments/{id}"), Some(&patient.token))

@@ -60,7 +60,15 @@ async fn setup(backend: Backend) -> Setup {
 impl Setup {
     async fn book(&self, who: &TestUser, start: DateTime<Utc>) -> reqwest::Response {
         self.app
-            .post("/api/appointments", Some(&who.token), &json!({"doctorId": self.doctor_id, "scheduledFor": rfc(start), "reason": "Checkup"}))
+            .post(
+                "/api/appointments",
+                Some(&who.token),
+                &json!({
+                    "doctorId": self.doctor_id,
+                    "scheduledFor": rfc(start),
+                    "reason": "Checkup"
+                }),
+            )
             .await
     }
 
@@ -353,7 +361,12 @@ async fn booking_rules(backend: Backend) {
     )
     .await;
     assert!(p.field_message("doctorId").is_some());
-    let p = problem(post(json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(2, 10)), "reason": "x".repeat(501)})).await, 422).await;
+    let too_long = json!({
+        "doctorId": s.doctor_id,
+        "scheduledFor": rfc(at(2, 10)),
+        "reason": "x".repeat(501)
+    });
+    let p = problem(post(too_long).await, 422).await;
     assert!(p.field_message("reason").is_some());
     // No offset: not RFC 3339.
     problem(
@@ -367,7 +380,12 @@ async fn booking_rules(backend: Backend) {
     )
     .await;
     // 500 characters are fine.
-    assert_eq!(post(json!({"doctorId": s.doctor_id, "scheduledFor": rfc(at(3, 10)), "reason": "x".repeat(500)})).await.status(), 201);
+    let longest = json!({
+        "doctorId": s.doctor_id,
+        "scheduledFor": rfc(at(3, 10)),
+        "reason": "x".repeat(500)
+    });
+    assert_eq!(post(longest).await.status(), 201);
 }
 
 #[both_backends]
@@ -1450,8 +1468,19 @@ async fn working_hours_and_free_slots(backend: Backend) {
     for bad in [
         json!({"timeZone": "Nowhere/City", "slotMinutes": 30}),
         json!({"timeZone": "UTC", "slotMinutes": 5}),
-        json!({"timeZone": "UTC", "slotMinutes": 30, "weekly": [{"weekday": 8, "start": "09:00", "end": "10:00"}]}),
-        json!({"timeZone": "UTC", "slotMinutes": 30, "weekly": [{"weekday": 1, "start": "09:00", "end": "11:00"}, {"weekday": 1, "start": "10:00", "end": "12:00"}]}),
+        json!({
+            "timeZone": "UTC",
+            "slotMinutes": 30,
+            "weekly": [{"weekday": 8, "start": "09:00", "end": "10:00"}]
+        }),
+        json!({
+            "timeZone": "UTC",
+            "slotMinutes": 30,
+            "weekly": [
+                {"weekday": 1, "start": "09:00", "end": "11:00"},
+                {"weekday": 1, "start": "10:00", "end": "12:00"}
+            ]
+        }),
     ] {
         problem(
             s.app
@@ -1470,7 +1499,11 @@ async fn slots_are_right_across_a_dst_change(backend: Backend) {
     // next one at least eight days ahead, whatever the date the test runs on).
     let day = next_spring_forward();
     let at = |date: chrono::NaiveDate, time: &str| format!("{date}T{time}:00Z");
-    let schedule = json!({"timeZone": "Europe/Berlin", "slotMinutes": 30, "weekly": [{"weekday": 7, "start": "01:00", "end": "04:00"}]});
+    let schedule = json!({
+        "timeZone": "Europe/Berlin",
+        "slotMinutes": 30,
+        "weekly": [{"weekday": 7, "start": "01:00", "end": "04:00"}]
+    });
     json_ok(
         s.app
             .put("/api/doctors/me/schedule", Some(&s.doctor.token), &schedule)
@@ -1508,7 +1541,8 @@ async fn slots_are_right_across_a_dst_change(backend: Backend) {
         slots["slots"][0]["start"],
         at(day - Duration::days(7), "00:00")
     );
-    // Booking checks the same windows: 01:30 UTC is 03:30 CEST, inside; 02:00 UTC is 04:00, outside.
+    // Booking checks the same windows: 01:30 UTC is 03:30 CEST, inside; 02:00 UTC is 04:00,
+    // outside.
     let t: DateTime<Utc> = at(day, "01:30").parse().unwrap();
     if t < Utc::now() + Duration::days(MAX_DAYS) {
         assert_eq!(s.book(&s.patient, t).await.status(), 201);

@@ -60,7 +60,12 @@ async fn malformed_bodies_get_named_4xx(backend: Backend) {
         415,
     )
     .await;
-    let huge = json!({"name": "x".repeat(70 * 1024), "email": "a@b.co", "password": "12345678", "role": "PATIENT"});
+    let huge = json!({
+        "name": "x".repeat(70 * 1024),
+        "email": "a@b.co",
+        "password": "12345678",
+        "role": "PATIENT"
+    });
     problem(
         send(huge.to_string(), "application/json").await.unwrap(),
         413,

@@ -168,8 +168,13 @@ async fn a_database_restart_is_survived() {
     let patient = app.user(mediconnect_shared::Role::Patient).await;
     let doctor_id =
         json_ok(app.get("/api/doctors?q=restart", None).await).await["doctors"][0]["id"].clone();
-    let booked = json_ok(app.post("/api/appointments", Some(&patient.token),
-        &json!({"doctorId": doctor_id, "scheduledFor": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339()})).await).await;
+    let start = chrono::Utc::now() + chrono::Duration::days(2);
+    let booking = json!({"doctorId": doctor_id, "scheduledFor": start.to_rfc3339()});
+    let booked = json_ok(
+        app.post("/api/appointments", Some(&patient.token), &booking)
+            .await,
+    )
+    .await;
     let mut socket = connect(&app).await;
     // A change the event feed never hears of: only a resync from the database finds it.
     let hidden_user = hidden.id;

@@ -264,8 +264,12 @@ async fn a_flood_of_client_messages_is_throttled(backend: Backend) {
 #[both_backends]
 async fn the_web_app_is_served_under_a_strict_policy(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"),
-        "<!doctype html><title>MediConnect</title><script type=\"module\">import init from '/app-0123456789abcdef.js'; init();</script>").unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>MediConnect</title><script type=\"module\">\
+         import init from '/app-0123456789abcdef.js'; init();</script>",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("app-0123456789abcdef.js"),
         "export default function init() {}",
@@ -350,7 +354,13 @@ async fn sigterm_stops_gracefully() {
     // A request in flight: headers sent, half of the body still to come.
     let body = r#"{"email":"nobody@example.com","password":"whatever123"}"#;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    write!(
+        stream,
+        "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
     stream.write_all(&body.as_bytes()[..10]).unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 

@@ -27,10 +27,14 @@ fn init_logs() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         if let Some(path) = std::env::var_os("MEDICONNECT_TEST_LOG_FILE") {
-            let file = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("the log file");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("the log file");
             let filter = tracing_subscriber::EnvFilter::new(
-                "mediconnect_api=trace,actix=debug,actix_web=debug,actix_http=debug,actix_server=debug,\
-                 actix_ws=debug,diesel=debug,lettre=debug,r2d2=debug",
+                "mediconnect_api=trace,actix=debug,actix_web=debug,actix_http=debug,\
+                 actix_server=debug,actix_ws=debug,diesel=debug,lettre=debug,r2d2=debug",
             );
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(filter)

@@ -680,7 +680,16 @@ async fn appointment_mail_carries_a_calendar_and_no_reason(backend: Backend) {
         .and_hms_opt(9, 0, 0)
         .unwrap()
         .and_utc();
-    let booked = json_ok(app.post("/api/appointments", Some(&patient.token), &json!({"doctorId": id, "scheduledFor": start.to_rfc3339(), "reason": "Embarrassing rash"})).await).await;
+    let booking = json!({
+        "doctorId": id,
+        "scheduledFor": start.to_rfc3339(),
+        "reason": "Embarrassing rash"
+    });
+    let booked = json_ok(
+        app.post("/api/appointments", Some(&patient.token), &booking)
+            .await,
+    )
+    .await;
     let messages = smtp.wait_for(2, 10).await;
     assert_eq!(messages.len(), 2);
     let to_patient = messages

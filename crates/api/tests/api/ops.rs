@@ -74,7 +74,10 @@ async fn the_metrics_move_with_traffic(backend: Backend) {
     assert_eq!(
         sample(
             &text,
-            r#"mediconnect_http_requests_total{method="GET",route="/api/doctors/{id}",status="404"}"#
+            concat!(
+                r#"mediconnect_http_requests_total{method="GET","#,
+                r#"route="/api/doctors/{id}",status="404"}"#
+            )
         ),
         Some(2.0),
         "{text}"
@@ -83,7 +86,11 @@ async fn the_metrics_move_with_traffic(backend: Backend) {
         !text.contains(&patient.id.to_string()),
         "a raw path leaked into a label"
     );
-    assert!(sample(&text, r#"mediconnect_http_request_duration_seconds_count{method="GET",route="/api/doctors/{id}"}"#).unwrap() >= 2.0);
+    let durations = concat!(
+        r#"mediconnect_http_request_duration_seconds_count{method="GET","#,
+        r#"route="/api/doctors/{id}"}"#
+    );
+    assert!(sample(&text, durations).unwrap() >= 2.0);
     assert!(sample(&text, "mediconnect_bcrypt_verify_seconds_count").unwrap() >= 2.0);
     assert!(
         sample(
@@ -211,7 +218,10 @@ async fn readiness_reports_each_check(backend: Backend) {
     };
     assert_eq!(
         body,
-        json!({"status": "ok", "checks": {"database": "ok", "mailWorker": "ok", "listener": listener}})
+        json!({
+            "status": "ok",
+            "checks": {"database": "ok", "mailWorker": "ok", "listener": listener}
+        })
     );
 }
 
@@ -361,7 +371,12 @@ async fn a_backup_taken_during_writes_restores_every_committed_row() {
                 let email = format!("row-{i}@example.com");
                 let res = client
                     .post(format!("{base}/api/auth/register"))
-                    .json(&json!({"name": format!("Patient {i}"), "email": email, "password": PASSWORD, "role": "PATIENT"}))
+                    .json(&json!({
+                        "name": format!("Patient {i}"),
+                        "email": email,
+                        "password": PASSWORD,
+                        "role": "PATIENT"
+                    }))
                     .send()
                     .await
                     .unwrap();
