@@ -364,7 +364,11 @@ mod tests {
     fn skips_fields_it_does_not_know() {
         same::<Doctor>(
             "extra fields",
-            r#"{"id":"e1b6f0f9-fda0-4e84-8127-e12ca5d0675a","name":"Dr. A","specialization":"Cardiology","isOnline":true,"lastOnline":null,"rating":{"stars":[4,5],"count":2.5},"tags":null}"#,
+            concat!(
+                r#"{"id":"e1b6f0f9-fda0-4e84-8127-e12ca5d0675a","name":"Dr. A","#,
+                r#""specialization":"Cardiology","isOnline":true,"lastOnline":null,"#,
+                r#""rating":{"stars":[4,5],"count":2.5},"tags":null}"#
+            ),
         );
         same::<ServerMessage>(
             "extra fields in an event",
@@ -408,7 +412,10 @@ mod tests {
         ] {
             assert_eq!(compare::<ServerMessage>(name, text), None, "{name}");
         }
-        let role = r#"{"id":"533f1bd9-372a-4fed-ab43-7483ee624db9","name":"N","email":"n@x.test","role":"NURSE"}"#;
+        let role = concat!(
+            r#"{"id":"533f1bd9-372a-4fed-ab43-7483ee624db9","name":"N","#,
+            r#""email":"n@x.test","role":"NURSE"}"#
+        );
         assert_eq!(
             compare::<mediconnect_shared::UserSummary>("an unknown role", role),
             None

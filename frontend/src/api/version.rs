@@ -103,7 +103,13 @@ mod tests {
 
     #[test]
     fn finds_the_main_script() {
-        let html = r#"<link rel="modulepreload" href="/__wasm_split-00aa.js"><link rel="modulepreload" href="/mediconnect-frontend-0123456789abcdef.js" integrity="x"><script type="module">import init from '/mediconnect-frontend-0123456789abcdef.js';</script>"#;
+        let html = concat!(
+            r#"<link rel="modulepreload" href="/__wasm_split-00aa.js">"#,
+            r#"<link rel="modulepreload" "#,
+            r#"href="/mediconnect-frontend-0123456789abcdef.js" integrity="x">"#,
+            r#"<script type="module">"#,
+            r#"import init from '/mediconnect-frontend-0123456789abcdef.js';</script>"#
+        );
         assert_eq!(
             build_of(html),
             Some("mediconnect-frontend-0123456789abcdef.js")

@@ -162,17 +162,38 @@ pub fn SlotPicker(
         );
         let pager = view! {
             <div class="slot-window">
-                <button type="button" class="button secondary small" disabled=!earlier
-                    on:click=move |_| { day.set(0); window.update(|w| *w -= 1); }>"Earlier dates"</button>
+                <button
+                    type="button"
+                    class="button secondary small"
+                    disabled=!earlier
+                    on:click=move |_| {
+                        day.set(0);
+                        window.update(|w| *w -= 1);
+                    }
+                >
+                    "Earlier dates"
+                </button>
                 <span data-test="slot-range">{range}</span>
-                <button type="button" class="button secondary small" disabled=!more
-                    on:click=move |_| { day.set(0); window.update(|w| *w += 1); }>"Later dates"</button>
+                <button
+                    type="button"
+                    class="button secondary small"
+                    disabled=!more
+                    on:click=move |_| {
+                        day.set(0);
+                        window.update(|w| *w += 1);
+                    }
+                >
+                    "Later dates"
+                </button>
             </div>
         };
-        let unpublished = (!list.hours_published).then(|| view! {
-            <p class="hint" data-test="no-hours">{format!(
-                "{doctor_name} has not published working hours: you can ask for any time, and the doctor confirms by keeping it."
-            )}</p>
+        let unpublished = (!list.hours_published).then(|| {
+            view! {
+                <p class="hint" data-test="no-hours">{format!(
+                    "{doctor_name} has not published working hours: you can ask for any time, \
+                     and the doctor confirms by keeping it."
+                )}</p>
+            }
         });
         if days.is_empty() {
             return view! {
@@ -237,32 +258,45 @@ pub fn SlotPicker(
                                         disabled=is_current
                                         prop:checked=move || chosen.get() == Some(start)
                                         on:change=move |_| chosen.set(Some(start))/>
-                                    <span>{time_label(start)}{is_current.then_some(" (current)")}</span>
+                                    <span>
+                                        {time_label(start)}
+                                        {is_current.then_some(" (current)")}
+                                    </span>
                                 </label>
                             }
                         }).collect_view()}
                     </div>
                 </fieldset>
             })}
-        }.into_any()
+        }
+        .into_any()
     };
     let is_new = moving.is_none();
     view! {
         {current.map(|t| view! {
-            <p class="current-time" data-test="current-time">"Now: "<strong>{format_local(t)}</strong></p>
+            <p class="current-time" data-test="current-time">
+                "Now: "<strong>{format_local(t)}</strong>
+            </p>
         })}
         <super::ZoneNote/>
         <Suspense fallback=|| view! { <super::Loading message="Finding free times…"/> }>
             {move || slots.get().map(|r| match r {
                 Ok(list) => pick(&list),
-                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{e.message()}</p>
+                }.into_any(),
             })}
         </Suspense>
         {is_new.then(|| view! {
             <div class="field">
                 <label for="booking-reason">"Reason for the visit (optional)"</label>
-                <textarea id="booking-reason" maxlength="500" rows="3"
-                    prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                <textarea
+                    id="booking-reason"
+                    maxlength="500"
+                    rows="3"
+                    prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                ></textarea>
                 <p class="hint">"Only you and your doctor see it. At most 500 characters."</p>
             </div>
         })}
@@ -281,7 +315,9 @@ pub fn SlotPicker(
                 // keyboard user would be left outside the dialog when the call fails.
                 // Nor without a choice: after a refused time the choice is cleared, and
                 // the focus must stay on the button.
-                aria-disabled=move || if submit.pending() || chosen.get().is_none() { "true" } else { "false" }
+                aria-disabled=move || {
+                    if submit.pending() || chosen.get().is_none() { "true" } else { "false" }
+                }
                 on:click=move |_| {
                     if let (Some(t), false) = (chosen.get_untracked(), submit.pending_untracked()) {
                         submit.dispatch(t);
@@ -309,7 +345,14 @@ pub fn BookButton(doctor: Doctor) -> impl IntoView {
     let doctor_name = doctor.name.clone();
     view! {
         <div class="card-actions">
-            <button type="button" class="button" on:click=move |_| { booked.set(None); open.set(true); }>
+            <button
+                type="button"
+                class="button"
+                on:click=move |_| {
+                    booked.set(None);
+                    open.set(true);
+                }
+            >
                 {if doctor.is_online { "Book the next free slot" } else { "Book" }}
             </button>
             {move || booked.get().map(|a| view! {

@@ -55,7 +55,13 @@ pub fn BarChart(
             let x = i as f64 * slot + (slot - bar) / 2.0;
             let y = height - bottom - h;
             view! {
-                <rect x=one_decimal(x) y=one_decimal(y) width=one_decimal(bar) height=one_decimal(h) class="chart-bar">
+                <rect
+                    x=one_decimal(x)
+                    y=one_decimal(y)
+                    width=one_decimal(bar)
+                    height=one_decimal(h)
+                    class="chart-bar"
+                >
                     <title>{format!("{}: {} {unit}", day_month(b.date), b.value)}</title>
                 </rect>
             }
@@ -80,12 +86,35 @@ pub fn BarChart(
                     <span>{(highest / 2).to_string()}</span>
                     <span>"0"</span>
                 </div>
-                <svg viewBox=format!("0 0 {} {}", one_decimal(width), one_decimal(height)) role="img" aria-labelledby=format!("{title_id} {desc_id}") preserveAspectRatio="none">
+                <svg
+                    viewBox=format!("0 0 {} {}", one_decimal(width), one_decimal(height))
+                    role="img"
+                    aria-labelledby=format!("{title_id} {desc_id}")
+                    preserveAspectRatio="none"
+                >
                     <title id=title_id.clone()>{title}</title>
                     <desc id=desc_id.clone()>{description.clone()}</desc>
-                    <line x1="0" x2=one_decimal(width) y1=one_decimal(top) y2=one_decimal(top) class="chart-grid"/>
-                    <line x1="0" x2=one_decimal(width) y1=one_decimal((height - bottom + top) / 2.0) y2=one_decimal((height - bottom + top) / 2.0) class="chart-grid"/>
-                    <line x1="0" x2=one_decimal(width) y1=one_decimal(height - bottom) y2=one_decimal(height - bottom) class="chart-axis"/>
+                    <line
+                        x1="0"
+                        x2=one_decimal(width)
+                        y1=one_decimal(top)
+                        y2=one_decimal(top)
+                        class="chart-grid"
+                    />
+                    <line
+                        x1="0"
+                        x2=one_decimal(width)
+                        y1=one_decimal((height - bottom + top) / 2.0)
+                        y2=one_decimal((height - bottom + top) / 2.0)
+                        class="chart-grid"
+                    />
+                    <line
+                        x1="0"
+                        x2=one_decimal(width)
+                        y1=one_decimal(height - bottom)
+                        y2=one_decimal(height - bottom)
+                        class="chart-axis"
+                    />
                     {bars}
                 </svg>
             </div>

@@ -30,10 +30,22 @@ pub fn Dialog(
     );
     let labelled_by = title_id.clone();
     view! {
-        <dialog node_ref=node class="dialog" aria-labelledby=labelled_by on:close=move |_| open.set(false)>
+        <dialog
+            node_ref=node
+            class="dialog"
+            aria-labelledby=labelled_by
+            on:close=move |_| open.set(false)
+        >
             <div class="dialog-head">
                 <h2 id=title_id>{move || title.get()}</h2>
-                <button type="button" class="link-button" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
+                <button
+                    type="button"
+                    class="link-button"
+                    aria-label="Close"
+                    on:click=move |_| open.set(false)
+                >
+                    "✕"
+                </button>
             </div>
             <Show when=move || open.get()>
                 {children.read_value()()}
@@ -55,8 +67,17 @@ pub fn Confirm(
         <Dialog open=open title=title>
             <p>{move || message.get()}</p>
             <div class="dialog-actions">
-                <button type="button" class="button secondary" on:click=move |_| open.set(false)>"Keep it"</button>
-                <button type="button" class="button danger" on:click=move |_| { open.set(false); on_confirm.run(()); }>
+                <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                    "Keep it"
+                </button>
+                <button
+                    type="button"
+                    class="button danger"
+                    on:click=move |_| {
+                        open.set(false);
+                        on_confirm.run(());
+                    }
+                >
                     {move || confirm_label.get()}
                 </button>
             </div>

@@ -28,6 +28,11 @@ pub fn Header() -> impl IntoView {
             logging_out.set(false);
         });
     };
+    let has_role = move |role: mediconnect_shared::Role| {
+        session
+            .user
+            .with(|u| u.as_ref().is_some_and(|u| u.role == role))
+    };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -42,11 +47,17 @@ pub fn Header() -> impl IntoView {
                     on:click=move |_| menu_open.update(|o| *o = !*o)>
                     <span aria-hidden="true">"☰ "</span>"Menu"
                 </button>
-                <nav id="site-nav" class="site-nav" class:open=move || menu_open.get() aria-label="Main"
+                <nav
+                    id="site-nav"
+                    class="site-nav"
+                    class:open=move || menu_open.get()
+                    aria-label="Main"
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                         if ev.key() == "Escape" && menu_open.get_untracked() {
                             menu_open.set(false);
-                            if let Some(button) = document().query_selector(".menu-button").ok().flatten() {
+                            if let Some(button) =
+                                document().query_selector(".menu-button").ok().flatten()
+                            {
                                 use wasm_bindgen::JsCast;
                                 if let Ok(button) = button.dyn_into::<web_sys::HtmlElement>() {
                                     let _ = button.focus();
@@ -63,17 +74,21 @@ pub fn Header() -> impl IntoView {
                         }
                     >
                         <A href="/appointments">"Appointments"</A>
-                        <Show when=move || session.user.with(|u| u.as_ref().is_some_and(|u| u.role == mediconnect_shared::Role::Doctor))>
+                        <Show when=move || has_role(mediconnect_shared::Role::Doctor)>
                             <A href="/schedule">"Hours"</A>
                         </Show>
-                        <Show when=move || session.user.with(|u| u.as_ref().is_some_and(|u| u.role == mediconnect_shared::Role::Admin))>
+                        <Show when=move || has_role(mediconnect_shared::Role::Admin)>
                             <A href="/admin">"Admin"</A>
                         </Show>
                         <A href="/profile">"Profile"</A>
                         <span class="who">
                             {move || session.user.get().map(|u| u.name).unwrap_or_default()}
                         </span>
-                        <button class="link-button" on:click=log_out disabled=move || logging_out.get()>
+                        <button
+                            class="link-button"
+                            on:click=log_out
+                            disabled=move || logging_out.get()
+                        >
                             {move || if logging_out.get() { "Signing out…" } else { "Sign out" }}
                         </button>
                     </Show>

@@ -2,10 +2,10 @@
 //! so that the first visit downloads only the home page's code (ADR 0018).
 //!
 //! The build splits the wasm at each [`page_module!`] (`cargo xtask split-web`, a
-//! Trunk hook, for releases and `trunk serve` alike). A page's view is only ever built inside the reactive
-//! closure that shows it, under that closure's owner: once its module is fetched, the
-//! closure runs again and builds it there. A page left while its module was on the
-//! way is never built.
+//! Trunk hook, for releases and `trunk serve` alike). A page's view is only ever built
+//! inside the reactive closure that shows it, under that closure's owner: once its module
+//! is fetched, the closure runs again and builds it there. A page left while its module
+//! was on the way is never built.
 //!
 //! A module that cannot be fetched because a new version was deployed since the tab
 //! opened (its name is gone) reloads the tab into the new version at the same address,
@@ -72,11 +72,14 @@ pub fn Lazy(module: PageModule) -> impl IntoView {
         if let Some(failure) = failed.get() {
             let message = match failure {
                 Failure::Reloading => {
-                    return view! { <Loading message="MediConnect was updated. Loading the new version…"/> }
-                        .into_any();
+                    return view! {
+                        <Loading message="MediConnect was updated. Loading the new version…"/>
+                    }
+                    .into_any();
                 }
                 Failure::Updated => {
-                    "MediConnect was updated, and this page of the new version could not be loaded. Reload the page, or try again in a minute."
+                    "MediConnect was updated, and this page of the new version could not be \
+                     loaded. Reload the page, or try again in a minute."
                 }
                 Failure::Network => {
                     "This page could not be loaded. Check your connection, then try again."
@@ -85,7 +88,9 @@ pub fn Lazy(module: PageModule) -> impl IntoView {
             return view! {
                 <div class="alert error" role="alert">
                     <p>{message}</p>
-                    <button type="button" class="button" on:click=move |_| failed.set(None)>"Try again"</button>
+                    <button type="button" class="button" on:click=move |_| failed.set(None)>
+                        "Try again"
+                    </button>
                 </div>
             }
             .into_any();

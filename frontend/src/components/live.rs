@@ -54,7 +54,10 @@ pub fn Announcer() -> impl IntoView {
     view! {
         // The region stays in the page when the notice is hidden (a region added or
         // shown with its text is not read out by every screen reader).
-        <div class=move || if shown.get() { "live-notice shown" } else { "live-notice" } data-test="live-notice">
+        <div
+            class=move || if shown.get() { "live-notice shown" } else { "live-notice" }
+            data-test="live-notice"
+        >
             <p role="status" aria-live="polite" aria-atomic="true" data-test="announcer">
                 {move || live.announcement.get()}
             </p>
@@ -116,9 +119,14 @@ pub fn DoctorCard(doctor: Doctor, #[prop(into)] now: Signal<DateTime<Utc>>) -> i
     view! {
         <li class="doctor-card" data-test="doctor-card">
             <div class="doctor-main">
-                <span class=if online { "status-dot online" } else { "status-dot" } aria-hidden="true"></span>
+                <span
+                    class=if online { "status-dot online" } else { "status-dot" }
+                    aria-hidden="true"
+                ></span>
                 <div>
-                    <p class="doctor-name"><A href=format!("/doctors/{}", doctor.id)>{doctor.name.clone()}</A></p>
+                    <p class="doctor-name">
+                        <A href=format!("/doctors/{}", doctor.id)>{doctor.name.clone()}</A>
+                    </p>
                     <p class="doctor-spec">{doctor.specialization.clone()}</p>
                 </div>
             </div>
@@ -200,9 +208,14 @@ pub fn FollowButton(doctor: uuid::Uuid, name: String) -> impl IntoView {
         }
     };
     view! {
-        <button type="button" class="button secondary small follow" aria-pressed=move || if following() { "true" } else { "false" }
-            aria-label=label disabled=move || toggle.pending()
-            on:click=move |_| { toggle.dispatch(!following()); }>
+        <button
+            type="button"
+            class="button secondary small follow"
+            aria-pressed=move || if following() { "true" } else { "false" }
+            aria-label=label
+            disabled=move || toggle.pending()
+            on:click=move |_| { toggle.dispatch(!following()); }
+        >
             {move || if following() { "Following ✓" } else { "Follow" }}
         </button>
     }

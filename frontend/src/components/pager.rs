@@ -26,11 +26,21 @@ pub fn Pager(
     };
     view! {
         <nav class="pager" aria-label=label>
-            <button class=class disabled=at_first
-                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>{previous}</button>
+            <button
+                class=class
+                disabled=at_first
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
+            >
+                {previous}
+            </button>
             <span>{summary}</span>
-            <button class=class disabled=at_last
-                on:click=move |_| page.update(|p| *p = (*p + 1).min(last))>{next}</button>
+            <button
+                class=class
+                disabled=at_last
+                on:click=move |_| page.update(|p| *p = (*p + 1).min(last))
+            >
+                {next}
+            </button>
         </nav>
     }
 }

@@ -64,14 +64,21 @@ pub fn ZonePicker(
     view! {
         <div class="field zone-picker">
             <label for=id>{label}</label>
-            <input id=filter_id.clone() type="search" class="zone-filter" autocomplete="off"
-                placeholder="Search, e.g. Berlin or New York" aria-label=format!("Search {}", label.to_lowercase())
+            <input
+                id=filter_id.clone()
+                type="search"
+                class="zone-filter"
+                autocomplete="off"
+                placeholder="Search, e.g. Berlin or New York"
+                aria-label=format!("Search {}", label.to_lowercase())
                 aria-controls=id
                 prop:value=move || filter.get()
                 on:input=move |ev| {
                     filter.set(event_target_value(&ev));
                     // The first match is chosen as one types, so a search and Tab is enough.
-                    if let Some(first) = shown().into_iter().find(|z| matches(z, &filter.get_untracked())) {
+                    if let Some(first) =
+                        shown().into_iter().find(|z| matches(z, &filter.get_untracked()))
+                    {
                         value.set(first);
                     }
                 }/>

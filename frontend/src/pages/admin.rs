@@ -51,15 +51,32 @@ fn AdminDashboard() -> impl IntoView {
         <Transition fallback=|| view! { <Loading message="Loading figures…"/> }>
             {move || figures.get().map(|r| match r {
                 Ok(a) => view! { <StatCards figures=a/> }.into_any(),
-                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{e.message()}</p>
+                }.into_any(),
             })}
         </Transition>
         <section aria-labelledby="charts-heading">
             <h2 id="charts-heading">"Last 30 days"</h2>
             <div class="charts">
-                <Chart id="registrations" metric=Metric::Registrations title="Registrations" unit="accounts"/>
-                <Chart id="appointments" metric=Metric::Appointments title="Appointments" unit="appointments"/>
-                <Chart id="online" metric=Metric::OnlineMinutes title="Doctors online" unit="minutes"/>
+                <Chart
+                    id="registrations"
+                    metric=Metric::Registrations
+                    title="Registrations"
+                    unit="accounts"
+                />
+                <Chart
+                    id="appointments"
+                    metric=Metric::Appointments
+                    title="Appointments"
+                    unit="appointments"
+                />
+                <Chart
+                    id="online"
+                    metric=Metric::OnlineMinutes
+                    title="Doctors online"
+                    unit="minutes"
+                />
             </div>
         </section>
         <Users/>
@@ -124,7 +141,9 @@ fn Chart(
     view! {
         <Suspense fallback=|| view! { <Loading message="Loading the chart…"/> }>
             {move || series.get().map(|r| match r {
-                Ok(s) => view! { <BarChart id=id title=title unit=unit buckets=s.buckets/> }.into_any(),
+                Ok(s) => view! {
+                    <BarChart id=id title=title unit=unit buckets=s.buckets/>
+                }.into_any(),
                 Err(e) => view! { <p class="alert error">{e.message()}</p> }.into_any(),
             })}
         </Suspense>
@@ -184,20 +203,45 @@ fn Users() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <Loading message="Loading users…"/> }>
                 {move || users.get().map(|r| match r {
-                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{e.message()}</p>
+                    }.into_any(),
                     Ok(list) => {
                         let last = list.pagination.total_pages.max(1);
                         view! {
                             <div class="table-wrap">
                                 <table class="data stack" data-test="user-table">
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Email"</th>
+                                            <th scope="col">"Role"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">
+                                                <span class="visually-hidden">"Actions"</span>
+                                            </th>
+                                        </tr>
+                                    </thead>
                                     <tbody>
-                                        {list.users.into_iter().map(|u| view! { <UserRow user=u reload=reload/> }).collect_view()}
+                                        {list
+                                            .users
+                                            .into_iter()
+                                            .map(|u| view! { <UserRow user=u reload=reload/> })
+                                            .collect_view()}
                                     </tbody>
                                 </table>
                             </div>
-                            <Pager page=page last=last label="User pages" small=true
-                                summary=format!("Page {} of {last} · {}", list.pagination.page, count_of(list.pagination.total, "user", "users"))/>
+                            <Pager
+                                page=page
+                                last=last
+                                label="User pages"
+                                small=true
+                                summary=format!(
+                                    "Page {} of {last} · {}",
+                                    list.pagination.page,
+                                    count_of(list.pagination.total, "user", "users")
+                                )
+                            />
                         }.into_any()
                     }
                 })}
@@ -234,6 +278,11 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
     } else {
         format!("Reactivate {name}")
     };
+    let class = if active {
+        "button danger small"
+    } else {
+        "button secondary small"
+    };
     view! {
         <tr data-test="user-row">
             <td data-label="Name">{user.name.clone()}</td>
@@ -245,19 +294,28 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
                     view! { <span class="muted">"You"</span> }.into_any()
                 } else {
                     view! {
-                        <button type="button" class=if active { "button danger small" } else { "button secondary small" }
-                            aria-label=label.clone() disabled=move || toggle.pending()
-                            on:click=move |_| { if active { confirm.set(true) } else { toggle.dispatch(true); } }>
+                        <button
+                            type="button"
+                            class=class
+                            aria-label=label.clone()
+                            disabled=move || toggle.pending()
+                            on:click=move |_| {
+                                if active { confirm.set(true) } else { toggle.dispatch(true); }
+                            }
+                        >
                             {if active { "Deactivate" } else { "Reactivate" }}
                         </button>
                     }.into_any()
                 }}
                 {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                <Confirm open=confirm
+                <Confirm
+                    open=confirm
                     title=format!("Deactivate {name}?")
-                    message="They are signed out everywhere at once and cannot sign in until reactivated. A doctor goes offline."
+                    message="They are signed out everywhere at once and cannot sign in until \
+                             reactivated. A doctor goes offline."
                     confirm_label="Deactivate"
-                    on_confirm=Callback::new(move |_| { toggle.dispatch(false); })/>
+                    on_confirm=Callback::new(move |_| { toggle.dispatch(false); })
+                />
             </td>
         </tr>
     }
@@ -296,12 +354,19 @@ fn OutboxRows(status: OutboxStatus) -> impl IntoView {
         <section class="card" aria-labelledby=id>
             <h2 id=id>{heading}</h2>
             {(status == OutboxStatus::Expired).then(|| view! {
-                <p class="muted">"\"Doctor is online\" emails not sent in time (after a mail server outage), or whose doctor went offline first."</p>
+                <p class="muted">
+                    "\"Doctor is online\" emails not sent in time (after a mail server outage), \
+                     or whose doctor went offline first."
+                </p>
             })}
             <Transition fallback=|| view! { <Loading message="Loading…"/> }>
                 {move || rows.get().map(|r| match r {
-                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
-                    Ok(list) if list.notifications.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{e.message()}</p>
+                    }.into_any(),
+                    Ok(list) if list.notifications.is_empty() => view! {
+                        <p class="empty">{empty}</p>
+                    }.into_any(),
                     Ok(list) => view! {
                         <ul class="appointment-list">
                             {list.notifications.into_iter().map(|n| {
@@ -309,10 +374,26 @@ fn OutboxRows(status: OutboxStatus) -> impl IntoView {
                                 view! {
                                     <li class="appointment">
                                         <p class="appointment-when">{n.subject}</p>
-                                        <p class="wrap">{n.email}" · "{format!("{} attempts", n.attempts)}" · "{format_local(n.created_at)}</p>
-                                        {n.last_error.map(|e| view! { <p class="muted wrap">{e}</p> })}
+                                        <p class="wrap">
+                                            {n.email}
+                                            " · "
+                                            {format!("{} attempts", n.attempts)}
+                                            " · "
+                                            {format_local(n.created_at)}
+                                        </p>
+                                        {n.last_error.map(|e| view! {
+                                            <p class="muted wrap">{e}</p>
+                                        })}
                                         {retryable.then(|| view! {
-                                            <p><button type="button" class="button secondary small" on:click=move |_| { retry.dispatch(id); }>"Retry"</button></p>
+                                            <p>
+                                                <button
+                                                    type="button"
+                                                    class="button secondary small"
+                                                    on:click=move |_| { retry.dispatch(id); }
+                                                >
+                                                    "Retry"
+                                                </button>
+                                            </p>
                                         })}
                                     </li>
                                 }
@@ -383,35 +464,60 @@ fn AuditTrail() -> impl IntoView {
                         <option value="auth">"Sign-ins that failed or were refused"</option>
                         <option value="user">"Password changes"</option>
                         <option value="admin">"Administrators' actions"</option>
-                        <option value="appointment">"Appointments read or changed by others"</option>
+                        <option value="appointment">
+                            "Appointments read or changed by others"
+                        </option>
                     </select>
                 </div>
             </div>
             <Transition fallback=|| view! { <Loading message="Loading…"/> }>
                 {move || entries.get().map(|r| match r {
-                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
-                    Ok(list) if list.entries.is_empty() => view! { <p class="empty">"Nothing recorded of this kind."</p> }.into_any(),
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{e.message()}</p>
+                    }.into_any(),
+                    Ok(list) if list.entries.is_empty() => view! {
+                        <p class="empty">"Nothing recorded of this kind."</p>
+                    }.into_any(),
                     Ok(list) => {
                         let last = list.pagination.total_pages.max(1);
                         view! {
                             <div class="table-wrap">
                                 <table class="data stack" data-test="audit-table">
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Concerning"</th><th scope="col">"From"</th></tr></thead>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Who"</th>
+                                            <th scope="col">"Action"</th>
+                                            <th scope="col">"Concerning"</th>
+                                            <th scope="col">"From"</th>
+                                        </tr>
+                                    </thead>
                                     <tbody>
                                         {list.entries.into_iter().map(|e| view! {
                                             <tr data-test="audit-row">
                                                 <td data-label="When">{format_local(e.at)}</td>
                                                 <td data-label="Who" class="wrap">{who(&e)}</td>
                                                 <td data-label="Action">{e.action.clone()}</td>
-                                                <td data-label="Concerning" class="wrap">{what(&e)}</td>
-                                                <td data-label="From">{e.ip.clone().unwrap_or_default()}</td>
+                                                <td data-label="Concerning" class="wrap">
+                                                    {what(&e)}
+                                                </td>
+                                                <td data-label="From">
+                                                    {e.ip.clone().unwrap_or_default()}
+                                                </td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
-                            <Pager page=page last=last label="Audit pages" small=true previous="Newer" next="Older"
-                                summary=format!("Page {} of {last}", list.pagination.page)/>
+                            <Pager
+                                page=page
+                                last=last
+                                label="Audit pages"
+                                small=true
+                                previous="Newer"
+                                next="Older"
+                                summary=format!("Page {} of {last}", list.pagination.page)
+                            />
                         }.into_any()
                     }
                 })}

@@ -98,14 +98,34 @@ fn AdminAppointments() -> impl IntoView {
     view! {
         <h1>"Appointments"</h1>
         <ZoneNote/>
-        <form class="filters" role="search" aria-label="Filter appointments" on:submit=|ev| ev.prevent_default()>
-            <SettledSearch id="filter-doctor" label="Doctor" placeholder="Part of a name" target=doctor then=on_settled/>
-            <SettledSearch id="filter-patient" label="Patient" placeholder="Part of a name" target=patient then=on_settled/>
+        <form
+            class="filters"
+            role="search"
+            aria-label="Filter appointments"
+            on:submit=|ev| ev.prevent_default()
+        >
+            <SettledSearch
+                id="filter-doctor"
+                label="Doctor"
+                placeholder="Part of a name"
+                target=doctor
+                then=on_settled
+            />
+            <SettledSearch
+                id="filter-patient"
+                label="Patient"
+                placeholder="Part of a name"
+                target=patient
+                then=on_settled
+            />
             <div class="field">
                 <label for="filter-status">"Status"</label>
                 <select id="filter-status" prop:value=move || status.get()
                     on:change=move |ev| { status.set(event_target_value(&ev)); first_page(); }>
-                    {statuses.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+                    {statuses
+                        .into_iter()
+                        .map(|(v, l)| view! { <option value=v>{l}</option> })
+                        .collect_view()}
                 </select>
             </div>
             <div class="field">
@@ -121,19 +141,38 @@ fn AdminAppointments() -> impl IntoView {
         </form>
         <Transition fallback=|| view! { <Loading message="Loading appointments…"/> }>
             {move || list.get().map(|r| match r {
-                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{e.message()}</p>
+                }.into_any(),
                 Ok(list) if list.appointments.is_empty() => view! {
                     <p class="empty">"No appointment matches these filters."</p>
                 }.into_any(),
                 Ok(list) => {
                     let pagination = list.pagination;
                     view! {
-                        <p class="muted" data-test="appointments-count">{crate::components::count_of(pagination.total, "appointment", "appointments")}", latest first"</p>
+                        <p class="muted" data-test="appointments-count">
+                            {crate::components::count_of(
+                                pagination.total,
+                                "appointment",
+                                "appointments",
+                            )}
+                            ", latest first"
+                        </p>
                         <ul class="appointment-list">
-                            {list.appointments.into_iter().map(|a| view! { <AppointmentItem appointment=a message=message/> }).collect_view()}
+                            {list.appointments.into_iter().map(|a| view! {
+                                <AppointmentItem appointment=a message=message/>
+                            }).collect_view()}
                         </ul>
-                        <crate::components::Pager page=page last=pagination.total_pages label="Appointment pages"
-                            summary=format!("Page {} of {}", pagination.page, pagination.total_pages.max(1))/>
+                        <crate::components::Pager
+                            page=page
+                            last=pagination.total_pages
+                            label="Appointment pages"
+                            summary=format!(
+                                "Page {} of {}",
+                                pagination.page,
+                                pagination.total_pages.max(1)
+                            )
+                        />
                     }.into_any()
                 }
             })}
@@ -272,30 +311,60 @@ fn AppointmentsPage() -> impl IntoView {
         </p>
         <Transition fallback=|| view! { <Loading message="Loading your appointments…"/> }>
             {move || lists.get().map(|r| match r {
-                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{e.message()}</p>
+                }.into_any(),
                 Ok(lists) => {
                     let today = crate::dates::today();
-                    let (todays, later): (Vec<Appointment>, Vec<Appointment>) = lists.upcoming.into_iter()
+                    let (todays, later): (Vec<Appointment>, Vec<Appointment>) = lists
+                        .upcoming
+                        .into_iter()
                         .partition(|a| crate::dates::local(a.scheduled_for).date_naive() == today);
                     let doctor = role() == Some(Role::Doctor);
                     let more_upcoming = lists.more_upcoming.then(|| view! {
-                        <button type="button" class="button secondary" on:click=move |_| upcoming_pages.update(|n| *n += 1)>
+                        <button
+                            type="button"
+                            class="button secondary"
+                            on:click=move |_| upcoming_pages.update(|n| *n += 1)
+                        >
                             "Show more upcoming appointments"
                         </button>
                     });
                     let more_past = lists.more_past.then(|| view! {
-                        <button type="button" class="button secondary" on:click=move |_| past_pages.update(|n| *n += 1)>
+                        <button
+                            type="button"
+                            class="button secondary"
+                            on:click=move |_| past_pages.update(|n| *n += 1)
+                        >
                             "Show older appointments"
                         </button>
                     });
                     view! {
                         {doctor.then(|| view! {
-                            <Section title="Today" empty="No appointments today." items=todays.clone() message=message/>
+                            <Section
+                                title="Today"
+                                empty="No appointments today."
+                                items=todays.clone()
+                                message=message
+                            />
                         })}
-                        <Section title="Upcoming" empty="No upcoming appointments."
-                            items=if doctor { later } else { todays.into_iter().chain(later).collect() } message=message/>
+                        <Section
+                            title="Upcoming"
+                            empty="No upcoming appointments."
+                            items=if doctor {
+                                later
+                            } else {
+                                todays.into_iter().chain(later).collect()
+                            }
+                            message=message
+                        />
                         {more_upcoming}
-                        <Section title="Past and cancelled" empty="Nothing here yet." items=lists.past message=message/>
+                        <Section
+                            title="Past and cancelled"
+                            empty="Nothing here yet."
+                            items=lists.past
+                            message=message
+                        />
                         {more_past}
                     }.into_any()
                 }
@@ -319,7 +388,9 @@ fn Section(
             } else {
                 view! {
                     <ul class="appointment-list">
-                        {items.into_iter().map(|a| view! { <AppointmentItem appointment=a message=message/> }).collect_view()}
+                        {items.into_iter().map(|a| view! {
+                            <AppointmentItem appointment=a message=message/>
+                        }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -398,58 +469,109 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
     let doctor_id = a.doctor.id;
     let doctor_name = a.doctor.name.clone();
     let for_reschedule = a.clone();
+    let can_cancel = role == Some(Role::Doctor) || (role == Some(Role::Patient) && !started);
     view! {
         <li class="appointment" data-test="appointment">
             <div>
-                <p class="appointment-when">{when.clone()}" · "{format!("{} min", a.duration_minutes)}</p>
+                <p class="appointment-when">
+                    {when.clone()}" · "{format!("{} min", a.duration_minutes)}
+                </p>
                 <p class="appointment-who">{other}</p>
                 {a.patient.phone_number.clone().filter(|_| role == Some(Role::Doctor)).map(|phone| {
                     let href = format!("tel:{}", phone.replace(' ', ""));
-                    view! { <p class="muted">"Phone: "<a href=href data-test="patient-phone">{phone}</a></p> }
+                    view! {
+                        <p class="muted">
+                            "Phone: "<a href=href data-test="patient-phone">{phone}</a>
+                        </p>
+                    }
                 })}
                 {a.reason.clone().map(|r| view! { <p class="muted appointment-reason">{r}</p> })}
             </div>
-            <p><span class=format!("badge status-{}", a.status.as_str().to_ascii_lowercase())>{status_label(a.status)}</span></p>
+            <p>
+                <span class=format!("badge status-{}", a.status.as_str().to_ascii_lowercase())>
+                    {status_label(a.status)}
+                </span>
+            </p>
             {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
             <Show when=move || scheduled>
                 <div class="card-actions">
                     {(role == Some(Role::Doctor) && started).then(|| view! {
-                        <button type="button" class="button" disabled=move || act.pending()
-                            on:click=move |_| confirm_final.set(Some(AppointmentStatus::Completed))>"Completed"</button>
-                        <button type="button" class="button secondary" disabled=move || act.pending()
-                            on:click=move |_| confirm_final.set(Some(AppointmentStatus::NoShow))>"No-show"</button>
+                        <button
+                            type="button"
+                            class="button"
+                            disabled=move || act.pending()
+                            on:click=move |_| confirm_final.set(Some(AppointmentStatus::Completed))
+                        >
+                            "Completed"
+                        </button>
+                        <button
+                            type="button"
+                            class="button secondary"
+                            disabled=move || act.pending()
+                            on:click=move |_| confirm_final.set(Some(AppointmentStatus::NoShow))
+                        >
+                            "No-show"
+                        </button>
                     })}
                     {(role == Some(Role::Patient) && !started).then(|| view! {
-                        <button type="button" class="button secondary" on:click=move |_| rescheduling.set(true)>"Reschedule"</button>
+                        <button
+                            type="button"
+                            class="button secondary"
+                            on:click=move |_| rescheduling.set(true)
+                        >
+                            "Reschedule"
+                        </button>
                     })}
                     // Admins read appointments but do not change them.
-                    {(role == Some(Role::Doctor) || (role == Some(Role::Patient) && !started)).then(|| view! {
-                        <button type="button" class="button danger" disabled=move || act.pending()
-                            on:click=move |_| confirm_cancel.set(true)>"Cancel"</button>
+                    {can_cancel.then(|| view! {
+                        <button
+                            type="button"
+                            class="button danger"
+                            disabled=move || act.pending()
+                            on:click=move |_| confirm_cancel.set(true)
+                        >
+                            "Cancel"
+                        </button>
                     })}
                 </div>
             </Show>
             {correction.map(|to| view! {
                 <div class="card-actions">
-                    <button type="button" class="button secondary small" disabled=move || act.pending()
-                        on:click=move |_| confirm_final.set(Some(to))>
+                    <button
+                        type="button"
+                        class="button secondary small"
+                        disabled=move || act.pending()
+                        on:click=move |_| confirm_final.set(Some(to))
+                    >
                         {format!("Correct to {}", status_label(to).to_ascii_lowercase())}
                     </button>
                 </div>
             })}
             <FinalStatusConfirm choice=confirm_final when=when.clone() act=act/>
-            <Confirm open=confirm_cancel
+            <Confirm
+                open=confirm_cancel
                 title="Cancel this appointment?"
-                message=format!("The appointment of {when} will be cancelled, and the other party told. This cannot be undone.")
+                message=format!(
+                    "The appointment of {when} will be cancelled, and the other party told. \
+                     This cannot be undone."
+                )
                 confirm_label="Cancel appointment"
-                on_confirm=Callback::new(move |_| { act.dispatch(AppointmentStatus::Cancelled); })/>
+                on_confirm=Callback::new(move |_| { act.dispatch(AppointmentStatus::Cancelled); })
+            />
             <Dialog open=rescheduling title=Signal::derive(|| "Pick a new time".to_owned())>
-                <SlotPicker doctor_id=doctor_id doctor_name=doctor_name.clone() reschedule=for_reschedule.clone()
+                <SlotPicker
+                    doctor_id=doctor_id
+                    doctor_name=doctor_name.clone()
+                    reschedule=for_reschedule.clone()
                     on_done=Callback::new(move |moved: Appointment| {
                         rescheduling.set(false);
-                        message.set(Some(format!("Moved to {}.", format_local(moved.scheduled_for))));
+                        message.set(Some(format!(
+                            "Moved to {}.",
+                            format_local(moved.scheduled_for)
+                        )));
                         live.appointments_changed.update(|v| *v += 1);
-                    })/>
+                    })
+                />
             </Dialog>
         </li>
     }
@@ -481,17 +603,24 @@ fn FinalStatusConfirm(
         _ => "Mark as completed",
     };
     view! {
-        <Confirm open=open
+        <Confirm
+            open=open
             title=Signal::derive(move || format!("{}?", label()))
             message=Signal::derive(move || format!(
-                "The appointment of {when} will be {}. You can correct this within 24 hours; after that it can no longer change.",
-                if choice.get() == Some(AppointmentStatus::NoShow) { "marked missed" } else { "marked completed" }
+                "The appointment of {when} will be {}. You can correct this within 24 hours; \
+                 after that it can no longer change.",
+                if choice.get() == Some(AppointmentStatus::NoShow) {
+                    "marked missed"
+                } else {
+                    "marked completed"
+                }
             ))
             confirm_label=Signal::derive(move || label().to_owned())
             on_confirm=Callback::new(move |_| {
                 if let Some(status) = choice.get_untracked() {
                     act.dispatch(status);
                 }
-            })/>
+            })
+        />
     }
 }

@@ -38,12 +38,17 @@ fn DoctorLoader(id: Uuid) -> impl IntoView {
                 Ok(d) => view! { <DoctorView doctor=d/> }.into_any(),
                 Err(e) if e.status == 404 => view! {
                     <h1>"No such doctor"</h1>
-                    <p>"This doctor is not on MediConnect (any more). "<A href="/doctors">"See all doctors"</A></p>
+                    <p>
+                        "This doctor is not on MediConnect (any more). "
+                        <A href="/doctors">"See all doctors"</A>
+                    </p>
                 }.into_any(),
                 Err(e) => view! {
                     <div class="alert error" role="alert">
                         <p>{e.message()}</p>
-                        <button class="button secondary" on:click=move |_| doctor.refetch()>"Try again"</button>
+                        <button class="button secondary" on:click=move |_| doctor.refetch()>
+                            "Try again"
+                        </button>
                     </div>
                 }.into_any(),
             })}
@@ -89,7 +94,11 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
                                 Some(t) => format!("Last online {}", relative(t, now.get())),
                                 None => "Not online yet".to_owned(),
                             };
-                            view! { <span class="badge offline">"Offline"</span>" "<span class="muted">{last}</span> }.into_any()
+                            view! {
+                                <span class="badge offline">"Offline"</span>
+                                " "
+                                <span class="muted">{last}</span>
+                            }.into_any()
                         }
                     }}
                 </p>
@@ -101,7 +110,11 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
                         </div>
                     }.into_any(),
                     None => view! {
-                        <p><A href=format!("/login?next=/doctors/{id}") class="button">"Sign in to book"</A></p>
+                        <p>
+                            <A href=format!("/login?next=/doctors/{id}") class="button">
+                                "Sign in to book"
+                            </A>
+                        </p>
                     }.into_any(),
                     _ => ().into_any(),
                 }}
@@ -111,7 +124,9 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
                 <Transition fallback=|| view! { <Loading message="Loading the hours…"/> }>
                     {move || hours.get().map(|r| match r {
                         Ok(s) => view! { <Hours schedule=s name=doctor.name.clone()/> }.into_any(),
-                        Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                        Err(e) => view! {
+                            <p class="alert error" role="alert">{e.message()}</p>
+                        }.into_any(),
                     })}
                 </Transition>
             </section>
@@ -121,7 +136,9 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
                 <Transition fallback=|| view! { <Loading message="Finding free times…"/> }>
                     {move || slots.get().map(|r| match r {
                         Ok(list) if !list.hours_published => view! {
-                            <p class="muted">"No published hours: any future time can be asked for."</p>
+                            <p class="muted">
+                                "No published hours: any future time can be asked for."
+                            </p>
                         }.into_any(),
                         Ok(list) if list.slots.is_empty() => view! {
                             <p class="empty">"No free time in the next two weeks."</p>
@@ -133,7 +150,9 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                        Err(e) => view! {
+                            <p class="alert error" role="alert">{e.message()}</p>
+                        }.into_any(),
                     })}
                 </Transition>
             </section>
@@ -146,7 +165,9 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
 fn Hours(schedule: Schedule, name: String) -> impl IntoView {
     if schedule.weekly.is_empty() && schedule.exceptions.is_empty() {
         return view! {
-            <p class="muted" data-test="no-hours">{format!("{name} has not published working hours: you can ask for any time.")}</p>
+            <p class="muted" data-test="no-hours">
+                {format!("{name} has not published working hours: you can ask for any time.")}
+            </p>
         }
         .into_any();
     }
@@ -193,7 +214,10 @@ fn Hours(schedule: Schedule, name: String) -> impl IntoView {
     view! {
         <p class="muted">{zone}</p>
         <dl class="hours" data-test="hours">
-            {days.into_iter().map(|(day, text)| view! { <dt>{day}</dt><dd>{text}</dd> }).collect_view()}
+            {days
+                .into_iter()
+                .map(|(day, text)| view! { <dt>{day}</dt><dd>{text}</dd> })
+                .collect_view()}
         </dl>
         {(!days_off.is_empty()).then(|| view! {
             <h3>"Exceptions"</h3>

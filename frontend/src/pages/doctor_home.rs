@@ -26,9 +26,13 @@ pub fn DoctorHome() -> impl IntoView {
                         <DoctorFiguresCard/>
                         <TodaysPatients/>
                     }.into_any(),
-                    None => view! { <p class="alert error">"This account has no doctor profile."</p> }.into_any(),
+                    None => view! {
+                        <p class="alert error">"This account has no doctor profile."</p>
+                    }.into_any(),
                 },
-                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{e.message()}</p>
+                }.into_any(),
             })}
         </Transition>
     }
@@ -83,7 +87,8 @@ fn StatusSwitch(initial: Doctor) -> impl IntoView {
                 {move || if toggle.pending() {
                     "Updating…"
                 } else if online.get() {
-                    "Patients see you as available right now. If you close MediConnect, you go offline after a short while."
+                    "Patients see you as available right now. If you close MediConnect, you go \
+                     offline after a short while."
                 } else {
                     "Patients see you as offline. Switch on when you are ready to see patients."
                 }}
@@ -103,9 +108,22 @@ fn DoctorFiguresCard() -> impl IntoView {
                 {move || figures.get().map(|r| match r.map(|a| a.mine) {
                     Ok(Some(m)) => view! {
                         <dl class="stats">
-                            <div class="stat"><dt>"Appointments today"</dt><dd data-test="mine-today">{m.appointments_today}</dd></div>
-                            <div class="stat"><dt>"No-show rate"</dt><dd>{m.no_show_rate.map(|r| format!("{}%", (r.clamp(0.0, 1.0) * 100.0).round() as u32)).unwrap_or_else(|| "–".into())}</dd></div>
-                            <div class="stat"><dt>"Online this week"</dt><dd data-test="mine-online">{minutes_label(m.online_minutes_this_week)}</dd></div>
+                            <div class="stat">
+                                <dt>"Appointments today"</dt>
+                                <dd data-test="mine-today">{m.appointments_today}</dd>
+                            </div>
+                            <div class="stat">
+                                <dt>"No-show rate"</dt>
+                                <dd>
+                                    {m.no_show_rate.map(percent).unwrap_or_else(|| "–".into())}
+                                </dd>
+                            </div>
+                            <div class="stat">
+                                <dt>"Online this week"</dt>
+                                <dd data-test="mine-online">
+                                    {minutes_label(m.online_minutes_this_week)}
+                                </dd>
+                            </div>
                         </dl>
                     }.into_any(),
                     Ok(None) => view! { <p class="muted">"No figures yet."</p> }.into_any(),
@@ -114,6 +132,11 @@ fn DoctorFiguresCard() -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// A rate from 0 to 1 as a whole percentage: "12%".
+fn percent(rate: f64) -> String {
+    format!("{}%", (rate.clamp(0.0, 1.0) * 100.0).round() as u32)
 }
 
 /// Today's patients, in order: who comes when (the live socket keeps it current).
@@ -151,11 +174,19 @@ fn TodaysPatients() -> impl IntoView {
             <ZoneNote/>
             <Suspense fallback=|| view! { <Loading message="Loading today's appointments…"/> }>
                 {move || today.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No appointments today."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="empty">"No appointments today."</p>
+                    }.into_any(),
                     Ok(list) => view! {
                         <ul class="today-list" data-test="todays-patients">
                             {list.into_iter().map(|a| view! {
-                                <li><span class="appointment-when">{time_label(a.scheduled_for)}</span>" · "{a.patient.name}</li>
+                                <li>
+                                    <span class="appointment-when">
+                                        {time_label(a.scheduled_for)}
+                                    </span>
+                                    " · "
+                                    {a.patient.name}
+                                </li>
                             }).collect_view()}
                         </ul>
                     }.into_any(),

@@ -98,13 +98,24 @@ pub fn Doctors() -> impl IntoView {
                 <select id="doctors-specialization" prop:value=move || specialization.get()
                     on:change=move |ev| { specialization.set(event_target_value(&ev)); reset(); }>
                     <option value="">"All specializations"</option>
-                    {move || specializations.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|s| {
-                        let value = s.name.clone();
-                        // The options arrive after the value (from the address): each
-                        // says whether it is the one chosen.
-                        let chosen = crate::text::lowercase(&s.name) == crate::text::lowercase(&specialization.get_untracked());
-                        view! { <option value=value selected=chosen>{format!("{} ({})", s.name, s.doctors)}</option> }
-                    }).collect_view()}
+                    {move || specializations
+                        .get()
+                        .and_then(Result::ok)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|s| {
+                            let value = s.name.clone();
+                            // The options arrive after the value (from the address): each
+                            // says whether it is the one chosen.
+                            let chosen = crate::text::lowercase(&s.name)
+                                == crate::text::lowercase(&specialization.get_untracked());
+                            view! {
+                                <option value=value selected=chosen>
+                                    {format!("{} ({})", s.name, s.doctors)}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </div>
             <div class="field">
@@ -118,8 +129,13 @@ pub fn Doctors() -> impl IntoView {
             </div>
             <div class="field">
                 <label for="doctors-search">"Search by name"</label>
-                <input id="doctors-search" type="search" autocomplete="off" prop:value=move || search.get()
-                    on:input=move |ev| { search.set(event_target_value(&ev)); reset(); }/>
+                <input
+                    id="doctors-search"
+                    type="search"
+                    autocomplete="off"
+                    prop:value=move || search.get()
+                    on:input=move |ev| { search.set(event_target_value(&ev)); reset(); }
+                />
             </div>
             <Show when=is_patient>
                 <label class="choice">
@@ -130,10 +146,14 @@ pub fn Doctors() -> impl IntoView {
             </Show>
         </form>
         <Show when=move || only_followed.get() && is_patient()>
-            <Transition fallback=|| view! { <Loading message="Loading the doctors you follow…"/> }>
+            <Transition fallback=|| {
+                view! { <Loading message="Loading the doctors you follow…"/> }
+            }>
                 {move || followed.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! {
-                        <p class="empty">"You follow no doctor yet. Use Follow on a doctor's card."</p>
+                        <p class="empty">
+                            "You follow no doctor yet. Use Follow on a doctor's card."
+                        </p>
                     }.into_any(),
                     Ok(list) => view! {
                         <ul class="doctor-list" data-test="followed-doctors">
@@ -143,7 +163,9 @@ pub fn Doctors() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{e.message()}</p>
+                    }.into_any(),
                 })}
             </Transition>
         </Show>
@@ -153,7 +175,9 @@ pub fn Doctors() -> impl IntoView {
                 Err(e) => view! {
                     <div class="alert error" role="alert">
                         <p>{e.message()}</p>
-                        <button class="button secondary" on:click=move |_| results.refetch()>"Try again"</button>
+                        <button class="button secondary" on:click=move |_| results.refetch()>
+                            "Try again"
+                        </button>
                     </div>
                 }.into_any(),
                 Ok(list) if list.doctors.is_empty() => view! {
@@ -167,10 +191,22 @@ pub fn Doctors() -> impl IntoView {
                     }).collect::<Vec<_>>();
                     view! {
                         <ul class="doctor-list" data-test="all-doctors">
-                            {doctors.into_iter().map(|d| view! { <DoctorCard doctor=d now=now/> }).collect_view()}
+                            {doctors
+                                .into_iter()
+                                .map(|d| view! { <DoctorCard doctor=d now=now/> })
+                                .collect_view()}
                         </ul>
-                        <Pager page=page last=pagination.total_pages label="Doctor pages"
-                            summary=format!("Page {} of {} · {}", pagination.page, pagination.total_pages.max(1), count_of(pagination.total, "doctor", "doctors"))/>
+                        <Pager
+                            page=page
+                            last=pagination.total_pages
+                            label="Doctor pages"
+                            summary=format!(
+                                "Page {} of {} · {}",
+                                pagination.page,
+                                pagination.total_pages.max(1),
+                                count_of(pagination.total, "doctor", "doctors")
+                            )
+                        />
                     }.into_any()
                 }
             })}

@@ -30,17 +30,20 @@ pub fn Home() -> impl IntoView {
                     </div>
                 </section>
                 <OnlineDoctors/>
-            }.into_any(),
+            }
+            .into_any(),
             Some(Role::Patient) => view! {
                 <h1 class="page-title">"Find a doctor"</h1>
                 <OnlineDoctors/>
                 <p class="center"><A href="/doctors">"Browse all doctors"</A></p>
-            }.into_any(),
+            }
+            .into_any(),
             None => view! {
                 <section class="hero">
                     <h1>"See which doctors are available right now"</h1>
                     <p>
-                        "MediConnect shows which doctors are online at this moment, lets patients book "
+                        "MediConnect shows which doctors are online at this moment, \
+                         lets patients book "
                         "an appointment, and emails them when a doctor they follow comes online."
                     </p>
                     <div class="actions">
@@ -49,7 +52,8 @@ pub fn Home() -> impl IntoView {
                     </div>
                 </section>
                 <OnlineDoctors/>
-            }.into_any(),
+            }
+            .into_any(),
         }
     }
 }

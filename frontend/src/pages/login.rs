@@ -41,8 +41,22 @@ pub fn Login() -> impl IntoView {
                 ev.prevent_default();
                 submit.dispatch(LoginRequest { email: email.get(), password: password.get() });
             }>
-                <Field id="email" label="Email" kind="email" autocomplete="username" required=true value=email/>
-                <Field id="password" label="Password" kind="password" autocomplete="current-password" required=true value=password/>
+                <Field
+                    id="email"
+                    label="Email"
+                    kind="email"
+                    autocomplete="username"
+                    required=true
+                    value=email
+                />
+                <Field
+                    id="password"
+                    label="Password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    value=password
+                />
                 <button class="button full" type="submit" disabled=move || submit.pending()>
                     {move || if submit.pending() { "Signing in…" } else { "Sign in" }}
                 </button>

@@ -81,13 +81,17 @@ pub fn OnlineDoctors() -> impl IntoView {
                     </label>
                 </Show>
             </div>
-            <Show when=move || live.loaded.get() fallback=|| view! { <Loading message="Finding doctors online…"/> }>
+            <Show
+                when=move || live.loaded.get()
+                fallback=|| view! { <Loading message="Finding doctors online…"/> }
+            >
                 <Show
                     when=move || !shown.with(Vec::is_empty)
                     fallback=move || view! {
                         <p class="empty" data-test="online-empty">
                             {move || if live.online.with(|m| m.is_empty()) {
-                                "No doctor is online right now. This list updates by itself when one comes online."
+                                "No doctor is online right now. This list updates by itself when \
+                                 one comes online."
                             } else {
                                 "No online doctor matches these filters."
                             }}
@@ -95,7 +99,11 @@ pub fn OnlineDoctors() -> impl IntoView {
                     }
                 >
                     <ul class="doctor-list" data-test="online-list">
-                        <For each=move || shown.get() key=|d| (d.id, d.name.clone(), d.specialization.clone()) let:doctor>
+                        <For
+                            each=move || shown.get()
+                            key=|d| (d.id, d.name.clone(), d.specialization.clone())
+                            let:doctor
+                        >
                             <DoctorCard doctor=doctor now=now/>
                         </For>
                     </ul>

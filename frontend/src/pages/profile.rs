@@ -29,7 +29,9 @@ fn ProfileLoader() -> impl IntoView {
                 Err(e) => view! {
                     <div class="alert error" role="alert">
                         <p>{e.message()}</p>
-                        <button class="button secondary" on:click=move |_| profile.refetch()>"Try again"</button>
+                        <button class="button secondary" on:click=move |_| profile.refetch()>
+                            "Try again"
+                        </button>
                     </div>
                 }.into_any(),
             })}
@@ -59,13 +61,24 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
                         <dt>"Email"</dt><dd data-test="profile-email">{p.email.clone()}</dd>
                         <dt>"Role"</dt><dd><span class="badge">{role_label(p.role)}</span></dd>
                         <dt>"Time zone"</dt>
-                        <dd data-test="profile-zone">{format!("{} ({})", mediconnect_shared::zone_label(&p.time_zone), p.time_zone)}</dd>
+                        <dd data-test="profile-zone">
+                            {format!(
+                                "{} ({})",
+                                mediconnect_shared::zone_label(&p.time_zone),
+                                p.time_zone
+                            )}
+                        </dd>
                         {p.doctor.clone().map(|d| view! {
                             <dt>"Specialization"</dt><dd>{d.specialization}</dd>
                         })}
                         {p.patient.clone().map(|pt| view! {
                             <dt>"Date of birth"</dt>
-                            <dd>{pt.date_of_birth.map(|d| long_date(&d)).unwrap_or_else(|| "Not given".into())}</dd>
+                            <dd>
+                                {pt
+                                    .date_of_birth
+                                    .map(|d| long_date(&d))
+                                    .unwrap_or_else(|| "Not given".into())}
+                            </dd>
                             <dt>"Phone"</dt>
                             <dd>{pt.phone_number.unwrap_or_else(|| "Not given".into())}</dd>
                         })}
@@ -175,22 +188,60 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="edit-heading">
             <h2 id="edit-heading">"Edit profile"</h2>
-            <FormError message=Signal::derive(move || local_error.get().or_else(|| failure().map(|e| e.message())))/>
+            <FormError message=Signal::derive(move || {
+                local_error.get().or_else(|| failure().map(|e| e.message()))
+            })/>
             <form on:submit=on_submit>
-                <Field id="profile-name" label="Full name" autocomplete="name" required=true value=name error=field_error("name")/>
-                <ZonePicker id="profile-zone" label="Time zone" value=zone error=field_error("timeZone")
-                    hint="The app and your emails show times in this zone."/>
+                <Field
+                    id="profile-name"
+                    label="Full name"
+                    autocomplete="name"
+                    required=true
+                    value=name
+                    error=field_error("name")
+                />
+                <ZonePicker
+                    id="profile-zone"
+                    label="Time zone"
+                    value=zone
+                    error=field_error("timeZone")
+                    hint="The app and your emails show times in this zone."
+                />
                 {(role == Role::Doctor).then(|| view! {
-                    <Field id="profile-specialization" label="Specialization" required=true value=specialization error=field_error("specialization")/>
+                    <Field
+                        id="profile-specialization"
+                        label="Specialization"
+                        required=true
+                        value=specialization
+                        error=field_error("specialization")
+                    />
                 })}
                 {(role == Role::Patient).then(|| view! {
-                    <Field id="profile-dob" label="Date of birth" kind="date" autocomplete="bday"
-                        hint="Optional. Leave empty to remove it." value=date_of_birth error=field_error("dateOfBirth")/>
-                    <Field id="profile-phone" label="Phone number" kind="tel" autocomplete="tel"
-                        hint="Optional. 7 to 15 digits, for example +1 555 010 0100." value=phone error=field_error("phoneNumber")/>
+                    <Field
+                        id="profile-dob"
+                        label="Date of birth"
+                        kind="date"
+                        autocomplete="bday"
+                        hint="Optional. Leave empty to remove it."
+                        value=date_of_birth
+                        error=field_error("dateOfBirth")
+                    />
+                    <Field
+                        id="profile-phone"
+                        label="Phone number"
+                        kind="tel"
+                        autocomplete="tel"
+                        hint="Optional. 7 to 15 digits, for example +1 555 010 0100."
+                        value=phone
+                        error=field_error("phoneNumber")
+                    />
                     <fieldset>
                         <legend>"Email me when a doctor comes online"</legend>
-                        {[(DoctorOnlineAlerts::All, "For every doctor"), (DoctorOnlineAlerts::Followed, "Only for doctors I follow"), (DoctorOnlineAlerts::Off, "Never")]
+                        {[
+                            (DoctorOnlineAlerts::All, "For every doctor"),
+                            (DoctorOnlineAlerts::Followed, "Only for doctors I follow"),
+                            (DoctorOnlineAlerts::Off, "Never"),
+                        ]
                             .into_iter().map(|(value, label)| view! {
                                 <label class="choice">
                                     <input type="radio" name="alerts" value=value.as_str()
@@ -242,10 +293,25 @@ fn ChangePassword() -> impl IntoView {
                     new_password: new_password.get(),
                 });
             }>
-                <Field id="current-password" label="Current password" kind="password" autocomplete="current-password"
-                    required=true value=current_password error=field_error("currentPassword")/>
-                <Field id="new-password" label="New password" kind="password" autocomplete="new-password"
-                    required=true hint="8 to 128 characters." value=new_password error=field_error("newPassword")/>
+                <Field
+                    id="current-password"
+                    label="Current password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    value=current_password
+                    error=field_error("currentPassword")
+                />
+                <Field
+                    id="new-password"
+                    label="New password"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    hint="8 to 128 characters."
+                    value=new_password
+                    error=field_error("newPassword")
+                />
                 <button class="button" type="submit" disabled=move || change.pending()>
                     {move || if change.pending() { "Changing…" } else { "Change password" }}
                 </button>

@@ -76,19 +76,49 @@ pub fn Register() -> impl IntoView {
                         "Doctor"
                     </label>
                 </fieldset>
-                <Field id="name" label="Full name" autocomplete="name" required=true value=name error=field_error("name")/>
-                <Field id="email" label="Email" kind="email" autocomplete="email" required=true value=email error=field_error("email")/>
-                <Field id="password" label="Password" kind="password" autocomplete="new-password" required=true
+                <Field
+                    id="name"
+                    label="Full name"
+                    autocomplete="name"
+                    required=true
+                    value=name
+                    error=field_error("name")
+                />
+                <Field
+                    id="email"
+                    label="Email"
+                    kind="email"
+                    autocomplete="email"
+                    required=true
+                    value=email
+                    error=field_error("email")
+                />
+                <Field
+                    id="password"
+                    label="Password"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
                     hint="8 to 128 characters. A long phrase is easy to remember and hard to guess."
-                    value=password error=field_error("password")/>
+                    value=password
+                    error=field_error("password")
+                />
                 <Show when=move || role.get() == Role::Doctor>
-                    <Field id="specialization" label="Specialization" autocomplete="off" required=true
+                    <Field
+                        id="specialization"
+                        label="Specialization"
+                        autocomplete="off"
+                        required=true
                         hint="For example: Cardiology, Pediatrics, General Practice."
-                        value=specialization error=field_error("specialization")/>
+                        value=specialization
+                        error=field_error("specialization")
+                    />
                 </Show>
                 <p class="hint" data-test="register-zone">{zone_text}</p>
                 <button class="button full" type="submit" disabled=move || submit.pending()>
-                    {move || if submit.pending() { "Creating your account…" } else { "Create account" }}
+                    {move || {
+                        if submit.pending() { "Creating your account…" } else { "Create account" }
+                    }}
                 </button>
             </form>
             <p class="center muted">"Already have an account? " <A href="/login">"Sign in"</A></p>

@@ -22,7 +22,9 @@ fn ScheduleLoader() -> impl IntoView {
         <Transition fallback=|| view! { <Loading message="Loading your hours…"/> }>
             {move || schedule.get().map(|r| match r {
                 Ok(s) => view! { <ScheduleEditor initial=s/> }.into_any(),
-                Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{e.message()}</p>
+                }.into_any(),
             })}
         </Transition>
     }
@@ -163,13 +165,28 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
         });
     };
     let zone_error = Signal::derive(move || failure().and_then(|e| e.field("timeZone")));
+    let row_invalid = move |id: usize| {
+        if row_errors(id).is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    };
 
     view! {
         <form class="card schedule" on:submit=submit novalidate>
-            <p class="muted">"Patients can book only inside these hours. Until you add hours, patients are told that you have not published any, and may ask for any time."</p>
+            <p class="muted">
+                "Patients can book only inside these hours. Until you add hours, patients are \
+                 told that you have not published any, and may ask for any time."
+            </p>
             <div class="filters">
-                <ZonePicker id="time-zone" label="Time zone of these hours" value=time_zone error=zone_error
-                    hint="Where you see patients: the hours below are in this zone."/>
+                <ZonePicker
+                    id="time-zone"
+                    label="Time zone of these hours"
+                    value=time_zone
+                    error=zone_error
+                    hint="Where you see patients: the hours below are in this zone."
+                />
                 <div class="field">
                     <label for="slot-minutes">"Appointment length"</label>
                     <select id="slot-minutes" prop:value=move || slot_minutes.get()
@@ -178,7 +195,11 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                             <option value=m.to_string()>{format!("{m} minutes")}</option>
                         }).collect_view()}
                     </select>
-                    {move || failure().and_then(|e| e.field("slotMinutes")).map(|m| view! { <p class="field-error">{m}</p> })}
+                    {move || {
+                        failure()
+                            .and_then(|e| e.field("slotMinutes"))
+                            .map(|m| view! { <p class="field-error">{m}</p> })
+                    }}
                 </div>
             </div>
             {WEEKDAYS.iter().enumerate().map(|(i, name)| {
@@ -188,18 +209,45 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                 view! {
                     <fieldset class="weekday">
                         <legend>{name}</legend>
-                        <For each=move || rows.get().into_iter().filter(move |r| r.weekday == weekday) key=|r| r.id let:row>
+                        <For
+                            each=move || {
+                                rows.get().into_iter().filter(move |r| r.weekday == weekday)
+                            }
+                            key=|r| r.id
+                            let:row
+                        >
                             <div class="range">
-                                <label>"From"<input type="time" prop:value=move || row.start.get()
-                                    aria-invalid=move || if row_errors(row.id).is_some() { "true" } else { "false" }
-                                    on:input=move |ev| row.start.set(event_target_value(&ev))/></label>
-                                <label>"to"<input type="time" prop:value=move || row.end.get()
-                                    aria-invalid=move || if row_errors(row.id).is_some() { "true" } else { "false" }
-                                    on:input=move |ev| row.end.set(event_target_value(&ev))/></label>
-                                <button type="button" class="link-button" on:click=move |_| rows.update(|rs| rs.retain(|r| r.id != row.id))>
+                                <label>
+                                    "From"
+                                    <input
+                                        type="time"
+                                        prop:value=move || row.start.get()
+                                        aria-invalid=move || row_invalid(row.id)
+                                        on:input=move |ev| row.start.set(event_target_value(&ev))
+                                    />
+                                </label>
+                                <label>
+                                    "to"
+                                    <input
+                                        type="time"
+                                        prop:value=move || row.end.get()
+                                        aria-invalid=move || row_invalid(row.id)
+                                        on:input=move |ev| row.end.set(event_target_value(&ev))
+                                    />
+                                </label>
+                                <button
+                                    type="button"
+                                    class="link-button"
+                                    on:click=move |_| {
+                                        rows.update(|rs| rs.retain(|r| r.id != row.id))
+                                    }
+                                >
                                     "Remove"
                                 </button>
-                                {move || row_errors(row.id).map(|m| view! { <p class="field-error">{m}</p> })}
+                                {move || {
+                                    row_errors(row.id)
+                                        .map(|m| view! { <p class="field-error">{m}</p> })
+                                }}
                             </div>
                         </For>
                         {move || day_errors(name).map(|m| view! { <p class="field-error">{m}</p> })}
@@ -209,7 +257,11 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                                 rows.update(|rs| rs.push(row));
                             }>{format!("Add hours on {name}")}</button>
                             <Show when=has_rows>
-                                <button type="button" class="button secondary small" on:click=move |_| copy_to_weekdays(weekday)>
+                                <button
+                                    type="button"
+                                    class="button secondary small"
+                                    on:click=move |_| copy_to_weekdays(weekday)
+                                >
                                     {format!("Copy {name}'s hours to every weekday")}
                                 </button>
                             </Show>
@@ -223,9 +275,22 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                     {move || days_off.get().into_iter().enumerate().map(|(i, d)| {
                         let day = d.clone();
                         let words = d.parse().map(day_in_words).unwrap_or(d);
-                        view! { <li>{words}" "<button type="button" class="link-button"
-                            on:click=move |_| days_off.update(|l| l.retain(|x| *x != day))>"Remove"</button>
-                            {move || day_off_errors(i).map(|m| view! { <p class="field-error">{m}</p> })}</li> }
+                        view! {
+                            <li>
+                                {words}" "
+                                <button
+                                    type="button"
+                                    class="link-button"
+                                    on:click=move |_| days_off.update(|l| l.retain(|x| *x != day))
+                                >
+                                    "Remove"
+                                </button>
+                                {move || {
+                                    day_off_errors(i)
+                                        .map(|m| view! { <p class="field-error">{m}</p> })
+                                }}
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
                 <div class="range">
@@ -248,11 +313,14 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
             </Show>
             {move || failure().map(|e| view! {
                 <div class="alert error outcome" role="alert">
-                    <p>"Your hours were not saved. "{if e.problem.as_ref().is_some_and(|p| !p.errors.is_empty()) {
-                        "Each problem is shown beside its field below.".to_owned()
-                    } else {
-                        e.message()
-                    }}</p>
+                    <p>
+                        "Your hours were not saved. "
+                        {if e.problem.as_ref().is_some_and(|p| !p.errors.is_empty()) {
+                            "Each problem is shown beside its field below.".to_owned()
+                        } else {
+                            e.message()
+                        }}
+                    </p>
                 </div>
             })}
         </form>
