@@ -232,6 +232,27 @@ pub enum AppointmentAction {
     ReasonChanged,
 }
 
+impl AppointmentAction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AppointmentAction::Created => "CREATED",
+            AppointmentAction::StatusChanged => "STATUS_CHANGED",
+            AppointmentAction::Rescheduled => "RESCHEDULED",
+            AppointmentAction::ReasonChanged => "REASON_CHANGED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "CREATED" => Some(AppointmentAction::Created),
+            "STATUS_CHANGED" => Some(AppointmentAction::StatusChanged),
+            "RESCHEDULED" => Some(AppointmentAction::Rescheduled),
+            "REASON_CHANGED" => Some(AppointmentAction::ReasonChanged),
+            _ => None,
+        }
+    }
+}
+
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

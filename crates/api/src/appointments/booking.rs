@@ -118,6 +118,65 @@ fn insert(
     Ok(id)
 }
 
+/// One booking, as its transaction sees it.
+struct Attempt {
+    user: Uuid,
+    auth: AuthUser,
+    req: NewAppointment,
+    reason: Option<String>,
+    key: Option<String>,
+    hash: String,
+    mail_ctx: MailContext,
+}
+
+impl Attempt {
+    /// Claims the key, inserts the booking, queues its mail and live event, and keeps the
+    /// answer for replays.
+    fn run(
+        &self,
+        conn: &mut AnyConnection,
+        effects: &mut Effects,
+    ) -> Result<BookingAnswer, ApiError> {
+        let now = Utc::now();
+        if let Some(key) = &self.key {
+            claim_key(conn, self.user, key, &self.hash, now)?;
+        }
+        let Party::Patient(patient_id) = party(conn, self.auth)? else {
+            return Err(ApiError::Forbidden("Only patients can book.".into()));
+        };
+        let reason = self.reason.as_deref();
+        let id = insert(conn, self.user, patient_id, &self.req, reason, now)?;
+        let row = load_one(conn, id)?.ok_or_else(not_found)?;
+        let change = MailChange::Booked;
+        queue_mail(conn, effects, &self.mail_ctx, &row, change, self.user, now)?;
+        let l = loaded(conn, row)?;
+        let body = serde_json::to_string(&for_reader(Party::Patient(patient_id), l.dto.clone()))
+            .map_err(ApiError::internal)?;
+        if let Some(key) = &self.key {
+            keys::keep_answer(conn, self.user, key, 201, &body)?;
+        }
+        announce(conn, effects, &l)?;
+        Ok(BookingAnswer {
+            status: 201,
+            body,
+            replayed: false,
+        })
+    }
+}
+
+/// The answer kept for `key`, if its request finished.
+async fn replay(
+    state: &AppState,
+    user: Uuid,
+    key: String,
+    hash: String,
+) -> Result<Option<BookingAnswer>, ApiError> {
+    state
+        .db
+        .run(move |conn| stored_answer(conn, user, &key, &hash))
+        .await
+}
+
 pub async fn book(
     state: &AppState,
     patient: PatientUser,
@@ -128,54 +187,23 @@ pub async fn book(
     let reason = parse_reason(req.reason.as_deref())?;
     check_start(req.scheduled_for, Utc::now())?;
     let hash = request_hash(&req);
-    if let Some(key) = key.clone() {
-        let hash = hash.clone();
-        if let Some(answer) = state
-            .db
-            .run(move |conn| stored_answer(conn, user.id, &key, &hash))
-            .await?
-        {
-            return Ok(answer);
-        }
+    if let Some(key) = key.clone()
+        && let Some(answer) = replay(state, user.id, key, hash.clone()).await?
+    {
+        return Ok(answer);
     }
-    let mail_ctx = state.mail_ctx.clone();
     let doctor_id = req.doctor_id;
-    let attempt_key = key.clone();
-    let attempt_hash = hash.clone();
+    let attempt = Attempt {
+        user: user.id,
+        auth: user,
+        req,
+        reason,
+        key: key.clone(),
+        hash: hash.clone(),
+        mail_ctx: state.mail_ctx.clone(),
+    };
     let result = state
-        .write(move |conn, effects| {
-            let now = Utc::now();
-            if let Some(key) = &attempt_key {
-                claim_key(conn, user.id, key, &attempt_hash, now)?;
-            }
-            let Party::Patient(patient_id) = party(conn, user)? else {
-                return Err(ApiError::Forbidden("Only patients can book.".into()));
-            };
-            let id = insert(conn, user.id, patient_id, &req, reason.as_deref(), now)?;
-            let row = load_one(conn, id)?.ok_or_else(not_found)?;
-            queue_mail(
-                conn,
-                effects,
-                &mail_ctx,
-                &row,
-                MailChange::Booked,
-                user.id,
-                now,
-            )?;
-            let l = loaded(conn, row)?;
-            let body =
-                serde_json::to_string(&for_reader(Party::Patient(patient_id), l.dto.clone()))
-                    .map_err(ApiError::internal)?;
-            if let Some(key) = &attempt_key {
-                keys::keep_answer(conn, user.id, key, 201, &body)?;
-            }
-            announce(conn, effects, &l)?;
-            Ok(BookingAnswer {
-                status: 201,
-                body,
-                replayed: false,
-            })
-        })
+        .write(move |conn, effects| attempt.run(conn, effects))
         .await;
     match result {
         Ok(answer) => {
@@ -185,14 +213,9 @@ pub async fn book(
         Err(ApiError::Conflict {
             rule: "idempotency-replay",
             ..
-        }) => {
-            let key = key.unwrap_or_default();
-            state
-                .db
-                .run(move |conn| stored_answer(conn, user.id, &key, &hash))
-                .await?
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotency key vanished")))
-        }
+        }) => replay(state, user.id, key.unwrap_or_default(), hash)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotency key vanished"))),
         Err(e) => Err(e),
     }
 }

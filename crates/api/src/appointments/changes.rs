@@ -65,15 +65,7 @@ impl Change<'_> {
         }
         models::appointments::set_reason(conn, self.id, reason.as_deref())?;
         let action = AppointmentAction::ReasonChanged;
-        record(
-            conn,
-            self.id,
-            self.by,
-            action,
-            (None, None),
-            (None, None),
-            self.now,
-        )?;
+        self.record(conn, action, (None, None), (None, None))?;
         Ok(true)
     }
 
@@ -92,16 +84,7 @@ impl Change<'_> {
         models::appointments::take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
         models::appointments::set_time(conn, self.id, start, end).map_err(overlap_error)?;
         let times = (Some(row.scheduled_for.0), Some(start));
-        let action = AppointmentAction::Rescheduled;
-        record(
-            conn,
-            self.id,
-            self.by,
-            action,
-            (None, None),
-            times,
-            self.now,
-        )
+        self.record(conn, AppointmentAction::Rescheduled, (None, None), times)
     }
 
     /// Sets its status to `next`: a cancel by either party, a final one by the doctor
@@ -132,16 +115,54 @@ impl Change<'_> {
         }
         models::appointments::set_status(conn, self.id, next)?;
         let statuses = (Some(current), Some(next));
-        let action = AppointmentAction::StatusChanged;
-        record(
+        self.record(
             conn,
-            self.id,
-            self.by,
-            action,
+            AppointmentAction::StatusChanged,
             statuses,
             (None, None),
-            self.now,
         )
+    }
+}
+
+impl Change<'_> {
+    /// Records this change in the appointment's history.
+    fn record(
+        &self,
+        conn: &mut AnyConnection,
+        action: AppointmentAction,
+        statuses: (Option<AppointmentStatus>, Option<AppointmentStatus>),
+        times: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    ) -> Result<(), ApiError> {
+        record(conn, self.id, self.by, action, statuses, times, self.now)
+    }
+
+    /// Applies what `req` asks for, in order: the reason, the time, the status. Whether
+    /// anything changed, and the mail the change calls for.
+    fn apply(
+        &self,
+        conn: &mut AnyConnection,
+        req: &AppointmentChange,
+        reason: Option<Option<String>>,
+        current: AppointmentStatus,
+    ) -> Result<(bool, Option<MailChange>), ApiError> {
+        let (mut changed, mut mail) = (false, None);
+        if let Some(reason) = reason {
+            changed |= self.reason(conn, reason)?;
+        }
+        let was = self.row.scheduled_for.0;
+        if let Some(start) = req.scheduled_for.filter(|s| *s != was) {
+            self.move_to(conn, start)?;
+            changed = true;
+            mail = Some(MailChange::Moved(was));
+        }
+        if let Some(next) = req.status.filter(|s| *s != current) {
+            self.status(conn, current, next)?;
+            changed = true;
+            if next == AppointmentStatus::Cancelled {
+                mail = Some(MailChange::Cancelled);
+            }
+        }
+        Ok((changed, mail))
     }
 }
 
@@ -182,23 +203,7 @@ pub async fn change(
                 row: &row,
                 now,
             };
-            let mut changed = false;
-            let mut mail = None;
-            if let Some(reason) = reason {
-                changed |= change.reason(conn, reason)?;
-            }
-            if let Some(start) = req.scheduled_for.filter(|s| *s != row.scheduled_for.0) {
-                change.move_to(conn, start)?;
-                changed = true;
-                mail = Some(MailChange::Moved(row.scheduled_for.0));
-            }
-            if let Some(next) = req.status.filter(|s| *s != current) {
-                change.status(conn, current, next)?;
-                changed = true;
-                if next == AppointmentStatus::Cancelled {
-                    mail = Some(MailChange::Cancelled);
-                }
-            }
+            let (changed, mail) = change.apply(conn, &req, reason, current)?;
             if changed {
                 models::appointments::touch(conn, id, now)?;
                 if matches!(party, Party::Doctor(_)) {

@@ -20,7 +20,7 @@ use crate::db::models::{
     self,
     appointments::{AppointmentRow, NewAppointmentRow, NewEventRow},
 };
-use crate::db::{AnyConnection, DbId, DbStatus, DbTime, is_unique_violation};
+use crate::db::{AnyConnection, DbAction, DbId, DbStatus, DbTime, is_unique_violation};
 use crate::domain::{AppointmentStart, VisitReason, Zone};
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
@@ -234,17 +234,11 @@ fn record(
     time: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let action = match action {
-        AppointmentAction::Created => "CREATED",
-        AppointmentAction::StatusChanged => "STATUS_CHANGED",
-        AppointmentAction::Rescheduled => "RESCHEDULED",
-        AppointmentAction::ReasonChanged => "REASON_CHANGED",
-    };
     let event = NewEventRow {
         id: DbId(Uuid::new_v4()),
         appointment_id: DbId(appointment),
         actor_id: Some(DbId(actor)),
-        action,
+        action: DbAction(action),
         from_status: status.0.map(DbStatus),
         to_status: status.1.map(DbStatus),
         from_time: time.0.map(DbTime),

@@ -3,6 +3,20 @@
 
 use super::*;
 
+/// The filter that keeps a reader to their own appointments (an admin reads all).
+fn own(party: Party) -> models::appointments::ListFilter {
+    let (own_patient, own_doctor) = match party {
+        Party::Patient(p) => (Some(p), None),
+        Party::Doctor(d) => (None, Some(d)),
+        Party::Admin => (None, None),
+    };
+    models::appointments::ListFilter {
+        own_patient,
+        own_doctor,
+        ..Default::default()
+    }
+}
+
 pub async fn list(
     state: &AppState,
     actor: audit::Actor,
@@ -24,14 +38,6 @@ pub async fn list(
         .run(move |conn| {
             let party = party(conn, user)?;
             let filter = models::appointments::ListFilter {
-                own_patient: match party {
-                    Party::Patient(p) => Some(p),
-                    _ => None,
-                },
-                own_doctor: match party {
-                    Party::Doctor(d) => Some(d),
-                    _ => None,
-                },
                 patient: q.patient_id,
                 doctor: q.doctor_id,
                 status: q.status,
@@ -39,6 +45,7 @@ pub async fn list(
                 to: q.to,
                 doctor_name: doctor_pattern,
                 patient_name: patient_pattern,
+                ..own(party)
             };
             let newest_first = q.order.unwrap_or_default() == Order::Desc;
             let offset = i64::from(page - 1) * i64::from(limit);
@@ -69,24 +76,29 @@ pub async fn list(
         .await
 }
 
+/// The appointment `id` if the reader may see it (404 otherwise), with the reader as a
+/// party; a read by anyone but its patient is audited as `action`.
+fn read_one(
+    conn: &mut AnyConnection,
+    actor: &audit::Actor,
+    id: Uuid,
+    action: &str,
+) -> Result<(Party, AppointmentRow), ApiError> {
+    let party = party(conn, actor.user)?;
+    let row = load_one(conn, id)?
+        .filter(|r| visible(party, r))
+        .ok_or_else(not_found)?;
+    if !matches!(party, Party::Patient(_)) {
+        audit::record(conn, actor, action, "appointment", Some(id), Utc::now())?;
+    }
+    Ok((party, row))
+}
+
 pub async fn get(state: &AppState, actor: audit::Actor, id: Uuid) -> Result<Appointment, ApiError> {
     state
         .db
         .run(move |conn| {
-            let party = party(conn, actor.user)?;
-            let row = load_one(conn, id)?
-                .filter(|r| visible(party, r))
-                .ok_or_else(not_found)?;
-            if !matches!(party, Party::Patient(_)) {
-                audit::record(
-                    conn,
-                    &actor,
-                    "appointment.read",
-                    "appointment",
-                    Some(id),
-                    Utc::now(),
-                )?;
-            }
+            let (party, row) = read_one(conn, &actor, id, "appointment.read")?;
             Ok(for_reader(party, loaded(conn, row)?.dto))
         })
         .await
@@ -113,31 +125,13 @@ pub async fn history(
     state
         .db
         .run(move |conn| {
-            let party = party(conn, actor.user)?;
-            load_one(conn, id)?
-                .filter(|r| visible(party, r))
-                .ok_or_else(not_found)?;
-            if !matches!(party, Party::Patient(_)) {
-                audit::record(
-                    conn,
-                    &actor,
-                    "appointment.history.read",
-                    "appointment",
-                    Some(id),
-                    Utc::now(),
-                )?;
-            }
+            read_one(conn, &actor, id, "appointment.history.read")?;
             let rows = crate::db::models::appointments::history(conn, id)?;
             Ok(AppointmentHistory {
                 events: rows
                     .into_iter()
                     .map(|(e, actor)| AppointmentEvent {
-                        action: match e.action.as_str() {
-                            "CREATED" => AppointmentAction::Created,
-                            "RESCHEDULED" => AppointmentAction::Rescheduled,
-                            "REASON_CHANGED" => AppointmentAction::ReasonChanged,
-                            _ => AppointmentAction::StatusChanged,
-                        },
+                        action: e.action.0,
                         actor: actor.map(|(id, name, role)| Actor {
                             id: id.0,
                             name,

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{AnyConnection, DbTarget, Pool};
-pub use types::{DbId, DbJobStatus, DbOutboxStatus, DbRole, DbStatus, DbTime, JobStatus};
+pub use types::{DbAction, DbId, DbJobStatus, DbOutboxStatus, DbRole, DbStatus, DbTime, JobStatus};
 
 use crate::error::ApiError;
 

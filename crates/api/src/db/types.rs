@@ -233,6 +233,10 @@ text_enum!(
     DbStatus(mediconnect_shared::AppointmentStatus)
 );
 text_enum!(
+    /// `appointment_events.action`: what a history entry records.
+    DbAction(mediconnect_shared::AppointmentAction)
+);
+text_enum!(
     /// `notifications.status`: a row of the outbox.
     DbOutboxStatus(mediconnect_shared::OutboxStatus)
 );

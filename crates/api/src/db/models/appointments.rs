@@ -1,10 +1,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use mediconnect_shared::AppointmentStatus;
+use mediconnect_shared::{AppointmentAction, AppointmentStatus};
 use uuid::Uuid;
 
 use crate::db::schema::{appointment_events, appointments, doctors, patients, users};
-use crate::db::{AnyConnection, DbId, DbRole, DbStatus, DbTime};
+use crate::db::{AnyConnection, DbAction, DbId, DbRole, DbStatus, DbTime};
 
 type Backend = <AnyConnection as diesel::Connection>::Backend;
 
@@ -45,7 +45,7 @@ pub struct EventRow {
     pub id: DbId,
     pub appointment_id: DbId,
     pub actor_id: Option<DbId>,
-    pub action: String,
+    pub action: DbAction,
     pub from_status: Option<DbStatus>,
     pub to_status: Option<DbStatus>,
     pub from_time: Option<DbTime>,
@@ -55,11 +55,11 @@ pub struct EventRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = appointment_events)]
-pub struct NewEventRow<'a> {
+pub struct NewEventRow {
     pub id: DbId,
     pub appointment_id: DbId,
     pub actor_id: Option<DbId>,
-    pub action: &'a str,
+    pub action: DbAction,
     pub from_status: Option<DbStatus>,
     pub to_status: Option<DbStatus>,
     pub from_time: Option<DbTime>,
@@ -251,7 +251,7 @@ pub fn take_turns(conn: &mut AnyConnection, doctor: Uuid, patient: Uuid) -> Quer
 pub type ActorRow = (DbId, String, DbRole);
 
 /// Records one change in the appointment's history.
-pub fn insert_event(conn: &mut AnyConnection, event: &NewEventRow<'_>) -> QueryResult<()> {
+pub fn insert_event(conn: &mut AnyConnection, event: &NewEventRow) -> QueryResult<()> {
     diesel::insert_into(appointment_events::table)
         .values(event)
         .execute(conn)?;
@@ -282,7 +282,7 @@ pub fn history(
 pub fn times_moved(conn: &mut AnyConnection, appointment: Uuid) -> QueryResult<i64> {
     appointment_events::table
         .filter(appointment_events::appointment_id.eq(DbId(appointment)))
-        .filter(appointment_events::action.eq("RESCHEDULED"))
+        .filter(appointment_events::action.eq(DbAction(AppointmentAction::Rescheduled)))
         .count()
         .get_result(conn)
 }
