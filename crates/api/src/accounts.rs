@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
 use crate::auth::{AuthUser, password, session};
 use crate::db::models::{doctors, patients, refresh_tokens, users};
-use crate::db::{AnyConnection, DbId, DbRole, DbTime, is_unique_violation};
+use crate::db::{AnyConnection, DbAlerts, DbId, DbRole, DbTime, is_unique_violation};
 use crate::domain::{
     DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization, Zone,
 };
@@ -340,7 +340,7 @@ impl ProfileChanges {
         match req.notifications {
             Some(_) if role != Role::Patient => fields.push("notifications", patient_only),
             Some(prefs) => {
-                changes.patient.notify_doctor_online = Some(prefs.doctor_online.as_str())
+                changes.patient.notify_doctor_online = Some(DbAlerts(prefs.doctor_online))
             }
             None => {}
         }

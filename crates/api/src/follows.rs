@@ -2,12 +2,12 @@
 //! doctors they follow), and turning those alerts off from an email's link.
 
 use chrono::Utc;
-use mediconnect_shared::Doctor;
+use mediconnect_shared::{Doctor, DoctorOnlineAlerts};
 use uuid::Uuid;
 
 use crate::auth::PatientUser;
-use crate::db::AnyConnection;
 use crate::db::models::{follows, patients};
+use crate::db::{AnyConnection, DbAlerts};
 use crate::error::ApiError;
 use crate::mail::unsubscribe;
 use crate::state::AppState;
@@ -68,7 +68,7 @@ pub async fn unsubscribe(state: &AppState, user: Uuid) -> Result<(), ApiError> {
         .db
         .run(move |conn| {
             let off = patients::PatientChanges {
-                notify_doctor_online: Some("off"),
+                notify_doctor_online: Some(DbAlerts(DoctorOnlineAlerts::Off)),
                 ..Default::default()
             };
             Ok(patients::update(conn, user, &off)?)

@@ -12,7 +12,9 @@ use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{AnyConnection, DbTarget, Pool};
-pub use types::{DbAction, DbId, DbJobStatus, DbOutboxStatus, DbRole, DbStatus, DbTime, JobStatus};
+pub use types::{
+    DbAction, DbAlerts, DbId, DbJobStatus, DbOutboxStatus, DbRole, DbStatus, DbTime, JobStatus,
+};
 
 use crate::error::ApiError;
 

@@ -237,6 +237,10 @@ text_enum!(
     DbAction(mediconnect_shared::AppointmentAction)
 );
 text_enum!(
+    /// `patients.notify_doctor_online`: which "doctor is online" alerts a patient wants.
+    DbAlerts(mediconnect_shared::DoctorOnlineAlerts)
+);
+text_enum!(
     /// `notifications.status`: a row of the outbox.
     DbOutboxStatus(mediconnect_shared::OutboxStatus)
 );

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::mail::email::{Email, Kind};
 use crate::mail::outbox::enqueue;
 use crate::mail::{MailContext, compose};
+use mediconnect_shared::DoctorOnlineAlerts;
 
 /// Queues the fan-out of "doctor is online" for `doctor`, unless one is pending: the
 /// pending one will reach everybody, and the cooldown would stop a second anyway.
@@ -244,7 +245,9 @@ fn compose_batch(
     let followers = follows::followers_among(conn, doctor_id, &patient_ids)?;
     let mut mails = Vec::new();
     for candidate in &candidates {
-        if candidate.preference == "followed" && !followers.contains(&candidate.patient_id) {
+        if candidate.preference == DoctorOnlineAlerts::Followed
+            && !followers.contains(&candidate.patient_id)
+        {
             continue;
         }
         mails.push(compose::doctor_online(
@@ -259,7 +262,7 @@ fn compose_batch(
                 name: &doctor.name,
                 specialization: &doctor.specialization,
             },
-            &candidate.preference,
+            candidate.preference,
             now,
         ));
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use mediconnect_shared::zone_label;
+use mediconnect_shared::{DoctorOnlineAlerts, zone_label};
 use uuid::Uuid;
 
 use super::MailContext;
@@ -28,7 +28,7 @@ pub fn doctor_online(
     ctx: &MailContext,
     to: Recipient<'_>,
     doctor: DoctorInfo<'_>,
-    preference: &str,
+    preference: DoctorOnlineAlerts,
     now: DateTime<Utc>,
 ) -> Email {
     let subject = format!("{} is online now on MediConnect", doctor.name);
@@ -39,8 +39,8 @@ pub fn doctor_online(
         unsubscribe::sign(&ctx.unsubscribe_key, to.user_id, now)
     );
     let preference = match preference {
-        "followed" => "doctors I follow",
-        _ => "all doctors",
+        DoctorOnlineAlerts::Followed => "doctors I follow",
+        DoctorOnlineAlerts::All | DoctorOnlineAlerts::Off => "all doctors",
     };
     let values = [
         ("patient", to.name),
@@ -355,7 +355,7 @@ mod tests {
                 name: "Dr. Ö <Who>",
                 specialization: "Cardiology",
             },
-            "all",
+            DoctorOnlineAlerts::All,
             Utc::now(),
         );
         assert_eq!(mail.subject, "Dr. Ö <Who> is online now on MediConnect");

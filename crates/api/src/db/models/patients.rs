@@ -4,7 +4,7 @@ use mediconnect_shared::{DoctorOnlineAlerts, NotificationPreferences, PatientPro
 use uuid::Uuid;
 
 use crate::db::schema::{notifications, patients, users};
-use crate::db::{AnyConnection, DbId, DbTime};
+use crate::db::{AnyConnection, DbAlerts, DbId, DbTime};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = patients)]
@@ -13,7 +13,7 @@ pub struct PatientRow {
     pub user_id: DbId,
     pub date_of_birth: Option<NaiveDate>,
     pub phone_number: Option<String>,
-    pub notify_doctor_online: String,
+    pub notify_doctor_online: DbAlerts,
 }
 
 impl From<&PatientRow> for PatientProfile {
@@ -23,8 +23,7 @@ impl From<&PatientRow> for PatientProfile {
             date_of_birth: row.date_of_birth,
             phone_number: row.phone_number.clone(),
             notifications: NotificationPreferences {
-                doctor_online: DoctorOnlineAlerts::parse(&row.notify_doctor_online)
-                    .unwrap_or_default(),
+                doctor_online: row.notify_doctor_online.0,
             },
         }
     }
@@ -85,7 +84,7 @@ pub fn contact(conn: &mut AnyConnection, id: Uuid) -> QueryResult<(Uuid, String,
 pub struct PatientChanges {
     pub date_of_birth: Option<Option<NaiveDate>>,
     pub phone_number: Option<Option<String>>,
-    pub notify_doctor_online: Option<&'static str>,
+    pub notify_doctor_online: Option<DbAlerts>,
 }
 
 pub fn update(
@@ -112,8 +111,8 @@ pub struct AlertCandidate {
     pub user_id: Uuid,
     pub email: String,
     pub name: String,
-    /// Their "doctor is online" preference as stored: not `off`.
-    pub preference: String,
+    /// Their "doctor is online" preference: never `Off`.
+    pub preference: DoctorOnlineAlerts,
 }
 
 /// Which part of a doctor's alert audience to read.
@@ -152,7 +151,7 @@ pub fn alert_candidates(
     let mut candidates = patients::table
         .inner_join(users::table)
         .filter(users::active.eq(true))
-        .filter(patients::notify_doctor_online.ne("off"))
+        .filter(patients::notify_doctor_online.ne(DbAlerts(DoctorOnlineAlerts::Off)))
         .filter(diesel::dsl::not(diesel::dsl::exists(alerted_recently)))
         .order(users::id.asc())
         .limit(page.limit)
@@ -170,7 +169,7 @@ pub fn alert_candidates(
     if let Some(stamp) = page.stamped_after {
         candidates = candidates.filter(patients::alerts_version.gt(stamp));
     }
-    let rows: Vec<(DbId, DbId, String, String, String)> = candidates.load(conn)?;
+    let rows: Vec<(DbId, DbId, String, String, DbAlerts)> = candidates.load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(patient, user, email, name, preference)| AlertCandidate {
@@ -178,7 +177,7 @@ pub fn alert_candidates(
             user_id: user.0,
             email,
             name,
-            preference,
+            preference: preference.0,
         })
         .collect())
 }
