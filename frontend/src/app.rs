@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::components::{Announcer, Header};
 use crate::page_module;
 use crate::pages::{
-    AdminPage, Appointments, DoctorPage, Doctors, Home, Login, NotFound, Profile, Register,
-    SchedulePage,
+    AdminPage, Appointments, DoctorPage, Doctors, ForgotPassword, Home, Login, NotFound, Profile,
+    Register, ResetPassword, SchedulePage,
 };
 use crate::router::provide_router;
 use crate::state::follows::provide_follows;
@@ -43,6 +43,14 @@ fn page(path: &str) -> (&'static str, AnyView) {
     match path {
         "/" => ("", view! { <Home/> }.into_any()),
         "/login" => ("Sign in", page_module!(login_page, Login).into_view()),
+        "/forgot-password" => (
+            "Forgot your password",
+            page_module!(forgot_password_page, ForgotPassword).into_view(),
+        ),
+        "/reset-password" => (
+            "Choose a new password",
+            page_module!(reset_password_page, ResetPassword).into_view(),
+        ),
         "/register" => (
             "Create your account",
             page_module!(register_page, Register).into_view(),

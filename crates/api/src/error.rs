@@ -33,6 +33,10 @@ pub enum ApiError {
     /// 409: a uniqueness or state rule was hit. `rule` names it (in the problem `type`).
     #[error("{detail}")]
     Conflict { rule: &'static str, detail: String },
+    /// 400: a one-time link (its token) was spent, has expired, was replaced, or never
+    /// existed: one answer for all four.
+    #[error("{0}")]
+    LinkInvalid(String),
     /// 413
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -67,6 +71,7 @@ impl ApiError {
             ApiError::Validation(_) => VALIDATION_TYPE.to_owned(),
             ApiError::Conflict { rule, .. } => format!("urn:mediconnect:problem:{rule}"),
             ApiError::TooManyRequests { .. } => "urn:mediconnect:problem:rate-limited".to_owned(),
+            ApiError::LinkInvalid(_) => "urn:mediconnect:problem:link-invalid".to_owned(),
             _ => "about:blank".to_owned(),
         }
     }
@@ -107,8 +112,13 @@ impl ApiError {
                 problem.correlation_id = Some(id);
             }
             ApiError::TooManyRequests { retry_after_secs } => {
+                let unit = if *retry_after_secs == 1 {
+                    "second"
+                } else {
+                    "seconds"
+                };
                 problem.detail = Some(format!(
-                    "Too many attempts. Try again in {retry_after_secs} seconds."
+                    "Too many attempts. Try again in {retry_after_secs} {unit}."
                 ));
             }
             other => problem.detail = Some(other.to_string()),
@@ -120,7 +130,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::LinkInvalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) | ApiError::Unprocessable(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -21,6 +21,7 @@ pub mod limits;
 pub mod live;
 pub mod mail;
 pub mod metrics;
+pub mod recovery;
 pub mod request_id;
 pub mod routes;
 pub mod schedule;

@@ -113,6 +113,39 @@ pub struct LoginResponse {
     pub user: UserSummary,
 }
 
+/// `POST /api/auth/password-reset`: asks for a link to choose a new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordResetRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "ann@example.com", max_length = 254)
+    )]
+    pub email: String,
+}
+
+/// `POST /api/auth/password-reset/confirm`: the token from the link (its `#token=`
+/// part) and the new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordResetConfirm {
+    pub token: String,
+    /// The same rules as at registration.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
+    pub new_password: String,
+}
+
+/// A message for the user, as the only answer (e.g. to a reset request, which says the
+/// same whether or not the account exists).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub message: String,
+}
+
 /// `POST /api/auth/refresh` and `POST /api/auth/logout`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

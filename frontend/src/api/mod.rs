@@ -20,8 +20,9 @@ use mediconnect_shared::{
 use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangePasswordRequest,
     Doctor, DoctorList, DoctorQuery, FollowedDoctors, LoginRequest, LoginResponse, NewAppointment,
-    OnlineDoctors, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse, Schedule,
-    SlotList, SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
+    Notice, OnlineDoctors, PasswordResetConfirm, PasswordResetRequest, ProfileResponse,
+    RefreshRequest, RegisterRequest, RegisterResponse, Schedule, SlotList, SpecializationSummary,
+    StatusUpdate, UpdateProfileRequest, UserSummary,
 };
 use uuid::Uuid;
 
@@ -34,6 +35,22 @@ pub async fn login(req: &LoginRequest) -> Result<UserSummary, ApiError> {
     let session: LoginResponse =
         client::send_json(Method::POST, "/api/auth/login", Some(req), None).await?;
     Ok(session::store(session))
+}
+
+/// Asks for a password reset link; the answer is the same for every address.
+pub async fn request_password_reset(req: &PasswordResetRequest) -> Result<Notice, ApiError> {
+    client::send_json(Method::POST, "/api/auth/password-reset", Some(req), None).await
+}
+
+/// Sets a new password with the token of a reset link.
+pub async fn confirm_password_reset(req: &PasswordResetConfirm) -> Result<(), ApiError> {
+    client::send_empty(
+        Method::POST,
+        "/api/auth/password-reset/confirm",
+        Some(req),
+        None,
+    )
+    .await
 }
 
 /// Ends the session on the server (best effort) and forgets it here.

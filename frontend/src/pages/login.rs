@@ -57,6 +57,7 @@ pub fn Login() -> impl IntoView {
                     required=true
                     value=password
                 />
+                <p class="form-aside"><A href="/forgot-password">"Forgot your password?"</A></p>
                 <button class="button full" type="submit" disabled=move || submit.pending()>
                     {move || if submit.pending() { "Signing in…" } else { "Sign in" }}
                 </button>

@@ -7,6 +7,21 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
+    account_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> UtcTime,
+        expires_at -> UtcTime,
+        used_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
     audit_log (id) {
         id -> Uuid,
         actor_id -> Nullable<Uuid>,
@@ -248,6 +263,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(appointment_events -> appointments (appointment_id));
 diesel::joinable!(appointment_events -> users (actor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
@@ -266,6 +282,7 @@ diesel::joinable!(schedule_exceptions -> doctors (doctor_id));
 diesel::joinable!(working_hours -> doctors (doctor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_tokens,
     alert_audience,
     audit_log,
     appointment_events,

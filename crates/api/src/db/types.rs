@@ -249,6 +249,35 @@ text_enum!(
     DbJobStatus(JobStatus)
 );
 
+text_enum!(
+    /// `account_tokens.purpose`: what a one-time link is for.
+    DbPurpose(TokenPurpose)
+);
+
+/// What a one-time link of the account lifecycle is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    PasswordReset,
+    EmailVerification,
+}
+
+impl TokenPurpose {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::PasswordReset => "PASSWORD_RESET",
+            TokenPurpose::EmailVerification => "EMAIL_VERIFICATION",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "PASSWORD_RESET" => Some(TokenPurpose::PasswordReset),
+            "EMAIL_VERIFICATION" => Some(TokenPurpose::EmailVerification),
+            _ => None,
+        }
+    }
+}
+
 /// Where a "doctor is online" job is: still expanding, or done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {

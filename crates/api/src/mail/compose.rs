@@ -67,6 +67,83 @@ pub fn doctor_online(
     }
 }
 
+/// A time for the body of an email, in the recipient's zone, named: "Monday 4 January
+/// 2027, 09:30 (Berlin time, Europe/Berlin)".
+fn long_time(t: DateTime<Utc>, tz: Tz) -> String {
+    let label = zone_label(tz.name());
+    let zone = if label == tz.name() {
+        label
+    } else {
+        format!("{label}, {}", tz.name())
+    };
+    format!(
+        "{} ({zone})",
+        t.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
+    )
+}
+
+/// An account email: from a template pair, with the account footer.
+fn account_email(
+    kind: Kind,
+    to: Recipient<'_>,
+    subject: String,
+    (text, html): (&str, &str),
+    values: &[(&str, &str)],
+) -> Email {
+    Email {
+        kind,
+        user_id: Some(to.user_id),
+        doctor_id: None,
+        to: to.email.to_owned(),
+        text: t::text(text, values),
+        html: t::page(
+            &subject,
+            t::html(html, values),
+            t::html(t::ACCOUNT_FOOTER_HTML, values),
+        ),
+        subject,
+        ics: None,
+        unsubscribe_url: None,
+    }
+}
+
+/// The link to choose a new password. The token goes in the fragment, which browsers
+/// never send to a server.
+pub fn password_reset(ctx: &MailContext, to: Recipient<'_>, token: &str, minutes: i64) -> Email {
+    let link = format!("{}/reset-password#token={token}", ctx.public_url);
+    let minutes = minutes.to_string();
+    let values = [
+        ("name", to.name),
+        ("link", link.as_str()),
+        ("minutes", minutes.as_str()),
+    ];
+    account_email(
+        Kind::PasswordReset,
+        to,
+        "Reset your MediConnect password".to_owned(),
+        (t::PASSWORD_RESET_TXT, t::PASSWORD_RESET_HTML),
+        &values,
+    )
+}
+
+/// The notice that the password was changed at `at`, in the owner's zone, named.
+pub fn password_changed(ctx: &MailContext, to: Recipient<'_>, tz: Tz, at: DateTime<Utc>) -> Email {
+    let link = format!("{}/forgot-password", ctx.public_url);
+    let when = long_time(at, tz);
+    let values = [
+        ("name", to.name),
+        ("when", when.as_str()),
+        ("link", link.as_str()),
+    ];
+    account_email(
+        Kind::PasswordChanged,
+        to,
+        "Your MediConnect password was changed".to_owned(),
+        (t::PASSWORD_CHANGED_TXT, t::PASSWORD_CHANGED_HTML),
+        &values,
+    )
+}
+
 fn url_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
@@ -121,17 +198,7 @@ impl AppointmentInfo<'_> {
     /// A time for the body of `to`'s copy: "Monday 4 January 2027, 09:30 (Berlin
     /// time, Europe/Berlin)".
     fn when(&self, t: DateTime<Utc>, to: Party) -> String {
-        let tz = self.zone(to);
-        let label = zone_label(tz.name());
-        let zone = if label == tz.name() {
-            label
-        } else {
-            format!("{label}, {}", tz.name())
-        };
-        format!(
-            "{} ({zone})",
-            t.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
-        )
+        long_time(t, self.zone(to))
     }
 
     /// The calendar entry for one of the two parties, named after the other one
@@ -338,6 +405,50 @@ mod tests {
             alert_max_delay: std::time::Duration::from_secs(900),
             unsubscribe_key: b"k".repeat(32),
         }
+    }
+
+    fn ann() -> Recipient<'static> {
+        Recipient {
+            user_id: Uuid::nil(),
+            name: "Ann <Lee>",
+            email: "ann@example.com",
+        }
+    }
+
+    #[test]
+    fn a_reset_link_carries_its_token_in_the_fragment() {
+        let mail = password_reset(&ctx(), ann(), "tok-EN_123", 30);
+        if std::env::var_os("SHOW_MAIL").is_some() {
+            println!("{}\n\n{}\n\n{}", mail.subject, mail.text, mail.html);
+        }
+        assert_eq!(mail.kind, Kind::PasswordReset);
+        assert_eq!(mail.subject, "Reset your MediConnect password");
+        let link = "https://clinic.example/reset-password#token=tok-EN_123";
+        assert!(mail.text.contains(link), "{}", mail.text);
+        assert!(mail.html.contains(link));
+        assert!(mail.text.contains("for 30 minutes"));
+        assert!(mail.html.contains("Ann &lt;Lee&gt;"));
+        assert_eq!(
+            (mail.unsubscribe_url, mail.ics, mail.doctor_id),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn a_password_change_is_told_in_the_owners_zone() {
+        let at = "2027-01-04T08:30:00Z".parse().unwrap();
+        let mail = password_changed(&ctx(), ann(), chrono_tz::Europe::Berlin, at);
+        if std::env::var_os("SHOW_MAIL").is_some() {
+            println!("{}\n\n{}\n\n{}", mail.subject, mail.text, mail.html);
+        }
+        assert_eq!(mail.kind, Kind::PasswordChanged);
+        assert!(
+            mail.text
+                .contains("Monday 4 January 2027, 09:30 (Berlin time, Europe/Berlin)"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains("https://clinic.example/forgot-password"));
     }
 
     #[test]

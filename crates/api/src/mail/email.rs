@@ -10,6 +10,8 @@ pub enum Kind {
     AppointmentBooked,
     AppointmentChanged,
     AppointmentCancelled,
+    PasswordReset,
+    PasswordChanged,
 }
 
 impl Kind {
@@ -19,6 +21,8 @@ impl Kind {
             Kind::AppointmentBooked => "APPOINTMENT_BOOKED",
             Kind::AppointmentChanged => "APPOINTMENT_CHANGED",
             Kind::AppointmentCancelled => "APPOINTMENT_CANCELLED",
+            Kind::PasswordReset => "PASSWORD_RESET",
+            Kind::PasswordChanged => "PASSWORD_CHANGED",
         }
     }
 }

@@ -1,20 +1,23 @@
 use crate::routes::responses::{MalformedJson, MissingFields, TooManyAttempts};
 use actix_web::{HttpResponse, post, web};
 use mediconnect_shared::{
-    LoginRequest, LoginResponse, Problem, RefreshRequest, RegisterRequest, RegisterResponse,
+    LoginRequest, LoginResponse, Notice, PasswordResetConfirm, PasswordResetRequest, Problem,
+    RefreshRequest, RegisterRequest, RegisterResponse,
 };
 
-use crate::accounts;
 use crate::error::ApiError;
 use crate::limits::AuthAttempt;
 use crate::routes::json::Json;
 use crate::state::AppState;
+use crate::{accounts, recovery};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register)
         .service(login)
         .service(refresh)
-        .service(logout);
+        .service(logout)
+        .service(request_password_reset)
+        .service(confirm_password_reset);
 }
 
 /// Creates a doctor or patient account.
@@ -167,4 +170,74 @@ pub async fn logout(
 pub(crate) fn no_store(mut res: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
     res.insert_header(("Cache-Control", "no-store"));
     res
+}
+
+/// Asks for a link to choose a new password, sent to the address if an active account
+/// has it. The answer is the same, and as fast, whether or not it does.
+#[utoipa::path(
+    post,
+    operation_id = "requestPasswordReset",
+    path = "/api/auth/password-reset",
+    tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (
+            status = 202,
+            description = "Always the same message: a link was sent if the account exists",
+            body = Notice
+        ),
+        MalformedJson,
+        MissingFields,
+        TooManyAttempts,
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    body: Json<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    // Per address too: nobody is sent a flood of links.
+    state
+        .limits
+        .account_attempt(&format!("reset:{}", body.email.trim()))?;
+    recovery::request_reset(&state.clone().into_inner(), body.into_inner());
+    Ok(no_store(HttpResponse::Accepted()).json(recovery::requested()))
+}
+
+/// Sets a new password with the token of a reset link. The account is signed out on
+/// every device, and its owner told by email.
+#[utoipa::path(
+    post,
+    operation_id = "confirmPasswordReset",
+    path = "/api/auth/password-reset/confirm",
+    tag = "auth",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "The password is set; every session was ended"),
+        (
+            status = 400,
+            description = "Malformed JSON, or a link used already, expired, replaced or \
+                unknown (`link-invalid`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "The new password breaks the rules of registration",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        TooManyAttempts,
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+pub async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    ip: crate::audit::ClientIp,
+    body: Json<PasswordResetConfirm>,
+) -> Result<HttpResponse, ApiError> {
+    recovery::confirm_reset(&state, body.into_inner(), ip).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

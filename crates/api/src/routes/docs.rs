@@ -22,6 +22,8 @@ use utoipa_swagger_ui::SwaggerUi;
         super::auth::login,
         super::auth::refresh,
         super::auth::logout,
+        super::auth::request_password_reset,
+        super::auth::confirm_password_reset,
         super::users::get_profile,
         super::users::update_profile,
         super::users::change_password,

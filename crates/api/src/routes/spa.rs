@@ -75,6 +75,8 @@ const APP_PATHS: &[&str] = &[
     "/",
     "/login",
     "/register",
+    "/forgot-password",
+    "/reset-password",
     "/profile",
     "/doctors",
     "/appointments",

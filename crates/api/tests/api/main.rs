@@ -19,6 +19,7 @@ mod live;
 mod log_audit;
 mod mail;
 mod ops;
+mod recovery;
 mod schema;
 mod spa;
 mod users;

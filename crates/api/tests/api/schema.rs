@@ -96,6 +96,10 @@ async fn every_column_of_every_table_loads(backend: Backend) {
             .select(presence_leases::all_columns)
             .load::<LeaseTuple>(conn)
             .unwrap();
+        account_tokens::table
+            .select(account_tokens::all_columns)
+            .load::<AccountTokenTuple>(conn)
+            .unwrap();
         let tokens = refresh_tokens::table
             .select(refresh_tokens::all_columns)
             .load::<TokenTuple>(conn)
@@ -141,6 +145,7 @@ type DoctorTuple = (
     String,
 );
 type LeaseTuple = (DbId, DbId, i32, DbTime, bool);
+type AccountTokenTuple = (DbId, DbId, String, String, DbTime, DbTime, Option<DbTime>);
 type PatientTuple = (
     DbId,
     DbId,

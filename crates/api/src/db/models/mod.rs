@@ -1,6 +1,7 @@
 //! Row types and the queries on them. Rows never leave the server: responses are
 //! built from them as `mediconnect_shared` DTOs.
 
+pub mod account_tokens;
 pub mod alert_audience;
 pub mod analytics;
 pub mod appointments;

@@ -1,0 +1,201 @@
+//! Password reset by email: one answer for every address, a link whose token is in
+//! the fragment, single-use and short-lived, and a reset that signs out every session.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use mediconnect_api::config::Secret;
+use mediconnect_api::db::DbTime;
+use mediconnect_api::db::schema::account_tokens;
+use mediconnect_shared::Role;
+use mediconnect_smtp_sink::{Received, SmtpServer};
+use serde_json::json;
+
+use crate::helpers::*;
+use mediconnect_test_macros::both_backends;
+
+async fn app_with_smtp(backend: Backend, smtp: &SmtpServer) -> TestApp {
+    let url = smtp.url();
+    spawn_app_with(backend, move |c| c.smtp_url = Some(Secret::new(url))).await
+}
+
+async fn ask(app: &TestApp, email: &str) -> (u16, serde_json::Value) {
+    let res = app
+        .post("/api/auth/password-reset", None, &json!({"email": email}))
+        .await;
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// The token of the reset link in `mail`, from the link's fragment.
+fn token_in(mail: &Received) -> String {
+    let text = mail.text();
+    let at = text.find("/reset-password#token=").expect("a reset link") + 22;
+    text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+async fn confirm(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
+    app.post(
+        "/api/auth/password-reset/confirm",
+        None,
+        &json!({"token": token, "newPassword": password}),
+    )
+    .await
+}
+
+const NEW_PASSWORD: &str = "a new secret, long enough";
+
+#[both_backends]
+async fn known_and_unknown_addresses_get_the_same_answer(backend: Backend) {
+    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let app = app_with_smtp(backend, &smtp).await;
+    let ann = app.patient("Ann Reset").await;
+    let known = ask(&app, &ann.email.to_uppercase()).await;
+    let unknown = ask(&app, "nobody-here@example.com").await;
+    assert_eq!(known.0, 202);
+    assert_eq!(known, unknown);
+    let mails = smtp.wait_for(1, 10).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        smtp.received().len(),
+        1,
+        "nothing is sent to an unknown address"
+    );
+    let mail = &mails[0];
+    assert_eq!(mail.to.as_slice(), std::slice::from_ref(&ann.email));
+    assert_eq!(
+        mail.header("Subject").as_deref(),
+        Some("Reset your MediConnect password")
+    );
+    let token = token_in(mail);
+    assert_eq!(token.len(), 43, "256 bits, base64url");
+    // Only the token's hash is stored.
+    let stored: Vec<String> = app
+        .with_conn(|conn| {
+            account_tokens::table
+                .select(account_tokens::token_hash)
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token);
+}
+
+#[both_backends]
+async fn a_link_sets_the_password_once_and_signs_out_everywhere(backend: Backend) {
+    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let app = app_with_smtp(backend, &smtp).await;
+    let ann = app.patient("Ann Once").await;
+    assert_eq!(ask(&app, &ann.email).await.0, 202);
+    let token = token_in(&smtp.wait_for(1, 10).await[0]);
+
+    let too_short = confirm(&app, &token, "short").await;
+    assert!(
+        problem(too_short, 422)
+            .await
+            .field_message("newPassword")
+            .is_some()
+    );
+    // A refused password spends nothing: the link still works.
+    assert_eq!(confirm(&app, &token, NEW_PASSWORD).await.status(), 204);
+
+    // The old password is refused, the new one works.
+    assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 401);
+    assert_eq!(app.login(&ann.email, NEW_PASSWORD).await.status(), 200);
+    // The session from before is over: its refresh token and its access token.
+    let refreshed = app
+        .post(
+            "/api/auth/refresh",
+            None,
+            &json!({"refreshToken": ann.refresh_token}),
+        )
+        .await;
+    assert_eq!(refreshed.status(), 401);
+    let profile = app.get("/api/users/profile", Some(&ann.token)).await;
+    assert_eq!(profile.status(), 401);
+
+    // Used once: the same link now gets the one answer for every bad link.
+    let again = problem(confirm(&app, &token, "another new secret").await, 400).await;
+    assert!(again.kind.ends_with(":link-invalid"), "{}", again.kind);
+    let unknown = problem(confirm(&app, "not-a-token", NEW_PASSWORD).await, 400).await;
+    assert_eq!(unknown.kind, again.kind);
+    assert_eq!(unknown.detail, again.detail);
+
+    // The owner is told, in their zone, and the reset is in the audit trail.
+    let mails = smtp.wait_for(2, 10).await;
+    let notice = mails
+        .iter()
+        .find(|m| m.header("Subject").as_deref() == Some("Your MediConnect password was changed"))
+        .expect("a notice of the change");
+    assert!(notice.text().contains("(UTC)"), "{}", notice.text());
+    assert!(!notice.text().contains(&token));
+    let admin = app.user(Role::Admin).await;
+    let trail = json_ok(
+        app.get("/api/admin/audit?kind=user", Some(&admin.token))
+            .await,
+    )
+    .await;
+    let actions: Vec<&str> = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["targetId"] == json!(ann.id))
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"user.password.reset"), "{actions:?}");
+}
+
+#[both_backends]
+async fn an_expired_or_replaced_link_changes_nothing(backend: Backend) {
+    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let app = app_with_smtp(backend, &smtp).await;
+    let ann = app.patient("Ann Late").await;
+    ask(&app, &ann.email).await;
+    let first = token_in(&smtp.wait_for(1, 10).await[0]);
+    ask(&app, &ann.email).await;
+    let mails = smtp.wait_for(2, 10).await;
+    let second = token_in(&mails[1]);
+    assert_ne!(first, second);
+    // A newer link voids the older one.
+    let replaced = problem(confirm(&app, &first, NEW_PASSWORD).await, 400).await;
+    assert!(replaced.kind.ends_with(":link-invalid"));
+    // The newer one expires 30 minutes after it was sent: move its end to the past.
+    app.with_conn(|conn| {
+        diesel::update(account_tokens::table)
+            .set(account_tokens::expires_at.eq(DbTime(Utc::now() - chrono::Duration::seconds(1))))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    let expired = problem(confirm(&app, &second, NEW_PASSWORD).await, 400).await;
+    assert!(expired.kind.ends_with(":link-invalid"));
+    assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 200);
+}
+
+#[both_backends]
+async fn a_deactivated_account_gets_no_link(backend: Backend) {
+    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let app = app_with_smtp(backend, &smtp).await;
+    let ann = app.patient("Ann Gone").await;
+    let admin = app.user(Role::Admin).await;
+    let res = app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/admin/users/{}", ann.id),
+            Some(&admin.token),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let before = smtp.received().len();
+    assert_eq!(
+        ask(&app, &ann.email).await,
+        ask(&app, "nobody@example.com").await
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(smtp.received().len(), before);
+}

@@ -1,0 +1,48 @@
+-- One-time links of the account lifecycle (a password reset, an email verification):
+-- only the SHA-256 of each token is stored; a token is spent once and expires.
+CREATE TABLE account_tokens (
+    id         TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    purpose    TEXT NOT NULL CHECK (purpose IN ('PASSWORD_RESET', 'EMAIL_VERIFICATION')),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT
+);
+CREATE INDEX account_tokens_user_idx ON account_tokens (user_id, purpose);
+
+-- The account lifecycle's emails are kinds of their own in the outbox. SQLite cannot
+-- change a constraint: the table is rebuilt, with its indexes (nothing references it).
+CREATE TABLE notifications_new (
+    id              TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    email           TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    content         TEXT NOT NULL,
+    sent            BOOLEAN NOT NULL DEFAULT 0 CHECK (sent IN (0, 1)),
+    sent_at         TEXT,
+    created_at      TEXT NOT NULL,
+    kind            TEXT NOT NULL DEFAULT 'OTHER'
+                    CHECK (kind IN ('DOCTOR_ONLINE', 'APPOINTMENT_BOOKED', 'APPOINTMENT_CHANGED',
+                                    'APPOINTMENT_CANCELLED', 'PASSWORD_RESET', 'PASSWORD_CHANGED',
+                                    'EMAIL_VERIFICATION', 'EMAIL_CHANGED', 'DOCTOR_APPROVED',
+                                    'DOCTOR_REJECTED', 'INVITATION', 'OTHER')),
+    user_id         TEXT REFERENCES users (id) ON DELETE SET NULL,
+    doctor_id       TEXT REFERENCES doctors (id) ON DELETE SET NULL,
+    status          TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed', 'expired')),
+    attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT,
+    html            TEXT,
+    ics             TEXT,
+    unsubscribe_url TEXT,
+    CHECK (sent = (status = 'sent')),
+    CHECK (status <> 'expired' OR kind = 'DOCTOR_ONLINE')
+);
+INSERT INTO notifications_new (id, email, subject, content, sent, sent_at, created_at, kind, user_id, doctor_id, status, attempts, next_attempt_at, last_error, html, ics, unsubscribe_url)
+    SELECT id, email, subject, content, sent, sent_at, created_at, kind, user_id, doctor_id, status, attempts, next_attempt_at, last_error, html, ics, unsubscribe_url FROM notifications;
+DROP TABLE notifications;
+ALTER TABLE notifications_new RENAME TO notifications;
+CREATE INDEX notifications_due_idx ON notifications (next_attempt_at) WHERE status = 'queued';
+CREATE INDEX notifications_status_idx ON notifications (status, created_at);
+CREATE INDEX notifications_doctor_cooldown_idx ON notifications (doctor_id, kind, user_id, created_at);
+CREATE INDEX notifications_doctor_alerted_at_idx ON notifications (doctor_id, kind, created_at);
