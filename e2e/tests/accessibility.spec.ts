@@ -57,6 +57,8 @@ test('every page has no serious or critical accessibility violations', async ({
     ['/', 'See which doctors are available right now'],
     ['/login', 'Sign in'],
     ['/register', 'Create your account'],
+    ['/forgot-password', 'Forgot your password?'],
+    ['/reset-password#token=an-example-token', 'Choose a new password'],
     ['/doctors', 'All doctors'],
     ['/nowhere', 'Page not found'],
   ]) {

@@ -67,3 +67,59 @@ export async function registerViaApi(
   expect(res.status()).toBe(201);
   return email;
 }
+
+/** An email the app sent, as the test SMTP server received it. */
+export interface Mail {
+  subject: string;
+  /** The plain-text part, decoded. */
+  text: string;
+}
+
+/** Undoes quoted-printable encoding (soft line breaks and `=XX` bytes), as UTF-8. */
+function decodeQuotedPrintable(body: string): string {
+  const joined = body.replace(/=\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < joined.length; i++) {
+    const hex = joined.slice(i + 1, i + 3);
+    if (joined[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(joined[i], 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * Waits (up to 15 s) for an email to `to` whose subject contains `subject`, from the
+ * test SMTP server's folder (MAIL_DIR, set by `cargo xtask test`).
+ */
+export async function readMail(to: string, subject: string): Promise<Mail> {
+  const fs = await import('fs');
+  const path = await import('path');
+  const dir = process.env.MAIL_DIR;
+  if (!dir) {
+    throw new Error('MAIL_DIR is not set: run the browser tests with `cargo xtask test`');
+  }
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
+    for (const file of files.sort().reverse()) {
+      const raw = fs.readFileSync(path.join(dir, file), 'utf8');
+      const [head, ...rest] = raw.split(/\r?\n\r?\n/);
+      const subjectLine = head.match(/^Subject: (.*)$/m)?.[1] ?? '';
+      const toLine = head.match(/^To: (.*)$/m)?.[1] ?? '';
+      if (!toLine.includes(to) || !subjectLine.includes(subject)) {
+        continue;
+      }
+      // The first text/plain part of the multipart message.
+      const body = rest.join('\n\n');
+      const plain = body.split(/Content-Type: text\/plain[^\n]*\n/i)[1] ?? body;
+      const part = plain.split(/\r?\n--/)[0];
+      return { subject: subjectLine, text: decodeQuotedPrintable(part) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no email to ${to} with "${subject}" within 15 s`);
+}

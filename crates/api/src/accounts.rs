@@ -181,8 +181,15 @@ fn session_response(
     user: &users::UserRow,
     refresh_token: String,
 ) -> Result<LoginResponse, ApiError> {
+    // Signed out everywhere within this very second (a password reset just before):
+    // a token dated now would be refused at once, so it is dated the next second.
+    let now = Utc::now().timestamp();
+    let issued_at = state
+        .hub
+        .revoked_at(user.uuid())
+        .map_or(now, |revoked| now.max(revoked + 1));
     Ok(LoginResponse {
-        token: state.jwt.issue(user.uuid(), user.role())?,
+        token: state.jwt.issue_at(user.uuid(), user.role(), issued_at)?,
         refresh_token,
         expires_in: ACCESS_TOKEN_TTL_SECS,
         user: UserSummary::from(user),

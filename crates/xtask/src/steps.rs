@@ -85,10 +85,7 @@ const FUZZ_MIN_REQUESTS: u64 = 5000;
 
 /// Fuzzes a fresh server; passes are counted per role, failures per role with problems.
 fn fuzz_stage(seconds: u32) -> Result<(u64, u64)> {
-    let bin = target_dir().join("debug").join("mediconnect");
-    if !bin.exists() {
-        exec(cargo().args(["build", "-p", "mediconnect-api", "--bin", "mediconnect"]))?;
-    }
+    let bin = debug_binaries()?;
     let (server, port) = start_e2e_server(&bin, "fuzz")?;
     let reports = target_dir().join("fuzz");
     std::fs::create_dir_all(&reports).map_err(|e| e.to_string())?;
@@ -440,13 +437,24 @@ pub fn free_port() -> Result<u16> {
 /// A server process for the browser tests, killed on drop.
 struct Server {
     child: Child,
+    /// The loopback SMTP server the app sends its mail to.
+    sink: Child,
     dir: PathBuf,
+}
+
+impl Server {
+    /// Where the SMTP sink writes each email it receives, as a `.eml` file.
+    fn mail_dir(&self) -> PathBuf {
+        self.dir.join("sent-mail")
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = self.sink.kill();
+        let _ = self.sink.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -473,6 +481,48 @@ fn wait_healthy(port: u16, child: &mut Child) -> Result {
 /// The admin the browser tests sign in as (admins exist only through `create-admin`).
 const E2E_ADMIN_EMAIL: &str = "admin@e2e.mediconnect.test";
 const E2E_ADMIN_PASSWORD: &str = "e2e admin password";
+
+/// The debug server binary, with the SMTP sink beside it; built if either is missing.
+fn debug_binaries() -> Result<PathBuf> {
+    let bin = target_dir().join("debug").join("mediconnect");
+    if !bin.exists() || !bin.with_file_name("mediconnect-smtp-sink").exists() {
+        exec(cargo().args([
+            "build",
+            "-p",
+            "mediconnect-api",
+            "--bin",
+            "mediconnect",
+            "-p",
+            "mediconnect-smtp-sink",
+            "--bin",
+            "mediconnect-smtp-sink",
+        ]))?;
+    }
+    Ok(bin)
+}
+
+/// Starts the loopback SMTP server (built beside `bin`), writing what it receives to
+/// `mail_dir`: the process, and its URL.
+fn start_smtp_sink(bin: &Path, mail_dir: &Path) -> Result<(Child, String)> {
+    let sink_bin = bin.with_file_name("mediconnect-smtp-sink");
+    let mut sink = Command::new(&sink_bin)
+        .arg("--dir")
+        .arg(mail_dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", sink_bin.display()))?;
+    let mut url = String::new();
+    let stdout = sink.stdout.take().expect("piped");
+    BufReader::new(stdout)
+        .read_line(&mut url)
+        .map_err(|e| format!("the SMTP sink did not start: {e}"))?;
+    let url = url.trim().to_owned();
+    if !url.starts_with("smtp://") {
+        let _ = sink.kill();
+        return Err(format!("the SMTP sink did not start (it said {url:?})"));
+    }
+    Ok((sink, url))
+}
 
 fn start_e2e_server(bin: &Path, name: &str) -> Result<(Server, u16)> {
     let port = free_port()?;
@@ -507,6 +557,7 @@ fn start_e2e_server(bin: &Path, name: &str) -> Result<(Server, u16)> {
     if !status.success() {
         return Err(format!("create-admin failed ({status})"));
     }
+    let (sink, smtp_url) = start_smtp_sink(bin, &dir.join("sent-mail"))?;
     let log = std::fs::File::create(dir.join("server.log")).map_err(|e| e.to_string())?;
     let child = Command::new(bin)
         .arg("serve")
@@ -516,6 +567,8 @@ fn start_e2e_server(bin: &Path, name: &str) -> Result<(Server, u16)> {
             format!("sqlite://{}", dir.join("e2e.db").display()),
         )
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("SMTP_URL", smtp_url)
         .env("STATIC_DIR", root().join("frontend").join("dist"))
         .env("DATA_DIR", dir.join("data"))
         .env("BCRYPT_COST", "4")
@@ -529,7 +582,7 @@ fn start_e2e_server(bin: &Path, name: &str) -> Result<(Server, u16)> {
         .stderr(log)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
-    let mut server = Server { child, dir };
+    let mut server = Server { child, sink, dir };
     wait_healthy(port, &mut server.child)?;
     Ok((server, port))
 }
@@ -537,10 +590,7 @@ fn start_e2e_server(bin: &Path, name: &str) -> Result<(Server, u16)> {
 fn browser_tests() -> Result<(u64, u64)> {
     say("Browser tests (Playwright in Debian's Chromium)");
     // The debug binary that the integration tests were built with.
-    let bin = target_dir().join("debug").join("mediconnect");
-    if !bin.exists() {
-        exec(cargo().args(["build", "-p", "mediconnect-api", "--bin", "mediconnect"]))?;
-    }
+    let bin = debug_binaries()?;
     let (server, port) = start_e2e_server(&bin, "e2e")?;
     let mut cmd = Command::new("npx");
     cmd.args(["playwright", "test"])
@@ -552,6 +602,8 @@ fn browser_tests() -> Result<(u64, u64)> {
         // For the tests that serve a build of their own (deploy.spec.ts).
         .env("DIST_DIR", root().join("frontend").join("dist"))
         .env("MEDICONNECT_BIN", &bin)
+        // The emails the app sent, one `.eml` file each (tests/helpers.ts `readMail`).
+        .env("MAIL_DIR", server.mail_dir())
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
         .env("CI", "1");
     let result = run_counting(&mut cmd, parse_playwright_line);

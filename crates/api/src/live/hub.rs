@@ -162,6 +162,15 @@ impl Hub {
     }
 
     /// Whether an access token of `user` issued at `issued_at` was revoked.
+    /// When the user was last signed out everywhere (Unix seconds), if ever.
+    pub fn revoked_at(&self, user: Uuid) -> Option<i64> {
+        self.revoked
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user)
+            .copied()
+    }
+
     pub fn is_revoked(&self, user: Uuid, issued_at: i64) -> bool {
         self.revoked
             .read()

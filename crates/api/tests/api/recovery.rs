@@ -105,7 +105,11 @@ async fn a_link_sets_the_password_once_and_signs_out_everywhere(backend: Backend
 
     // The old password is refused, the new one works.
     assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 401);
-    assert_eq!(app.login(&ann.email, NEW_PASSWORD).await.status(), 200);
+    let session = json_ok(app.login(&ann.email, NEW_PASSWORD).await).await;
+    // Signed in within the second of the reset, and not signed out by it.
+    let token = session["token"].as_str().unwrap();
+    let mine = app.get("/api/users/profile", Some(token)).await;
+    assert_eq!(mine.status(), 200);
     // The session from before is over: its refresh token and its access token.
     let refreshed = app
         .post(

@@ -1,0 +1,48 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, openApp, readMail, registerViaApi, signIn } from './helpers';
+
+test('a patient who forgot their password resets it from the email and signs in', async ({
+  page,
+  request,
+}) => {
+  const email = await registerViaApi(request, 'PATIENT', 'Rosa Reset');
+  await openApp(page, '/login');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(page.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await expect(page.getByText('If an account exists for that address')).toBeVisible();
+
+  const mail = await readMail(email, 'Reset your MediConnect password');
+  const link = mail.text.match(/https?:\/\/\S+\/reset-password#token=[\w-]+/)?.[0];
+  expect(link, mail.text).toBeTruthy();
+  await page.goto(link!);
+  await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+  // The token is taken out of the address bar once read.
+  await expect(page).toHaveURL(/\/reset-password$/);
+
+  const fresh = 'a brand new passphrase';
+  await page.getByLabel('New password', { exact: true }).fill(fresh);
+  await page.getByLabel('New password, again').fill('something else');
+  await page.getByRole('button', { name: 'Set the password' }).click();
+  await expect(page.getByText('The two passwords are not the same')).toBeVisible();
+  await page.getByLabel('New password, again').fill(fresh);
+  await page.getByRole('button', { name: 'Set the password' }).click();
+  await expect(page.getByText('Your password is set')).toBeVisible();
+
+  // The old password is refused; the new one signs in.
+  const old = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+  expect(old.status()).toBe(401);
+  await page.getByRole('link', { name: 'Sign in', exact: true }).last().click();
+  await signIn(page, email, fresh);
+
+  // The owner is told, and the link does not work twice.
+  await readMail(email, 'Your MediConnect password was changed');
+  await page.goto('about:blank');
+  await page.goto(link!);
+  await page.getByLabel('New password', { exact: true }).fill('yet another passphrase');
+  await page.getByLabel('New password, again').fill('yet another passphrase');
+  await page.getByRole('button', { name: 'Set the password' }).click();
+  await expect(page.getByText('This link is no longer valid')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ask for a new link' })).toBeVisible();
+});
