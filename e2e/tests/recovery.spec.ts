@@ -46,3 +46,25 @@ test('a patient who forgot their password resets it from the email and signs in'
   await expect(page.getByText('This link is no longer valid')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Ask for a new link' })).toBeVisible();
 });
+
+test('an admin sends a user a password link from the user list', async ({ page, request }) => {
+  const adminEmail = process.env.ADMIN_EMAIL ?? 'admin@e2e.mediconnect.test';
+  const adminPassword = process.env.ADMIN_PASSWORD ?? 'e2e admin password';
+  const name = `Locked Out ${Math.floor(Math.random() * 1e9)}`;
+  const email = await registerViaApi(request, 'PATIENT', name);
+  await signIn(page, adminEmail, adminPassword);
+  await page.goto('/admin');
+  await page.getByLabel('Search by name or email').fill(email);
+  const row = page.locator('[data-test="user-row"]', { hasText: email });
+  await expect(row).toHaveCount(1);
+  await row.getByRole('button', { name: `Send ${name} a password link` }).click();
+  await page
+    .getByRole('dialog', { name: `Send ${name} a password link?` })
+    .getByRole('button', { name: 'Send the link' })
+    .click();
+  await expect(row.getByRole('status')).toHaveText('Link sent to their address.');
+  const mail = await readMail(email, 'Reset your MediConnect password');
+  expect(mail.text).toMatch(/\/reset-password#token=[\w-]+/);
+  // The admin never sees a password or the link.
+  await expect(page.getByText(/reset-password#token/)).toHaveCount(0);
+});

@@ -4,8 +4,8 @@
 use chrono::Utc;
 use diesel::result::Error::NotFound;
 use mediconnect_shared::{
-    AdminUser, AdminUserList, AdminUserQuery, AuditList, AuditQuery, OutboxEntry, OutboxList,
-    OutboxQuery, Pagination, Role, UserActivation,
+    AdminUser, AdminUserList, AdminUserQuery, AuditList, AuditQuery, Notice, OutboxEntry,
+    OutboxList, OutboxQuery, Pagination, Role, UserActivation,
 };
 use uuid::Uuid;
 
@@ -55,6 +55,47 @@ pub async fn users(
 
 /// Deactivates or reactivates an account. Deactivation ends its sessions (refresh
 /// tokens revoked, access tokens refused, sockets closed) and takes a doctor offline.
+/// Sends the user a link to choose a new password (an admin never sees or sets one);
+/// a deactivated account is refused (409): reactivate it first.
+pub async fn send_password_reset(
+    state: &AppState,
+    actor: Actor,
+    id: Uuid,
+) -> Result<Notice, ApiError> {
+    let ctx = state.mail_ctx.clone();
+    state
+        .write(move |conn, effects| {
+            let now = Utc::now();
+            let row = users::find(conn, id)?
+                .ok_or_else(|| ApiError::NotFound("There is no such user.".into()))?;
+            if !row.active {
+                return Err(ApiError::Conflict {
+                    rule: "account-deactivated",
+                    detail: "This account is deactivated: reactivate it before sending it a \
+                             password link."
+                        .into(),
+                });
+            }
+            crate::recovery::queue_link(conn, effects, &ctx, &row, now)?;
+            audit::record(
+                conn,
+                &actor,
+                "admin.user.password_reset",
+                "user",
+                Some(id),
+                now,
+            )
+        })
+        .await?;
+    Ok(Notice {
+        message: format!(
+            "A link to choose a new password was sent to the user's address. It works for {} \
+             minutes; their current password works until they use it.",
+            crate::recovery::RESET_LINK_MINUTES
+        ),
+    })
+}
+
 pub async fn set_active(
     state: &AppState,
     actor: Actor,

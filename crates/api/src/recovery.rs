@@ -12,7 +12,7 @@ use crate::audit::{self, ClientIp};
 use crate::auth::{password, refresh};
 use crate::db::models::{account_tokens, users};
 use crate::db::{AnyConnection, TokenPurpose};
-use crate::domain::{Password, Zone};
+use crate::domain::{EmailAddress, Password, Zone};
 use crate::error::ApiError;
 use crate::live::effects::Effects;
 use crate::mail::{MailContext, compose, outbox};
@@ -36,41 +36,52 @@ pub fn requested() -> Notice {
 /// The caller answers at once and the same in every case: the lookup and the mail run
 /// in a task of their own, so neither the answer nor its timing tells whether the
 /// account exists.
-pub fn request_reset(state: &std::sync::Arc<AppState>, req: PasswordResetRequest) {
-    let email = req.email.trim().to_lowercase();
-    // The token is made and hashed for every request, known address or not.
-    let token = refresh::generate();
-    let hash = refresh::digest(&token);
+///
+/// An address that is not one at all is refused first (422): that says nothing about
+/// any account.
+pub fn request_reset(
+    state: &std::sync::Arc<AppState>,
+    req: PasswordResetRequest,
+) -> Result<(), ApiError> {
+    let email = EmailAddress::parse(&req.email)
+        .map_err(|m| ApiError::field("email", m))?
+        .as_ref()
+        .to_lowercase();
     let state = state.clone();
     actix_web::rt::spawn(async move {
         let ctx = state.mail_ctx.clone();
         let sent = state
-            .write(move |conn, effects| send_link(conn, effects, &ctx, &email, &token, &hash))
+            .write(move |conn, effects| {
+                match users::find_by_email(conn, &email)?.filter(|u| u.active) {
+                    Some(user) => queue_link(conn, effects, &ctx, &user, Utc::now()),
+                    None => Ok(()),
+                }
+            })
             .await;
         if let Err(e) = sent {
             tracing::warn!(error = %e, "cannot queue a password reset link");
         }
     });
+    Ok(())
 }
 
-fn send_link(
+/// Issues a reset link for `user` (voiding their earlier ones) and queues the email
+/// that carries it, in the caller's transaction.
+pub fn queue_link(
     conn: &mut AnyConnection,
     effects: &mut Effects,
     ctx: &MailContext,
-    email: &str,
-    token: &str,
-    hash: &str,
+    user: &users::UserRow,
+    now: chrono::DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let Some(user) = users::find_by_email(conn, email)?.filter(|u| u.active) else {
-        return Ok(());
-    };
-    let now = Utc::now();
+    let token = refresh::generate();
+    let hash = refresh::digest(&token);
     let expires = now + Duration::minutes(RESET_LINK_MINUTES);
     account_tokens::issue(
         conn,
         user.uuid(),
         TokenPurpose::PasswordReset,
-        hash,
+        &hash,
         now,
         expires,
     )?;
@@ -79,7 +90,7 @@ fn send_link(
         name: &user.name,
         email: &user.email,
     };
-    let mail = compose::password_reset(ctx, to, token, RESET_LINK_MINUTES);
+    let mail = compose::password_reset(ctx, to, &token, RESET_LINK_MINUTES);
     outbox::enqueue(conn, &mail, now)?;
     effects.wake_mail();
     tracing::info!(user_id = %user.uuid(), "password reset link queued");

@@ -262,6 +262,16 @@ pub async fn admin_users(query: &AdminUserQuery) -> Result<AdminUserList, ApiErr
     .await
 }
 
+/// Sends a user a link to choose a new password.
+pub async fn send_password_reset(id: Uuid) -> Result<Notice, ApiError> {
+    client::authed(
+        Method::POST,
+        &format!("/api/admin/users/{id}/password-reset"),
+        None::<&()>,
+    )
+    .await
+}
+
 pub async fn set_active(id: Uuid, active: bool) -> Result<AdminUser, ApiError> {
     client::authed(
         Method::PATCH,

@@ -271,8 +271,24 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
             audit_changed.update(|v| *v += 1);
         }
     });
-    let error = move || toggle.error().map(|e| e.message());
+    let confirm_reset = RwSignal::new(false);
+    let reset = ApiAction::new(move |_: &()| async move { api::send_password_reset(id).await });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = reset.result() {
+            audit_changed.update(|v| *v += 1);
+        }
+    });
+    let error = move || {
+        toggle
+            .error()
+            .or_else(|| reset.error())
+            .map(|e| e.message())
+    };
+    // The server's notice says more; in the row, a short line.
+    let sent =
+        move || matches!(reset.result(), Some(Ok(_))).then_some("Link sent to their address.");
     let name = user.name.clone();
+    let reset_label = format!("Send {name} a password link");
     let label = if active {
         format!("Deactivate {name}")
     } else {
@@ -290,32 +306,55 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
             <td data-label="Role">{user.role.as_str()}</td>
             <td data-label="Status">{if active { "Active" } else { "Deactivated" }}</td>
             <td data-label="">
-                {if is_me {
-                    view! { <span class="muted">"You"</span> }.into_any()
-                } else {
-                    view! {
-                        <button
-                            type="button"
-                            class=class
-                            aria-label=label.clone()
-                            disabled=move || toggle.pending()
-                            on:click=move |_| {
-                                if active { confirm.set(true) } else { toggle.dispatch(true); }
-                            }
-                        >
-                            {if active { "Deactivate" } else { "Reactivate" }}
-                        </button>
-                    }.into_any()
-                }}
-                {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                <Confirm
-                    open=confirm
-                    title=format!("Deactivate {name}?")
-                    message="They are signed out everywhere at once and cannot sign in until \
-                             reactivated. A doctor goes offline."
-                    confirm_label="Deactivate"
-                    on_confirm=Callback::new(move |_| { toggle.dispatch(false); })
-                />
+                <div class="row-actions">
+                    {if is_me {
+                        view! { <span class="muted">"You"</span> }.into_any()
+                    } else {
+                        view! {
+                            <button
+                                type="button"
+                                class=class
+                                aria-label=label.clone()
+                                disabled=move || toggle.pending()
+                                on:click=move |_| {
+                                    if active { confirm.set(true) } else { toggle.dispatch(true); }
+                                }
+                            >
+                                {if active { "Deactivate" } else { "Reactivate" }}
+                            </button>
+                            {active.then(|| view! {
+                                <button
+                                    type="button"
+                                    class="button secondary small"
+                                    aria-label=reset_label.clone()
+                                    disabled=move || reset.pending()
+                                    on:click=move |_| confirm_reset.set(true)
+                                >
+                                    "Password link"
+                                </button>
+                            })}
+                        }.into_any()
+                    }}
+                    {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    {move || sent().map(|m| view! { <p class="hint" role="status">{m}</p> })}
+                    <Confirm
+                        open=confirm_reset
+                        title=format!("Send {name} a password link?")
+                        message="They get an email with a link to choose a new password, valid \
+                                 for 30 minutes. Their current password keeps working until \
+                                 they use it."
+                        confirm_label="Send the link"
+                        on_confirm=Callback::new(move |_| { reset.dispatch(()); })
+                    />
+                    <Confirm
+                        open=confirm
+                        title=format!("Deactivate {name}?")
+                        message="They are signed out everywhere at once and cannot sign in until \
+                                 reactivated. A doctor goes offline."
+                        confirm_label="Deactivate"
+                        on_confirm=Callback::new(move |_| { toggle.dispatch(false); })
+                    />
+                </div>
             </td>
         </tr>
     }

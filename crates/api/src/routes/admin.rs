@@ -1,8 +1,9 @@
 use crate::routes::responses::{BadParameter, NotAnAdmin, NotSignedIn};
 use actix_web::{HttpResponse, get, patch, post, web};
 use mediconnect_shared::{
-    AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, OutboxEntry,
-    OutboxList, OutboxQuery, PageQuery, Problem, Timeseries, TimeseriesQuery, UserActivation,
+    AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, Notice,
+    OutboxEntry, OutboxList, OutboxQuery, PageQuery, Problem, Timeseries, TimeseriesQuery,
+    UserActivation,
 };
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(timeseries)
         .service(users)
         .service(set_active)
+        .service(send_password_reset)
         .service(notifications)
         .service(retry)
         .service(audit_log);
@@ -113,6 +115,45 @@ pub async fn users(
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok())
         .json(admin::users(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?))
+}
+
+/// Sends the user a link to choose a new password, to their own address: an admin
+/// never sees or sets a password. Audited.
+#[utoipa::path(
+    post,
+    operation_id = "sendPasswordResetLink",
+    path = "/api/admin/users/{id}/password-reset",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 202, description = "The link is on its way", body = Notice),
+        NotSignedIn,
+        NotAnAdmin,
+        (
+            status = 404,
+            description = "No such user",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 409,
+            description = "The account is deactivated (`account-deactivated`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[post("/admin/users/{id}/password-reset")]
+pub async fn send_password_reset(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::new(admin_user.0, ip);
+    let notice = admin::send_password_reset(&state, actor, id.into_inner()).await?;
+    Ok(no_store(HttpResponse::Accepted()).json(notice))
 }
 
 /// Deactivates (ending every session, taking a doctor offline) or reactivates a user.

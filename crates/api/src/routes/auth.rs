@@ -187,7 +187,12 @@ pub(crate) fn no_store(mut res: actix_web::HttpResponseBuilder) -> actix_web::Ht
             body = Notice
         ),
         MalformedJson,
-        MissingFields,
+        (
+            status = 422,
+            description = "Not an email address at all, or a field missing",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         TooManyAttempts,
     )
 )]
@@ -201,7 +206,7 @@ pub async fn request_password_reset(
     state
         .limits
         .account_attempt(&format!("reset:{}", body.email.trim()))?;
-    recovery::request_reset(&state.clone().into_inner(), body.into_inner());
+    recovery::request_reset(&state.clone().into_inner(), body.into_inner())?;
     Ok(no_store(HttpResponse::Accepted()).json(recovery::requested()))
 }
 

@@ -53,6 +53,7 @@ use utoipa_swagger_ui::SwaggerUi;
         super::admin::timeseries,
         super::admin::users,
         super::admin::set_active,
+        super::admin::send_password_reset,
         super::admin::notifications,
         super::admin::retry,
         super::admin::audit_log,

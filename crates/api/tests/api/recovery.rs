@@ -57,6 +57,13 @@ async fn known_and_unknown_addresses_get_the_same_answer(backend: Backend) {
     let unknown = ask(&app, "nobody-here@example.com").await;
     assert_eq!(known.0, 202);
     assert_eq!(known, unknown);
+    // What is not an address at all is refused, whoever asks.
+    for bad in [
+        "not an address".to_owned(),
+        format!("{}@example.com", "a".repeat(250)),
+    ] {
+        assert_eq!(ask(&app, &bad).await.0, 422, "{bad}");
+    }
     let mails = smtp.wait_for(1, 10).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
@@ -107,8 +114,8 @@ async fn a_link_sets_the_password_once_and_signs_out_everywhere(backend: Backend
     assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 401);
     let session = json_ok(app.login(&ann.email, NEW_PASSWORD).await).await;
     // Signed in within the second of the reset, and not signed out by it.
-    let token = session["token"].as_str().unwrap();
-    let mine = app.get("/api/users/profile", Some(token)).await;
+    let access = session["token"].as_str().unwrap();
+    let mine = app.get("/api/users/profile", Some(access)).await;
     assert_eq!(mine.status(), 200);
     // The session from before is over: its refresh token and its access token.
     let refreshed = app
@@ -202,4 +209,71 @@ async fn a_deactivated_account_gets_no_link(backend: Backend) {
     );
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(smtp.received().len(), before);
+}
+
+#[both_backends]
+async fn an_admin_sends_a_reset_link_but_never_sees_a_password(backend: Backend) {
+    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let app = app_with_smtp(backend, &smtp).await;
+    let ann = app.patient("Ann Helped").await;
+    let admin = app.user(Role::Admin).await;
+    let path = format!("/api/admin/users/{}/password-reset", ann.id);
+    // Only admins.
+    assert_eq!(
+        app.post(&path, Some(&ann.token), &json!({})).await.status(),
+        403
+    );
+    let unknown = format!("/api/admin/users/{}/password-reset", uuid::Uuid::new_v4());
+    assert_eq!(
+        app.post(&unknown, Some(&admin.token), &json!({}))
+            .await
+            .status(),
+        404
+    );
+
+    let res = app.post(&path, Some(&admin.token), &json!({})).await;
+    assert_eq!(res.status(), 202);
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("token"), "{body}");
+    let mails = smtp.wait_for(1, 10).await;
+    assert_eq!(mails[0].to.as_slice(), std::slice::from_ref(&ann.email));
+    let token = token_in(&mails[0]);
+    // The old password works until the link is used.
+    assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 200);
+    assert_eq!(confirm(&app, &token, NEW_PASSWORD).await.status(), 204);
+    assert_eq!(app.login(&ann.email, NEW_PASSWORD).await.status(), 200);
+    let trail = json_ok(
+        app.get("/api/admin/audit?kind=admin", Some(&admin.token))
+            .await,
+    )
+    .await;
+    let sent = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "admin.user.password_reset" && e["targetId"] == json!(ann.id));
+    assert!(sent, "{trail}");
+
+    // A deactivated account is refused, with nothing sent.
+    let res = app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/admin/users/{}", ann.id),
+            Some(&admin.token),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let refused = problem(app.post(&path, Some(&admin.token), &json!({})).await, 409).await;
+    assert!(
+        refused.kind.ends_with(":account-deactivated"),
+        "{}",
+        refused.kind
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        smtp.received().len(),
+        2,
+        "the link and the change notice only"
+    );
 }
