@@ -277,3 +277,36 @@ async fn an_admin_sends_a_reset_link_but_never_sees_a_password(backend: Backend)
         "the link and the change notice only"
     );
 }
+
+#[both_backends]
+async fn reset_requests_are_limited_per_address_across_clients(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.auth_rate_limit_per_minute = 3;
+        c.trust_proxy = true;
+    })
+    .await;
+    let send = |email: &str, client: String| {
+        app.client
+            .post(app.url("/api/auth/password-reset"))
+            .header("X-Forwarded-For", client)
+            .json(&json!({ "email": email }))
+            .send()
+    };
+    // Three clients ask for one address: answered; a fourth is refused, whatever the case.
+    for i in 0..3 {
+        let res = send("target@example.com", format!("10.2.0.{i}"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202);
+    }
+    let res = send("TARGET@example.com", "10.2.0.99".into())
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    problem(res, 429).await;
+    // Another address, from a fresh client, is answered.
+    let res = send("other@example.com", "10.2.0.100".into())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+}
