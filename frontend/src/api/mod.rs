@@ -55,11 +55,14 @@ pub async fn confirm_password_reset(req: &PasswordResetConfirm) -> Result<(), Ap
 
 /// Ends the session on the server (best effort) and forgets it here.
 pub async fn logout() {
-    if let Some(refresh_token) = session::stored_refresh_token() {
+    // Signed out here first, the server told after (best effort): a reload or a new
+    // page in between must not find the session still stored.
+    let refresh_token = session::stored_refresh_token();
+    session::clear();
+    if let Some(refresh_token) = refresh_token {
         let body = RefreshRequest { refresh_token };
         let _ = client::send_empty(Method::POST, "/api/auth/logout", Some(&body), None).await;
     }
-    session::clear();
 }
 
 pub async fn profile() -> Result<ProfileResponse, ApiError> {
