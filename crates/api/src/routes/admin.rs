@@ -1,4 +1,4 @@
-use crate::routes::responses::{BadParameter, NotAnAdmin, NotSignedIn};
+use crate::routes::responses::{BadParameter, NoSuchUser, NotAnAdmin, NotSignedIn};
 use actix_web::{HttpResponse, get, patch, post, web};
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, Notice,
@@ -130,12 +130,7 @@ pub async fn users(
         (status = 202, description = "The link is on its way", body = Notice),
         NotSignedIn,
         NotAnAdmin,
-        (
-            status = 404,
-            description = "No such user",
-            body = Problem,
-            content_type = "application/problem+json"
-        ),
+        NoSuchUser,
         (
             status = 409,
             description = "The account is deactivated (`account-deactivated`)",
@@ -169,12 +164,7 @@ pub async fn send_password_reset(
         (status = 200, description = "The user", body = AdminUser),
         NotSignedIn,
         NotAnAdmin,
-        (
-            status = 404,
-            description = "No such user",
-            body = Problem,
-            content_type = "application/problem+json"
-        ),
+        NoSuchUser,
         (
             status = 422,
             description = "Deactivating oneself, or a bad body",

@@ -52,6 +52,10 @@ problem_response!(
     NoSuchAppointment, 404, "No such appointment of the caller"
 );
 problem_response!(
+    /// 404: no user has this id.
+    NoSuchUser, 404, "No such user"
+);
+problem_response!(
     /// 422: a required field is missing.
     MissingFields, 422, "Missing fields"
 );
