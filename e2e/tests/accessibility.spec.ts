@@ -59,6 +59,7 @@ test('every page has no serious or critical accessibility violations', async ({
     ['/register', 'Create your account'],
     ['/forgot-password', 'Forgot your password?'],
     ['/reset-password#token=an-example-token', 'Choose a new password'],
+    ['/verify-email#token=an-example-token', 'Confirm your email address'],
     ['/doctors', 'All doctors'],
     ['/nowhere', 'Page not found'],
   ]) {
@@ -66,6 +67,14 @@ test('every page has no serious or critical accessibility violations', async ({
     await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
     await expectAccessible(page, path);
   }
+  // A patient who has not confirmed their address yet: the reminder under the header.
+  const unconfirmed = await registerViaApi(request, 'PATIENT', 'Una Confirmed', undefined, false);
+  await signIn(page, unconfirmed);
+  await expect(
+    page.getByRole('complementary', { name: 'Confirm your email address' }),
+  ).toBeVisible();
+  await expectAccessible(page, 'unconfirmed patient');
+  await page.getByRole('button', { name: 'Sign out' }).click();
   // A patient, with a doctor to book.
   const doctorName = unique('Dr. Axe');
   const doctorEmail = await doctorOnlineWithHours(request, doctorName);

@@ -205,8 +205,9 @@ test('changing the password after saving the profile leaves the app working, tim
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.getByText('Your profile is saved.')).toBeVisible();
     const next = `${PASSWORD} ${i}`;
-    await page.getByLabel('Current password').fill(password);
-    await page.getByLabel('New password').fill(next);
+    const section = page.getByRole('region', { name: 'Change password' });
+    await section.getByLabel('Current password').fill(password);
+    await section.getByLabel('New password').fill(next);
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByText('Your password is changed.')).toBeVisible();
     await expect(page.getByRole('banner').getByText(name, { exact: true })).toBeVisible();

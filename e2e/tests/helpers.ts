@@ -53,19 +53,48 @@ export async function goTo(page: Page, name: string) {
     .click();
 }
 
-/** Registers an account through the API (faster than the form) and returns its email. */
+/** The subject of the email that confirms an address. */
+export const CONFIRMATION_SUBJECT = 'Confirm your MediConnect email address';
+
+/** The confirmation link in the newest confirmation email to `email`. */
+export async function confirmationLink(email: string): Promise<string> {
+  const mail = await readMail(email, CONFIRMATION_SUBJECT);
+  const link = mail.text.match(/https?:\/\/\S+\/verify-email#token=[\w-]+/)?.[0];
+  expect(link, mail.text).toBeTruthy();
+  return link!;
+}
+
+/**
+ * Registers an account through the API (faster than the form) and returns its email.
+ * Its address is confirmed with the link from the email, as its owner would, unless
+ * `confirm` is false.
+ */
 export async function registerViaApi(
   request: import('@playwright/test').APIRequestContext,
   role: 'DOCTOR' | 'PATIENT',
   name: string,
   specialization?: string,
+  confirm = true,
 ): Promise<string> {
   const email = uniqueEmail(role.toLowerCase());
   const res = await request.post('/api/auth/register', {
     data: { name, email, password: PASSWORD, role, specialization },
   });
   expect(res.status()).toBe(201);
+  if (confirm) {
+    await confirmViaApi(request, email);
+  }
   return email;
+}
+
+/** Confirms `email` with the token of the link its owner was sent, through the API. */
+export async function confirmViaApi(
+  request: import('@playwright/test').APIRequestContext,
+  email: string,
+) {
+  const token = (await confirmationLink(email)).split('#token=')[1];
+  const confirmed = await request.post('/api/auth/verify-email', { data: { token } });
+  expect(confirmed.status()).toBe(204);
 }
 
 /** An email the app sent, as the test SMTP server received it. */

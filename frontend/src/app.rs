@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
-use crate::components::{Announcer, Header};
+use crate::components::{Announcer, ConfirmBanner, Header};
 use crate::page_module;
 use crate::pages::{
     AdminPage, Appointments, DoctorPage, Doctors, ForgotPassword, Home, Login, NotFound, Profile,
-    Register, ResetPassword, SchedulePage,
+    Register, ResetPassword, SchedulePage, VerifyEmail,
 };
 use crate::router::provide_router;
 use crate::state::follows::provide_follows;
@@ -21,6 +21,7 @@ pub fn App() -> impl IntoView {
     provide_follows(session);
     view! {
         <Header/>
+        <ConfirmBanner/>
         <Announcer/>
         <main id="main" tabindex="-1">
             // Rebuilt when the address changes: a page reads its query as it starts.
@@ -50,6 +51,10 @@ fn page(path: &str) -> (&'static str, AnyView) {
         "/reset-password" => (
             "Choose a new password",
             page_module!(reset_password_page, ResetPassword).into_view(),
+        ),
+        "/verify-email" => (
+            "Confirm your email address",
+            page_module!(verify_email_page, VerifyEmail).into_view(),
         ),
         "/register" => (
             "Create your account",

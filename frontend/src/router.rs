@@ -131,10 +131,16 @@ impl Location {
         };
         let search = location.search().unwrap_or_default();
         // Only real changes: a signal set to an equal value would still rebuild the page.
-        if self.path.get_untracked() != path {
+        // A one-time link opened over the same page (only its `#token=` differs) is one:
+        // the page is rebuilt to read the new token.
+        let new_link = location
+            .hash()
+            .is_ok_and(|hash| hash.starts_with("#token="));
+        let moved = self.path.get_untracked() != path;
+        if moved {
             self.path.set(path);
         }
-        if self.search.get_untracked() != search {
+        if self.search.get_untracked() != search || (new_link && !moved) {
             self.search.set(search);
         }
     }
@@ -201,6 +207,23 @@ pub fn A(
             {children()}
         </a>
     }
+}
+
+/// The token in the address's `#token=` fragment (a one-time link from an email), if
+/// any. The fragment is then removed from the address, and so from the history entry.
+pub fn take_token() -> Option<String> {
+    let location = window().location();
+    let hash = location.hash().unwrap_or_default();
+    let token = hash
+        .strip_prefix("#token=")
+        .map(str::to_owned)
+        .filter(|t| !t.is_empty());
+    if token.is_some()
+        && let (Ok(history), Ok(path)) = (window().history(), location.pathname())
+    {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    token
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
 use crate::auth::{AuthUser, password, session};
 use crate::db::models::{doctors, patients, refresh_tokens, users};
-use crate::db::{AnyConnection, DbAlerts, DbId, DbRole, DbTime, is_unique_violation};
+use crate::db::{AnyConnection, DbAlerts, DbId, DbRole, DbTime};
 use crate::domain::{
     DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization, Zone,
 };
@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
 use crate::state::AppState;
 use crate::telemetry::blocking;
+use crate::verification;
 
 /// A new account, validated.
 pub struct NewAccount {
@@ -29,6 +30,9 @@ pub struct NewAccount {
     pub role: Role,
     pub specialization: Option<Specialization>,
     pub zone: Zone,
+    /// Whether the address counts as confirmed from the start: an account an operator
+    /// or an invitation made, or demo data. A registration's address is not.
+    pub verified: bool,
 }
 
 impl NewAccount {
@@ -64,16 +68,10 @@ impl NewAccount {
                 role: req.role,
                 specialization,
                 zone,
+                verified: false,
             }),
             _ => unreachable!("finish() returned Ok, so every field parsed"),
         }
-    }
-}
-
-fn email_taken() -> ApiError {
-    ApiError::Conflict {
-        rule: "email-taken",
-        detail: "An account with this email already exists.".into(),
     }
 }
 
@@ -84,59 +82,61 @@ pub fn insert_account(
     account: &NewAccount,
     password_hash: &str,
 ) -> Result<users::UserRow, ApiError> {
-    crate::db::write_transaction(conn, |conn| {
-        let now = DbTime(Utc::now());
-        let id = DbId(Uuid::new_v4());
-        let name_folded = crate::domain::fold(account.name.as_str());
-        let new = users::NewUser {
-            id,
-            email: account.email.as_str(),
-            name: account.name.as_str(),
-            password_hash,
-            role: DbRole(account.role),
-            active: true,
-            created_at: now,
-            updated_at: now,
-            name_folded: &name_folded,
-            time_zone: account.zone.name(),
-        };
-        users::insert(conn, &new).map_err(|e| {
-            if is_unique_violation(&e) {
-                email_taken()
-            } else {
-                e.into()
-            }
-        })?;
-        match account.role {
-            Role::Doctor => {
-                let specialization = account
-                    .specialization
-                    .as_ref()
-                    .map(Specialization::as_str)
-                    .unwrap_or("General Practice");
-                doctors::insert(
-                    conn,
-                    &doctors::NewDoctor {
-                        id: DbId(Uuid::new_v4()),
-                        user_id: id,
-                        specialization,
-                        specialization_folded: &crate::domain::fold(specialization),
-                        is_online: false,
-                    },
-                )?
-            }
-            Role::Patient => patients::insert(
+    crate::db::write_transaction(conn, |conn| insert_account_in(conn, account, password_hash))
+}
+
+/// [`insert_account`] in the caller's transaction.
+pub fn insert_account_in(
+    conn: &mut AnyConnection,
+    account: &NewAccount,
+    password_hash: &str,
+) -> Result<users::UserRow, ApiError> {
+    let now = DbTime(Utc::now());
+    let id = DbId(Uuid::new_v4());
+    let name_folded = crate::domain::fold(account.name.as_str());
+    let new = users::NewUser {
+        id,
+        email: account.email.as_str(),
+        name: account.name.as_str(),
+        password_hash,
+        role: DbRole(account.role),
+        active: true,
+        created_at: now,
+        updated_at: now,
+        name_folded: &name_folded,
+        time_zone: account.zone.name(),
+        email_verified_at: account.verified.then_some(now),
+    };
+    users::insert(conn, &new).map_err(crate::error::email_taken_or)?;
+    match account.role {
+        Role::Doctor => {
+            let specialization = account
+                .specialization
+                .as_ref()
+                .map(Specialization::as_str)
+                .unwrap_or("General Practice");
+            doctors::insert(
                 conn,
-                &patients::NewPatient {
+                &doctors::NewDoctor {
                     id: DbId(Uuid::new_v4()),
                     user_id: id,
+                    specialization,
+                    specialization_folded: &crate::domain::fold(specialization),
+                    is_online: false,
                 },
-            )?,
-            Role::Admin => {}
+            )?
         }
-        users::find(conn, id.0)?
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("inserted user vanished")))
-    })
+        Role::Patient => patients::insert(
+            conn,
+            &patients::NewPatient {
+                id: DbId(Uuid::new_v4()),
+                user_id: id,
+            },
+        )?,
+        Role::Admin => {}
+    }
+    users::find(conn, id.0)?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("inserted user vanished")))
 }
 
 pub async fn register(
@@ -152,9 +152,14 @@ pub async fn register(
     let cost = state.config.bcrypt_cost;
     let secret = account.password.clone();
     let hash = blocking(move || password::hash(secret.expose(), cost)).await??;
+    let ctx = state.mail_ctx.clone();
     let user = state
-        .db
-        .run(move |conn| insert_account(conn, &account, &hash))
+        .write(move |conn, effects| {
+            let user = insert_account_in(conn, &account, &hash)?;
+            // The address is confirmed by the link sent to it.
+            verification::queue_link(conn, effects, &ctx, &user, Utc::now())?;
+            Ok(user)
+        })
         .await?;
     tracing::info!(user_id = %user.id.0, role = user.role().as_str(), "account registered");
     Ok(RegisterResponse {
@@ -284,6 +289,7 @@ fn load_profile(conn: &mut AnyConnection, user_id: Uuid) -> Result<ProfileRespon
         role: user.role(),
         created_at: user.created_at.0,
         time_zone: user.time_zone.clone(),
+        email_verified: user.email_verified(),
         doctor: None,
         patient: None,
     };

@@ -23,6 +23,7 @@ fn to_dto(u: &UserRow) -> AdminUser {
         email: u.email.clone(),
         role: u.role(),
         active: u.active,
+        email_verified: u.email_verified(),
         created_at: u.created_at.0,
     }
 }

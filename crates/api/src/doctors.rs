@@ -135,6 +135,9 @@ pub async fn set_status(
                 return Ok((current, false));
             }
             let updated = if online {
+                if !crate::db::models::users::is_verified(conn, user)? {
+                    return Err(ApiError::email_unverified(mediconnect_shared::Role::Doctor));
+                }
                 let changed = doctors_model::go_online(conn, current.id, now)?;
                 // Presence is tracked again from the next socket, not from old ones.
                 presence::forget_dead_leases(conn, user, now, timing)?;

@@ -27,6 +27,10 @@ pub enum ApiError {
     /// 403: authenticated, but not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// 403: allowed to this account once a step of its own is done (its address
+    /// confirmed, say). `rule` names the step (in the problem `type`).
+    #[error("{detail}")]
+    NotYet { rule: &'static str, detail: String },
     /// 404: nothing there, or nothing the caller may know about.
     #[error("{0}")]
     NotFound(String),
@@ -66,10 +70,51 @@ impl ApiError {
         ApiError::Internal(err.into())
     }
 
+    /// 403 `email-unverified`: what an account whose address is not yet confirmed
+    /// cannot do, worded for its role.
+    pub fn email_unverified(role: mediconnect_shared::Role) -> Self {
+        let what = match role {
+            mediconnect_shared::Role::Doctor => "go online for patients",
+            _ => "book appointments",
+        };
+        ApiError::NotYet {
+            rule: "email-unverified",
+            detail: format!(
+                "Confirm your email address first: follow the link we sent you, or ask for a \
+                 new one. Until then you cannot {what}."
+            ),
+        }
+    }
+}
+
+/// Whether a diesel error is a unique-constraint violation.
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// `email-taken` (409) for a write that hit the unique index on addresses; any other
+/// database error as it is.
+pub fn email_taken_or(err: diesel::result::Error) -> ApiError {
+    if is_unique_violation(&err) {
+        ApiError::Conflict {
+            rule: "email-taken",
+            detail: "An account with this email already exists.".into(),
+        }
+    } else {
+        err.into()
+    }
+}
+
+impl ApiError {
     fn problem_type(&self) -> String {
         match self {
             ApiError::Validation(_) => VALIDATION_TYPE.to_owned(),
-            ApiError::Conflict { rule, .. } => format!("urn:mediconnect:problem:{rule}"),
+            ApiError::Conflict { rule, .. } | ApiError::NotYet { rule, .. } => {
+                format!("urn:mediconnect:problem:{rule}")
+            }
             ApiError::TooManyRequests { .. } => "urn:mediconnect:problem:rate-limited".to_owned(),
             ApiError::LinkInvalid(_) => "urn:mediconnect:problem:link-invalid".to_owned(),
             _ => "about:blank".to_owned(),
@@ -135,7 +180,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::NotYet { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -111,6 +111,9 @@ pub struct AdminUser {
     pub email: String,
     pub role: Role,
     pub active: bool,
+    /// Whether the user's address has been confirmed.
+    #[serde(default)]
+    pub email_verified: bool,
     #[serde(deserialize_with = "crate::time::instant")]
     pub created_at: DateTime<Utc>,
 }

@@ -79,6 +79,11 @@ pub struct UserSummary {
     /// The person's IANA time zone, e.g. `Europe/Berlin`.
     #[serde(default = "crate::utc_name")]
     pub time_zone: String,
+    /// Whether the account's address has been confirmed through the link sent to it.
+    /// Until it is, a patient cannot book and gets no alerts, and a doctor cannot go
+    /// online.
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 /// `201` answer of `POST /api/auth/register`.
@@ -135,6 +140,15 @@ pub struct PasswordResetConfirm {
     /// The same rules as at registration.
     #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub new_password: String,
+}
+
+/// `POST /api/auth/verify-email`: the token from the confirmation link (its `#token=`
+/// part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyEmailRequest {
+    pub token: String,
 }
 
 /// A message for the user, as the only answer (e.g. to a reset request, which says the

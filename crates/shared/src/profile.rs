@@ -85,6 +85,9 @@ pub struct ProfileResponse {
     /// The person's IANA time zone, e.g. `Europe/Berlin`: the app and their emails show
     /// times in it.
     pub time_zone: String,
+    /// Whether the address has been confirmed through the link sent to it.
+    #[serde(default)]
+    pub email_verified: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doctor: Option<DoctorProfile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,6 +103,7 @@ impl From<&ProfileResponse> for crate::UserSummary {
             email: p.email.clone(),
             role: p.role,
             time_zone: p.time_zone.clone(),
+            email_verified: p.email_verified,
         }
     }
 }
@@ -138,6 +142,20 @@ pub struct UpdateProfileRequest {
     /// Patients only: email preferences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<NotificationPreferences>,
+}
+
+/// `PUT /api/users/email`: a new address, confirmed by the current password. The
+/// address counts as unconfirmed until the link sent to it is followed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeEmailRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "ann@example.com", max_length = 254)
+    )]
+    pub email: String,
+    pub current_password: String,
 }
 
 /// `PUT /api/users/password`

@@ -78,6 +78,8 @@ struct Shared {
     recipients: HashSet<String>,
     last: Option<Instant>,
     reject: HashSet<String>,
+    /// Subjects accepted but not kept (mail a test is not about).
+    ignored: HashSet<String>,
     /// Bumped by `stop`: sessions of an earlier generation hang up.
     generation: u64,
 }
@@ -140,6 +142,12 @@ impl SmtpServer {
     /// Refuses mail to `address` from now on, permanently (550).
     pub fn reject(&self, address: &str) {
         self.shared().reject.insert(address.to_lowercase());
+    }
+
+    /// Accepts messages with exactly this subject from now on without keeping them:
+    /// for tests about other mail (they are in neither `received` nor `tally`).
+    pub fn ignore_subject(&self, subject: &str) {
+        self.shared().ignored.insert(subject.to_owned());
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -239,13 +247,17 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Mutex<Shared>>) -> s
                 // Undo dot-stuffing.
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
-            let mut shared = lock();
-            shared.recipients.extend(to.iter().cloned());
-            shared.last = Some(Instant::now());
-            shared.received.push(Received {
+            let message = Received {
                 to: std::mem::take(&mut to),
                 data,
-            });
+            };
+            let mut shared = lock();
+            let subject = message.header("Subject").unwrap_or_default();
+            if !shared.ignored.contains(&subject) {
+                shared.recipients.extend(message.to.iter().cloned());
+                shared.last = Some(Instant::now());
+                shared.received.push(message);
+            }
             "250 OK queued\r\n".into()
         } else if upper.starts_with("QUIT") {
             write.write_all(b"221 Bye\r\n").await?;

@@ -18,11 +18,12 @@ use mediconnect_shared::{
     OutboxEntry, OutboxList, OutboxQuery, Timeseries, UserActivation,
 };
 use mediconnect_shared::{
-    Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangePasswordRequest,
-    Doctor, DoctorList, DoctorQuery, FollowedDoctors, LoginRequest, LoginResponse, NewAppointment,
-    Notice, OnlineDoctors, PasswordResetConfirm, PasswordResetRequest, ProfileResponse,
-    RefreshRequest, RegisterRequest, RegisterResponse, Schedule, SlotList, SpecializationSummary,
-    StatusUpdate, UpdateProfileRequest, UserSummary,
+    Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangeEmailRequest,
+    ChangePasswordRequest, Doctor, DoctorList, DoctorQuery, FollowedDoctors, LoginRequest,
+    LoginResponse, NewAppointment, Notice, OnlineDoctors, PasswordResetConfirm,
+    PasswordResetRequest, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse,
+    Schedule, SlotList, SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
+    VerifyEmailRequest,
 };
 use uuid::Uuid;
 
@@ -51,6 +52,23 @@ pub async fn confirm_password_reset(req: &PasswordResetConfirm) -> Result<(), Ap
         None,
     )
     .await
+}
+
+/// Confirms an address with the token of its link. A signed-in user's session learns
+/// of it at once, if the address is theirs.
+pub async fn verify_email(req: &VerifyEmailRequest) -> Result<(), ApiError> {
+    client::send_empty(Method::POST, "/api/auth/verify-email", Some(req), None).await?;
+    if session::stored_refresh_token().is_some()
+        && let Ok(profile) = profile().await
+    {
+        session::update_user(UserSummary::from(&profile));
+    }
+    Ok(())
+}
+
+/// Asks for a new confirmation link for the signed-in user's address.
+pub async fn resend_verification() -> Result<Notice, ApiError> {
+    client::authed(Method::POST, "/api/auth/verify-email/resend", None::<&()>).await
 }
 
 /// Ends the session on the server (best effort) and forgets it here.
@@ -91,6 +109,14 @@ pub async fn time_zones() -> Result<Vec<String>, ApiError> {
         client::send_json(Method::GET, "/api/time-zones", None::<&()>, None).await?;
     TIME_ZONES.with(|z| *z.borrow_mut() = Some(std::rc::Rc::new(zones.clone())));
     Ok(zones)
+}
+
+/// Changes the address (confirmed by the password); the session follows.
+pub async fn change_email(req: &ChangeEmailRequest) -> Result<ProfileResponse, ApiError> {
+    let profile: ProfileResponse =
+        client::authed(Method::PUT, "/api/users/email", Some(req)).await?;
+    session::update_user(UserSummary::from(&profile));
+    Ok(profile)
 }
 
 /// Changes the password; the server ends other sessions and returns a new one for us.

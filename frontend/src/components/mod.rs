@@ -2,6 +2,7 @@
 
 mod booking;
 mod chart;
+mod confirm;
 mod dialog;
 mod field;
 mod layout;
@@ -14,6 +15,7 @@ mod zone;
 
 pub use booking::{BookButton, SlotPicker};
 pub use chart::BarChart;
+pub use confirm::{ConfirmBanner, ResendLink};
 pub use dialog::{Confirm, Dialog};
 pub use field::{Field, FormError};
 pub use layout::{Header, Loading};

@@ -302,7 +302,12 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
     view! {
         <tr data-test="user-row">
             <td data-label="Name">{user.name.clone()}</td>
-            <td data-label="Email" class="wrap">{user.email.clone()}</td>
+            <td data-label="Email" class="wrap">
+                {user.email.clone()}
+                {(!user.email_verified).then(|| view! {
+                    " "<span class="badge warn">"Not confirmed"</span>
+                })}
+            </td>
             <td data-label="Role">{user.role.as_str()}</td>
             <td data-label="Status">{if active { "Active" } else { "Deactivated" }}</td>
             <td data-label="">

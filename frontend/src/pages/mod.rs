@@ -14,6 +14,7 @@ mod profile;
 mod register;
 mod reset_password;
 mod schedule;
+mod verify_email;
 
 pub use admin::AdminPage;
 pub use appointments::Appointments;
@@ -27,3 +28,4 @@ pub use profile::Profile;
 pub use register::Register;
 pub use reset_password::ResetPassword;
 pub use schedule::SchedulePage;
+pub use verify_email::VerifyEmail;

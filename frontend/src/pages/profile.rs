@@ -1,8 +1,8 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use mediconnect_shared::{
-    ChangePasswordRequest, DoctorOnlineAlerts, NotificationPreferences, ProfileResponse, Role,
-    UpdateProfileRequest,
+    ChangeEmailRequest, ChangePasswordRequest, DoctorOnlineAlerts, NotificationPreferences,
+    ProfileResponse, Role, UpdateProfileRequest,
 };
 
 use crate::api::{self, ApiAction, ApiResource};
@@ -58,7 +58,18 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
                 view! {
                     <dl class="details">
                         <dt>"Name"</dt><dd data-test="profile-name">{p.name.clone()}</dd>
-                        <dt>"Email"</dt><dd data-test="profile-email">{p.email.clone()}</dd>
+                        <dt>"Email"</dt>
+                        <dd>
+                            <span data-test="profile-email">{p.email.clone()}</span>" "
+                            {if p.email_verified {
+                                view! { <span class="badge">"Confirmed"</span> }.into_any()
+                            } else {
+                                view! {
+                                    <span class="badge warn">"Not confirmed yet"</span>
+                                }
+                                .into_any()
+                            }}
+                        </dd>
                         <dt>"Role"</dt><dd><span class="badge">{role_label(p.role)}</span></dd>
                         <dt>"Time zone"</dt>
                         <dd data-test="profile-zone">
@@ -88,6 +99,7 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
             }}
         </section>
         <EditProfile current=current/>
+        <ChangeEmail current=current/>
         <ChangePassword/>
     }
 }
@@ -258,6 +270,73 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                 // Beside the button that was pressed: where the eye is.
                 <Show when=saved>
                     <p class="alert success outcome" role="status">"Your profile is saved."</p>
+                </Show>
+            </form>
+        </section>
+    }
+}
+
+/// A new address, confirmed by the password; it then waits for its own confirmation.
+#[component]
+fn ChangeEmail(current: RwSignal<ProfileResponse>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let change = ApiAction::new(move |req: &ChangeEmailRequest| {
+        let req = req.clone();
+        async move { api::change_email(&req).await }
+    });
+    let failure = move || change.error();
+    let field_error =
+        move |field: &'static str| Signal::derive(move || failure().and_then(|e| e.field(field)));
+    Effect::new(move |_| {
+        if let Some(Ok(profile)) = change.result() {
+            current.set(profile);
+            email.set(String::new());
+            password.set(String::new());
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="email-heading">
+            <h2 id="email-heading">"Change email address"</h2>
+            <p class="muted">
+                "We send a link to the new address to confirm it, and tell the old one."
+            </p>
+            <FormError message=Signal::derive(move || failure().map(|e| e.message()))/>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                change.dispatch(ChangeEmailRequest {
+                    email: email.get(),
+                    current_password: password.get(),
+                });
+            }>
+                <Field
+                    id="new-email"
+                    label="New email address"
+                    kind="email"
+                    autocomplete="email"
+                    required=true
+                    value=email
+                    error=field_error("email")
+                />
+                <Field
+                    id="email-current-password"
+                    label="Current password"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    value=password
+                    error=field_error("currentPassword")
+                />
+                <button class="button" type="submit" disabled=move || change.pending()>
+                    {move || if change.pending() { "Changing…" } else { "Change email address" }}
+                </button>
+                <Show when=move || matches!(change.result(), Some(Ok(_)))>
+                    <p class="alert success outcome" role="status">
+                        {move || format!(
+                            "Your address is now {}. Follow the link we sent there to confirm it.",
+                            current.with(|p| p.email.clone())
+                        )}
+                    </p>
                 </Show>
             </form>
         </section>

@@ -7,24 +7,7 @@ use mediconnect_shared::PasswordResetConfirm;
 
 use crate::api::{self, ApiAction};
 use crate::components::{Field, FormError};
-use crate::router::A;
-
-/// The token in the address's `#token=` fragment, if any; the fragment is then
-/// removed from the address (and so from the history entry).
-fn take_token() -> Option<String> {
-    let location = window().location();
-    let hash = location.hash().unwrap_or_default();
-    let token = hash
-        .strip_prefix("#token=")
-        .map(str::to_owned)
-        .filter(|t| !t.is_empty());
-    if token.is_some()
-        && let (Ok(history), Ok(path)) = (window().history(), location.pathname())
-    {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
-    }
-    token
-}
+use crate::router::{A, take_token};
 
 #[component]
 pub fn ResetPassword() -> impl IntoView {

@@ -144,6 +144,11 @@ impl Attempt {
         let Party::Patient(patient_id) = party(conn, self.auth)? else {
             return Err(ApiError::Forbidden("Only patients can book.".into()));
         };
+        if !crate::db::models::users::is_verified(conn, self.user)? {
+            return Err(ApiError::email_unverified(
+                mediconnect_shared::Role::Patient,
+            ));
+        }
         let reason = self.reason.as_deref();
         let id = insert(conn, self.user, patient_id, &self.req, reason, now)?;
         let row = load_one(conn, id)?.ok_or_else(not_found)?;

@@ -300,10 +300,6 @@ where
     }
 }
 
-/// Whether a diesel error is a unique-constraint violation.
-pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
+// Whether a diesel error is a unique-constraint violation (kept beside the error type,
+// which needs it too).
+pub use crate::error::is_unique_violation;

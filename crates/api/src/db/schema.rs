@@ -247,6 +247,7 @@ diesel::table! {
         name_folded -> Text,
         sessions_revoked_at -> Nullable<UtcTime>,
         time_zone -> Text,
+        email_verified_at -> Nullable<UtcTime>,
     }
 }
 

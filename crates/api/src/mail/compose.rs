@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use mediconnect_shared::{DoctorOnlineAlerts, zone_label};
+use mediconnect_shared::{DoctorOnlineAlerts, Role, zone_label};
 use uuid::Uuid;
 
 use super::MailContext;
@@ -16,6 +16,17 @@ pub struct Recipient<'a> {
     pub user_id: Uuid,
     pub name: &'a str,
     pub email: &'a str,
+}
+
+/// An account's own address.
+impl<'a> From<&'a crate::db::models::users::UserRow> for Recipient<'a> {
+    fn from(user: &'a crate::db::models::users::UserRow) -> Self {
+        Recipient {
+            user_id: user.uuid(),
+            name: &user.name,
+            email: &user.email,
+        }
+    }
 }
 
 pub struct DoctorInfo<'a> {
@@ -142,6 +153,68 @@ pub fn password_changed(ctx: &MailContext, to: Recipient<'_>, tz: Tz, at: DateTi
         (t::PASSWORD_CHANGED_TXT, t::PASSWORD_CHANGED_HTML),
         &values,
     )
+}
+
+/// The link that confirms the address `to.email`, for a patient or a doctor (`role`
+/// says what waits for it). The token goes in the fragment.
+pub fn email_verification(
+    ctx: &MailContext,
+    to: Recipient<'_>,
+    role: Role,
+    token: &str,
+    hours: i64,
+) -> Email {
+    let link = format!("{}/verify-email#token={token}", ctx.public_url);
+    let hours = hours.to_string();
+    let until = match role {
+        Role::Doctor => "you cannot go online for patients",
+        Role::Patient => "you cannot book appointments or get alerts",
+        Role::Admin => "some emails cannot reach you",
+    };
+    let values = [
+        ("name", to.name),
+        ("link", link.as_str()),
+        ("hours", hours.as_str()),
+        ("until", until),
+    ];
+    account_email(
+        Kind::EmailVerification,
+        to,
+        "Confirm your MediConnect email address".to_owned(),
+        (t::EMAIL_VERIFICATION_TXT, t::EMAIL_VERIFICATION_HTML),
+        &values,
+    )
+}
+
+/// The notice to the old address that the account's address changed at `at` (in the
+/// owner's zone), naming the new one only in part.
+pub fn email_changed(to: Recipient<'_>, new_address: &str, tz: Tz, at: DateTime<Utc>) -> Email {
+    let when = long_time(at, tz);
+    let masked = mask_address(new_address);
+    let values = [
+        ("name", to.name),
+        ("when", when.as_str()),
+        ("masked", masked.as_str()),
+    ];
+    account_email(
+        Kind::EmailChanged,
+        to,
+        "Your MediConnect email address was changed".to_owned(),
+        (t::EMAIL_CHANGED_TXT, t::EMAIL_CHANGED_HTML),
+        &values,
+    )
+}
+
+/// An address with all but the first character of its local part hidden: enough for
+/// its owner to recognise, not enough to write to.
+fn mask_address(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
 }
 
 fn url_encode(s: &str) -> String {
@@ -449,6 +522,35 @@ mod tests {
             mail.text
         );
         assert!(mail.text.contains("https://clinic.example/forgot-password"));
+    }
+
+    #[test]
+    fn a_confirmation_link_carries_its_token_in_the_fragment_and_says_what_waits() {
+        let patient = email_verification(&ctx(), ann(), Role::Patient, "tok-EN_9", 48);
+        assert_eq!(patient.kind, Kind::EmailVerification);
+        assert_eq!(patient.subject, "Confirm your MediConnect email address");
+        let link = "https://clinic.example/verify-email#token=tok-EN_9";
+        assert!(patient.text.contains(link), "{}", patient.text);
+        assert!(patient.html.contains(link));
+        assert!(patient.text.contains("for 48 hours"));
+        assert!(
+            patient
+                .text
+                .contains("cannot book appointments or get alerts")
+        );
+        let doctor = email_verification(&ctx(), ann(), Role::Doctor, "t", 48);
+        assert!(doctor.text.contains("cannot go online"), "{}", doctor.text);
+    }
+
+    #[test]
+    fn the_old_address_is_told_of_the_new_one_only_in_part() {
+        let at = "2027-01-04T08:30:00Z".parse().unwrap();
+        let mail = email_changed(ann(), "zed.new@mail.example", chrono_tz::UTC, at);
+        assert_eq!(mail.kind, Kind::EmailChanged);
+        assert_eq!(mail.to, ann().email);
+        assert!(mail.text.contains("to z***@mail.example"), "{}", mail.text);
+        assert!(!mail.text.contains("zed.new") && !mail.html.contains("zed.new"));
+        assert_eq!(mask_address("x"), "***");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub enum Kind {
     AppointmentCancelled,
     PasswordReset,
     PasswordChanged,
+    EmailVerification,
+    EmailChanged,
 }
 
 impl Kind {
@@ -23,6 +25,8 @@ impl Kind {
             Kind::AppointmentCancelled => "APPOINTMENT_CANCELLED",
             Kind::PasswordReset => "PASSWORD_RESET",
             Kind::PasswordChanged => "PASSWORD_CHANGED",
+            Kind::EmailVerification => "EMAIL_VERIFICATION",
+            Kind::EmailChanged => "EMAIL_CHANGED",
         }
     }
 }

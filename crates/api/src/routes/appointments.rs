@@ -1,6 +1,5 @@
 use crate::routes::responses::{
-    BadParameter, MalformedJson, NoSuchAppointment, NoSuchDoctor, NotADoctor, NotAPatient,
-    NotSignedIn,
+    BadParameter, MalformedJson, NoSuchAppointment, NoSuchDoctor, NotADoctor, NotSignedIn,
 };
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
@@ -56,7 +55,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             content_type = "application/problem+json"
         ),
         NotSignedIn,
-        NotAPatient,
+        (
+            status = 403,
+            description = "Not a patient, or a patient whose email address is not yet \
+                confirmed (`email-unverified`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         (
             status = 409,
             description = "The doctor (`doctor-unavailable`) or the patient (`patient-overlap`) \

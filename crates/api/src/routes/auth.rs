@@ -1,15 +1,15 @@
-use crate::routes::responses::{MalformedJson, MissingFields, TooManyAttempts};
+use crate::routes::responses::{MalformedJson, MissingFields, NotSignedIn, TooManyAttempts};
 use actix_web::{HttpResponse, post, web};
 use mediconnect_shared::{
     LoginRequest, LoginResponse, Notice, PasswordResetConfirm, PasswordResetRequest, Problem,
-    RefreshRequest, RegisterRequest, RegisterResponse,
+    RefreshRequest, RegisterRequest, RegisterResponse, VerifyEmailRequest,
 };
 
 use crate::error::ApiError;
 use crate::limits::AuthAttempt;
 use crate::routes::json::Json;
 use crate::state::AppState;
-use crate::{accounts, recovery};
+use crate::{accounts, recovery, verification};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register)
@@ -17,7 +17,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(refresh)
         .service(logout)
         .service(request_password_reset)
-        .service(confirm_password_reset);
+        .service(confirm_password_reset)
+        .service(verify_email)
+        .service(resend_verification);
 }
 
 /// Creates a doctor or patient account.
@@ -245,4 +247,60 @@ pub async fn confirm_password_reset(
 ) -> Result<HttpResponse, ApiError> {
     recovery::confirm_reset(&state, body.into_inner(), ip).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Confirms an account's email address with the token of the link sent to it. No
+/// session is needed: the link may be opened on another device.
+#[utoipa::path(
+    post,
+    operation_id = "verifyEmail",
+    path = "/api/auth/verify-email",
+    tag = "auth",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 204, description = "The address is confirmed"),
+        (
+            status = 400,
+            description = "Malformed JSON, or a link used already, expired, replaced or \
+                unknown (`link-invalid`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        MissingFields,
+        TooManyAttempts,
+    )
+)]
+#[post("/auth/verify-email")]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    ip: crate::audit::ClientIp,
+    body: Json<VerifyEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    verification::confirm(&state, body.into_inner(), ip).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sends the signed-in user a new link to confirm their address (earlier links stop
+/// working), unless it is confirmed already; the message says which.
+#[utoipa::path(
+    post,
+    operation_id = "resendVerification",
+    path = "/api/auth/verify-email/resend",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "What was done, for the user", body = Notice),
+        NotSignedIn,
+        TooManyAttempts,
+    )
+)]
+#[post("/auth/verify-email/resend")]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    user: crate::auth::AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let notice = verification::resend(&state, user).await?;
+    Ok(no_store(HttpResponse::Accepted()).json(notice))
 }

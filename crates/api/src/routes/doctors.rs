@@ -1,4 +1,4 @@
-use crate::routes::responses::{MalformedJson, NoSuchDoctor, NotADoctor, NotSignedIn};
+use crate::routes::responses::{MalformedJson, NoSuchDoctor, NotSignedIn};
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, get, put, web};
 use mediconnect_shared::{
@@ -96,7 +96,13 @@ pub async fn get_one(
         (status = 200, description = "The doctor, with the new status", body = Doctor),
         MalformedJson,
         NotSignedIn,
-        NotADoctor,
+        (
+            status = 403,
+            description = "Not a doctor, or going online before the email address is \
+                confirmed (`email-unverified`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         (
             status = 422,
             description = "`isOnline` missing or not a boolean",

@@ -77,6 +77,7 @@ const APP_PATHS: &[&str] = &[
     "/register",
     "/forgot-password",
     "/reset-password",
+    "/verify-email",
     "/profile",
     "/doctors",
     "/appointments",

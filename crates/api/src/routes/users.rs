@@ -1,20 +1,23 @@
-use crate::routes::responses::{MalformedJson, NotSignedIn};
+use crate::routes::responses::{MalformedJson, NotSignedIn, TooManyAttempts};
 use actix_web::{HttpResponse, get, put, web};
 use mediconnect_shared::{
-    ChangePasswordRequest, LoginResponse, Problem, ProfileResponse, UpdateProfileRequest,
+    ChangeEmailRequest, ChangePasswordRequest, LoginResponse, Problem, ProfileResponse,
+    UpdateProfileRequest,
 };
 
-use crate::accounts;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::limits::AuthAttempt;
 use crate::routes::auth::no_store;
 use crate::routes::json::Json;
 use crate::state::AppState;
+use crate::{accounts, verification};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(get_profile)
         .service(update_profile)
         .service(change_password)
+        .service(change_email)
         .service(time_zones);
 }
 
@@ -123,4 +126,51 @@ pub async fn change_password(
     let actor = crate::audit::Actor::new(user, ip);
     let session = accounts::change_password(&state, actor, body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(session))
+}
+
+/// Changes the account's email address, confirmed by the current password. The new
+/// address is unconfirmed until the link sent to it is followed (a patient cannot book
+/// and a doctor cannot go online meanwhile); the old address is told of the change.
+#[utoipa::path(
+    put,
+    operation_id = "changeEmail",
+    path = "/api/users/email",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = ChangeEmailRequest,
+    responses(
+        (
+            status = 200,
+            description = "Changed; the profile, with `emailVerified: false`",
+            body = ProfileResponse
+        ),
+        MalformedJson,
+        NotSignedIn,
+        (
+            status = 409,
+            description = "Another account has this address (`email-taken`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "Wrong current password, not an address, or the same address",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        TooManyAttempts,
+    )
+)]
+#[put("/users/email")]
+pub async fn change_email(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    user: AuthUser,
+    ip: crate::audit::ClientIp,
+    body: Json<ChangeEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = crate::audit::Actor::new(user, ip);
+    verification::change_email(&state, actor, body.into_inner()).await?;
+    let profile = accounts::profile(&state, user).await?;
+    Ok(no_store(HttpResponse::Ok()).json(profile))
 }

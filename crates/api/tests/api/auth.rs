@@ -34,7 +34,14 @@ async fn register_creates_an_account(backend: Backend) {
     );
     // Minimum necessary: no hash, no internals.
     let keys: Vec<_> = body["user"].as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys, ["email", "id", "name", "role", "timeZone"]);
+    assert_eq!(
+        keys,
+        ["email", "emailVerified", "id", "name", "role", "timeZone"]
+    );
+    assert_eq!(
+        body["user"]["emailVerified"], false,
+        "until the link is followed"
+    );
     assert_eq!(
         body["user"]["timeZone"], "UTC",
         "UTC until the person chooses"

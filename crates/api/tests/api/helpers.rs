@@ -333,7 +333,9 @@ impl TestApp {
             name.to_lowercase().replace(' ', "."),
             Uuid::new_v4().simple()
         );
-        self.register(name, &email, PASSWORD, "PATIENT", None).await;
+        let res = self.register(name, &email, PASSWORD, "PATIENT", None).await;
+        let id = res.json::<RegisterResponse>().await.unwrap().user.id;
+        self.confirm_email(id).await;
         let session: LoginResponse = self.login(&email, PASSWORD).await.json().await.unwrap();
         TestUser {
             id: session.user.id,
@@ -362,7 +364,9 @@ impl TestApp {
                     "{}",
                     res.text().await.unwrap()
                 );
-                res.json::<RegisterResponse>().await.unwrap().user.id
+                let id = res.json::<RegisterResponse>().await.unwrap().user.id;
+                self.confirm_email(id).await;
+                id
             }
         };
         let res = self.login(&email, PASSWORD).await;
@@ -374,6 +378,38 @@ impl TestApp {
             token: session.token,
             refresh_token: session.refresh_token,
         }
+    }
+
+    /// The token of the newest address-confirmation link queued for `user`, read from
+    /// the outbox (where the email waits or was kept after sending).
+    pub async fn confirmation_token(&self, user: Uuid) -> String {
+        use mediconnect_api::db::DbId;
+        use mediconnect_api::db::schema::notifications;
+        let text: String = self
+            .with_conn(move |c| {
+                notifications::table
+                    .filter(notifications::user_id.eq(Some(DbId(user))))
+                    .filter(notifications::kind.eq(CONFIRMATION_KIND))
+                    .order(notifications::created_at.desc())
+                    .select(notifications::content)
+                    .first(c)
+                    .expect("a confirmation email in the outbox")
+            })
+            .await;
+        token_after(&text, "/verify-email#token=")
+    }
+
+    /// Confirms `user`'s address as its owner would: with the link's token.
+    pub async fn confirm_email(&self, user: Uuid) {
+        let token = self.confirmation_token(user).await;
+        let res = self
+            .post("/api/auth/verify-email", None, &json!({"token": token}))
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::NO_CONTENT,
+            "confirming the address"
+        );
     }
 
     /// Creates an admin the way operators do (there is no API for it).
@@ -390,6 +426,7 @@ impl TestApp {
                 role: Role::Admin,
                 specialization: None,
                 zone: mediconnect_api::domain::Zone::parse("UTC").unwrap(),
+                verified: true,
             };
             let hash = mediconnect_api::auth::password::hash(PASSWORD, cost).unwrap();
             insert_account(conn, &account, &hash).unwrap().id.0
@@ -432,6 +469,7 @@ impl TestApp {
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let id = res.json::<RegisterResponse>().await.unwrap().user.id;
+        self.confirm_email(id).await;
         let session: LoginResponse = self.login(&email, PASSWORD).await.json().await.unwrap();
         TestUser {
             id,
@@ -494,4 +532,29 @@ where
         }
         tokio::time::sleep(every).await;
     }
+}
+
+/// The token that follows `marker` (a link's path and `#token=`) in `text`.
+pub fn token_after(text: &str, marker: &str) -> String {
+    let at = text.find(marker).expect("a link") + marker.len();
+    text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The outbox kind of the address-confirmation email.
+pub const CONFIRMATION_KIND: &str = "EMAIL_VERIFICATION";
+
+/// The subject of the address-confirmation email.
+pub const CONFIRMATION_SUBJECT: &str = "Confirm your MediConnect email address";
+
+/// A loopback SMTP server for tests about other mail: it drops the confirmation
+/// emails that every registration sends.
+pub async fn smtp_sink() -> mediconnect_smtp_sink::SmtpServer {
+    let smtp = mediconnect_smtp_sink::SmtpServer::start()
+        .await
+        .expect("a loopback SMTP server");
+    smtp.ignore_subject(CONFIRMATION_SUBJECT);
+    smtp
 }

@@ -113,7 +113,7 @@ fn to(messages: &[Received], address: &str) -> usize {
 
 #[both_backends]
 async fn each_opted_in_patient_gets_their_own_alert(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app.doctor("Dr. Alert", "Dermatology").await;
     let wanting = [
@@ -181,6 +181,7 @@ async fn each_opted_in_patient_gets_their_own_alert(backend: Backend) {
         .with_conn(|c| {
             notifications::table
                 .filter(notifications::status.eq("sent"))
+                .filter(notifications::kind.ne(CONFIRMATION_KIND))
                 .count()
                 .get_result(c)
                 .unwrap()
@@ -191,7 +192,7 @@ async fn each_opted_in_patient_gets_their_own_alert(backend: Backend) {
 
 #[both_backends]
 async fn followed_mode_and_the_follow_endpoints(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let followed = app.doctor("Dr. Followed", "Cardiology").await;
     let other = app.doctor("Dr. Other", "Cardiology").await;
@@ -270,7 +271,7 @@ async fn followed_mode_and_the_follow_endpoints(backend: Backend) {
 
 #[both_backends]
 async fn a_flapping_doctor_does_not_spam(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app.doctor("Dr. Flap", "Neurology").await;
     let patient = patient_named(&app, "Gus G", "all").await;
@@ -285,7 +286,7 @@ async fn a_flapping_doctor_does_not_spam(backend: Backend) {
 
 #[both_backends]
 async fn the_cooldown_is_per_doctor_and_per_patient(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let first = app.doctor("Dr. First", "Neurology").await;
     let second = app.doctor("Dr. Second", "Neurology").await;
@@ -321,7 +322,7 @@ async fn the_cooldown_is_per_doctor_and_per_patient(backend: Backend) {
 
 #[both_backends]
 async fn without_a_cooldown_each_coming_online_is_announced(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |c| c.notify_cooldown = Duration::ZERO).await;
     let doctor = app.doctor("Dr. Again", "Neurology").await;
     let patient = patient_named(&app, "Hal H", "all").await;
@@ -335,7 +336,7 @@ async fn without_a_cooldown_each_coming_online_is_announced(backend: Backend) {
 
 #[both_backends]
 async fn one_click_unsubscribe(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app.doctor("Dr. Unsub", "Neurology").await;
     let patient = patient_named(&app, "Ida I", "all").await;
@@ -407,7 +408,7 @@ async fn one_click_unsubscribe(backend: Backend) {
 
 #[both_backends]
 async fn an_smtp_outage_delays_but_loses_nothing(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app.doctor("Dr. Outage", "Neurology").await;
     let patients = [
@@ -421,6 +422,7 @@ async fn an_smtp_outage_delays_but_loses_nothing(backend: Backend) {
     let queued: Vec<(String, Option<String>)> = app
         .with_conn(|c| {
             notifications::table
+                .filter(notifications::kind.ne(CONFIRMATION_KIND))
                 .select((notifications::status, notifications::last_error))
                 .load(c)
                 .unwrap()
@@ -441,6 +443,7 @@ async fn an_smtp_outage_delays_but_loses_nothing(backend: Backend) {
         .with_conn(|c| {
             notifications::table
                 .filter(notifications::status.eq("sent"))
+                .filter(notifications::kind.ne(CONFIRMATION_KIND))
                 .count()
                 .get_result(c)
                 .unwrap()
@@ -451,7 +454,7 @@ async fn an_smtp_outage_delays_but_loses_nothing(backend: Backend) {
 
 #[both_backends]
 async fn alerts_that_would_arrive_late_expire_and_other_mail_does_not(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let admin = app.user(Role::Admin).await;
     let doctor = app.doctor("Dr. Late", "Neurology").await;
@@ -494,6 +497,7 @@ async fn alerts_that_would_arrive_late_expire_and_other_mail_does_not(backend: B
         let rows: Vec<(String, String)> = app_ref
             .with_conn(|c| {
                 notifications::table
+                    .filter(notifications::kind.ne(CONFIRMATION_KIND))
                     .select((notifications::kind, notifications::status))
                     .order(notifications::kind.asc())
                     .load(c)
@@ -542,7 +546,7 @@ async fn alerts_that_would_arrive_late_expire_and_other_mail_does_not(backend: B
 
 #[both_backends]
 async fn an_alert_about_a_doctor_gone_offline_expires(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app.doctor("Dr. Brief", "Neurology").await;
     let waiting = patient_named(&app, "Quin Waiting", "all").await;
@@ -557,6 +561,7 @@ async fn an_alert_about_a_doctor_gone_offline_expires(backend: Backend) {
         let status: String = app_ref
             .with_conn(|c| {
                 notifications::table
+                    .filter(notifications::kind.ne(CONFIRMATION_KIND))
                     .select(notifications::status)
                     .first(c)
                     .unwrap()
@@ -575,7 +580,7 @@ async fn an_alert_about_a_doctor_gone_offline_expires(backend: Backend) {
 
 #[both_backends]
 async fn a_name_is_never_read_as_a_template(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app
         .doctor("Dr. {{link}} {{unsubscribe}}", "Neurology")
@@ -597,7 +602,7 @@ async fn a_name_is_never_read_as_a_template(backend: Backend) {
 
 #[both_backends]
 async fn a_permanent_rejection_fails_at_once(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app.doctor("Dr. Reject", "Neurology").await;
     let gone = patient_named(&app, "Lee Gone", "all").await;
@@ -642,7 +647,7 @@ async fn a_permanent_rejection_fails_at_once(backend: Backend) {
 
 #[both_backends]
 async fn appointment_mail_carries_a_calendar_and_no_reason(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp, |_| {}).await;
     let doctor = app.doctor("Dr. Calendar", "Cardiology").await;
     let patient = patient_named(&app, "Ned Patient", "off").await;
@@ -856,9 +861,12 @@ async fn development_mail_lands_in_eml_files(backend: Backend) {
         let files: Vec<_> = std::fs::read_dir(&dir)
             .map(|d| d.flatten().collect())
             .unwrap_or_default();
-        let eml = files
-            .into_iter()
-            .find(|f| f.path().extension().is_some_and(|e| e == "eml"));
+        // The alert (the two addresses' confirmations are files too).
+        let eml = files.into_iter().find(|f| {
+            f.path().extension().is_some_and(|e| e == "eml")
+                && std::fs::read_to_string(f.path())
+                    .is_ok_and(|t| t.contains("Dr. Files is online now"))
+        });
         let found = eml
             .map(|f| f.path())
             .ok_or_else(|| format!("no .eml file in {}", dir.display()));
@@ -891,6 +899,7 @@ mod expansion {
                     role: Role::Patient,
                     specialization: None,
                     zone: mediconnect_api::domain::Zone::parse("UTC").unwrap(),
+                    verified: true,
                 };
                 insert_account(conn, &account, &hash).unwrap();
             }
@@ -1160,7 +1169,13 @@ mod expansion {
         // Let the server's own worker finish that first announcement.
         alert_jobs_done(&app).await;
         let before: i64 = app
-            .with_conn(|c| notifications::table.count().get_result(c).unwrap())
+            .with_conn(|c| {
+                notifications::table
+                    .filter(notifications::kind.eq("DOCTOR_ONLINE"))
+                    .count()
+                    .get_result(c)
+                    .unwrap()
+            })
             .await;
         assert_eq!(before, PATIENTS as i64);
         app.stop().await;
@@ -1184,7 +1199,10 @@ mod expansion {
             })
             .collect();
         let by_racers: usize = racers.into_iter().map(|r| r.join().unwrap()).sum();
-        assert_eq!(by_racers, PATIENTS, "the racers queued one alert per patient");
+        assert_eq!(
+            by_racers, PATIENTS,
+            "the racers queued one alert per patient"
+        );
         let counts = per_patient(&alerted_since(&app.db, doctor_id, now).await);
         assert_eq!(counts.len(), PATIENTS, "every patient is announced to");
         assert!(
@@ -1290,7 +1308,7 @@ mod expansion {
     #[both_backends]
     async fn a_later_job_reads_only_the_patients_whose_alerts_changed(backend: Backend) {
         use mediconnect_api::db::schema::users;
-        let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+        let smtp = smtp_sink().await;
         let app = app_with_smtp(backend, &smtp, |c| {
             c.notify_cooldown = Duration::from_secs(3600)
         })

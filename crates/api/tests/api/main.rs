@@ -23,3 +23,4 @@ mod recovery;
 mod schema;
 mod spa;
 mod users;
+mod verification;

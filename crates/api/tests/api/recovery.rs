@@ -29,12 +29,7 @@ async fn ask(app: &TestApp, email: &str) -> (u16, serde_json::Value) {
 
 /// The token of the reset link in `mail`, from the link's fragment.
 fn token_in(mail: &Received) -> String {
-    let text = mail.text();
-    let at = text.find("/reset-password#token=").expect("a reset link") + 22;
-    text[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
+    token_after(&mail.text(), "/reset-password#token=")
 }
 
 async fn confirm(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
@@ -50,7 +45,7 @@ const NEW_PASSWORD: &str = "a new secret, long enough";
 
 #[both_backends]
 async fn known_and_unknown_addresses_get_the_same_answer(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp).await;
     let ann = app.patient("Ann Reset").await;
     let known = ask(&app, &ann.email.to_uppercase()).await;
@@ -83,6 +78,7 @@ async fn known_and_unknown_addresses_get_the_same_answer(backend: Backend) {
     let stored: Vec<String> = app
         .with_conn(|conn| {
             account_tokens::table
+                .filter(account_tokens::purpose.eq("PASSWORD_RESET"))
                 .select(account_tokens::token_hash)
                 .load(conn)
                 .unwrap()
@@ -94,7 +90,7 @@ async fn known_and_unknown_addresses_get_the_same_answer(backend: Backend) {
 
 #[both_backends]
 async fn a_link_sets_the_password_once_and_signs_out_everywhere(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp).await;
     let ann = app.patient("Ann Once").await;
     assert_eq!(ask(&app, &ann.email).await.0, 202);
@@ -162,7 +158,7 @@ async fn a_link_sets_the_password_once_and_signs_out_everywhere(backend: Backend
 
 #[both_backends]
 async fn an_expired_or_replaced_link_changes_nothing(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp).await;
     let ann = app.patient("Ann Late").await;
     ask(&app, &ann.email).await;
@@ -189,7 +185,7 @@ async fn an_expired_or_replaced_link_changes_nothing(backend: Backend) {
 
 #[both_backends]
 async fn a_deactivated_account_gets_no_link(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp).await;
     let ann = app.patient("Ann Gone").await;
     let admin = app.user(Role::Admin).await;
@@ -213,7 +209,7 @@ async fn a_deactivated_account_gets_no_link(backend: Backend) {
 
 #[both_backends]
 async fn an_admin_sends_a_reset_link_but_never_sees_a_password(backend: Backend) {
-    let smtp = SmtpServer::start().await.expect("a loopback SMTP server");
+    let smtp = smtp_sink().await;
     let app = app_with_smtp(backend, &smtp).await;
     let ann = app.patient("Ann Helped").await;
     let admin = app.user(Role::Admin).await;

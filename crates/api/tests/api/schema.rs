@@ -133,6 +133,7 @@ type UserTuple = (
     String,
     Option<DbTime>,
     String,
+    Option<DbTime>,
 );
 type DoctorTuple = (
     DbId,

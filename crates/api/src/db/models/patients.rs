@@ -130,8 +130,8 @@ pub struct AudiencePage<'a> {
     pub limit: i64,
 }
 
-/// Up to `page.limit` active patients who want "doctor is online" alerts and are not
-/// in their cooldown for the doctor, by user id.
+/// Up to `page.limit` active patients with a confirmed address who want "doctor is
+/// online" alerts and are not in their cooldown for the doctor, by user id.
 pub fn alert_candidates(
     conn: &mut AnyConnection,
     page: &AudiencePage<'_>,
@@ -151,6 +151,7 @@ pub fn alert_candidates(
     let mut candidates = patients::table
         .inner_join(users::table)
         .filter(users::active.eq(true))
+        .filter(users::email_verified_at.is_not_null())
         .filter(patients::notify_doctor_online.ne(DbAlerts(DoctorOnlineAlerts::Off)))
         .filter(diesel::dsl::not(diesel::dsl::exists(alerted_recently)))
         .order(users::id.asc())

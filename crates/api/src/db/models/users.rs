@@ -22,6 +22,8 @@ pub struct UserRow {
     pub created_at: DbTime,
     pub updated_at: DbTime,
     pub time_zone: String,
+    /// When the current address was confirmed; `None` until it is.
+    pub email_verified_at: Option<DbTime>,
 }
 
 impl UserRow {
@@ -33,6 +35,11 @@ impl UserRow {
     pub fn uuid(&self) -> Uuid {
         self.id.0
     }
+
+    /// Whether the account's current address has been confirmed.
+    pub fn email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
+    }
 }
 
 impl From<&UserRow> for UserSummary {
@@ -43,6 +50,7 @@ impl From<&UserRow> for UserSummary {
             email: row.email.clone(),
             role: row.role(),
             time_zone: row.time_zone.clone(),
+            email_verified: row.email_verified(),
         }
     }
 }
@@ -61,6 +69,9 @@ pub struct NewUser<'a> {
     /// `crate::domain::fold(name)`, for case-insensitive search.
     pub name_folded: &'a str,
     pub time_zone: &'a str,
+    /// Set for accounts whose address needs no confirming (made by an operator, from an
+    /// invitation, or as demo data).
+    pub email_verified_at: Option<DbTime>,
 }
 
 pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -122,6 +133,47 @@ pub fn update_password_hash(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Marks the user's current address as confirmed (if it is not already). Returns
+/// whether it changed.
+pub fn mark_verified(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<bool> {
+    let n = diesel::update(
+        users::table
+            .find(DbId(id))
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(Some(DbTime(now))))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Gives the user a new address, not yet confirmed. A duplicate fails on the unique
+/// index, whatever the concurrency.
+pub fn update_email(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    email: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(DbId(id)))
+        .set((
+            users::email.eq(email),
+            users::email_verified_at.eq(None::<DbTime>),
+            users::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the user's current address has been confirmed (`false` for no such user).
+pub fn is_verified(conn: &mut AnyConnection, id: Uuid) -> QueryResult<bool> {
+    let at: Option<Option<DbTime>> = users::table
+        .find(DbId(id))
+        .select(users::email_verified_at)
+        .first(conn)
+        .optional()?;
+    Ok(matches!(at, Some(Some(_))))
 }
 
 /// Records that the user's access tokens issued until `now` are revoked.
