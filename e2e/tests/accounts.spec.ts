@@ -64,9 +64,11 @@ test('registration shows the server field errors', async ({ page }) => {
   await page.getByLabel('Email').fill(uniqueEmail('short'));
   await page.getByLabel('Password').fill('short');
   await page.getByLabel('Specialization').fill('Cardiology');
+  await page.getByLabel('Licence or registration number').fill('AB');
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByText('Password must be at least 8 characters')).toBeVisible();
   await expect(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('Licence number must be at least 3 characters')).toBeVisible();
 });
 
 test('a doctor registers with a specialization and edits it', async ({ page }) => {
@@ -76,6 +78,7 @@ test('a doctor registers with a specialization and edits it', async ({ page }) =
   await page.getByLabel('Email').fill(uniqueEmail('doctor'));
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByLabel('Specialization').fill('Cardiology');
+  await page.getByLabel('Licence or registration number').fill('GMC 7654321');
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByText('Cardiology').first()).toBeVisible();

@@ -24,6 +24,8 @@ test('the admin sees the patient count rise after a registration, and deactivate
 
   await page.getByLabel('Search by name or email').fill(email);
   const row = page.locator('[data-test="user-row"]', { hasText: email });
+  // The search has settled: the list is that one user.
+  await expect(page.locator('[data-test="user-row"]')).toHaveCount(1);
   await expect(row).toHaveCount(1);
   await row.getByRole('button', { name: 'Deactivate Newly Registered' }).click();
   await page
@@ -48,6 +50,8 @@ test('on a phone, the user list needs no sideways scrolling to reach an action',
   await page.goto('/admin');
   await page.getByLabel('Search by name or email').fill(email);
   const row = page.locator('[data-test="user-row"]', { hasText: email });
+  // The search has settled: the list is that one user.
+  await expect(page.locator('[data-test="user-row"]')).toHaveCount(1);
   await expect(row).toHaveCount(1);
   const button = row.getByRole('button', { name: `Deactivate ${name}` });
   const box = await button.boundingBox();

@@ -84,7 +84,31 @@ export async function registerViaApi(
   if (confirm) {
     await confirmViaApi(request, email);
   }
+  if (role === 'DOCTOR' && confirm) {
+    await approveViaApi(request, email);
+  }
   return email;
+}
+
+export const ADMIN_EMAIL = process.env.ADMIN_EMAIL ?? 'admin@e2e.mediconnect.test';
+export const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? 'e2e admin password';
+
+/** An admin approves the doctor with this address, through the API. */
+export async function approveViaApi(
+  request: import('@playwright/test').APIRequestContext,
+  email: string,
+) {
+  const login = await request.post('/api/auth/login', {
+    data: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+  });
+  expect(login.status()).toBe(200);
+  const headers = { Authorization: `Bearer ${(await login.json()).token}` };
+  const queue = await request.get('/api/admin/doctors?approval=PENDING&limit=100', { headers });
+  expect(queue.status()).toBe(200);
+  const doctor = (await queue.json()).doctors.find((d: { email: string }) => d.email === email);
+  expect(doctor, `${email} in the approval queue`).toBeTruthy();
+  const approved = await request.post(`/api/admin/doctors/${doctor.id}/approve`, { headers });
+  expect(approved.status()).toBe(200);
 }
 
 /** Confirms `email` with the token of the link its owner was sent, through the API. */

@@ -56,6 +56,9 @@ test('an admin sends a user a password link from the user list', async ({ page, 
   await page.goto('/admin');
   await page.getByLabel('Search by name or email').fill(email);
   const row = page.locator('[data-test="user-row"]', { hasText: email });
+  // The search has settled: the list is that one user (the newest user may be listed
+  // before it, then redrawn under an open dialog).
+  await expect(page.locator('[data-test="user-row"]')).toHaveCount(1);
   await expect(row).toHaveCount(1);
   await row.getByRole('button', { name: `Send ${name} a password link` }).click();
   await page

@@ -4,17 +4,18 @@
 
 use chrono::Utc;
 use mediconnect_shared::{
-    ChangePasswordRequest, LoginRequest, LoginResponse, ProfileResponse, RegisterRequest,
-    RegisterResponse, Role, UpdateProfileRequest, UserSummary,
+    ApprovalStatus, ChangePasswordRequest, LoginRequest, LoginResponse, ProfileResponse,
+    RegisterRequest, RegisterResponse, Role, UpdateProfileRequest, UserSummary,
 };
 use uuid::Uuid;
 
 use crate::auth::jwt::ACCESS_TOKEN_TTL_SECS;
 use crate::auth::{AuthUser, password, session};
 use crate::db::models::{doctors, patients, refresh_tokens, users};
-use crate::db::{AnyConnection, DbAlerts, DbId, DbRole, DbTime};
+use crate::db::{AnyConnection, DbAlerts, DbApproval, DbId, DbRole, DbTime};
 use crate::domain::{
-    DateOfBirth, EmailAddress, Fields, Password, PersonName, PhoneNumber, Specialization, Zone,
+    DateOfBirth, EmailAddress, Fields, LicenseNumber, Password, PersonName, PhoneNumber,
+    Specialization, Zone,
 };
 use crate::error::ApiError;
 use crate::live::bridge::LiveEvent;
@@ -33,6 +34,11 @@ pub struct NewAccount {
     /// Whether the address counts as confirmed from the start: an account an operator
     /// or an invitation made, or demo data. A registration's address is not.
     pub verified: bool,
+    /// Doctors: the licence number given for the approval, if any.
+    pub license_number: Option<LicenseNumber>,
+    /// Doctors: approved from the start (an invitation, demo data); a self-registered
+    /// doctor waits for an admin.
+    pub approved: bool,
 }
 
 impl NewAccount {
@@ -55,6 +61,10 @@ impl NewAccount {
             }
             (_, None) => None,
         };
+        let license_number = match (req.role, req.license_number.as_deref()) {
+            (Role::Doctor, Some(n)) => fields.check("licenseNumber", LicenseNumber::parse(n)),
+            _ => None,
+        };
         let zone = match req.time_zone.as_deref() {
             Some(name) => fields.check("timeZone", Zone::parse(name)),
             None => Some(Zone::parse("UTC").expect("UTC is a zone")),
@@ -69,6 +79,8 @@ impl NewAccount {
                 specialization,
                 zone,
                 verified: false,
+                license_number,
+                approved: false,
             }),
             _ => unreachable!("finish() returned Ok, so every field parsed"),
         }
@@ -123,6 +135,12 @@ pub fn insert_account_in(
                     specialization,
                     specialization_folded: &crate::domain::fold(specialization),
                     is_online: false,
+                    approval_status: DbApproval(if account.approved {
+                        ApprovalStatus::Approved
+                    } else {
+                        ApprovalStatus::Pending
+                    }),
+                    license_number: account.license_number.as_ref().map(LicenseNumber::as_str),
                 },
             )?
         }
@@ -392,11 +410,12 @@ pub async fn update_profile(
                 doctors::update_specialization(conn, user.id, s.as_str())?;
             }
             patients::update(conn, user.id, &changes.patient)?;
-            // A doctor's name and specialization are public: live lists follow them.
+            // A listed doctor's name and specialization are public: live lists follow them.
             if let (Role::Doctor, Some(doctor)) = (
                 user.role,
                 crate::db::models::doctors::of_user(conn, user.id)?,
             ) && (changes.name.is_some() || changes.specialization.is_some())
+                && doctors::is_active(conn, doctor.id)?
             {
                 effects.announce(conn, LiveEvent::Doctor { doctor })?;
             }
@@ -496,6 +515,7 @@ mod tests {
             role,
             specialization: specialization.map(Into::into),
             time_zone: None,
+            license_number: None,
         }
     }
 
@@ -529,6 +549,7 @@ mod tests {
             role: Role::Patient,
             specialization: None,
             time_zone: Some("Mars/Olympus".into()),
+            license_number: None,
         };
         match NewAccount::parse(&bad).err().unwrap() {
             ApiError::Validation(errors) => {

@@ -109,9 +109,11 @@ pub fn seed_demo(config: &Config) -> anyhow::Result<()> {
             role: *role,
             specialization: specialization.map(str::to_owned),
             time_zone: None,
+            license_number: None,
         })
         .map_err(describe)?;
         account.verified = true;
+        account.approved = true;
         insert_account(&mut conn, &account, &hash).map_err(describe)?;
     }
     println!("Demo data added. Every demo account's password is `{DEMO_PASSWORD}`:");
@@ -174,6 +176,8 @@ pub fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<
         // The clinic's zone, as its analytics use; the admin may change it.
         zone: config.analytics_tz.into(),
         verified: true,
+        license_number: None,
+        approved: false,
     };
     let mut conn = db.get_blocking()?;
     let user = insert_account(&mut conn, &account, &hash).map_err(|e| match e {

@@ -135,6 +135,14 @@ pub async fn set_status(
                 return Ok((current, false));
             }
             let updated = if online {
+                if !doctors_model::is_active(conn, current.id)? {
+                    return Err(ApiError::NotYet {
+                        rule: "doctor-not-approved",
+                        detail: "An admin has not approved your account yet: you can go \
+                                 online once they have. You will get an email."
+                            .into(),
+                    });
+                }
                 if !crate::db::models::users::is_verified(conn, user)? {
                     return Err(ApiError::email_unverified(mediconnect_shared::Role::Doctor));
                 }

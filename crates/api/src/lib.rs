@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod analytics;
 pub mod appointments;
+pub mod approval;
 pub mod audit;
 pub mod auth;
 pub mod backup;

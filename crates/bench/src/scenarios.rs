@@ -40,6 +40,9 @@ const SETUP_CONNS: usize = 16;
 /// The small audience the status change is compared with.
 const FEW_PATIENTS: usize = 10;
 
+/// The admin who approves the benchmark's doctors.
+const ADMIN_EMAIL: &str = "admin@bench.example.com";
+
 fn doctor_email(i: usize) -> String {
     format!("doctor{i}@bench.example.com")
 }
@@ -155,6 +158,46 @@ async fn login(addr: SocketAddr, emails: Vec<String>) -> Result<Vec<Arc<str>>> {
         .collect()
 }
 
+/// Approves every doctor waiting for it, as the admin would from the queue.
+async fn approve_doctors(addr: SocketAddr) -> Result {
+    let admin = login(addr, vec![ADMIN_EMAIL.to_owned()]).await?.remove(0);
+    loop {
+        let queue = http::call(
+            addr,
+            "GET",
+            "/api/admin/doctors?approval=PENDING&limit=100",
+            Some(&admin),
+            None,
+        )
+        .await?
+        .expect(200, "the approval queue")?
+        .json()?;
+        let ids: Vec<String> = queue["doctors"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter_map(|d| d["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let reqs = ids
+            .iter()
+            .map(|id| {
+                Req::post(
+                    &format!("/api/admin/doctors/{id}/approve"),
+                    Some(&admin),
+                    &json!({}),
+                )
+            })
+            .collect();
+        let (done, _) = run_all(addr, SETUP_CONNS, reqs).await?;
+        all_status(&done, 200, "approve")?;
+    }
+}
+
 /// The signed-in doctor's id (`GET /api/users/profile`).
 async fn doctor_id(addr: SocketAddr, token: &str) -> Result<String> {
     let profile = http::call(addr, "GET", "/api/users/profile", Some(token), None)
@@ -207,8 +250,10 @@ pub async fn measure(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Vec<Fi
     };
     let (server, _) = Server::start(&spec).await?;
     let addr = server.addr;
+    Server::create_admin(&spec, ADMIN_EMAIL, PASSWORD)?;
     progress(&format!("{backend}: registering {} doctors", sizes.doctors));
     register(addr, &sink, "DOCTOR", 0..sizes.doctors).await?;
+    approve_doctors(addr).await?;
     let doctor_tokens = login(addr, (0..ONLINE_DOCTORS + 3).map(doctor_email).collect()).await?;
     let mut conn = Conn::open(addr).await?;
     for token in &doctor_tokens[..ONLINE_DOCTORS] {

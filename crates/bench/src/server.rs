@@ -89,6 +89,36 @@ impl Server {
         }
     }
 
+    /// Makes the admin account that approves the benchmark's doctors, the way an
+    /// operator does (`mediconnect create-admin`, the password on standard input).
+    pub fn create_admin(spec: &Spec, email: &str, password: &str) -> Result {
+        use std::io::Write;
+        let mut child = Command::new(&spec.bin)
+            .args(["create-admin", "--email", email, "--name", "Bench Admin"])
+            .current_dir(&spec.dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &spec.database_url)
+            .env("DATA_DIR", spec.dir.join("data"))
+            .env("BCRYPT_COST", "4")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run create-admin: {e}"))?;
+        child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(format!("{password}\n").as_bytes())
+            .map_err(|e| e.to_string())?;
+        let status = child.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("create-admin failed ({status})"))
+        }
+    }
+
     /// Starts one of this program's reference servers ([`crate::reference`]) on the
     /// server's core, sending `first` as every socket's first message and `event` on
     /// `POST /fanout`, and returns once it accepts connections.

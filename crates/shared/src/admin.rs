@@ -289,3 +289,88 @@ pub struct AuditQuery {
     #[cfg_attr(feature = "openapi", param(ignore))]
     pub paging: PageQuery,
 }
+
+/// Where a doctor's account is in its review by an admin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ApprovalStatus {
+    Pending,
+    #[default]
+    Approved,
+    Rejected,
+}
+
+impl ApprovalStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ApprovalStatus::Pending => "PENDING",
+            ApprovalStatus::Approved => "APPROVED",
+            ApprovalStatus::Rejected => "REJECTED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ApprovalStatus::Pending,
+            ApprovalStatus::Approved,
+            ApprovalStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+}
+
+/// A doctor's account as an admin reviews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorApplication {
+    /// The doctor id (of `/api/doctors/{id}` once approved).
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub specialization: String,
+    /// As the doctor gave it at registration; absent if they did not.
+    pub license_number: Option<String>,
+    pub approval_status: ApprovalStatus,
+    pub email_verified: bool,
+    pub active: bool,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub registered_at: DateTime<Utc>,
+    pub rejection_reason: Option<String>,
+}
+
+/// `GET /api/admin/doctors`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorApplicationList {
+    pub doctors: Vec<DoctorApplication>,
+    pub pagination: Pagination,
+}
+
+/// The query of `GET /api/admin/doctors`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalQuery {
+    /// Only doctors in this state (`PENDING` for the queue); all when absent.
+    #[serde(default)]
+    pub approval: Option<ApprovalStatus>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", param(ignore))]
+    pub paging: crate::PageQuery,
+}
+
+/// `POST /api/admin/doctors/{id}/reject`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RejectDoctor {
+    /// Told to the doctor by email: 1–500 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    pub reason: String,
+}

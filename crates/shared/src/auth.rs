@@ -65,6 +65,11 @@ pub struct RegisterRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(example = "Europe/Berlin"))]
     pub time_zone: Option<String>,
+    /// Doctors: their licence or registration number, 3–40 characters, which only
+    /// admins see (to approve the account). Ignored for other roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 40))]
+    pub license_number: Option<String>,
 }
 
 /// The public part of a user account.

@@ -17,6 +17,13 @@ pub struct DoctorProfile {
     pub is_online: bool,
     #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub last_online: Option<DateTime<Utc>>,
+    /// A self-registered doctor waits for an admin's approval: until then they are
+    /// not listed and cannot go online.
+    #[serde(default)]
+    pub approval_status: crate::ApprovalStatus,
+    /// Why an admin turned the account down, when they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
 }
 
 /// Which "doctor is online" emails a patient wants.

@@ -14,8 +14,9 @@ pub use session::{access_token, follow_other_tabs, on_session_change, refresh, r
 
 use gloo_net::http::Method;
 use mediconnect_shared::{
-    AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, Metric,
-    OutboxEntry, OutboxList, OutboxQuery, Timeseries, UserActivation,
+    AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
+    DoctorApplication, DoctorApplicationList, Metric, OutboxEntry, OutboxList, OutboxQuery,
+    RejectDoctor, Timeseries, UserActivation,
 };
 use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangeEmailRequest,
@@ -289,6 +290,29 @@ pub async fn admin_users(query: &AdminUserQuery) -> Result<AdminUserList, ApiErr
         None::<&()>,
     )
     .await
+}
+
+/// Doctors by review state (`PENDING`: the queue).
+pub async fn doctor_applications(query: &ApprovalQuery) -> Result<DoctorApplicationList, ApiError> {
+    let mut pairs = Vec::new();
+    if let Some(status) = query.approval {
+        pairs.push(("approval", status.as_str().to_owned()));
+    }
+    query.paging.add_pairs(&mut pairs);
+    let path = with_query("/api/admin/doctors", &pairs);
+    client::authed(Method::GET, &path, None::<&()>).await
+}
+
+/// Approves a doctor's account.
+pub async fn approve_doctor(id: Uuid) -> Result<DoctorApplication, ApiError> {
+    let path = format!("/api/admin/doctors/{id}/approve");
+    client::authed(Method::POST, &path, None::<&()>).await
+}
+
+/// Turns a doctor's account down, with the reason they are told.
+pub async fn reject_doctor(id: Uuid, reason: String) -> Result<DoctorApplication, ApiError> {
+    let path = format!("/api/admin/doctors/{id}/reject");
+    client::authed(Method::POST, &path, Some(&RejectDoctor { reason })).await
 }
 
 /// Sends a user a link to choose a new password.

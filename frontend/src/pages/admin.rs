@@ -7,6 +7,7 @@ use mediconnect_shared::{
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of};
 use crate::dates::format_local;
+use crate::pages::approvals::ApprovalQueue;
 use crate::router::A;
 use crate::state::session::use_session;
 
@@ -44,7 +45,8 @@ fn AdminsOnly() -> impl IntoView {
 
 #[component]
 fn AdminDashboard() -> impl IntoView {
-    provide_context(AuditChanged(RwSignal::new(0)));
+    let audit_changed = RwSignal::new(0);
+    provide_context(AuditChanged(audit_changed));
     let figures = ApiResource::new(api::analytics);
     view! {
         <h1>"Clinic dashboard"</h1>
@@ -56,6 +58,7 @@ fn AdminDashboard() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        <ApprovalQueue audit_changed=audit_changed/>
         <section aria-labelledby="charts-heading">
             <h2 id="charts-heading">"Last 30 days"</h2>
             <div class="charts">

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use mediconnect_shared::Doctor;
+use mediconnect_shared::{ApprovalStatus, Doctor};
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Loading, ZoneNote};
@@ -15,6 +15,9 @@ pub fn DoctorHome() -> impl IntoView {
         <Transition fallback=|| view! { <Loading message="Loading your status…"/> }>
             {move || profile.get().map(|result| match result {
                 Ok(p) => match p.doctor {
+                    Some(d) if d.approval_status != ApprovalStatus::Approved => view! {
+                        <AwaitingApproval status=d.approval_status reason=d.rejection_reason/>
+                    }.into_any(),
                     Some(d) => view! {
                         <StatusSwitch initial=Doctor {
                             id: d.id,
@@ -35,6 +38,43 @@ pub fn DoctorHome() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// Instead of the switch while an admin has not approved the account (or turned it
+/// down): what is happening, and what comes next.
+#[component]
+fn AwaitingApproval(status: ApprovalStatus, reason: Option<String>) -> impl IntoView {
+    let rejected = status == ApprovalStatus::Rejected;
+    view! {
+        <section class="card narrow" aria-labelledby="approval-heading" data-test="approval">
+            <h1 id="approval-heading">
+                {if rejected { "Your account was not approved" } else { "Waiting for approval" }}
+            </h1>
+            {if rejected {
+                view! {
+                    <p>"An administrator turned your account down, for this reason:"</p>
+                    <blockquote class="reason">{reason.unwrap_or_default()}</blockquote>
+                    <p class="muted">
+                        "Patients do not see you. If you think this is a mistake, contact the \
+                         clinic."
+                    </p>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p>
+                        "An administrator of the clinic checks each new doctor's account before \
+                         patients can see it. We will email you as soon as yours is approved; \
+                         then you can go online here."
+                    </p>
+                    <p class="muted">
+                        "Meanwhile you can complete your profile and set your working hours."
+                    </p>
+                }
+                .into_any()
+            }}
+        </section>
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod appointments;
+mod approvals;
 mod doctor;
 mod doctor_home;
 mod doctors;

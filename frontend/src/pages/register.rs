@@ -13,6 +13,7 @@ pub fn Register() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Patient);
     let specialization = RwSignal::new(String::new());
+    let license = RwSignal::new(String::new());
     // The browser's zone; the profile changes it.
     let zone = crate::dates::browser_zone();
     let zone_text = format!(
@@ -51,7 +52,9 @@ pub fn Register() -> impl IntoView {
             </FormError>
             <form on:submit=move |ev| {
                 ev.prevent_default();
-                let specialization = (role.get() == Role::Doctor).then(|| specialization.get());
+                let doctor = role.get() == Role::Doctor;
+                let specialization = doctor.then(|| specialization.get());
+                let license_number = doctor.then(|| license.get());
                 submit.dispatch(RegisterRequest {
                     name: name.get(),
                     email: email.get(),
@@ -59,6 +62,7 @@ pub fn Register() -> impl IntoView {
                     role: role.get(),
                     specialization,
                     time_zone: Some(zone.clone()),
+                    license_number,
                 });
             }>
                 <fieldset>
@@ -112,6 +116,15 @@ pub fn Register() -> impl IntoView {
                         hint="For example: Cardiology, Pediatrics, General Practice."
                         value=specialization
                         error=field_error("specialization")
+                    />
+                    <Field
+                        id="license-number"
+                        label="Licence or registration number"
+                        autocomplete="off"
+                        required=true
+                        hint="Only the clinic's administrators see it, to approve your account."
+                        value=license
+                        error=field_error("licenseNumber")
                     />
                 </Show>
                 <p class="hint" data-test="register-zone">{zone_text}</p>

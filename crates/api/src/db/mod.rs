@@ -13,8 +13,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{AnyConnection, DbTarget, Pool};
 pub use types::{
-    DbAction, DbAlerts, DbId, DbJobStatus, DbOutboxStatus, DbPurpose, DbRole, DbStatus, DbTime,
-    JobStatus, TokenPurpose,
+    DbAction, DbAlerts, DbApproval, DbId, DbJobStatus, DbOutboxStatus, DbPurpose, DbRole, DbStatus,
+    DbTime, JobStatus, TokenPurpose,
 };
 
 use crate::error::ApiError;

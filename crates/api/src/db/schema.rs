@@ -94,6 +94,9 @@ diesel::table! {
         specialization_folded -> Text,
         slot_minutes -> Integer,
         time_zone -> Text,
+        approval_status -> Text,
+        license_number -> Nullable<Text>,
+        rejection_reason -> Nullable<Text>,
     }
 }
 

@@ -253,6 +253,10 @@ text_enum!(
     /// `account_tokens.purpose`: what a one-time link is for.
     DbPurpose(TokenPurpose)
 );
+text_enum!(
+    /// `doctors.approval_status`: where a doctor's account is in its review.
+    DbApproval(mediconnect_shared::ApprovalStatus)
+);
 
 /// What a one-time link of the account lifecycle is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 mod appointment;
 mod date_of_birth;
 mod email;
+mod license;
 mod password;
 mod person_name;
 mod phone;
@@ -16,6 +17,7 @@ mod zone;
 pub use appointment::{AppointmentStart, VisitReason};
 pub use date_of_birth::DateOfBirth;
 pub use email::EmailAddress;
+pub use license::LicenseNumber;
 pub use password::Password;
 pub use person_name::PersonName;
 pub use phone::PhoneNumber;

@@ -205,6 +205,31 @@ pub fn email_changed(to: Recipient<'_>, new_address: &str, tz: Tz, at: DateTime<
     )
 }
 
+/// The news that an admin approved the doctor's account.
+pub fn doctor_approved(ctx: &MailContext, to: Recipient<'_>) -> Email {
+    let link = format!("{}/login", ctx.public_url);
+    let values = [("name", to.name), ("link", link.as_str())];
+    account_email(
+        Kind::DoctorApproved,
+        to,
+        "Your MediConnect account is approved".to_owned(),
+        (t::DOCTOR_APPROVED_TXT, t::DOCTOR_APPROVED_HTML),
+        &values,
+    )
+}
+
+/// The news that an admin turned the doctor's account down, and why.
+pub fn doctor_rejected(to: Recipient<'_>, reason: &str) -> Email {
+    let values = [("name", to.name), ("reason", reason)];
+    account_email(
+        Kind::DoctorRejected,
+        to,
+        "Your MediConnect account was not approved".to_owned(),
+        (t::DOCTOR_REJECTED_TXT, t::DOCTOR_REJECTED_HTML),
+        &values,
+    )
+}
+
 /// An address with all but the first character of its local part hidden: enough for
 /// its owner to recognise, not enough to write to.
 fn mask_address(address: &str) -> String {

@@ -14,6 +14,8 @@ pub enum Kind {
     PasswordChanged,
     EmailVerification,
     EmailChanged,
+    DoctorApproved,
+    DoctorRejected,
 }
 
 impl Kind {
@@ -27,6 +29,8 @@ impl Kind {
             Kind::PasswordChanged => "PASSWORD_CHANGED",
             Kind::EmailVerification => "EMAIL_VERIFICATION",
             Kind::EmailChanged => "EMAIL_CHANGED",
+            Kind::DoctorApproved => "DOCTOR_APPROVED",
+            Kind::DoctorRejected => "DOCTOR_REJECTED",
         }
     }
 }

@@ -1,9 +1,11 @@
-use crate::routes::responses::{BadParameter, NoSuchUser, NotAnAdmin, NotSignedIn};
+use crate::routes::responses::{
+    BadParameter, MalformedJson, NoSuchDoctor, NoSuchUser, NotAnAdmin, NotSignedIn,
+};
 use actix_web::{HttpResponse, get, patch, post, web};
 use mediconnect_shared::{
-    AdminUser, AdminUserList, AdminUserQuery, Analytics, AuditList, AuditQuery, Notice,
-    OutboxEntry, OutboxList, OutboxQuery, PageQuery, Problem, Timeseries, TimeseriesQuery,
-    UserActivation,
+    AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
+    DoctorApplication, DoctorApplicationList, Notice, OutboxEntry, OutboxList, OutboxQuery,
+    PageQuery, Problem, RejectDoctor, Timeseries, TimeseriesQuery, UserActivation,
 };
 use uuid::Uuid;
 
@@ -14,7 +16,7 @@ use crate::routes::auth::no_store;
 use crate::routes::json::Json;
 use crate::routes::query::Query;
 use crate::state::AppState;
-use crate::{admin, analytics};
+use crate::{admin, analytics, approval};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(overview)
@@ -22,6 +24,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(users)
         .service(set_active)
         .service(send_password_reset)
+        .service(doctor_applications)
+        .service(approve_doctor)
+        .service(reject_doctor)
         .service(notifications)
         .service(retry)
         .service(audit_log);
@@ -279,4 +284,108 @@ pub async fn audit_log(
 ) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok())
         .json(admin::audit_log(&state, Actor::new(admin_user.0, ip), query.into_inner()).await?))
+}
+
+/// Doctors by review state: `approval=PENDING` is the queue of self-registered doctors
+/// waiting for a decision (with their licence numbers), oldest first. Audited.
+#[utoipa::path(
+    get,
+    operation_id = "listDoctorApplications",
+    path = "/api/admin/doctors",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(ApprovalQuery, PageQuery),
+    responses(
+        (status = 200, description = "A page of doctors", body = DoctorApplicationList),
+        BadParameter,
+        NotSignedIn,
+        NotAnAdmin,
+    )
+)]
+#[get("/admin/doctors")]
+pub async fn doctor_applications(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    query: Query<ApprovalQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::new(admin_user.0, ip);
+    let list = approval::list(&state, actor, query.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(list))
+}
+
+/// Approves a pending (or earlier rejected) doctor: listed from now on, free to go
+/// online, and told by email. Audited.
+#[utoipa::path(
+    post,
+    operation_id = "approveDoctor",
+    path = "/api/admin/doctors/{id}/approve",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The doctor id")),
+    responses(
+        (status = 200, description = "Approved", body = DoctorApplication),
+        NotSignedIn,
+        NotAnAdmin,
+        NoSuchDoctor,
+        (
+            status = 409,
+            description = "Approved already (`approval-decided`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[post("/admin/doctors/{id}/approve")]
+pub async fn approve_doctor(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::new(admin_user.0, ip);
+    let doctor = approval::approve(&state, actor, id.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(doctor))
+}
+
+/// Turns a pending doctor down; the reason is emailed to them. Audited.
+#[utoipa::path(
+    post,
+    operation_id = "rejectDoctor",
+    path = "/api/admin/doctors/{id}/reject",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The doctor id")),
+    request_body = RejectDoctor,
+    responses(
+        (status = 200, description = "Rejected", body = DoctorApplication),
+        MalformedJson,
+        NotSignedIn,
+        NotAnAdmin,
+        NoSuchDoctor,
+        (
+            status = 409,
+            description = "Not pending (`approval-decided`): approved or rejected already",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "No reason, or one over 500 characters",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[post("/admin/doctors/{id}/reject")]
+pub async fn reject_doctor(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    id: web::Path<Uuid>,
+    body: Json<RejectDoctor>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::new(admin_user.0, ip);
+    let doctor = approval::reject(&state, actor, id.into_inner(), body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(doctor))
 }

@@ -366,6 +366,9 @@ impl TestApp {
                 );
                 let id = res.json::<RegisterResponse>().await.unwrap().user.id;
                 self.confirm_email(id).await;
+                if role == Role::Doctor {
+                    self.approve_doctor(id).await;
+                }
                 id
             }
         };
@@ -412,6 +415,24 @@ impl TestApp {
         );
     }
 
+    /// Approves the doctor account of `user` (an admin's decision, made here directly:
+    /// tests about other things need listed doctors, not the review's emails and audit
+    /// rows; tests/api/approval.rs goes through the admin API).
+    pub async fn approve_doctor(&self, user: Uuid) {
+        use mediconnect_api::db::schema::doctors;
+        use mediconnect_api::db::{DbApproval, DbId};
+        self.with_conn(move |c| {
+            diesel::update(doctors::table.filter(doctors::user_id.eq(DbId(user))))
+                .set(
+                    doctors::approval_status
+                        .eq(DbApproval(mediconnect_shared::ApprovalStatus::Approved)),
+                )
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+    }
+
     /// Creates an admin the way operators do (there is no API for it).
     async fn create_admin(&self, email: &str) -> Uuid {
         let email = email.to_owned();
@@ -427,6 +448,8 @@ impl TestApp {
                 specialization: None,
                 zone: mediconnect_api::domain::Zone::parse("UTC").unwrap(),
                 verified: true,
+                license_number: None,
+                approved: true,
             };
             let hash = mediconnect_api::auth::password::hash(PASSWORD, cost).unwrap();
             insert_account(conn, &account, &hash).unwrap().id.0
@@ -470,6 +493,7 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::CREATED);
         let id = res.json::<RegisterResponse>().await.unwrap().user.id;
         self.confirm_email(id).await;
+        self.approve_doctor(id).await;
         let session: LoginResponse = self.login(&email, PASSWORD).await.json().await.unwrap();
         TestUser {
             id,

@@ -88,6 +88,7 @@ async fn failed_attempts(app: &TestApp, n: i64) {
         let tried: i64 = app
             .with_conn(|c| {
                 notifications::table
+                    .filter(notifications::kind.ne(CONFIRMATION_KIND))
                     .filter(notifications::attempts.ge(1))
                     .filter(notifications::last_error.is_not_null())
                     .count()
@@ -900,6 +901,8 @@ mod expansion {
                     specialization: None,
                     zone: mediconnect_api::domain::Zone::parse("UTC").unwrap(),
                     verified: true,
+                    license_number: None,
+                    approved: true,
                 };
                 insert_account(conn, &account, &hash).unwrap();
             }

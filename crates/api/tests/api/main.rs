@@ -7,6 +7,7 @@ mod ws;
 
 mod admin;
 mod appointments;
+mod approval;
 mod auth;
 mod cli;
 mod docs;

@@ -144,6 +144,9 @@ type DoctorTuple = (
     String,
     i32,
     String,
+    String,
+    Option<String>,
+    Option<String>,
 );
 type LeaseTuple = (DbId, DbId, i32, DbTime, bool);
 type AccountTokenTuple = (DbId, DbId, String, String, DbTime, DbTime, Option<DbTime>);

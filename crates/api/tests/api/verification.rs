@@ -261,6 +261,8 @@ async fn an_unconfirmed_patient_cannot_book_and_gets_no_alerts(backend: Backend)
 async fn an_unconfirmed_doctor_cannot_go_online(backend: Backend) {
     let app = spawn_app(backend).await;
     let doc = unconfirmed(&app, "DOCTOR", "Dr. Unconfirmed").await;
+    // Approved (tests/api/approval.rs is about that), but the address is unconfirmed.
+    app.approve_doctor(doc.id).await;
     let online = app
         .put(
             "/api/doctors/status",

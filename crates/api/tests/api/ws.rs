@@ -199,7 +199,6 @@ impl Ws {
         self.next_json().await.expect("an answer to auth")
     }
 
-    /// Asserts that no text message arrives within `wait`.
     /// The server's Close frame, within `wait`: `Err` if the socket stayed open,
     /// `Ok(None)` if it ended without one.
     pub async fn close_frame(
@@ -219,6 +218,7 @@ impl Ws {
         .map_err(|_| format!("the socket stayed open for {wait:?}"))
     }
 
+    /// Asserts that no text message arrives within `wait`.
     pub async fn expect_quiet(&mut self, wait: Duration) {
         if let Some(msg) = self.next_json_within(wait).await {
             panic!("expected no message, got {msg}");

@@ -2,12 +2,17 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use mediconnect_shared::{Doctor, DoctorProfile};
+use mediconnect_shared::{ApprovalStatus, Doctor, DoctorProfile};
 use uuid::Uuid;
 
 use crate::db::models::presence_intervals;
 use crate::db::schema::{doctors, users};
-use crate::db::{AnyConnection, Db, DbId, DbTime};
+use crate::db::{AnyConnection, Db, DbApproval, DbId, DbTime};
+
+/// Only approved doctors are listed, bookable or online.
+fn approved() -> diesel::dsl::Eq<doctors::approval_status, DbApproval> {
+    doctors::approval_status.eq(DbApproval(ApprovalStatus::Approved))
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = doctors)]
@@ -19,6 +24,8 @@ pub struct DoctorRow {
     pub last_online: Option<DbTime>,
     pub slot_minutes: i32,
     pub time_zone: String,
+    pub approval_status: DbApproval,
+    pub rejection_reason: Option<String>,
 }
 
 impl From<&DoctorRow> for DoctorProfile {
@@ -28,6 +35,8 @@ impl From<&DoctorRow> for DoctorProfile {
             specialization: row.specialization.clone(),
             is_online: row.is_online,
             last_online: row.last_online.map(|t| t.0),
+            approval_status: row.approval_status.0,
+            rejection_reason: row.rejection_reason.clone(),
         }
     }
 }
@@ -41,6 +50,8 @@ pub struct NewDoctor<'a> {
     /// `crate::domain::fold(specialization)`, for the case-insensitive filter.
     pub specialization_folded: &'a str,
     pub is_online: bool,
+    pub approval_status: DbApproval,
+    pub license_number: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut AnyConnection, new: &NewDoctor<'_>) -> QueryResult<()> {
@@ -84,13 +95,14 @@ pub fn name(conn: &mut AnyConnection, id: Uuid) -> QueryResult<String> {
         .first(conn)
 }
 
-/// An active doctor's slot length in minutes and name; `None` for an unknown or
-/// deactivated doctor.
+/// An active, approved doctor's slot length in minutes and name; `None` for an
+/// unknown, deactivated or unapproved doctor.
 pub fn bookable(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<(i32, String)>> {
     doctors::table
         .inner_join(users::table)
         .filter(doctors::id.eq(DbId(id)))
         .filter(users::active.eq(true))
+        .filter(approved())
         .select((doctors::slot_minutes, users::name))
         .first(conn)
         .optional()
@@ -167,14 +179,15 @@ pub fn to_dto((row, name): DoctorWithName) -> Doctor {
     }
 }
 
-/// One doctor by id; `only_active` hides deactivated accounts (the public view).
+/// One doctor by id; `only_active` hides deactivated and unapproved accounts (the
+/// public view).
 pub fn find(conn: &mut AnyConnection, id: Uuid, only_active: bool) -> QueryResult<Option<Doctor>> {
     let mut query = doctors::table
         .inner_join(users::table)
         .filter(doctors::id.eq(DbId(id)))
         .into_boxed();
     if only_active {
-        query = query.filter(users::active.eq(true));
+        query = query.filter(users::active.eq(true)).filter(approved());
     }
     query
         .select((DoctorRow::as_select(), users::name))
@@ -200,6 +213,7 @@ pub fn load_online(conn: &mut AnyConnection) -> QueryResult<Vec<Doctor>> {
         .inner_join(users::table)
         .filter(doctors::is_online.eq(true))
         .filter(users::active.eq(true))
+        .filter(approved())
         .select((DoctorRow::as_select(), users::name))
         .load(conn)?;
     Ok(rows.into_iter().map(to_dto).collect())
@@ -240,7 +254,8 @@ impl DirectoryFilter {
         let mut query = doctors::table
             .inner_join(users::table)
             .filter(users::active.eq(true))
-            .into_boxed();
+            .into_boxed()
+            .filter(approved());
         if let Some(s) = &self.specialization {
             query = query.filter(doctors::specialization_folded.eq(s.clone()));
         }
@@ -296,11 +311,12 @@ pub fn directory_page(
     Ok((doctors, total))
 }
 
-/// Each active doctor's specialization as written, and whether they are online.
+/// Each listed doctor's specialization as written, and whether they are online.
 pub fn specializations(conn: &mut AnyConnection) -> QueryResult<Vec<(String, bool)>> {
     doctors::table
         .inner_join(users::table)
         .filter(users::active.eq(true))
+        .filter(approved())
         .select((doctors::specialization, doctors::is_online))
         .load(conn)
 }
@@ -328,13 +344,112 @@ pub fn go_offline(
     find(conn, doctor, false)
 }
 
-/// Whether `id` is the doctor id of an active account.
+/// Whether `id` is the doctor id of an active, approved account: one that patients
+/// may see, follow and book.
 pub fn is_active(conn: &mut AnyConnection, id: Uuid) -> QueryResult<bool> {
     let n: i64 = doctors::table
         .inner_join(users::table)
         .filter(doctors::id.eq(DbId(id)))
         .filter(users::active.eq(true))
+        .filter(approved())
         .count()
         .get_result(conn)?;
     Ok(n > 0)
+}
+
+/// A doctor's account as an admin reviews it: the doctor row, and the user's name,
+/// email, whether the address is confirmed, whether active, and when registered.
+pub type ApplicationRow = (
+    DoctorRow,
+    Option<String>,
+    String,
+    String,
+    Option<DbTime>,
+    bool,
+    DbTime,
+);
+
+/// The columns of an [`ApplicationRow`].
+type ApplicationColumns = (
+    diesel::dsl::AsSelect<DoctorRow, <AnyConnection as diesel::Connection>::Backend>,
+    doctors::license_number,
+    users::name,
+    users::email,
+    users::email_verified_at,
+    users::active,
+    users::created_at,
+);
+
+fn applications_query()
+-> diesel::dsl::Select<diesel::dsl::InnerJoin<doctors::table, users::table>, ApplicationColumns> {
+    doctors::table.inner_join(users::table).select((
+        DoctorRow::as_select(),
+        doctors::license_number,
+        users::name,
+        users::email,
+        users::email_verified_at,
+        users::active,
+        users::created_at,
+    ))
+}
+
+/// Doctors in `status` (all when `None`), oldest registration first: page `offset`
+/// of `limit`, and how many in all.
+pub fn applications(
+    conn: &mut AnyConnection,
+    status: Option<ApprovalStatus>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<ApplicationRow>, i64)> {
+    let mut page = applications_query().into_boxed();
+    let mut total = doctors::table.into_boxed();
+    if let Some(status) = status {
+        page = page.filter(doctors::approval_status.eq(DbApproval(status)));
+        total = total.filter(doctors::approval_status.eq(DbApproval(status)));
+    }
+    let rows = page
+        .order((users::created_at.asc(), doctors::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((rows, total.count().get_result(conn)?))
+}
+
+/// One doctor's account as an admin reviews it.
+pub fn application(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<ApplicationRow>> {
+    applications_query()
+        .filter(doctors::id.eq(DbId(id)))
+        .first(conn)
+        .optional()
+}
+
+/// Sets the doctor's review to `to` (with `reason` for a rejection) if it is in one of
+/// `from` now. Whether it changed: of two admins deciding at once, one does.
+pub fn decide(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    from: &[ApprovalStatus],
+    to: ApprovalStatus,
+    reason: Option<&str>,
+) -> QueryResult<bool> {
+    let from: Vec<DbApproval> = from.iter().copied().map(DbApproval).collect();
+    let n = diesel::update(
+        doctors::table
+            .find(DbId(id))
+            .filter(doctors::approval_status.eq_any(from)),
+    )
+    .set((
+        doctors::approval_status.eq(DbApproval(to)),
+        doctors::rejection_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How many doctors wait for a decision.
+pub fn pending_count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    doctors::table
+        .filter(doctors::approval_status.eq(DbApproval(ApprovalStatus::Pending)))
+        .count()
+        .get_result(conn)
 }
