@@ -53,6 +53,18 @@ impl Req {
         Req::with_body("POST", path, token, body)
     }
 
+    /// A POST without a body, for an endpoint that reads none: a body it leaves unread
+    /// can make the server close the connection after answering (when the body arrives
+    /// after the handler has run), and these connections are kept alive.
+    pub fn post_empty(path: &str, token: Option<&Arc<str>>) -> Req {
+        Req {
+            method: "POST",
+            path: path.to_owned(),
+            token: token.cloned(),
+            body: None,
+        }
+    }
+
     pub fn put(path: &str, token: Option<&Arc<str>>, body: &serde_json::Value) -> Req {
         Req::with_body("PUT", path, token, body)
     }

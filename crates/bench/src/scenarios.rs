@@ -185,13 +185,7 @@ async fn approve_doctors(addr: SocketAddr) -> Result {
         }
         let reqs = ids
             .iter()
-            .map(|id| {
-                Req::post(
-                    &format!("/api/admin/doctors/{id}/approve"),
-                    Some(&admin),
-                    &json!({}),
-                )
-            })
+            .map(|id| Req::post_empty(&format!("/api/admin/doctors/{id}/approve"), Some(&admin)))
             .collect();
         let (done, _) = run_all(addr, SETUP_CONNS, reqs).await?;
         all_status(&done, 200, "approve")?;
