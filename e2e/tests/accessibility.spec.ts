@@ -60,6 +60,7 @@ test('every page has no serious or critical accessibility violations', async ({
     ['/forgot-password', 'Forgot your password?'],
     ['/reset-password#token=an-example-token', 'Choose a new password'],
     ['/verify-email#token=an-example-token', 'Confirm your email address'],
+    ['/accept-invitation#token=an-example-token', 'Accept your invitation'],
     ['/doctors', 'All doctors'],
     ['/nowhere', 'Page not found'],
   ]) {

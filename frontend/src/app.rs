@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::components::{Announcer, ConfirmBanner, Header};
 use crate::page_module;
 use crate::pages::{
-    AdminPage, Appointments, DoctorPage, Doctors, ForgotPassword, Home, Login, NotFound, Profile,
-    Register, ResetPassword, SchedulePage, VerifyEmail,
+    AcceptInvitation, AdminPage, Appointments, DoctorPage, Doctors, ForgotPassword, Home, Login,
+    NotFound, Profile, Register, ResetPassword, SchedulePage, VerifyEmail,
 };
 use crate::router::provide_router;
 use crate::state::follows::provide_follows;
@@ -55,6 +55,10 @@ fn page(path: &str) -> (&'static str, AnyView) {
         "/verify-email" => (
             "Confirm your email address",
             page_module!(verify_email_page, VerifyEmail).into_view(),
+        ),
+        "/accept-invitation" => (
+            "Accept your invitation",
+            page_module!(accept_invitation_page, AcceptInvitation).into_view(),
         ),
         "/register" => (
             "Create your account",

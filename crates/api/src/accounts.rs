@@ -190,7 +190,11 @@ fn bad_credentials() -> ApiError {
     ApiError::Unauthorized("Invalid email or password.".into())
 }
 
-async fn new_session(state: &AppState, user: &users::UserRow) -> Result<LoginResponse, ApiError> {
+/// Starts a session for `user` (signed in).
+pub async fn new_session(
+    state: &AppState,
+    user: &users::UserRow,
+) -> Result<LoginResponse, ApiError> {
     let user_id = user.uuid();
     let refresh_token = state
         .db

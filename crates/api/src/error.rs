@@ -95,14 +95,19 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     )
 }
 
-/// `email-taken` (409) for a write that hit the unique index on addresses; any other
+/// `email-taken` (409): an account has this address already.
+pub fn email_taken() -> ApiError {
+    ApiError::Conflict {
+        rule: "email-taken",
+        detail: "An account with this email already exists.".into(),
+    }
+}
+
+/// [`email_taken`] for a write that hit the unique index on addresses; any other
 /// database error as it is.
 pub fn email_taken_or(err: diesel::result::Error) -> ApiError {
     if is_unique_violation(&err) {
-        ApiError::Conflict {
-            rule: "email-taken",
-            detail: "An account with this email already exists.".into(),
-        }
+        email_taken()
     } else {
         err.into()
     }

@@ -18,6 +18,7 @@ pub mod doctors;
 pub mod domain;
 pub mod error;
 pub mod follows;
+pub mod invitations;
 pub mod limits;
 pub mod links;
 pub mod live;

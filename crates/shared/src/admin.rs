@@ -374,3 +374,61 @@ pub struct RejectDoctor {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
 }
+
+/// `POST /api/admin/invitations`: who to invite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "dr.lee@example.com", max_length = 254)
+    )]
+    pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub name: String,
+    /// `DOCTOR` or `ADMIN`.
+    pub role: Role,
+    /// Required for a doctor, absent for an admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub specialization: Option<String>,
+}
+
+/// An invitation not yet accepted or revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub specialization: Option<String>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub expires_at: DateTime<Utc>,
+    /// Past `expiresAt`: its link no longer works (invite again).
+    pub expired: bool,
+}
+
+/// `GET /api/admin/invitations`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationList {
+    pub invitations: Vec<Invitation>,
+}
+
+/// `POST /api/auth/accept-invitation`: the token from the link (its `#token=` part)
+/// and the password the invitee chooses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptInvitation {
+    pub token: String,
+    /// The same rules as at registration.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
+    pub password: String,
+}

@@ -14,17 +14,17 @@ pub use session::{access_token, follow_other_tabs, on_session_change, refresh, r
 
 use gloo_net::http::Method;
 use mediconnect_shared::{
-    AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
-    DoctorApplication, DoctorApplicationList, Metric, OutboxEntry, OutboxList, OutboxQuery,
-    RejectDoctor, Timeseries, UserActivation,
-};
-use mediconnect_shared::{
-    Appointment, AppointmentChange, AppointmentList, AppointmentQuery, ChangeEmailRequest,
-    ChangePasswordRequest, Doctor, DoctorList, DoctorQuery, FollowedDoctors, LoginRequest,
-    LoginResponse, NewAppointment, Notice, OnlineDoctors, PasswordResetConfirm,
+    AcceptInvitation, Appointment, AppointmentChange, AppointmentList, AppointmentQuery,
+    ChangeEmailRequest, ChangePasswordRequest, Doctor, DoctorList, DoctorQuery, FollowedDoctors,
+    LoginRequest, LoginResponse, NewAppointment, Notice, OnlineDoctors, PasswordResetConfirm,
     PasswordResetRequest, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse,
     Schedule, SlotList, SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
     VerifyEmailRequest,
+};
+use mediconnect_shared::{
+    AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
+    DoctorApplication, DoctorApplicationList, Invitation, InvitationList, InvitationRequest,
+    Metric, OutboxEntry, OutboxList, OutboxQuery, RejectDoctor, Timeseries, UserActivation,
 };
 use uuid::Uuid;
 
@@ -290,6 +290,28 @@ pub async fn admin_users(query: &AdminUserQuery) -> Result<AdminUserList, ApiErr
         None::<&()>,
     )
     .await
+}
+
+/// Accepts an invitation with a new password; keeps the session that answers.
+pub async fn accept_invitation(req: &AcceptInvitation) -> Result<UserSummary, ApiError> {
+    let session: LoginResponse =
+        client::send_json(Method::POST, "/api/auth/accept-invitation", Some(req), None).await?;
+    Ok(session::store(session))
+}
+
+/// The invitations not yet accepted or withdrawn.
+pub async fn invitations() -> Result<InvitationList, ApiError> {
+    client::authed(Method::GET, "/api/admin/invitations", None::<&()>).await
+}
+
+/// Invites a doctor or an admin.
+pub async fn invite(req: &InvitationRequest) -> Result<Invitation, ApiError> {
+    client::authed(Method::POST, "/api/admin/invitations", Some(req)).await
+}
+
+/// Withdraws an open invitation.
+pub async fn revoke_invitation(id: Uuid) -> Result<(), ApiError> {
+    client::authed_empty(Method::DELETE, &format!("/api/admin/invitations/{id}")).await
 }
 
 /// Doctors by review state (`PENDING`: the queue).

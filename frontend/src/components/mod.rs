@@ -8,6 +8,7 @@ mod field;
 mod layout;
 mod lazy;
 mod live;
+pub mod new_password;
 mod pager;
 mod require_auth;
 mod settle;

@@ -8,6 +8,7 @@ use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of};
 use crate::dates::format_local;
 use crate::pages::approvals::ApprovalQueue;
+use crate::pages::invitations::Invitations;
 use crate::router::A;
 use crate::state::session::use_session;
 
@@ -83,6 +84,7 @@ fn AdminDashboard() -> impl IntoView {
             </div>
         </section>
         <Users/>
+        <Invitations audit_changed=audit_changed/>
         <OutboxRows status=OutboxStatus::Failed/>
         <OutboxRows status=OutboxStatus::Expired/>
         <AuditTrail/>

@@ -1,5 +1,6 @@
 //! One component per route.
 
+mod accept_invitation;
 mod admin;
 mod appointments;
 mod approvals;
@@ -8,6 +9,7 @@ mod doctor_home;
 mod doctors;
 mod forgot_password;
 mod home;
+mod invitations;
 mod login;
 mod not_found;
 mod online;
@@ -17,6 +19,7 @@ mod reset_password;
 mod schedule;
 mod verify_email;
 
+pub use accept_invitation::AcceptInvitation;
 pub use admin::AdminPage;
 pub use appointments::Appointments;
 pub use doctor::DoctorPage;

@@ -6,48 +6,30 @@ use leptos::prelude::*;
 use mediconnect_shared::PasswordResetConfirm;
 
 use crate::api::{self, ApiAction};
-use crate::components::{Field, FormError};
+use crate::components::FormError;
+use crate::components::new_password::{NewPassword, NewPasswordFields, form_error, link_invalid};
 use crate::router::{A, take_token};
 
 #[component]
 pub fn ResetPassword() -> impl IntoView {
     let token = StoredValue::new(take_token());
-    let password = RwSignal::new(String::new());
-    let again = RwSignal::new(String::new());
-    let mismatch = RwSignal::new(None::<String>);
+    let new = NewPassword::new();
     let submit = ApiAction::new(move |req: &PasswordResetConfirm| {
         let req = req.clone();
         async move { api::confirm_password_reset(&req).await }
     });
-    let link_invalid = move || {
-        submit
-            .error()
-            .is_some_and(|e| e.problem.is_some_and(|p| p.kind.ends_with(":link-invalid")))
-    };
-    let error = Signal::derive(move || {
-        submit
-            .error()
-            .filter(|_| !link_invalid())
-            .map(|e| e.message())
-    });
-    let password_error = Signal::derive(move || {
-        mismatch
-            .get()
-            .or_else(|| submit.error().and_then(|e| e.field("newPassword")))
-    });
+    let invalid_link = move || link_invalid(submit.error());
+    let error = Signal::derive(move || form_error(submit.error()));
+    let server = Signal::derive(move || submit.error().and_then(|e| e.field("newPassword")));
     let done = move || matches!(submit.result(), Some(Ok(())));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if password.get() != again.get() {
-            mismatch.set(Some("The two passwords are not the same".into()));
-            return;
+        if new.agreed() {
+            submit.dispatch(PasswordResetConfirm {
+                token: token.get_value().unwrap_or_default(),
+                new_password: new.password.get(),
+            });
         }
-        mismatch.set(None);
-        let token = token.get_value().unwrap_or_default();
-        submit.dispatch(PasswordResetConfirm {
-            token,
-            new_password: password.get(),
-        });
     };
     view! {
         <section class="card narrow">
@@ -62,7 +44,7 @@ pub fn ResetPassword() -> impl IntoView {
                         <p class="center"><A href="/login">"Sign in"</A></p>
                     }
                     .into_any()
-                } else if token.with_value(Option::is_none) || link_invalid() {
+                } else if token.with_value(Option::is_none) || invalid_link() {
                     view! {
                         <p class="alert error" role="alert">
                             "This link is no longer valid: it was used already, has expired \
@@ -75,23 +57,12 @@ pub fn ResetPassword() -> impl IntoView {
                     view! {
                         <FormError message=error/>
                         <form on:submit=on_submit>
-                            <Field
-                                id="new-password"
-                                label="New password"
-                                kind="password"
-                                autocomplete="new-password"
+                            <NewPasswordFields
+                                new=new
+                                ids=("new-password", "new-password-again")
+                                labels=("New password", "New password, again")
                                 hint="At least 8 characters"
-                                required=true
-                                value=password
-                                error=password_error
-                            />
-                            <Field
-                                id="new-password-again"
-                                label="New password, again"
-                                kind="password"
-                                autocomplete="new-password"
-                                required=true
-                                value=again
+                                server=server
                             />
                             <button
                                 class="button full"

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use mediconnect_shared::{Role, VerifyEmailRequest};
 
 use crate::api::{self, ApiAction};
+use crate::components::new_password::link_invalid;
 use crate::components::{Loading, ResendLink};
 use crate::router::{A, take_token};
 use crate::state::session::use_session;
@@ -22,12 +23,7 @@ pub fn VerifyEmail() -> impl IntoView {
     if let Some(token) = token {
         confirm.dispatch(VerifyEmailRequest { token });
     }
-    let link_invalid = move || {
-        !has_token
-            || confirm
-                .error()
-                .is_some_and(|e| e.problem.is_some_and(|p| p.kind.ends_with(":link-invalid")))
-    };
+    let invalid_link = move || !has_token || link_invalid(confirm.error());
     let next_step = move || match session.user.get().map(|u| u.role) {
         Some(Role::Patient) => view! {
             <p>"You can now book appointments and get alerts when a doctor comes online."</p>
@@ -52,7 +48,7 @@ pub fn VerifyEmail() -> impl IntoView {
         <section class="card narrow">
             <h1>"Confirm your email address"</h1>
             {move || {
-                if link_invalid() {
+                if invalid_link() {
                     view! {
                         <p class="alert error" role="alert">
                             "This link is no longer valid: it was used already, has expired \

@@ -143,6 +143,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
+    invitations (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        specialization -> Nullable<Text>,
+        token_hash -> Text,
+        invited_by -> Nullable<Uuid>,
+        created_at -> UtcTime,
+        expires_at -> UtcTime,
+        accepted_at -> Nullable<UtcTime>,
+        revoked_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
     notification_jobs (id) {
         id -> Uuid,
         kind -> Text,
@@ -268,6 +287,7 @@ diesel::table! {
 }
 
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(invitations -> users (invited_by));
 diesel::joinable!(appointment_events -> appointments (appointment_id));
 diesel::joinable!(appointment_events -> users (actor_id));
 diesel::joinable!(appointments -> doctors (doctor_id));
@@ -294,6 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     doctors,
     follows,
     idempotency_keys,
+    invitations,
     notification_jobs,
     notifications,
     patients,

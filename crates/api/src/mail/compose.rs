@@ -230,6 +230,50 @@ pub fn doctor_rejected(to: Recipient<'_>, reason: &str) -> Email {
     )
 }
 
+/// Who an invitation is for, and who sent it.
+pub struct Invitee<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub role: Role,
+    pub inviter: &'a str,
+}
+
+/// An invitation to make a doctor's or an admin's account, with the link (its token
+/// in the fragment) that chooses the password. Not tied to an account yet.
+pub fn invitation(ctx: &MailContext, to: Invitee<'_>, token: &str, days: i64) -> Email {
+    let link = format!("{}/accept-invitation#token={token}", ctx.public_url);
+    let days = days.to_string();
+    let what = match to.role {
+        Role::Doctor => {
+            "a doctor's account, already approved, so that patients can find and book you"
+        }
+        _ => "an administrator's account for the clinic",
+    };
+    let values = [
+        ("name", to.name),
+        ("inviter", to.inviter),
+        ("what", what),
+        ("link", link.as_str()),
+        ("days", days.as_str()),
+    ];
+    let subject = format!("{} invites you to MediConnect", to.inviter);
+    Email {
+        kind: Kind::Invitation,
+        user_id: None,
+        doctor_id: None,
+        to: to.email.to_owned(),
+        text: t::text(t::INVITATION_TXT, &values),
+        html: t::page(
+            &subject,
+            t::html(t::INVITATION_HTML, &values),
+            t::html(t::ACCOUNT_FOOTER_HTML, &values),
+        ),
+        subject,
+        ics: None,
+        unsubscribe_url: None,
+    }
+}
+
 /// An address with all but the first character of its local part hidden: enough for
 /// its owner to recognise, not enough to write to.
 fn mask_address(address: &str) -> String {
@@ -565,6 +609,24 @@ mod tests {
         );
         let doctor = email_verification(&ctx(), ann(), Role::Doctor, "t", 48);
         assert!(doctor.text.contains("cannot go online"), "{}", doctor.text);
+    }
+
+    #[test]
+    fn an_invitation_names_who_sent_it_and_carries_its_token_in_the_fragment() {
+        let to = Invitee {
+            name: "Dr. Lee",
+            email: "lee@example.com",
+            role: Role::Doctor,
+            inviter: "Ada Admin",
+        };
+        let mail = invitation(&ctx(), to, "tok-EN_7", 7);
+        assert_eq!(mail.kind, Kind::Invitation);
+        assert_eq!(mail.subject, "Ada Admin invites you to MediConnect");
+        assert_eq!((mail.to.as_str(), mail.user_id), ("lee@example.com", None));
+        let link = "https://clinic.example/accept-invitation#token=tok-EN_7";
+        assert!(mail.text.contains(link) && mail.html.contains(link));
+        assert!(mail.text.contains("already approved"), "{}", mail.text);
+        assert!(mail.text.contains("for 7 days"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub enum Kind {
     EmailChanged,
     DoctorApproved,
     DoctorRejected,
+    Invitation,
 }
 
 impl Kind {
@@ -31,6 +32,7 @@ impl Kind {
             Kind::EmailChanged => "EMAIL_CHANGED",
             Kind::DoctorApproved => "DOCTOR_APPROVED",
             Kind::DoctorRejected => "DOCTOR_REJECTED",
+            Kind::Invitation => "INVITATION",
         }
     }
 }

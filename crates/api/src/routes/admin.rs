@@ -1,11 +1,12 @@
 use crate::routes::responses::{
     BadParameter, MalformedJson, NoSuchDoctor, NoSuchUser, NotAnAdmin, NotSignedIn,
 };
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
-    DoctorApplication, DoctorApplicationList, Notice, OutboxEntry, OutboxList, OutboxQuery,
-    PageQuery, Problem, RejectDoctor, Timeseries, TimeseriesQuery, UserActivation,
+    DoctorApplication, DoctorApplicationList, Invitation, InvitationList, InvitationRequest,
+    Notice, OutboxEntry, OutboxList, OutboxQuery, PageQuery, Problem, RejectDoctor, Timeseries,
+    TimeseriesQuery, UserActivation,
 };
 use uuid::Uuid;
 
@@ -16,7 +17,7 @@ use crate::routes::auth::no_store;
 use crate::routes::json::Json;
 use crate::routes::query::Query;
 use crate::state::AppState;
-use crate::{admin, analytics, approval};
+use crate::{admin, analytics, approval, invitations};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(overview)
@@ -27,6 +28,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(doctor_applications)
         .service(approve_doctor)
         .service(reject_doctor)
+        .service(create_invitation)
+        .service(list_invitations)
+        .service(revoke_invitation)
         .service(notifications)
         .service(retry)
         .service(audit_log);
@@ -388,4 +392,99 @@ pub async fn reject_doctor(
     let actor = Actor::new(admin_user.0, ip);
     let doctor = approval::reject(&state, actor, id.into_inner(), body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(doctor))
+}
+
+/// Invites a doctor or an admin by email: the link lets them choose a password, and the
+/// account is made with its address confirmed and (a doctor) approved. A newer
+/// invitation to the same address replaces an open one. Audited.
+#[utoipa::path(
+    post,
+    operation_id = "createInvitation",
+    path = "/api/admin/invitations",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = InvitationRequest,
+    responses(
+        (status = 201, description = "Invited; the email is on its way", body = Invitation),
+        MalformedJson,
+        NotSignedIn,
+        NotAnAdmin,
+        (
+            status = 409,
+            description = "An account has this address already (`email-taken`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "Invalid fields: the role is not `DOCTOR` or `ADMIN`, a doctor \
+                without a specialization, an admin with one",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[post("/admin/invitations")]
+pub async fn create_invitation(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    body: Json<InvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::new(admin_user.0, ip);
+    let invitation = invitations::invite(&state, actor, body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Created()).json(invitation))
+}
+
+/// The invitations not yet accepted or revoked, newest first (expired ones marked).
+#[utoipa::path(
+    get,
+    operation_id = "listInvitations",
+    path = "/api/admin/invitations",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Open invitations", body = InvitationList),
+        NotSignedIn,
+        NotAnAdmin,
+    )
+)]
+#[get("/admin/invitations")]
+pub async fn list_invitations(
+    state: web::Data<AppState>,
+    _admin: Admin,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(invitations::list(&state).await?))
+}
+
+/// Revokes an open invitation: its link stops working. Audited.
+#[utoipa::path(
+    delete,
+    operation_id = "revokeInvitation",
+    path = "/api/admin/invitations/{id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Revoked"),
+        NotSignedIn,
+        NotAnAdmin,
+        (
+            status = 404,
+            description = "No open invitation has this id",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[delete("/admin/invitations/{id}")]
+pub async fn revoke_invitation(
+    state: web::Data<AppState>,
+    admin_user: Admin,
+    ip: ClientIp,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::new(admin_user.0, ip);
+    invitations::revoke(&state, actor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

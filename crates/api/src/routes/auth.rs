@@ -1,15 +1,16 @@
 use crate::routes::responses::{MalformedJson, MissingFields, NotSignedIn, TooManyAttempts};
 use actix_web::{HttpResponse, post, web};
 use mediconnect_shared::{
-    LoginRequest, LoginResponse, Notice, PasswordResetConfirm, PasswordResetRequest, Problem,
-    RefreshRequest, RegisterRequest, RegisterResponse, VerifyEmailRequest,
+    AcceptInvitation, LoginRequest, LoginResponse, Notice, PasswordResetConfirm,
+    PasswordResetRequest, Problem, RefreshRequest, RegisterRequest, RegisterResponse,
+    VerifyEmailRequest,
 };
 
 use crate::error::ApiError;
 use crate::limits::AuthAttempt;
 use crate::routes::json::Json;
 use crate::state::AppState;
-use crate::{accounts, recovery, verification};
+use crate::{accounts, invitations, recovery, verification};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register)
@@ -19,7 +20,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(request_password_reset)
         .service(confirm_password_reset)
         .service(verify_email)
-        .service(resend_verification);
+        .service(resend_verification)
+        .service(accept_invitation);
 }
 
 /// Creates a doctor or patient account.
@@ -303,4 +305,48 @@ pub async fn resend_verification(
 ) -> Result<HttpResponse, ApiError> {
     let notice = verification::resend(&state, user).await?;
     Ok(no_store(HttpResponse::Accepted()).json(notice))
+}
+
+/// Accepts an invitation with the token of its link and a new password: the account
+/// is made (address confirmed; a doctor approved) and signed in.
+#[utoipa::path(
+    post,
+    operation_id = "acceptInvitation",
+    path = "/api/auth/accept-invitation",
+    tag = "auth",
+    request_body = AcceptInvitation,
+    responses(
+        (status = 200, description = "The account is made; a session", body = LoginResponse),
+        (
+            status = 400,
+            description = "Malformed JSON, or an invitation accepted already, expired, \
+                revoked, replaced or unknown (`link-invalid`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 409,
+            description = "An account with the invited address was made meanwhile \
+                (`email-taken`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "The password breaks the rules of registration",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        TooManyAttempts,
+    )
+)]
+#[post("/auth/accept-invitation")]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    _attempt: AuthAttempt,
+    ip: crate::audit::ClientIp,
+    body: Json<AcceptInvitation>,
+) -> Result<HttpResponse, ApiError> {
+    let session = invitations::accept(&state, body.into_inner(), ip).await?;
+    Ok(no_store(HttpResponse::Ok()).json(session))
 }

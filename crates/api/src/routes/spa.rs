@@ -78,6 +78,7 @@ const APP_PATHS: &[&str] = &[
     "/forgot-password",
     "/reset-password",
     "/verify-email",
+    "/accept-invitation",
     "/profile",
     "/doctors",
     "/appointments",

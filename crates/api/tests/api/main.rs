@@ -16,6 +16,7 @@ mod errors;
 mod faults;
 mod hardening;
 mod health;
+mod invitations;
 mod live;
 mod log_audit;
 mod mail;

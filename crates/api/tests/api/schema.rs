@@ -100,6 +100,10 @@ async fn every_column_of_every_table_loads(backend: Backend) {
             .select(account_tokens::all_columns)
             .load::<AccountTokenTuple>(conn)
             .unwrap();
+        invitations::table
+            .select(invitations::all_columns)
+            .load::<InvitationTuple>(conn)
+            .unwrap();
         let tokens = refresh_tokens::table
             .select(refresh_tokens::all_columns)
             .load::<TokenTuple>(conn)
@@ -150,6 +154,19 @@ type DoctorTuple = (
 );
 type LeaseTuple = (DbId, DbId, i32, DbTime, bool);
 type AccountTokenTuple = (DbId, DbId, String, String, DbTime, DbTime, Option<DbTime>);
+type InvitationTuple = (
+    DbId,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<DbId>,
+    DbTime,
+    DbTime,
+    Option<DbTime>,
+    Option<DbTime>,
+);
 type PatientTuple = (
     DbId,
     DbId,

@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;
+pub mod invitations;
 pub mod notification_jobs;
 pub mod notifications;
 pub mod patients;
