@@ -492,6 +492,65 @@ mod replicas {
         );
     }
 
+    // A password reset through one replica signs the account out on the other at once:
+    // its access tokens are refused there, its refresh token too, and its socket closes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reset_through_one_replica_signs_out_a_device_on_the_other() {
+        use mediconnect_api::db::DbId;
+        use mediconnect_api::db::schema::notifications;
+        use mediconnect_shared::LoginResponse;
+        let (a, b) = two_replicas(|_| {}).await;
+        let u = a.user(Role::Patient).await;
+        let on_b: LoginResponse = b.login(&u.email, PASSWORD).await.json().await.unwrap();
+        let mut socket_on_b = connect(&b).await;
+        assert_eq!(socket_on_b.auth(&on_b.token).await["type"], "auth_ok");
+
+        let asked = a
+            .post("/api/auth/password-reset", None, &json!({"email": u.email}))
+            .await;
+        assert_eq!(asked.status(), 202);
+        let id = u.id;
+        let text: String = eventually(10, Duration::from_millis(50), || async {
+            a.with_conn(move |c| {
+                notifications::table
+                    .filter(notifications::user_id.eq(Some(DbId(id))))
+                    .filter(notifications::kind.eq("PASSWORD_RESET"))
+                    .select(notifications::content)
+                    .first::<String>(c)
+                    .optional()
+                    .unwrap()
+            })
+            .await
+            .ok_or_else(|| "no reset email yet".to_owned())
+        })
+        .await;
+        let token = token_after(&text, "/reset-password#token=");
+        let reset = a
+            .post(
+                "/api/auth/password-reset/confirm",
+                None,
+                &json!({"token": token, "newPassword": "a new secret, long enough"}),
+            )
+            .await;
+        assert_eq!(reset.status(), 204);
+
+        let closed = socket_on_b
+            .close_frame(Duration::from_secs(5))
+            .await
+            .expect("the socket on B stayed open")
+            .expect("a close frame");
+        assert_eq!(closed.reason.as_str(), "signed out");
+        problem(b.get("/api/users/profile", Some(&on_b.token)).await, 401).await;
+        let refresh = b
+            .post(
+                "/api/auth/refresh",
+                None,
+                &json!({"refreshToken": on_b.refresh_token}),
+            )
+            .await;
+        problem(refresh, 401).await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_socket_on_one_replica_keeps_the_doctor_online() {
         let (a, b) = two_replicas(quick).await;
