@@ -19,21 +19,19 @@ use crate::state::AppState;
 /// The longest rejection reason, in characters.
 const REASON_MAX: usize = 500;
 
-fn to_dto(
-    (row, license, name, email, verified, active, created): ApplicationRow,
-) -> DoctorApplication {
+fn to_dto(row: ApplicationRow) -> DoctorApplication {
     DoctorApplication {
-        id: row.id.0,
-        user_id: row.user_id.0,
-        name,
-        email,
-        specialization: row.specialization,
-        license_number: license,
-        approval_status: row.approval_status.0,
-        email_verified: verified.is_some(),
-        active,
-        registered_at: created.0,
-        rejection_reason: row.rejection_reason,
+        id: row.doctor.id.0,
+        user_id: row.doctor.user_id.0,
+        name: row.name,
+        email: row.email,
+        specialization: row.doctor.specialization,
+        license_number: row.license_number,
+        approval_status: row.doctor.approval_status.0,
+        email_verified: row.email_verified_at.is_some(),
+        active: row.active,
+        registered_at: row.registered_at.0,
+        rejection_reason: row.doctor.rejection_reason,
     }
 }
 
@@ -121,15 +119,14 @@ async fn decide(
                     detail: format!(
                         "This doctor's account is {} already; to take an approved doctor \
                          off the list, deactivate the account.",
-                        current.0.approval_status.0.as_str().to_lowercase()
+                        current.doctor.approval_status.0.as_str().to_lowercase()
                     ),
                 });
             }
-            let (_, _, name, email, _, _, _) = &current;
             let recipient = compose::Recipient {
-                user_id: current.0.user_id.0,
-                name,
-                email,
+                user_id: current.doctor.user_id.0,
+                name: &current.name,
+                email: &current.email,
             };
             let mail = match &reason {
                 None => compose::doctor_approved(&ctx, recipient),

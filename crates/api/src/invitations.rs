@@ -135,8 +135,7 @@ pub async fn invite(
                 Some(id),
                 now,
             )?;
-            let rows = invitations::list_open(conn)?;
-            let row = rows.into_iter().find(|r| r.id.0 == id).ok_or_else(|| {
+            let row = invitations::find(conn, id)?.ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("the new invitation vanished"))
             })?;
             Ok(to_dto(row, now))

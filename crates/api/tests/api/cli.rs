@@ -46,6 +46,10 @@ async fn create_admin_reads_the_password_from_stdin(backend: Backend) {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("admin password 1"));
     let session = json_ok(app.login("boss@example.com", "admin password 1").await).await;
     assert_eq!(session["user"]["role"], "ADMIN");
+    assert_eq!(
+        session["user"]["emailVerified"], true,
+        "an operator's account"
+    );
     // A second admin with the same email is refused with a clear message.
     let mut cmd = mediconnect(&db);
     cmd.args([
@@ -98,12 +102,12 @@ async fn seed_demo_fills_an_empty_database_once(backend: Backend) {
         "amara.okafor@demo.mediconnect.test",
         "alex.johnson@demo.mediconnect.test",
     ] {
-        assert_eq!(
-            app.login(email, "demo-password").await.status(),
-            200,
-            "{email}"
-        );
+        let session = json_ok(app.login(email, "demo-password").await).await;
+        assert_eq!(session["user"]["emailVerified"], true, "{email}");
     }
+    // Demo doctors are approved: listed for patients.
+    let listed = json_ok(app.get("/api/doctors?q=Okafor", None).await).await;
+    assert_eq!(listed["doctors"][0]["name"], "Dr. Amara Okafor");
     let mut again = mediconnect(&db);
     again.arg("seed-demo");
     let out = tokio::task::spawn_blocking(move || again.output().unwrap())

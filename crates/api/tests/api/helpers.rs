@@ -386,20 +386,32 @@ impl TestApp {
     /// The token of the newest address-confirmation link queued for `user`, read from
     /// the outbox (where the email waits or was kept after sending).
     pub async fn confirmation_token(&self, user: Uuid) -> String {
+        self.link_token(user, CONFIRMATION_KIND, "/verify-email")
+            .await
+    }
+
+    /// The token of the link to `path` in the newest email of `kind` queued for `user`,
+    /// read from the outbox once it is there (up to 10 s: some are queued after the
+    /// answer).
+    pub async fn link_token(&self, user: Uuid, kind: &'static str, path: &str) -> String {
         use mediconnect_api::db::DbId;
         use mediconnect_api::db::schema::notifications;
-        let text: String = self
-            .with_conn(move |c| {
+        let text: String = eventually(10, std::time::Duration::from_millis(50), || async {
+            self.with_conn(move |c| {
                 notifications::table
                     .filter(notifications::user_id.eq(Some(DbId(user))))
-                    .filter(notifications::kind.eq(CONFIRMATION_KIND))
+                    .filter(notifications::kind.eq(kind))
                     .order(notifications::created_at.desc())
                     .select(notifications::content)
-                    .first(c)
-                    .expect("a confirmation email in the outbox")
+                    .first::<String>(c)
+                    .optional()
+                    .unwrap()
             })
-            .await;
-        token_after(&text, "/verify-email#token=")
+            .await
+            .ok_or_else(|| format!("no {kind} email in the outbox"))
+        })
+        .await;
+        token_after(&text, &format!("{path}#token="))
     }
 
     /// Confirms `user`'s address as its owner would: with the link's token.

@@ -496,8 +496,6 @@ mod replicas {
     // its access tokens are refused there, its refresh token too, and its socket closes.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_reset_through_one_replica_signs_out_a_device_on_the_other() {
-        use mediconnect_api::db::DbId;
-        use mediconnect_api::db::schema::notifications;
         use mediconnect_shared::LoginResponse;
         let (a, b) = two_replicas(|_| {}).await;
         let u = a.user(Role::Patient).await;
@@ -509,22 +507,9 @@ mod replicas {
             .post("/api/auth/password-reset", None, &json!({"email": u.email}))
             .await;
         assert_eq!(asked.status(), 202);
-        let id = u.id;
-        let text: String = eventually(10, Duration::from_millis(50), || async {
-            a.with_conn(move |c| {
-                notifications::table
-                    .filter(notifications::user_id.eq(Some(DbId(id))))
-                    .filter(notifications::kind.eq("PASSWORD_RESET"))
-                    .select(notifications::content)
-                    .first::<String>(c)
-                    .optional()
-                    .unwrap()
-            })
-            .await
-            .ok_or_else(|| "no reset email yet".to_owned())
-        })
-        .await;
-        let token = token_after(&text, "/reset-password#token=");
+        let token = a
+            .link_token(u.id, "PASSWORD_RESET", "/reset-password")
+            .await;
         let reset = a
             .post(
                 "/api/auth/password-reset/confirm",

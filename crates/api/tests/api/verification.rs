@@ -357,22 +357,9 @@ async fn a_password_reset_confirms_the_address(backend: Backend) {
         .status(),
         202
     );
-    let id = ann.id;
-    let text: String = eventually(10, Duration::from_millis(50), || async {
-        app.with_conn(move |c| {
-            notifications::table
-                .filter(notifications::user_id.eq(Some(mediconnect_api::db::DbId(id))))
-                .filter(notifications::kind.eq("PASSWORD_RESET"))
-                .select(notifications::content)
-                .first::<String>(c)
-                .optional()
-                .unwrap()
-        })
-        .await
-        .ok_or_else(|| "no reset email yet".to_owned())
-    })
-    .await;
-    let token = token_after(&text, "/reset-password#token=");
+    let token = app
+        .link_token(ann.id, "PASSWORD_RESET", "/reset-password")
+        .await;
     let res = app
         .post(
             "/api/auth/password-reset/confirm",

@@ -359,38 +359,31 @@ pub fn is_active(conn: &mut AnyConnection, id: Uuid) -> QueryResult<bool> {
 
 /// A doctor's account as an admin reviews it: the doctor row, and the user's name,
 /// email, whether the address is confirmed, whether active, and when registered.
-pub type ApplicationRow = (
-    DoctorRow,
-    Option<String>,
-    String,
-    String,
-    Option<DbTime>,
-    bool,
-    DbTime,
-);
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = doctors)]
+pub struct ApplicationRow {
+    #[diesel(embed)]
+    pub doctor: DoctorRow,
+    pub license_number: Option<String>,
+    #[diesel(select_expression = users::name)]
+    pub name: String,
+    #[diesel(select_expression = users::email)]
+    pub email: String,
+    #[diesel(select_expression = users::email_verified_at)]
+    pub email_verified_at: Option<DbTime>,
+    #[diesel(select_expression = users::active)]
+    pub active: bool,
+    #[diesel(select_expression = users::created_at)]
+    pub registered_at: DbTime,
+}
 
-/// The columns of an [`ApplicationRow`].
-type ApplicationColumns = (
-    diesel::dsl::AsSelect<DoctorRow, <AnyConnection as diesel::Connection>::Backend>,
-    doctors::license_number,
-    users::name,
-    users::email,
-    users::email_verified_at,
-    users::active,
-    users::created_at,
-);
-
-fn applications_query()
--> diesel::dsl::Select<diesel::dsl::InnerJoin<doctors::table, users::table>, ApplicationColumns> {
-    doctors::table.inner_join(users::table).select((
-        DoctorRow::as_select(),
-        doctors::license_number,
-        users::name,
-        users::email,
-        users::email_verified_at,
-        users::active,
-        users::created_at,
-    ))
+fn applications_query() -> diesel::dsl::Select<
+    diesel::dsl::InnerJoin<doctors::table, users::table>,
+    diesel::dsl::AsSelect<ApplicationRow, <AnyConnection as diesel::Connection>::Backend>,
+> {
+    doctors::table
+        .inner_join(users::table)
+        .select(ApplicationRow::as_select())
 }
 
 /// Doctors in `status` (all when `None`), oldest registration first: page `offset`

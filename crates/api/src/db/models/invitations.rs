@@ -68,6 +68,15 @@ pub fn list_open(conn: &mut AnyConnection) -> QueryResult<Vec<InvitationRow>> {
         .load(conn)
 }
 
+/// One invitation, as stored.
+pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<InvitationRow>> {
+    invitations::table
+        .find(DbId(id))
+        .select(InvitationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Revokes an open invitation. Whether there was one.
 pub fn revoke(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<bool> {
     let n = diesel::update(open().filter(invitations::id.eq(DbId(id))))
