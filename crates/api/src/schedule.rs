@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use mediconnect_shared::{Schedule, ScheduleException, Slot, TimeRange, WeeklyHours};
 
@@ -190,18 +190,74 @@ impl Hours {
         }
     }
 
-    /// The instant a local wall-clock time names. A time skipped by DST is moved to the
-    /// end of the gap; a repeated one takes its first occurrence.
-    fn instant(&self, date: NaiveDate, minute: u16) -> Option<DateTime<Utc>> {
-        let mut local = date.and_hms_opt(0, 0, 0)? + Duration::minutes(i64::from(minute));
-        for _ in 0..=180 {
-            match self.tz.from_local_datetime(&local) {
-                LocalResult::Single(t) => return Some(t.with_timezone(&Utc)),
-                LocalResult::Ambiguous(first, _) => return Some(first.with_timezone(&Utc)),
-                LocalResult::None => local += Duration::minutes(1),
+    /// The offset from UTC at an instant.
+    fn offset_at(&self, t: DateTime<Utc>) -> Duration {
+        let offset = self.tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+        Duration::seconds(i64::from(offset.local_minus_utc()))
+    }
+
+    /// The first instant after `from`, up to `limit`, whose offset is not `offset`
+    /// (or `limit`). Clocks change at most once in an hour, so hourly steps find the
+    /// hour of a change, and halving finds its second.
+    fn next_change(
+        &self,
+        from: DateTime<Utc>,
+        limit: DateTime<Utc>,
+        offset: Duration,
+    ) -> DateTime<Utc> {
+        let mut at = from;
+        while at < limit {
+            let next = (at + Duration::hours(1)).min(limit);
+            if self.offset_at(next) != offset {
+                let (mut same, mut changed) = (at, next);
+                while changed - same > Duration::seconds(1) {
+                    let mid = same + (changed - same) / 2;
+                    if self.offset_at(mid) == offset {
+                        same = mid;
+                    } else {
+                        changed = mid;
+                    }
+                }
+                return changed;
             }
+            at = next;
         }
-        None
+        limit
+    }
+
+    /// The instants whose wall clock on `date` reads from `start` to `end` minutes:
+    /// one window, or two when the clocks fall back inside it and the range holds
+    /// only part of the repeated time. A skipped time is never inside; a repeated one
+    /// is inside twice.
+    fn spans(
+        &self,
+        date: NaiveDate,
+        (start, end): Interval,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        // Local times read as if they were UTC; subtracting an offset makes them real.
+        let midnight = date.and_time(NaiveTime::MIN).and_utc();
+        let (local_start, local_end) = (
+            midnight + Duration::minutes(i64::from(start)),
+            midnight + Duration::minutes(i64::from(end)),
+        );
+        // Every offset lies between -12 and +14 hours.
+        let limit = local_end + Duration::hours(13);
+        let mut at = local_start - Duration::hours(15);
+        let mut out: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        while at < limit {
+            let offset = self.offset_at(at);
+            let until = self.next_change(at, limit, offset);
+            let s = (local_start - offset).max(at);
+            let e = (local_end - offset).min(until);
+            if s < e {
+                match out.last_mut() {
+                    Some(last) if last.1 == s => last.1 = e,
+                    _ => out.push((s, e)),
+                }
+            }
+            at = until;
+        }
+        out
     }
 
     /// Open windows, in UTC, of the local dates that can touch `[from, to)`.
@@ -215,14 +271,12 @@ impl Hours {
         let mut out = Vec::new();
         let mut date = first;
         while date <= last {
-            for &(start, end) in self.intervals_on(date) {
-                if let (Some(s), Some(e)) = (self.instant(date, start), self.instant(date, end))
-                    && e > s
-                    && e > from
-                    && s < to
-                {
-                    out.push((s, e));
-                }
+            for &interval in self.intervals_on(date) {
+                out.extend(
+                    self.spans(date, interval)
+                        .into_iter()
+                        .filter(|&(s, e)| e > from && s < to),
+                );
             }
             date += Duration::days(1);
         }
@@ -493,24 +547,43 @@ mod tests {
     }
 
     #[test]
-    fn a_repeated_local_hour_starts_at_its_first_occurrence() {
-        // Sydney, Sunday 2027-04-04: 03:00 AEDT falls back to 02:00 AEST. Hours from
-        // 02:30 begin at the first 02:30 (AEDT, UTC+11), and run to 03:00 AEST: the
-        // repeated half hour and the one after it, three slots in all.
+    fn a_range_inside_a_repeated_hour_is_open_at_both_of_its_occurrences() {
+        // Sydney, Sunday 2027-04-04: 03:00 AEDT falls back to 02:00 AEST, so the
+        // clock reads 02:30 to 03:00 twice: 15:30Z (AEDT, UTC+11) and 16:30Z (AEST).
+        // Between them it reads 02:00 to 02:30, outside the hours: no slot there.
         let h = Hours::parse(&schedule("Australia/Sydney", &[(7, "02:30", "03:00")])).unwrap();
         let slots = h.free_slots(
             utc("2027-04-03T00:00:00Z"),
             utc("2027-04-05T00:00:00Z"),
             &[],
         );
-        assert_eq!(
-            starts(&slots),
-            [
-                "2027-04-03T15:30Z",
-                "2027-04-03T16:00Z",
-                "2027-04-03T16:30Z"
-            ]
+        assert_eq!(starts(&slots), ["2027-04-03T15:30Z", "2027-04-03T16:30Z"]);
+        assert!(!h.is_slot(utc("2027-04-03T16:00:00Z"), utc("2027-04-03T16:30:00Z")));
+    }
+
+    #[test]
+    fn a_change_at_a_quarter_to_the_hour_leaves_no_slot_outside_the_hours() {
+        // Chatham Islands, Sunday 2028-04-02: 03:45 +1345 falls back to 02:45 +1245
+        // (14:00Z). Hours 03:00-03:45 are open 13:15Z-14:00Z and again 14:15Z-15:00Z;
+        // at 14:05Z the clock reads 02:50. Found by the property below.
+        let h = Hours::parse(&Schedule {
+            slot_minutes: 10,
+            ..schedule("Pacific/Chatham", &[(7, "03:00", "03:45")])
+        })
+        .unwrap();
+        let slots = h.free_slots(
+            utc("2028-04-01T00:00:00Z"),
+            utc("2028-04-03T00:00:00Z"),
+            &[],
         );
+        let starts = starts(&slots);
+        assert_eq!(
+            starts.first().map(String::as_str),
+            Some("2028-04-01T13:15Z")
+        );
+        assert!(!starts.iter().any(|s| s.as_str() == "2028-04-01T14:05Z"));
+        assert_eq!(starts.last().map(String::as_str), Some("2028-04-01T14:45Z"));
+        assert_eq!(starts.len(), 8);
     }
 
     #[test]
