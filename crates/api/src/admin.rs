@@ -97,6 +97,53 @@ pub async fn send_password_reset(
     })
 }
 
+/// The longest reason an admin gives for cancelling a departing doctor's bookings.
+pub const REASON_MAX: usize = 500;
+
+/// The admin's reason for cancelling a departing doctor's bookings, if given.
+pub fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
+    reason
+        .map(|r| {
+            crate::domain::single_line(r, "Reason", REASON_MAX)
+                .map_err(|m| ApiError::field("reason", m))
+        })
+        .transpose()
+}
+
+/// Takes a departing doctor offline and, with `cancel`, cancels their appointments
+/// ahead for `reason` (said by `actor`); without it, 409 `doctor-has-appointments`
+/// lists them and nothing changes.
+pub fn depart(
+    conn: &mut crate::db::AnyConnection,
+    effects: &mut crate::live::effects::Effects,
+    ctx: &crate::mail::MailContext,
+    (actor, doctor): (Uuid, Uuid),
+    (cancel, reason): (bool, Option<&str>),
+    now: chrono::DateTime<Utc>,
+) -> Result<(), ApiError> {
+    use crate::appointments::{ahead, count_appointments, refuse_unless, withdraw};
+    let rows = ahead(conn, doctor, now)?;
+    let name = doctors::name(conn, doctor)?;
+    refuse_unless(cancel, &rows, "doctor-has-appointments", |n| {
+        format!(
+            "{name} has {} ahead. Send cancelAppointments: true to cancel {} (each \
+             patient is emailed, with the reason if you give one).",
+            count_appointments(n),
+            if n == 1 { "it" } else { "them" },
+        )
+    })?;
+    if let Some(doctor) = doctors::go_offline(conn, doctor, now)? {
+        effects.announce(conn, LiveEvent::Doctor { doctor })?;
+    }
+    if !rows.is_empty() {
+        let reason = reason
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{name} is no longer available at this clinic."));
+        withdraw(conn, effects, ctx, rows, actor, &reason, now)?;
+    }
+    Ok(())
+}
+
 pub async fn set_active(
     state: &AppState,
     actor: Actor,
@@ -108,21 +155,29 @@ pub async fn set_active(
             "You cannot deactivate your own account.".into(),
         ));
     }
+    let reason = parse_reason(change.reason.as_deref())?;
+    let ctx = state.mail_ctx.clone();
     let user = state
         .write(move |conn, effects| {
             let now = Utc::now();
             let row = users::find(conn, id)?
                 .ok_or_else(|| ApiError::NotFound("There is no such user.".into()))?;
             if row.active != change.active {
+                if !change.active && row.role() == Role::Doctor {
+                    let doctor = doctors::find_by_user(conn, id)?.ok_or(NotFound)?;
+                    let cancel = (change.cancel_appointments, reason.as_deref());
+                    depart(
+                        conn,
+                        effects,
+                        &ctx,
+                        (actor.user.id, doctor.id.0),
+                        cancel,
+                        now,
+                    )?;
+                }
                 users::set_active(conn, id, change.active, now)?;
                 if !change.active {
                     crate::accounts::revoke_sessions(conn, effects, id, now)?;
-                    if row.role() == Role::Doctor {
-                        let doctor = doctors::find_by_user(conn, id)?.ok_or(NotFound)?;
-                        if let Some(doctor) = doctors::go_offline(conn, doctor.id.0, now)? {
-                            effects.announce(conn, LiveEvent::Doctor { doctor })?;
-                        }
-                    }
                 }
                 let action = if change.active {
                     "admin.user.reactivate"

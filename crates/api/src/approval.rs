@@ -16,9 +16,6 @@ use crate::live::bridge::LiveEvent;
 use crate::mail::{compose, outbox};
 use crate::state::AppState;
 
-/// The longest rejection reason, in characters.
-const REASON_MAX: usize = 500;
-
 fn to_dto(row: ApplicationRow) -> DoctorApplication {
     DoctorApplication {
         id: row.doctor.id.0,
@@ -74,19 +71,22 @@ pub async fn approve(
     actor: Actor,
     id: Uuid,
 ) -> Result<DoctorApplication, ApiError> {
-    decide(state, actor, id, None).await
+    decide(state, actor, id, None, false).await
 }
 
-/// Turns a pending doctor down, with a reason they are emailed.
+/// Turns a pending doctor down, or withdraws an approved doctor's approval, with a
+/// reason they are emailed. An approved doctor is taken offline, and their appointments
+/// ahead are cancelled if `cancelAppointments` says so (409 listing them otherwise);
+/// their patients are told the doctor is no longer available, not the reason.
 pub async fn reject(
     state: &AppState,
     actor: Actor,
     id: Uuid,
     req: RejectDoctor,
 ) -> Result<DoctorApplication, ApiError> {
-    let reason = crate::domain::single_line(&req.reason, "Reason", REASON_MAX)
+    let reason = crate::domain::single_line(&req.reason, "Reason", crate::admin::REASON_MAX)
         .map_err(|m| ApiError::field("reason", m))?;
-    decide(state, actor, id, Some(reason)).await
+    decide(state, actor, id, Some(reason), req.cancel_appointments).await
 }
 
 /// Approves (`reason` is `None`) or rejects the doctor, if the review allows it now.
@@ -95,6 +95,7 @@ async fn decide(
     actor: Actor,
     id: Uuid,
     reason: Option<String>,
+    cancel_appointments: bool,
 ) -> Result<DoctorApplication, ApiError> {
     let ctx = state.mail_ctx.clone();
     state
@@ -108,17 +109,23 @@ async fn decide(
                 ),
                 Some(_) => (
                     ApprovalStatus::Rejected,
-                    &[ApprovalStatus::Pending],
+                    &[ApprovalStatus::Pending, ApprovalStatus::Approved],
                     "admin.doctor.reject",
                 ),
             };
             let current = doctors::application(conn, id)?.ok_or_else(no_such_doctor)?;
+            if to == ApprovalStatus::Rejected
+                && current.doctor.approval_status.0 == ApprovalStatus::Approved
+            {
+                let by = (actor.user.id, id);
+                let cancel = (cancel_appointments, None);
+                crate::admin::depart(conn, effects, &ctx, by, cancel, now)?;
+            }
             if !doctors::decide(conn, id, from, to, reason.as_deref())? {
                 return Err(ApiError::Conflict {
                     rule: "approval-decided",
                     detail: format!(
-                        "This doctor's account is {} already; to take an approved doctor \
-                         off the list, deactivate the account.",
+                        "This doctor's account is {} already.",
                         current.doctor.approval_status.0.as_str().to_lowercase()
                     ),
                 });
@@ -130,7 +137,11 @@ async fn decide(
             };
             let mail = match &reason {
                 None => compose::doctor_approved(&ctx, recipient),
-                Some(reason) => compose::doctor_rejected(recipient, reason),
+                Some(reason) => compose::doctor_rejected(
+                    recipient,
+                    reason,
+                    current.doctor.approval_status.0 == ApprovalStatus::Approved,
+                ),
             };
             outbox::enqueue(conn, &mail, now)?;
             effects.wake_mail();

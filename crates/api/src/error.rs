@@ -37,6 +37,13 @@ pub enum ApiError {
     /// 409: a uniqueness or state rule was hit. `rule` names it (in the problem `type`).
     #[error("{detail}")]
     Conflict { rule: &'static str, detail: String },
+    /// 409: a change would cancel these appointments, and was not told to.
+    #[error("{detail}")]
+    Affected {
+        rule: &'static str,
+        detail: String,
+        affected: Vec<mediconnect_shared::AffectedAppointment>,
+    },
     /// 400: a one-time link (its token) was spent, has expired, was replaced, or never
     /// existed: one answer for all four.
     #[error("{0}")]
@@ -117,7 +124,9 @@ impl ApiError {
     fn problem_type(&self) -> String {
         match self {
             ApiError::Validation(_) => VALIDATION_TYPE.to_owned(),
-            ApiError::Conflict { rule, .. } | ApiError::NotYet { rule, .. } => {
+            ApiError::Conflict { rule, .. }
+            | ApiError::NotYet { rule, .. }
+            | ApiError::Affected { rule, .. } => {
                 format!("urn:mediconnect:problem:{rule}")
             }
             ApiError::TooManyRequests { .. } => "urn:mediconnect:problem:rate-limited".to_owned(),
@@ -137,6 +146,7 @@ impl ApiError {
             detail: None,
             errors: Vec::new(),
             correlation_id: None,
+            affected: Vec::new(),
         };
         match self {
             ApiError::Validation(errors) => {
@@ -171,6 +181,12 @@ impl ApiError {
                     "Too many attempts. Try again in {retry_after_secs} {unit}."
                 ));
             }
+            ApiError::Affected {
+                detail, affected, ..
+            } => {
+                problem.detail = Some(detail.clone());
+                problem.affected = affected.clone();
+            }
             other => problem.detail = Some(other.to_string()),
         }
         problem
@@ -187,7 +203,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::NotYet { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::Affected { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -158,6 +158,7 @@ impl Hours {
             }
         }
         Schedule {
+            cancel_affected: false,
             time_zone: self.tz.name().to_owned(),
             slot_minutes: self.slot_minutes,
             weekly,
@@ -294,6 +295,16 @@ impl Hours {
             .any(|&(s, e)| s <= start && end <= e && (start - s).num_seconds() % step == 0)
     }
 
+    /// Whether `[start, end)` lies within one working window (on the slot grid or
+    /// not): an appointment booked earlier still fits new hours.
+    pub fn covers(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        !self.published()
+            || self
+                .windows(start, end)
+                .iter()
+                .any(|&(s, e)| s <= start && end <= e)
+    }
+
     /// Free slots in `[from, to)`: windows cut into slots, minus `booked` and the past.
     pub fn free_slots(
         &self,
@@ -325,6 +336,7 @@ mod tests {
 
     fn schedule(tz: &str, weekly: &[(u8, &str, &str)]) -> Schedule {
         Schedule {
+            cancel_affected: false,
             time_zone: tz.into(),
             slot_minutes: 30,
             weekly: weekly
@@ -666,6 +678,7 @@ mod properties {
                 slot_minutes: minutes,
                 weekly: weekly.clone(),
                 exceptions: vec![],
+                cancel_affected: false,
             })
             .unwrap();
             let to = from + Duration::days(days);

@@ -150,11 +150,21 @@ pub struct AdminUserQuery {
 }
 
 /// `PATCH /api/admin/users/{id}`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserActivation {
     pub active: bool,
+    /// Deactivating a doctor with appointments ahead: `true` cancels them (each patient
+    /// is emailed); without it the answer is 409 `doctor-has-appointments`, whose
+    /// `affected` lists them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_appointments: bool,
+    /// Why, for the cancelled appointments' history and the patients' emails: 1–500
+    /// characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -373,6 +383,11 @@ pub struct RejectDoctor {
     /// Told to the doctor by email: 1–500 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
+    /// Rejecting an approved doctor with appointments ahead: `true` cancels them (each
+    /// patient is emailed, with the reason); without it the answer is 409
+    /// `doctor-has-appointments`, whose `affected` lists them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_appointments: bool,
 }
 
 /// `POST /api/admin/invitations`: who to invite.

@@ -279,6 +279,10 @@ pub struct AppointmentEvent {
     pub from_time: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub to_time: Option<DateTime<Utc>>,
+    /// Why, when the change says: an admin's reason for cancelling a departing
+    /// doctor's appointments, or a doctor's change of hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// `GET /api/appointments/{id}/history`, oldest first.
@@ -345,6 +349,11 @@ pub struct Schedule {
     pub weekly: Vec<WeeklyHours>,
     #[serde(default)]
     pub exceptions: Vec<ScheduleException>,
+    /// `PUT` only: hours or days off that leave booked appointments outside them are
+    /// refused (409 `appointments-affected`, listing them) unless this is `true`, which
+    /// cancels those appointments and emails their patients.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_affected: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

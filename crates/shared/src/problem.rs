@@ -32,6 +32,23 @@ pub struct Problem {
     /// Correlation id of an unexpected error, to quote to the operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
+    /// The appointments a change would cancel, when it is refused for them (409
+    /// `doctor-has-appointments`, `appointments-affected`): send it again with the
+    /// flag the problem names to cancel them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected: Vec<AffectedAppointment>,
+}
+
+/// An appointment a change would cancel: when, and nothing about the patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AffectedAppointment {
+    pub id: uuid::Uuid,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub scheduled_for: chrono::DateTime<chrono::Utc>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub ends_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Problem {

@@ -334,7 +334,11 @@ pub async fn approve_doctor(id: Uuid) -> Result<DoctorApplication, ApiError> {
 /// Turns a doctor's account down, with the reason they are told.
 pub async fn reject_doctor(id: Uuid, reason: String) -> Result<DoctorApplication, ApiError> {
     let path = format!("/api/admin/doctors/{id}/reject");
-    client::authed(Method::POST, &path, Some(&RejectDoctor { reason })).await
+    let body = RejectDoctor {
+        reason,
+        cancel_appointments: false,
+    };
+    client::authed(Method::POST, &path, Some(&body)).await
 }
 
 /// Sends a user a link to choose a new password.
@@ -347,11 +351,13 @@ pub async fn send_password_reset(id: Uuid) -> Result<Notice, ApiError> {
     .await
 }
 
-pub async fn set_active(id: Uuid, active: bool) -> Result<AdminUser, ApiError> {
+/// Deactivates or reactivates an account; `change` may say to cancel a departing
+/// doctor's appointments, and why.
+pub async fn set_active(id: Uuid, change: &UserActivation) -> Result<AdminUser, ApiError> {
     client::authed(
         Method::PATCH,
         &format!("/api/admin/users/{id}"),
-        Some(&UserActivation { active }),
+        Some(change),
     )
     .await
 }

@@ -118,6 +118,7 @@ fn account_changed() -> ApiError {
             ),
             errors: Vec::new(),
             correlation_id: None,
+            affected: Vec::new(),
         })),
     }
 }

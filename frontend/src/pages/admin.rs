@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 use mediconnect_shared::{
     AdminUser, AdminUserQuery, Analytics, AuditQuery, Metric, OutboxQuery, OutboxStatus, PageQuery,
-    Role,
+    Role, UserActivation,
 };
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{BarChart, Confirm, Loading, Pager, RequireAuth, count_of};
+use crate::components::{BarChart, Confirm, Dialog, Loading, Pager, RequireAuth, count_of};
 use crate::dates::format_local;
 use crate::pages::approvals::ApprovalQueue;
 use crate::pages::invitations::Invitations;
@@ -265,10 +265,33 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
     let confirm = RwSignal::new(false);
     let id = user.id;
     let active = user.active;
-    let toggle = ApiAction::new(move |to: &bool| {
-        let to = *to;
-        async move { api::set_active(id, to).await }
+    let toggle = ApiAction::new(move |change: &UserActivation| {
+        let change = change.clone();
+        async move { api::set_active(id, &change).await }
     });
+    // A doctor with appointments ahead: the server lists them; the admin is asked
+    // again, with how many, and may say why.
+    let departing = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let ahead = move || {
+        toggle
+            .error()
+            .filter(|e| e.is("doctor-has-appointments"))
+            .and_then(|e| e.problem.map(|p| p.affected.len()))
+    };
+    Effect::new(move |_| {
+        if ahead().is_some() {
+            departing.set(true);
+        }
+    });
+    let deactivate = move |cancel_appointments: bool| {
+        let reason = reason.get_untracked();
+        toggle.dispatch(UserActivation {
+            active: false,
+            cancel_appointments,
+            reason: (!reason.trim().is_empty()).then(|| reason.trim().to_owned()),
+        });
+    };
     let audit_changed = expect_context::<AuditChanged>().0;
     Effect::new(move |_| {
         if let Some(Ok(_)) = toggle.result() {
@@ -286,6 +309,7 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
     let error = move || {
         toggle
             .error()
+            .filter(|e| !e.is("doctor-has-appointments"))
             .or_else(|| reset.error())
             .map(|e| e.message())
     };
@@ -327,7 +351,14 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
                                 aria-label=label.clone()
                                 disabled=move || toggle.pending()
                                 on:click=move |_| {
-                                    if active { confirm.set(true) } else { toggle.dispatch(true); }
+                                    if active {
+                                        confirm.set(true)
+                                    } else {
+                                        toggle.dispatch(UserActivation {
+                                            active: true,
+                                            ..Default::default()
+                                        });
+                                    }
                                 }
                             >
                                 {if active { "Deactivate" } else { "Reactivate" }}
@@ -362,11 +393,79 @@ fn UserRow(user: AdminUser, reload: RwSignal<u32>) -> impl IntoView {
                         message="They are signed out everywhere at once and cannot sign in until \
                                  reactivated. A doctor goes offline."
                         confirm_label="Deactivate"
-                        on_confirm=Callback::new(move |_| { toggle.dispatch(false); })
+                        on_confirm=Callback::new(move |_| deactivate(false))
+                    />
+                    <DepartDialog
+                        open=departing
+                        id=id
+                        name=name.clone()
+                        count=Signal::derive(move || ahead().unwrap_or(0))
+                        reason=reason
+                        pending=Signal::derive(move || toggle.pending())
+                        on_confirm=Callback::new(move |_| deactivate(true))
                     />
                 </div>
             </td>
         </tr>
+    }
+}
+
+/// Deactivating a doctor with appointments ahead: how many, an optional reason for
+/// their patients, and the choice to cancel them.
+#[component]
+fn DepartDialog(
+    open: RwSignal<bool>,
+    id: uuid::Uuid,
+    name: String,
+    #[prop(into)] count: Signal<usize>,
+    reason: RwSignal<String>,
+    #[prop(into)] pending: Signal<bool>,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    let reason_id = format!("depart-reason-{id}");
+    let title = Signal::derive({
+        let name = name.clone();
+        move || {
+            format!(
+                "{name} has {} ahead",
+                count_of(count.get() as u64, "appointment", "appointments")
+            )
+        }
+    });
+    view! {
+        <Dialog open=open title=title>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                open.set(false);
+                on_confirm.run(());
+            }>
+                <p>
+                    {let name = name.clone(); move || format!(
+                        "Deactivating {name} cancels {}. Each patient gets an email with the \
+                         reason below and a calendar update, and sees it at once in the app.",
+                        if count.get() == 1 { "it" } else { "them all" }
+                    )}
+                </p>
+                <label for=reason_id.clone()>"Reason for the patients (optional)"</label>
+                <textarea
+                    id=reason_id.clone()
+                    rows="2"
+                    maxlength="500"
+                    autofocus
+                    placeholder="The doctor is no longer available at this clinic."
+                    prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                ></textarea>
+                <div class="dialog-actions">
+                    <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                        "Keep them"
+                    </button>
+                    <button type="submit" class="button danger" disabled=move || pending.get()>
+                        "Cancel them and deactivate"
+                    </button>
+                </div>
+            </form>
+        </Dialog>
     }
 }
 

@@ -3,7 +3,7 @@ use mediconnect_shared::{Schedule, ScheduleException, WeeklyHours};
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Loading, RequireAuth, ZonePicker};
-use crate::dates::{WEEKDAYS, day_in_words};
+use crate::dates::{WEEKDAYS, day_in_words, format_local};
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {
@@ -88,6 +88,22 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
         async move { api::set_schedule(&s).await }
     });
     let failure = move || save.error();
+    // The hours last sent: sent again, told to cancel, when the server lists
+    // appointments they would leave outside.
+    let sent = StoredValue::new(None::<Schedule>);
+    let affected = move || {
+        failure()
+            .filter(|e| e.is("appointments-affected"))
+            .and_then(|e| e.problem.map(|p| p.affected))
+    };
+    let cancel_and_save = move |_| {
+        if let Some(s) = sent.get_value() {
+            save.dispatch(Schedule {
+                cancel_affected: true,
+                ..s
+            });
+        }
+    };
     let saved = move || matches!(save.result(), Some(Ok(_)));
 
     // The row ids in the order they were sent: the server names a weekly range by
@@ -150,7 +166,7 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
         exceptions.extend(other_exceptions.clone());
         let list = rows.get();
         sent_rows.set(list.iter().map(|r| r.id).collect());
-        save.dispatch(Schedule {
+        let schedule = Schedule {
             time_zone: time_zone.get(),
             slot_minutes: slot_minutes.get().parse().unwrap_or(30),
             weekly: list
@@ -162,7 +178,10 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                 })
                 .collect(),
             exceptions,
-        });
+            cancel_affected: false,
+        };
+        sent.set_value(Some(schedule.clone()));
+        save.dispatch(schedule);
     };
     let zone_error = Signal::derive(move || failure().and_then(|e| e.field("timeZone")));
     let row_invalid = move |id: usize| {
@@ -321,6 +340,28 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                             e.message()
                         }}
                     </p>
+                    {affected().map(|list| {
+                        let count = list.len();
+                        view! {
+                            <ul class="affected">
+                                {list.into_iter().map(|a| view! {
+                                    <li>{format_local(a.scheduled_for)}</li>
+                                }).collect_view()}
+                            </ul>
+                            <button
+                                type="button"
+                                class="button danger small"
+                                disabled=move || save.pending()
+                                on:click=cancel_and_save
+                            >
+                                {if count == 1 {
+                                    "Cancel this appointment and save".to_owned()
+                                } else {
+                                    format!("Cancel these {count} appointments and save")
+                                }}
+                            </button>
+                        }
+                    })}
                 </div>
             })}
         </form>

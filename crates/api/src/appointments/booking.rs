@@ -84,6 +84,8 @@ fn insert(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ApiError> {
+    // The turn comes first: a departure or new hours that hold it are seen whole.
+    models::appointments::take_turns(conn, req.doctor_id, patient_id)?;
     let doctor = models::doctors::bookable(conn, req.doctor_id)?;
     let Some((slot_minutes, doctor_name)) = doctor else {
         return Err(ApiError::field("doctorId", "There is no such doctor"));
@@ -91,7 +93,6 @@ fn insert(
     let start = req.scheduled_for;
     let end = start + Duration::minutes(i64::from(slot_minutes));
     check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
-    models::appointments::take_turns(conn, req.doctor_id, patient_id)?;
     let id = Uuid::new_v4();
     let new = NewAppointmentRow {
         id: DbId(id),

@@ -74,6 +74,7 @@ impl Change<'_> {
         let row = self.row;
         check_start(start, self.now)?;
         let end = start + Duration::minutes(i64::from(row.duration_minutes));
+        models::appointments::take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
         let doctor_name = models::doctors::name(conn, row.doctor_id.0)?;
         check_hours(
             &load_hours(conn, row.doctor_id.0)?,
@@ -81,7 +82,6 @@ impl Change<'_> {
             start,
             end,
         )?;
-        models::appointments::take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
         models::appointments::set_time(conn, self.id, start, end).map_err(overlap_error)?;
         let times = (Some(row.scheduled_for.0), Some(start));
         self.record(conn, AppointmentAction::Rescheduled, (None, None), times)
@@ -144,7 +144,7 @@ impl Change<'_> {
         req: &AppointmentChange,
         reason: Option<Option<String>>,
         current: AppointmentStatus,
-    ) -> Result<(bool, Option<MailChange>), ApiError> {
+    ) -> Result<(bool, Option<MailChange<'static>>), ApiError> {
         let (mut changed, mut mail) = (false, None);
         if let Some(reason) = reason {
             changed |= self.reason(conn, reason)?;

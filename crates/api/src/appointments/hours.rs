@@ -31,18 +31,40 @@ pub async fn public_hours(state: &AppState, doctor: Uuid) -> Result<Schedule, Ap
         .await
 }
 
+/// Saves the doctor's hours. Booked appointments the new hours leave outside are
+/// listed in a 409 `appointments-affected`, unless `cancelAffected` is sent: then they
+/// are cancelled, and their patients told why.
 pub async fn set_schedule(
     state: &AppState,
     doctor: DoctorUser,
     req: Schedule,
 ) -> Result<Schedule, ApiError> {
     let hours = Hours::parse(&req)?;
+    let ctx = state.mail_ctx.clone();
     state
-        .db
-        .write(move |conn| {
+        .write(move |conn, effects| {
+            let now = Utc::now();
             let Party::Doctor(id) = party(conn, doctor.0)? else {
                 unreachable!("a doctor")
             };
+            let outside: Vec<AppointmentRow> = ahead(conn, id, now)?
+                .into_iter()
+                .filter(|r| !hours.covers(r.scheduled_for.0, r.ends_at.0))
+                .collect();
+            refuse_unless(
+                req.cancel_affected,
+                &outside,
+                "appointments-affected",
+                |n| {
+                    format!(
+                        "These hours leave {} outside them. Keep hours that include {}, \
+                         or send cancelAffected: true to cancel {} (each patient is emailed).",
+                        count_appointments(n),
+                        if n == 1 { "it" } else { "them" },
+                        if n == 1 { "it" } else { "them" },
+                    )
+                },
+            )?;
             models::doctors::set_slot_setting(
                 conn,
                 id,
@@ -51,6 +73,13 @@ pub async fn set_schedule(
             )?;
             models::working_hours::replace(conn, id, &weekly_rows(&hours))?;
             models::schedule_exceptions::replace(conn, id, &exception_rows(&hours))?;
+            if !outside.is_empty() {
+                let name = models::doctors::name(conn, id)?;
+                let reason = format!(
+                    "{name} changed their working hours and no longer sees patients at that time."
+                );
+                withdraw(conn, effects, &ctx, outside, doctor.0.id, &reason, now)?;
+            }
             Ok(load_hours(conn, id)?.to_dto())
         })
         .await

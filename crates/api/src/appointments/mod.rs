@@ -235,17 +235,34 @@ fn record(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let event = NewEventRow {
-        id: DbId(Uuid::new_v4()),
-        appointment_id: DbId(appointment),
-        actor_id: Some(DbId(actor)),
-        action: DbAction(action),
         from_status: status.0.map(DbStatus),
         to_status: status.1.map(DbStatus),
         from_time: time.0.map(DbTime),
         to_time: time.1.map(DbTime),
-        created_at: DbTime(now),
+        ..event(appointment, actor, action, now)
     };
     Ok(models::appointments::insert_event(conn, &event)?)
+}
+
+/// A history entry of `action` by `actor`, with nothing else said.
+fn event(
+    appointment: Uuid,
+    actor: Uuid,
+    action: AppointmentAction,
+    now: DateTime<Utc>,
+) -> NewEventRow {
+    NewEventRow {
+        id: DbId(Uuid::new_v4()),
+        appointment_id: DbId(appointment),
+        actor_id: Some(DbId(actor)),
+        action: DbAction(action),
+        from_status: None,
+        to_status: None,
+        from_time: None,
+        to_time: None,
+        created_at: DbTime(now),
+        note: None,
+    }
 }
 
 mod booking;
@@ -253,12 +270,14 @@ mod changes;
 mod hours;
 mod notify;
 mod reading;
+mod withdraw;
 
 pub use booking::*;
 pub use changes::*;
 pub use hours::*;
 use notify::*;
 pub use reading::*;
+pub(crate) use withdraw::*;
 
 #[cfg(test)]
 mod tests {

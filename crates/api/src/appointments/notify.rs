@@ -58,7 +58,7 @@ pub(super) fn queue_mail(
     effects: &mut Effects,
     ctx: &MailContext,
     row: &AppointmentRow,
-    change: MailChange,
+    change: MailChange<'_>,
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
@@ -104,6 +104,13 @@ pub(super) fn queue_mail(
             other,
             now,
         )],
+        MailChange::Withdrawn(reason) => vec![compose::withdrawn(
+            ctx,
+            &info,
+            reason,
+            patient.recipient(),
+            now,
+        )],
     };
     for email in &emails {
         outbox::enqueue(conn, email, now)?;
@@ -112,10 +119,13 @@ pub(super) fn queue_mail(
     Ok(())
 }
 
-pub(super) enum MailChange {
+pub(super) enum MailChange<'a> {
     Booked,
     Moved(DateTime<Utc>),
+    /// By the other party.
     Cancelled,
+    /// For a reason of the clinic's or the doctor's, told to the patient.
+    Withdrawn(&'a str),
 }
 
 /// Queues the personal event for both parties, in the transaction.

@@ -142,6 +142,7 @@ pub async fn history(
                         to_status: e.to_status.map(|s| s.0),
                         from_time: e.from_time.map(|t| t.0),
                         to_time: e.to_time.map(|t| t.0),
+                        note: e.note,
                     })
                     .collect(),
             })

@@ -78,6 +78,7 @@ diesel::table! {
         from_time -> Nullable<UtcTime>,
         to_time -> Nullable<UtcTime>,
         created_at -> UtcTime,
+        note -> Nullable<Text>,
     }
 }
 

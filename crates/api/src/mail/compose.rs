@@ -219,12 +219,27 @@ pub fn doctor_approved(ctx: &MailContext, to: Recipient<'_>) -> Email {
 }
 
 /// The news that an admin turned the doctor's account down, and why.
-pub fn doctor_rejected(to: Recipient<'_>, reason: &str) -> Email {
-    let values = [("name", to.name), ("reason", reason)];
+pub fn doctor_rejected(to: Recipient<'_>, reason: &str, was_approved: bool) -> Email {
+    let (subject, decision) = if was_approved {
+        (
+            "Your MediConnect approval was withdrawn",
+            "An administrator has withdrawn the approval of your MediConnect doctor account",
+        )
+    } else {
+        (
+            "Your MediConnect account was not approved",
+            "An administrator has not approved your MediConnect doctor account",
+        )
+    };
+    let values = [
+        ("name", to.name),
+        ("decision", decision),
+        ("reason", reason),
+    ];
     account_email(
         Kind::DoctorRejected,
         to,
-        "Your MediConnect account was not approved".to_owned(),
+        subject.to_owned(),
         (t::DOCTOR_REJECTED_TXT, t::DOCTOR_REJECTED_HTML),
         &values,
     )
@@ -521,16 +536,66 @@ pub fn cancelled(
         "Cancelled: your appointment with {actor} on {}",
         a.short_start(party)
     );
+    let templates = (t::CANCELLED_TXT, t::CANCELLED_HTML);
+    cancellation(ctx, a, (party, &to), subject, templates, &values, now)
+}
+
+/// Tells the patient (`to`) that the appointment was cancelled for `reason`, by the
+/// clinic (a departing doctor) or by the doctor's new hours, with a way to book again.
+pub fn withdrawn(
+    ctx: &MailContext,
+    a: &AppointmentInfo<'_>,
+    reason: &str,
+    to: Recipient<'_>,
+    now: DateTime<Utc>,
+) -> Email {
+    let when = a.when(a.start, Party::Patient);
+    let link = format!("{}/doctors", ctx.public_url);
+    let values = [
+        ("recipient", to.name),
+        ("doctor", a.doctor),
+        ("when", when.as_str()),
+        ("reason", reason),
+        ("link", link.as_str()),
+    ];
+    let subject = format!(
+        "Cancelled: your appointment with {} on {}",
+        a.doctor,
+        a.short_start(Party::Patient)
+    );
+    let templates = (t::WITHDRAWN_TXT, t::WITHDRAWN_HTML);
+    cancellation(
+        ctx,
+        a,
+        (Party::Patient, &to),
+        subject,
+        templates,
+        &values,
+        now,
+    )
+}
+
+/// A cancellation email with the calendar entry that removes the appointment (the
+/// same UID, the next SEQUENCE).
+fn cancellation(
+    ctx: &MailContext,
+    a: &AppointmentInfo<'_>,
+    (party, to): (Party, &Recipient<'_>),
+    subject: String,
+    templates: (&str, &str),
+    values: &[(&str, &str)],
+    now: DateTime<Utc>,
+) -> Email {
     let cancel = AppointmentInfo {
         sequence: a.sequence + 1,
         ..*a
     };
     appointment_email(
         Kind::AppointmentCancelled,
-        &to,
+        to,
         subject,
-        (t::CANCELLED_TXT, t::CANCELLED_HTML),
-        &values,
+        templates,
+        values,
         cancel.calendar(ctx, Method::Cancel, party, now),
     )
 }

@@ -175,8 +175,17 @@ pub async fn send_password_reset(
         NotAnAdmin,
         NoSuchUser,
         (
+            status = 409,
+            description = "A doctor with booked appointments ahead, deactivated without \
+                           `cancelAppointments: true` (`doctor-has-appointments`): the \
+                           problem's `affected` lists them, and nothing changed",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
             status = 422,
-            description = "Deactivating oneself, or a bad body",
+            description = "Deactivating oneself, or a bad body (a reason that is not one \
+                           line of 1 to 500 characters)",
             body = Problem,
             content_type = "application/problem+json"
         ),
@@ -352,7 +361,10 @@ pub async fn approve_doctor(
     Ok(no_store(HttpResponse::Ok()).json(doctor))
 }
 
-/// Turns a pending doctor down; the reason is emailed to them. Audited.
+/// Turns a pending doctor down, or withdraws an approved doctor's approval (taking them
+/// offline and off the list); the reason is emailed to them. An approved doctor's
+/// booked appointments ahead are cancelled with `cancelAppointments: true` (each
+/// patient emailed that the doctor is no longer available); without it, 409. Audited.
 #[utoipa::path(
     post,
     operation_id = "rejectDoctor",
@@ -369,7 +381,11 @@ pub async fn approve_doctor(
         NoSuchDoctor,
         (
             status = 409,
-            description = "Not pending (`approval-decided`): approved or rejected already",
+            description = "Decided already (`approval-decided`): approving an approved \
+                           doctor, rejecting a rejected one; or an approved doctor with \
+                           booked appointments ahead, rejected without \
+                           `cancelAppointments: true` (`doctor-has-appointments`, with \
+                           `affected` listing them)",
             body = Problem,
             content_type = "application/problem+json"
         ),

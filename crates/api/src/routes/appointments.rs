@@ -289,6 +289,8 @@ pub async fn get_schedule(
 }
 
 /// Replaces the signed-in doctor's working hours, exceptions, slot length and time zone.
+/// Booked appointments the new hours or days off leave outside are listed in a 409
+/// unless `cancelAffected: true` is sent, which cancels them and emails each patient.
 #[utoipa::path(
     put,
     operation_id = "setMySchedule",
@@ -301,6 +303,14 @@ pub async fn get_schedule(
         MalformedJson,
         NotSignedIn,
         NotADoctor,
+        (
+            status = 409,
+            description = "Booked appointments would fall outside the new hours \
+                           (`appointments-affected`): the problem's `affected` lists them, \
+                           and nothing was saved",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
         (
             status = 422,
             description = "Invalid hours, time zone or slot length",

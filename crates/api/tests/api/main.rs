@@ -10,6 +10,7 @@ mod appointments;
 mod approval;
 mod auth;
 mod cli;
+mod departures;
 mod docs;
 mod doctors;
 mod errors;

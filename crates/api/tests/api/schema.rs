@@ -226,5 +226,6 @@ type EventTuple = (
     Option<DbTime>,
     Option<DbTime>,
     DbTime,
+    Option<String>,
 );
 type KeyTuple = (DbId, String, String, Option<i32>, Option<String>, DbTime);

@@ -51,6 +51,7 @@ pub struct EventRow {
     pub from_time: Option<DbTime>,
     pub to_time: Option<DbTime>,
     pub created_at: DbTime,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -65,6 +66,7 @@ pub struct NewEventRow {
     pub from_time: Option<DbTime>,
     pub to_time: Option<DbTime>,
     pub created_at: DbTime,
+    pub note: Option<String>,
 }
 
 /// The appointment `id`, if there is one.
@@ -145,6 +147,21 @@ pub fn booked_between(
         .select((appointments::scheduled_for, appointments::ends_at))
         .load(conn)?;
     Ok(rows.into_iter().map(|(s, e)| (s.0, e.0)).collect())
+}
+
+/// The doctor's scheduled appointments that have not started by `now`, soonest first.
+pub fn scheduled_ahead(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<AppointmentRow>> {
+    appointments::table
+        .filter(appointments::doctor_id.eq(DbId(doctor)))
+        .filter(appointments::status.eq(DbStatus(AppointmentStatus::Scheduled)))
+        .filter(appointments::scheduled_for.gt(DbTime(now)))
+        .order((appointments::scheduled_for.asc(), appointments::id.asc()))
+        .select(AppointmentRow::as_select())
+        .load(conn)
 }
 
 /// Which appointments a list holds. Every field that is set must match.
@@ -236,8 +253,18 @@ pub fn page(
 /// first, then the patient's: one order for everybody, so the turns cannot deadlock.
 /// SQLite has one writer, and nothing to do.
 pub fn take_turns(conn: &mut AnyConnection, doctor: Uuid, patient: Uuid) -> QueryResult<()> {
+    turns(conn, &[(1, doctor), (2, patient)])
+}
+
+/// The doctor's turn alone, for a change to all of a doctor's appointments at once
+/// (a departure, new hours): bookings wait for it, and see its outcome.
+pub fn take_doctor_turn(conn: &mut AnyConnection, doctor: Uuid) -> QueryResult<()> {
+    turns(conn, &[(1, doctor)])
+}
+
+fn turns(conn: &mut AnyConnection, locks: &[(i32, Uuid)]) -> QueryResult<()> {
     if let AnyConnection::Postgresql(pg) = conn {
-        for (space, id) in [(1, doctor), (2, patient)] {
+        for &(space, id) in locks {
             diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
                 .bind::<diesel::sql_types::Integer, _>(space)
                 .bind::<diesel::sql_types::Text, _>(id.to_string())

@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, readMail, registerViaApi, signIn } from './helpers';
+
+test("deactivating a doctor with a booking says how many first, then cancels it and tells the " +
+  'patient why', async ({ page, request }) => {
+  const tag = Math.floor(Math.random() * 1e9);
+  const doctorName = `Dr. Departing ${tag}`;
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Cardiology');
+  const found = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
+  const doctorId = found.doctors[0].id;
+  const patientEmail = await registerViaApi(request, 'PATIENT', `Pat Departing ${tag}`);
+  const token = (
+    await (
+      await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
+    ).json()
+  ).token;
+  const start = new Date(Date.now() + 3 * 86_400_000);
+  start.setUTCHours(10, 0, 0, 0);
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId, scheduledFor: start.toISOString() },
+  });
+  expect(booked.status()).toBe(201);
+
+  await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.goto('/admin');
+  await page.getByLabel('Search by name or email').fill(doctorEmail);
+  const row = page.locator('[data-test="user-row"]', { hasText: doctorEmail });
+  await expect(page.locator('[data-test="user-row"]')).toHaveCount(1);
+  await row.getByRole('button', { name: `Deactivate ${doctorName}` }).click();
+  await page
+    .getByRole('dialog', { name: `Deactivate ${doctorName}?` })
+    .getByRole('button', { name: 'Deactivate' })
+    .click();
+
+  // The server refused: the admin is told how many, and asked again.
+  const dialog = page.getByRole('dialog', { name: `${doctorName} has 1 appointment ahead` });
+  await expect(dialog).toBeVisible();
+  await expect(row).toContainText('Active');
+  const reason = dialog.getByLabel('Reason for the patients (optional)');
+  await expect(reason).toBeFocused();
+  await page.keyboard.type('The doctor has moved to another city.');
+  await dialog.getByRole('button', { name: 'Cancel them and deactivate' }).click();
+  await expect(row).toContainText('Deactivated');
+  await expect(dialog).toBeHidden();
+
+  const mail = await readMail(patientEmail, `Cancelled: your appointment with ${doctorName}`);
+  expect(mail.text).toContain('The doctor has moved to another city.');
+  const list = await (
+    await request.get('/api/appointments', { headers: { Authorization: `Bearer ${token}` } })
+  ).json();
+  expect(list.appointments[0].status).toBe('CANCELLED');
+});

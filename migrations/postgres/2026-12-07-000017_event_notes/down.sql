@@ -1,0 +1,1 @@
+ALTER TABLE appointment_events DROP COLUMN note;
