@@ -53,3 +53,43 @@ test("deactivating a doctor with a booking says how many first, then cancels it 
   ).json();
   expect(list.appointments[0].status).toBe('CANCELLED');
 });
+
+test('a day off over a booking lists it, and the doctor may cancel it and save', async ({
+  page,
+  request,
+}) => {
+  const tag = Math.floor(Math.random() * 1e9);
+  const doctorName = `Dr. Day Off ${tag}`;
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Dermatology');
+  const found = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
+  const patientEmail = await registerViaApi(request, 'PATIENT', `Pat Day Off ${tag}`);
+  const token = (
+    await (
+      await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
+    ).json()
+  ).token;
+  const start = new Date(Date.now() + 5 * 86_400_000);
+  start.setUTCHours(12, 0, 0, 0);
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: found.doctors[0].id, scheduledFor: start.toISOString() },
+  });
+  expect(booked.status()).toBe(201);
+
+  await signIn(page, doctorEmail);
+  await page.getByRole('link', { name: 'Hours' }).click();
+  await page.getByLabel('Time zone of these hours', { exact: true }).selectOption('UTC');
+  await page.getByLabel('Date', { exact: true }).fill(start.toISOString().slice(0, 10));
+  await page.getByRole('button', { name: 'Add day off' }).click();
+  await page.getByRole('button', { name: 'Save hours' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('They leave 1 booked appointment outside your hours.');
+  await expect(alert.getByRole('listitem')).toHaveCount(1);
+  await alert.getByRole('button', { name: 'Cancel this appointment and save' }).click();
+  await expect(page.getByText('Your hours are saved.')).toBeVisible();
+
+  const mail = await readMail(patientEmail, `Cancelled: your appointment with ${doctorName}`);
+  expect(mail.text).toContain('changed their working hours');
+});

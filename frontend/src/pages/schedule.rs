@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use mediconnect_shared::{Schedule, ScheduleException, WeeklyHours};
 
 use crate::api::{self, ApiAction, ApiResource};
-use crate::components::{Loading, RequireAuth, ZonePicker};
+use crate::components::{Loading, RequireAuth, ZoneNote, ZonePicker};
 use crate::dates::{WEEKDAYS, day_in_words, format_local};
 
 #[component]
@@ -336,6 +336,17 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                         "Your hours were not saved. "
                         {if e.problem.as_ref().is_some_and(|p| !p.errors.is_empty()) {
                             "Each problem is shown beside its field below.".to_owned()
+                        } else if let Some(n) = affected().map(|l| l.len()) {
+                            let (what, it) = if n == 1 {
+                                ("1 booked appointment".to_owned(), "it")
+                            } else {
+                                (format!("{n} booked appointments"), "them")
+                            };
+                            format!(
+                                "They leave {what} outside your hours. Change them to keep \
+                                 {it}, or cancel {it}: the patient is emailed that you \
+                                 changed your hours."
+                            )
                         } else {
                             e.message()
                         }}
@@ -343,6 +354,7 @@ fn ScheduleEditor(initial: Schedule) -> impl IntoView {
                     {affected().map(|list| {
                         let count = list.len();
                         view! {
+                            <ZoneNote/>
                             <ul class="affected">
                                 {list.into_iter().map(|a| view! {
                                     <li>{format_local(a.scheduled_for)}</li>
