@@ -225,11 +225,20 @@ test("an admin reads appointments without their reasons, and is offered no chang
 test('a busy doctor pages through upcoming appointments', async ({ browser, request }) => {
   const doctorName = unique('Dr. Busy');
   const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Pediatrics');
-  const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Frequent'));
-  const login = await request.post('/api/auth/login', {
-    data: { email: patientEmail, password: PASSWORD },
+  const tokenOf = async (email: string) =>
+    (
+      await (await request.post('/api/auth/login', { data: { email, password: PASSWORD } })).json()
+    ).token as string;
+  // Ten ahead per patient (the clinic's most), from six patients.
+  const rules = await request.put('/api/doctors/me/booking-rules', {
+    headers: { Authorization: `Bearer ${await tokenOf(doctorEmail)}` },
+    data: { minNoticeMinutes: 120, cancelCutoffMinutes: 0, horizonDays: 180, maxOpenPerPatient: 10 },
   });
-  const { token } = await login.json();
+  expect(rules.status()).toBe(200);
+  const tokens: string[] = [];
+  for (let p = 0; p < 6; p++) {
+    tokens.push(await tokenOf(await registerViaApi(request, 'PATIENT', unique('Pat Frequent'))));
+  }
   const doctors = await (
     await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
   ).json();
@@ -238,7 +247,7 @@ test('a busy doctor pages through upcoming appointments', async ({ browser, requ
   // 53 hourly appointments: one more page than the 50 the page loads at first.
   for (let i = 0; i < 53; i++) {
     const res = await request.post('/api/appointments', {
-      headers: { Authorization: `Bearer ${token}` },
+      headers: { Authorization: `Bearer ${tokens[i % tokens.length]}` },
       data: {
         doctorId: doctors.doctors[0].id,
         scheduledFor: new Date(first.getTime() + i * 3_600_000).toISOString(),

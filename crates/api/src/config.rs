@@ -82,6 +82,9 @@ pub struct Config {
     pub alert_max_delay: Duration,
     /// The time zone whose days analytics count ("today", daily buckets).
     pub analytics_tz: chrono_tz::Tz,
+    /// The most booked appointments ahead one patient may hold across all doctors
+    /// (`PATIENT_MAX_OPEN_BOOKINGS`, default 10; 0 for no limit).
+    pub patient_max_open_bookings: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mediconnect.db";
@@ -168,6 +171,12 @@ impl Config {
             DEFAULT_API_RATE_LIMIT,
             rate,
             disables,
+        )? as u32;
+        let patient_max_open_bookings = number(
+            "PATIENT_MAX_OPEN_BOOKINGS",
+            10,
+            0..=10_000,
+            " (0 for no limit)",
         )? as u32;
         let ws_max_connections_per_ip = number(
             "WS_MAX_CONNECTIONS_PER_IP",
@@ -267,6 +276,7 @@ impl Config {
             notify_cooldown,
             alert_max_delay,
             analytics_tz,
+            patient_max_open_bookings,
         })
     }
 

@@ -37,6 +37,10 @@ pub enum ApiError {
     /// 409: a uniqueness or state rule was hit. `rule` names it (in the problem `type`).
     #[error("{detail}")]
     Conflict { rule: &'static str, detail: String },
+    /// 422: a rule of the doctor's or the clinic's refuses this (too little notice, too
+    /// far ahead). `rule` names it (in the problem `type`); `detail` is for the user.
+    #[error("{detail}")]
+    Rule { rule: &'static str, detail: String },
     /// 409: a change would cancel these appointments, and was not told to.
     #[error("{detail}")]
     Affected {
@@ -126,7 +130,8 @@ impl ApiError {
             ApiError::Validation(_) => VALIDATION_TYPE.to_owned(),
             ApiError::Conflict { rule, .. }
             | ApiError::NotYet { rule, .. }
-            | ApiError::Affected { rule, .. } => {
+            | ApiError::Affected { rule, .. }
+            | ApiError::Rule { rule, .. } => {
                 format!("urn:mediconnect:problem:{rule}")
             }
             ApiError::TooManyRequests { .. } => "urn:mediconnect:problem:rate-limited".to_owned(),
@@ -197,7 +202,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::LinkInvalid(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) | ApiError::Unprocessable(_) => {
+            ApiError::Validation(_) | ApiError::Unprocessable(_) | ApiError::Rule { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,

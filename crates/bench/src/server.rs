@@ -54,6 +54,8 @@ impl Server {
             .env("AUTH_RATE_LIMIT_PER_MINUTE", "0")
             .env("API_RATE_LIMIT_PER_MINUTE", "0")
             .env("WS_MAX_CONNECTIONS_PER_IP", "0")
+            // The booking benchmark gives each patient many slots, across doctors.
+            .env("PATIENT_MAX_OPEN_BOOKINGS", "0")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)

@@ -396,4 +396,43 @@ pub struct SlotList {
     #[serde(deserialize_with = "crate::time::instant")]
     pub bookable_until: DateTime<Utc>,
     pub slots: Vec<Slot>,
+    /// The doctor's booking rules: slots already honour them.
+    pub rules: BookingRules,
+    /// Set when the signed-in patient may not book this doctor now (they hold as many
+    /// appointments ahead as allowed): why, in words to show as they are. `slots` is
+    /// then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_blocked: Option<String>,
+}
+
+/// `GET/PUT /api/doctors/me/booking-rules`: when and how much patients may book a
+/// doctor. Public in each doctor's slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BookingRules {
+    /// No booking or move closer than this to the start, 0–43200 (30 days).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 43200))]
+    pub min_notice_minutes: u32,
+    /// Patients cannot cancel or move later than this before the start, 0–43200.
+    /// Doctors may always cancel.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 43200))]
+    pub cancel_cutoff_minutes: u32,
+    /// How far ahead bookings open, 1–180 days.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 180))]
+    pub horizon_days: u32,
+    /// Booked appointments ahead one patient may hold with this doctor, 1–100.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+    pub max_open_per_patient: u32,
+}
+
+impl Default for BookingRules {
+    fn default() -> Self {
+        BookingRules {
+            min_notice_minutes: 120,
+            cancel_cutoff_minutes: 0,
+            horizon_days: 180,
+            max_open_per_patient: 3,
+        }
+    }
 }

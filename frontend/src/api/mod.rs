@@ -15,11 +15,11 @@ pub use session::{access_token, follow_other_tabs, on_session_change, refresh, r
 use gloo_net::http::Method;
 use mediconnect_shared::{
     AcceptInvitation, Appointment, AppointmentChange, AppointmentList, AppointmentQuery,
-    ChangeEmailRequest, ChangePasswordRequest, Doctor, DoctorList, DoctorQuery, FollowedDoctors,
-    LoginRequest, LoginResponse, NewAppointment, Notice, OnlineDoctors, PasswordResetConfirm,
-    PasswordResetRequest, ProfileResponse, RefreshRequest, RegisterRequest, RegisterResponse,
-    Schedule, SlotList, SpecializationSummary, StatusUpdate, UpdateProfileRequest, UserSummary,
-    VerifyEmailRequest,
+    BookingRules, ChangeEmailRequest, ChangePasswordRequest, Doctor, DoctorList, DoctorQuery,
+    FollowedDoctors, LoginRequest, LoginResponse, NewAppointment, Notice, OnlineDoctors,
+    PasswordResetConfirm, PasswordResetRequest, ProfileResponse, RefreshRequest, RegisterRequest,
+    RegisterResponse, Schedule, SlotList, SpecializationSummary, StatusUpdate,
+    UpdateProfileRequest, UserSummary, VerifyEmailRequest,
 };
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
@@ -202,10 +202,13 @@ pub async fn cancel_appointment(id: Uuid) -> Result<Appointment, ApiError> {
 }
 
 /// A doctor's free slots from `from` to `to` (at most 31 days).
+/// A doctor's free slots; `personal`: as the signed-in patient, whose answer says
+/// whether they may book another appointment with the doctor.
 pub async fn slots(
     doctor: Uuid,
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
+    personal: bool,
 ) -> Result<SlotList, ApiError> {
     let pairs = [
         (
@@ -215,7 +218,19 @@ pub async fn slots(
         ("to", to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
     ];
     let path = with_query(&format!("/api/doctors/{doctor}/slots"), &pairs);
+    if personal {
+        return client::authed(Method::GET, &path, None::<&()>).await;
+    }
     client::send_json(Method::GET, &path, None::<&()>, None).await
+}
+
+/// The signed-in doctor's booking rules.
+pub async fn booking_rules() -> Result<BookingRules, ApiError> {
+    client::authed(Method::GET, "/api/doctors/me/booking-rules", None::<&()>).await
+}
+
+pub async fn set_booking_rules(rules: &BookingRules) -> Result<BookingRules, ApiError> {
+    client::authed(Method::PUT, "/api/doctors/me/booking-rules", Some(rules)).await
 }
 
 pub async fn doctor(id: Uuid) -> Result<Doctor, ApiError> {

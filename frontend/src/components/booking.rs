@@ -41,9 +41,10 @@ fn by_day(starts: impl IntoIterator<Item = DateTime<Utc>>) -> Vec<Day> {
 }
 
 /// For a doctor without published hours: every half hour from `from` to `to` on the
-/// viewer's clock, at least five minutes ahead.
-fn any_time(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let earliest = Utc::now() + Duration::minutes(5);
+/// viewer's clock, at least five minutes and the doctor's notice (`notice` minutes)
+/// ahead.
+fn any_time(from: DateTime<Utc>, to: DateTime<Utc>, notice: u32) -> Vec<DateTime<Utc>> {
+    let earliest = Utc::now() + Duration::minutes(i64::from(notice.max(5)));
     let mut times = Vec::new();
     let mut date = local(from).date_naive();
     while let Some(midnight) = date.and_hms_opt(0, 0, 0) {
@@ -75,6 +76,7 @@ pub fn SlotPicker(
     on_done: Callback<Appointment>,
 ) -> impl IntoView {
     let opened = Utc::now();
+    let personal = reschedule.is_none() && crate::state::session::use_session().signed_in();
     // Which four weeks are shown (0: from now), and a counter that reloads them.
     let window = RwSignal::new(0i64);
     let reloads = RwSignal::new(0u32);
@@ -85,7 +87,8 @@ pub fn SlotPicker(
     let slots = ApiResource::new(move || {
         reloads.track();
         let (from, to) = bounds(window.get());
-        api::slots(doctor_id, from, to)
+        // A patient's own answer says if they may book another (not when moving one).
+        api::slots(doctor_id, from, to, personal)
     });
     let chosen = RwSignal::new(None::<DateTime<Utc>>);
     let day = RwSignal::new(0usize);
@@ -151,7 +154,7 @@ pub fn SlotPicker(
         let days = if list.hours_published {
             by_day(list.slots.iter().map(|s| s.start))
         } else {
-            by_day(any_time(from, to))
+            by_day(any_time(from, to, list.rules.min_notice_minutes))
         };
         let more = bounds(window.get_untracked() + 1).0 < list.bookable_until;
         let earlier = window.get_untracked() > 0;
@@ -187,6 +190,12 @@ pub fn SlotPicker(
                 </button>
             </div>
         };
+        if let Some(why) = &list.booking_blocked {
+            return view! {
+                <p class="alert info" role="status" data-test="booking-blocked">{why.clone()}</p>
+            }
+            .into_any();
+        }
         let unpublished = (!list.hours_published).then(|| {
             view! {
                 <p class="hint" data-test="no-hours">{format!(

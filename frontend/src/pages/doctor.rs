@@ -76,7 +76,7 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
     let hours = ApiResource::new(move || api::doctor_hours(id));
     let slots = ApiResource::new(move || {
         let from = Utc::now();
-        api::slots(id, from, from + Duration::days(14))
+        api::slots(id, from, from + Duration::days(14), false)
     });
     let for_booking = doctor.clone();
     view! {

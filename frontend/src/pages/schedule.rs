@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use mediconnect_shared::{Schedule, ScheduleException, WeeklyHours};
+use mediconnect_shared::{BookingRules, Schedule, ScheduleException, WeeklyHours};
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Loading, RequireAuth, ZoneNote, ZonePicker};
@@ -17,6 +17,7 @@ pub fn SchedulePage() -> impl IntoView {
 #[component]
 fn ScheduleLoader() -> impl IntoView {
     let schedule = ApiResource::new(api::schedule);
+    let rules = ApiResource::new(api::booking_rules);
     view! {
         <h1>"Working hours"</h1>
         <Transition fallback=|| view! { <Loading message="Loading your hours…"/> }>
@@ -27,6 +28,122 @@ fn ScheduleLoader() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        <h2 id="rules-heading">"Booking rules"</h2>
+        <Transition fallback=|| view! { <Loading message="Loading your rules…"/> }>
+            {move || rules.get().map(|r| match r {
+                Ok(r) => view! { <RulesEditor initial=r/> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{e.message()}</p>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// One whole-number rule: its label, hint, field name and value.
+#[component]
+fn RuleField(
+    id: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type="number"
+                inputmode="numeric"
+                min="0"
+                aria-describedby=hint_id.clone()
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            <p class="hint" id=hint_id>{hint}</p>
+            {move || error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+    }
+}
+
+/// When and how much patients may book: notice, cancellation cutoff, how far ahead,
+/// and appointments ahead per patient. Notice and cutoff are edited in hours.
+#[component]
+fn RulesEditor(initial: BookingRules) -> impl IntoView {
+    let hours = |m: u32| {
+        let h = f64::from(m) / 60.0;
+        if h.fract() == 0.0 {
+            format!("{h:.0}")
+        } else {
+            format!("{h:.2}")
+        }
+    };
+    let notice = RwSignal::new(hours(initial.min_notice_minutes));
+    let cutoff = RwSignal::new(hours(initial.cancel_cutoff_minutes));
+    let horizon = RwSignal::new(initial.horizon_days.to_string());
+    let max_open = RwSignal::new(initial.max_open_per_patient.to_string());
+    let save = ApiAction::new(move |r: &BookingRules| {
+        let r = *r;
+        async move { api::set_booking_rules(&r).await }
+    });
+    // Hours to minutes; a value that is not a number is sent as one out of range, so
+    // that the server names the field.
+    let minutes = |s: String| {
+        s.trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|h| h.is_finite() && *h >= 0.0)
+            .map_or(u32::MAX, |h| {
+                (h * 60.0).round().min(f64::from(u32::MAX)) as u32
+            })
+    };
+    let whole = |s: String| s.trim().parse::<u32>().unwrap_or(u32::MAX);
+    let field =
+        move |name: &'static str| Signal::derive(move || save.error().and_then(|e| e.field(name)));
+    view! {
+        <form class="card rules" aria-labelledby="rules-heading" novalidate on:submit=move |ev| {
+            ev.prevent_default();
+            save.dispatch(BookingRules {
+                min_notice_minutes: minutes(notice.get()),
+                cancel_cutoff_minutes: minutes(cutoff.get()),
+                horizon_days: whole(horizon.get()),
+                max_open_per_patient: whole(max_open.get()),
+            });
+        }>
+            <div class="rules-grid">
+                <RuleField id="rule-notice" label="Notice (hours)" value=notice
+                    hint="No booking or move closer than this to the start."
+                    error=field("minNoticeMinutes")/>
+                <RuleField id="rule-cutoff" label="Patients may cancel until (hours before)"
+                    value=cutoff
+                    hint="0 lets them cancel until the start. You can always cancel."
+                    error=field("cancelCutoffMinutes")/>
+                <RuleField id="rule-horizon" label="Bookable ahead (days)" value=horizon
+                    hint="From 1 to 180 days." error=field("horizonDays")/>
+                <RuleField id="rule-max-open" label="Appointments ahead per patient"
+                    value=max_open hint="From 1 to 100." error=field("maxOpenPerPatient")/>
+            </div>
+            <button class="button" type="submit" disabled=move || save.pending()>
+                {move || if save.pending() { "Saving…" } else { "Save rules" }}
+            </button>
+            {move || matches!(save.result(), Some(Ok(_))).then(|| view! {
+                <p class="alert success outcome" role="status">"Your booking rules are saved."</p>
+            })}
+            {move || save.error().map(|e| view! {
+                <p class="alert error outcome" role="alert">
+                    {if e.problem.as_ref().is_some_and(|p| !p.errors.is_empty()) {
+                        "Your rules were not saved. Each problem is shown beside its field."
+                            .to_owned()
+                    } else {
+                        e.message()
+                    }}
+                </p>
+            })}
+        </form>
     }
 }
 

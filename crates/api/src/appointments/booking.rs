@@ -79,7 +79,7 @@ fn claim_key(
 fn insert(
     conn: &mut AnyConnection,
     by: Uuid,
-    patient_id: Uuid,
+    (patient_id, clinic_max): (Uuid, u32),
     req: &NewAppointment,
     reason: Option<&str>,
     now: DateTime<Utc>,
@@ -92,7 +92,13 @@ fn insert(
     };
     let start = req.scheduled_for;
     let end = start + Duration::minutes(i64::from(slot_minutes));
+    let rules = models::booking_rules::of_doctor(conn, req.doctor_id)?;
+    check_time(&rules, &doctor_name, start, now)?;
     check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
+    let doctor = (req.doctor_id, doctor_name.as_str());
+    if let Some(refusal) = open_limit(conn, &rules, doctor, patient_id, clinic_max, now)? {
+        return Err(refusal);
+    }
     let id = Uuid::new_v4();
     let new = NewAppointmentRow {
         id: DbId(id),
@@ -128,6 +134,8 @@ struct Attempt {
     key: Option<String>,
     hash: String,
     mail_ctx: MailContext,
+    /// `PATIENT_MAX_OPEN_BOOKINGS` (0: no limit).
+    clinic_max: u32,
 }
 
 impl Attempt {
@@ -151,7 +159,8 @@ impl Attempt {
             ));
         }
         let reason = self.reason.as_deref();
-        let id = insert(conn, self.user, patient_id, &self.req, reason, now)?;
+        let patient = (patient_id, self.clinic_max);
+        let id = insert(conn, self.user, patient, &self.req, reason, now)?;
         let row = load_one(conn, id)?.ok_or_else(not_found)?;
         let change = MailChange::Booked;
         queue_mail(conn, effects, &self.mail_ctx, &row, change, self.user, now)?;
@@ -207,6 +216,7 @@ pub async fn book(
         key: key.clone(),
         hash: hash.clone(),
         mail_ctx: state.mail_ctx.clone(),
+        clinic_max: state.config.patient_max_open_bookings,
     };
     let result = state
         .write(move |conn, effects| attempt.run(conn, effects))

@@ -43,6 +43,27 @@ fn refuse_after_start(
     Ok(())
 }
 
+/// A patient's cancellation or move within the doctor's cutoff before the start: 409.
+fn refuse_after_cutoff(
+    conn: &mut AnyConnection,
+    party: Party,
+    row: &AppointmentRow,
+    req: &AppointmentChange,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let cancels = req.status == Some(AppointmentStatus::Cancelled);
+    let moves = req.scheduled_for.is_some_and(|s| s != row.scheduled_for.0);
+    if !matches!(party, Party::Patient(_)) || !(cancels || moves) {
+        return Ok(());
+    }
+    let rules = models::booking_rules::of_doctor(conn, row.doctor_id.0)?;
+    if rules.cancel_cutoff_minutes == 0 {
+        return Ok(());
+    }
+    let doctor_name = models::doctors::name(conn, row.doctor_id.0)?;
+    check_cutoff(&rules, &doctor_name, row.scheduled_for.0, now)
+}
+
 /// What a change touches, in its transaction.
 struct Change<'a> {
     id: Uuid,
@@ -76,6 +97,8 @@ impl Change<'_> {
         let end = start + Duration::minutes(i64::from(row.duration_minutes));
         models::appointments::take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
         let doctor_name = models::doctors::name(conn, row.doctor_id.0)?;
+        let rules = models::booking_rules::of_doctor(conn, row.doctor_id.0)?;
+        check_time(&rules, &doctor_name, start, self.now)?;
         check_hours(
             &load_hours(conn, row.doctor_id.0)?,
             &doctor_name,
@@ -196,6 +219,7 @@ pub async fn change(
             let correcting =
                 current.is_final() && is_correction(party, current, &req, row.updated_at.0, now)?;
             refuse_after_start(party, &row, &req, now)?;
+            refuse_after_cutoff(conn, party, &row, &req, now)?;
             let change = Change {
                 id,
                 by: user.id,

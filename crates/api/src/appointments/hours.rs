@@ -110,11 +110,18 @@ fn exception_rows(hours: &Hours) -> Vec<models::schedule_exceptions::Exception> 
     rows
 }
 
-pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotList, ApiError> {
+/// Free slots of a doctor, within the doctor's booking rules (notice, horizon). For a
+/// signed-in patient who may not book the doctor now (as many appointments ahead as
+/// allowed), none, and why.
+pub async fn slots(
+    state: &AppState,
+    doctor: Uuid,
+    q: SlotQuery,
+    caller: Option<AuthUser>,
+) -> Result<SlotList, ApiError> {
     let now = Utc::now();
     let from = q.from.unwrap_or(now).max(now);
     let to = q.to.unwrap_or(from + Duration::days(7));
-    let bookable_until = now + Duration::days(MAX_DAYS_AHEAD);
     if to <= from {
         return Err(ApiError::BadRequest(
             "to must be after from (and after now).".into(),
@@ -125,24 +132,43 @@ pub async fn slots(state: &AppState, doctor: Uuid, q: SlotQuery) -> Result<SlotL
             "Ask for at most 31 days of slots at a time.".into(),
         ));
     }
+    let clinic_max = state.config.patient_max_open_bookings;
     state
         .db
         .run(move |conn| {
             crate::doctors::require_active(conn, doctor)?;
             let hours = load_hours(conn, doctor)?;
+            let rules = models::booking_rules::of_doctor(conn, doctor)?;
+            let booking_blocked = match caller.filter(|c| c.role == Role::Patient) {
+                Some(user) => match party(conn, user)? {
+                    Party::Patient(patient) => {
+                        let name = models::doctors::name(conn, doctor)?;
+                        let by = (doctor, name.as_str());
+                        open_limit(conn, &rules, by, patient, clinic_max, now)?
+                            .map(|refusal| refusal.to_string())
+                    }
+                    _ => None,
+                },
+                None => None,
+            };
+            let earliest = from.max(now + Duration::minutes(i64::from(rules.min_notice_minutes)));
+            let bookable_until = now + Duration::days(i64::from(rules.horizon_days));
             let booked = models::appointments::booked_between(conn, doctor, from, to)?;
             let published = hours.published();
+            let open = published && booking_blocked.is_none() && earliest < to;
             Ok(SlotList {
                 doctor_id: doctor,
                 time_zone: hours.tz.name().to_owned(),
                 slot_minutes: hours.slot_minutes,
                 hours_published: published,
                 bookable_until,
-                slots: if published {
-                    hours.free_slots(from, to.min(bookable_until), &booked)
+                slots: if open {
+                    hours.free_slots(earliest, to.min(bookable_until), &booked)
                 } else {
                     Vec::new()
                 },
+                rules,
+                booking_blocked,
             })
         })
         .await

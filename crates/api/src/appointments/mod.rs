@@ -270,6 +270,7 @@ mod changes;
 mod hours;
 mod notify;
 mod reading;
+mod rules;
 mod withdraw;
 
 pub use booking::*;
@@ -277,6 +278,8 @@ pub use changes::*;
 pub use hours::*;
 use notify::*;
 pub use reading::*;
+use rules::*;
+pub use rules::{booking_rules, set_booking_rules};
 pub(crate) use withdraw::*;
 
 #[cfg(test)]

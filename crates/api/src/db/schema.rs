@@ -144,6 +144,20 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
+    booking_rules (doctor_id) {
+        doctor_id -> Uuid,
+        min_notice_minutes -> Integer,
+        cancel_cutoff_minutes -> Integer,
+        horizon_days -> Integer,
+        max_open_per_patient -> Integer,
+        updated_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
     invitations (id) {
         id -> Uuid,
         email -> Text,
@@ -305,6 +319,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(schedule_exceptions -> doctors (doctor_id));
 diesel::joinable!(working_hours -> doctors (doctor_id));
+diesel::joinable!(booking_rules -> doctors (doctor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -312,6 +327,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     appointment_events,
     appointments,
+    booking_rules,
     doctors,
     follows,
     idempotency_keys,

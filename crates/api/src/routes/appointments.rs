@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentHistory, AppointmentList, AppointmentQuery,
-    NewAppointment, PageQuery, Problem, Schedule, SlotList, SlotQuery,
+    BookingRules, NewAppointment, PageQuery, Problem, Schedule, SlotList, SlotQuery,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(history)
         .service(get_schedule)
         .service(put_schedule)
+        .service(get_booking_rules)
+        .service(put_booking_rules)
         .service(slots)
         .service(doctor_hours);
 }
@@ -329,6 +331,60 @@ pub async fn put_schedule(
         .json(appointments::set_schedule(&state, doctor, body.into_inner()).await?))
 }
 
+/// The signed-in doctor's booking rules.
+#[utoipa::path(
+    get,
+    operation_id = "getMyBookingRules",
+    path = "/api/doctors/me/booking-rules",
+    tag = "appointments",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The rules (the defaults until set)", body = BookingRules),
+        NotSignedIn,
+        NotADoctor,
+    )
+)]
+#[get("/doctors/me/booking-rules")]
+pub async fn get_booking_rules(
+    state: web::Data<AppState>,
+    doctor: DoctorUser,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(appointments::booking_rules(&state, doctor).await?))
+}
+
+/// Sets the signed-in doctor's booking rules: notice, patients' cancellation cutoff,
+/// how far ahead, and appointments ahead per patient. Bookings and slots follow them at
+/// once; appointments already booked stay.
+#[utoipa::path(
+    put,
+    operation_id = "setMyBookingRules",
+    path = "/api/doctors/me/booking-rules",
+    tag = "appointments",
+    security(("bearer" = [])),
+    request_body = BookingRules,
+    responses(
+        (status = 200, description = "The stored rules", body = BookingRules),
+        MalformedJson,
+        NotSignedIn,
+        NotADoctor,
+        (
+            status = 422,
+            description = "A value out of its range (each named in `errors`)",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[put("/doctors/me/booking-rules")]
+pub async fn put_booking_rules(
+    state: web::Data<AppState>,
+    doctor: DoctorUser,
+    body: Json<BookingRules>,
+) -> Result<HttpResponse, ApiError> {
+    let rules = appointments::set_booking_rules(&state, doctor, body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Ok()).json(rules))
+}
+
 /// A doctor's published hours: weekly hours and upcoming exceptions, in the doctor's
 /// time zone. Public. Empty `weekly` and `exceptions` mean no hours are published.
 #[utoipa::path(
@@ -373,7 +429,13 @@ pub async fn slots(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     query: Query<SlotQuery>,
+    caller: Option<AuthUser>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(appointments::slots(&state, id.into_inner(), query.into_inner()).await?))
+    // A patient's answer says whether they may book: it is theirs alone.
+    let personal = caller.is_some();
+    let found = appointments::slots(&state, id.into_inner(), query.into_inner(), caller).await?;
+    if personal {
+        return Ok(no_store(HttpResponse::Ok()).json(found));
+    }
+    Ok(HttpResponse::Ok().json(found))
 }

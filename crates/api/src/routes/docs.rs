@@ -46,6 +46,8 @@ use utoipa_swagger_ui::SwaggerUi;
         super::appointments::history,
         super::appointments::get_schedule,
         super::appointments::put_schedule,
+        super::appointments::get_booking_rules,
+        super::appointments::put_booking_rules,
         super::appointments::slots,
         super::appointments::doctor_hours,
         super::notifications::follow,

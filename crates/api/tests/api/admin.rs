@@ -62,6 +62,8 @@ async fn the_figures_move_with_the_data(backend: Backend) {
     // An appointment in two minutes: today, unless the test runs in the last two
     // minutes of the day (then the counts below expect it tomorrow).
     let today_start = Utc::now() + Duration::minutes(2);
+    app.booking_rules(&doctor, json!({"minNoticeMinutes": 0}))
+        .await;
     let counted_today = |read_on: chrono::NaiveDate| u64::from(today_start.date_naive() == read_on);
     json_ok(
         app.post(

@@ -437,6 +437,10 @@ async fn fifty_concurrent_bookings_of_one_slot_make_one(backend: Backend) {
 #[both_backends]
 async fn many_slots_raced_at_once_answer_only_201_or_409(backend: Backend) {
     let s = setup(backend).await;
+    // Up to ten rounds' bookings each: more than the default three ahead.
+    s.app
+        .booking_rules(&s.doctor, json!({"maxOpenPerPatient": 10}))
+        .await;
     let mut patients = Vec::new();
     for _ in 0..24 {
         patients.push(s.app.user(Role::Patient).await);

@@ -146,6 +146,7 @@ pub fn test_config(db: &TestDb) -> Config {
         notify_cooldown: std::time::Duration::from_secs(3600),
         alert_max_delay: std::time::Duration::from_secs(15 * 60),
         analytics_tz: chrono_tz::UTC,
+        patient_max_open_bookings: 10,
     }
 }
 
@@ -513,6 +514,20 @@ impl TestApp {
             token: session.token,
             refresh_token: session.refresh_token,
         }
+    }
+
+    /// Sets the doctor's booking rules, from the defaults with `changes` applied.
+    pub async fn booking_rules(&self, doctor: &TestUser, changes: Value) -> Value {
+        let mut rules = json!({"minNoticeMinutes": 120, "cancelCutoffMinutes": 0,
+            "horizonDays": 180, "maxOpenPerPatient": 3});
+        for (k, v) in changes.as_object().expect("an object") {
+            rules[k] = v.clone();
+        }
+        json_ok(
+            self.put("/api/doctors/me/booking-rules", Some(&doctor.token), &rules)
+                .await,
+        )
+        .await
     }
 
     /// Forges an access token signed with the server's secret.

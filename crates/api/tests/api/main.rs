@@ -9,6 +9,7 @@ mod admin;
 mod appointments;
 mod approval;
 mod auth;
+mod booking_rules;
 mod cli;
 mod departures;
 mod docs;

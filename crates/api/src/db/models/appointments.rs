@@ -131,6 +131,25 @@ pub fn touch(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> QueryRes
     Ok(())
 }
 
+/// How many booked appointments the patient has that have not started by `now`: with
+/// `doctor` only, or with anyone.
+pub fn open_of_patient(
+    conn: &mut AnyConnection,
+    patient: Uuid,
+    doctor: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let mut query = appointments::table
+        .filter(appointments::patient_id.eq(DbId(patient)))
+        .filter(appointments::status.eq(DbStatus(AppointmentStatus::Scheduled)))
+        .filter(appointments::scheduled_for.gt(DbTime(now)))
+        .into_boxed();
+    if let Some(doctor) = doctor {
+        query = query.filter(appointments::doctor_id.eq(DbId(doctor)));
+    }
+    query.count().get_result(conn)
+}
+
 /// The start and end of each scheduled appointment of `doctor` that overlaps
 /// `from`..`to`.
 pub fn booked_between(

@@ -6,6 +6,7 @@ pub mod alert_audience;
 pub mod analytics;
 pub mod appointments;
 pub mod audit_log;
+pub mod booking_rules;
 pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;

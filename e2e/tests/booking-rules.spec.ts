@@ -1,0 +1,75 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, registerViaApi, signIn } from './helpers';
+
+function unique(prefix: string) {
+  return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
+}
+
+test('a doctor sets booking rules; a patient at the limit is told why instead of offered times',
+  async ({ browser, request }) => {
+    const doctorName = unique('Dr. Ruled');
+    const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Neurology');
+    const doctorContext = await browser.newContext();
+    const doctor = await doctorContext.newPage();
+    await signIn(doctor, doctorEmail);
+    await doctor.getByRole('link', { name: 'Hours' }).click();
+    await expect(doctor.getByRole('heading', { name: 'Booking rules' })).toBeVisible();
+    const notice = doctor.getByLabel('Notice (hours)');
+    await expect(notice).toHaveValue('2');
+    // A bad value is named beside its field.
+    await doctor.getByLabel('Bookable ahead (days)').fill('400');
+    await doctor.getByRole('button', { name: 'Save rules' }).click();
+    await expect(doctor.locator('.rules .field-error')).toHaveText(
+      'Bookings open from 1 to 180 days ahead',
+    );
+    await doctor.getByLabel('Bookable ahead (days)').fill('30');
+    await notice.fill('24');
+    await doctor.getByLabel('Appointments ahead per patient').fill('1');
+    await doctor.getByRole('button', { name: 'Save rules' }).click();
+    await expect(doctor.getByText('Your booking rules are saved.')).toBeVisible();
+    await doctor.reload();
+    await expect(notice).toHaveValue('24');
+
+    // A patient books once (a day and more ahead), then is told they are at the limit.
+    const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Ruled'));
+    const token = (
+      await (
+        await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
+      ).json()
+    ).token;
+    const found = await (
+      await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+    ).json();
+    const soon = new Date(Date.now() + 3_600_000 * 3);
+    const refused = await request.post('/api/appointments', {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { doctorId: found.doctors[0].id, scheduledFor: soon.toISOString() },
+    });
+    expect(refused.status()).toBe(422);
+    expect((await refused.json()).detail).toBe(
+      `${doctorName} takes bookings at least 1 day ahead. Pick a later time.`,
+    );
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    later.setUTCHours(10, 0, 0, 0);
+    const booked = await request.post('/api/appointments', {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { doctorId: found.doctors[0].id, scheduledFor: later.toISOString() },
+    });
+    expect(booked.status()).toBe(201);
+
+    const patientContext = await browser.newContext();
+    const patient = await patientContext.newPage();
+    await signIn(patient, patientEmail);
+    await patient.getByRole('link', { name: 'Doctors', exact: true }).click();
+    await patient.getByLabel('Search by name').fill(doctorName);
+    const card = patient.locator('[data-test="doctor-card"]', { hasText: doctorName });
+    await card.getByRole('button', { name: 'Book' }).click();
+    const dialog = patient.getByRole('dialog', { name: `Book with ${doctorName}` });
+    await expect(dialog.locator('[data-test="booking-blocked"]')).toHaveText(
+      `You already have 1 appointment ahead with ${doctorName}, the most they take from one ` +
+        'patient. Cancel one, or book after one has taken place.',
+    );
+    await expect(dialog.getByRole('radio')).toHaveCount(0);
+    await doctorContext.close();
+    await patientContext.close();
+  });
