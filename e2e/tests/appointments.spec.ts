@@ -356,6 +356,17 @@ test('a doctor confirms a final status, and corrects a mis-click within the day'
     ).json()
   ).token;
   const list = await (await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)).json();
+  // A doctor who takes bookings without notice.
+  const doctorToken = (
+    await (
+      await request.post('/api/auth/login', { data: { email: doctorEmail, password: PASSWORD } })
+    ).json()
+  ).token;
+  const rules = await request.put('/api/doctors/me/booking-rules', {
+    headers: { Authorization: `Bearer ${doctorToken}` },
+    data: { minNoticeMinutes: 0, cancelCutoffMinutes: 0, horizonDays: 180, maxOpenPerPatient: 3 },
+  });
+  expect(rules.status()).toBe(200);
   // A doctor without hours takes any future time: one that starts in three seconds.
   const start = new Date(Date.now() + 3_000).toISOString();
   const booked = await request.post('/api/appointments', {

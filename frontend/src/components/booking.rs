@@ -148,6 +148,11 @@ pub fn SlotPicker(
         _ => {}
     });
     let error = move || submit.error();
+    let blocked = move || {
+        slots
+            .get()
+            .is_some_and(|r| r.is_ok_and(|l| l.booking_blocked.is_some()))
+    };
     let pick = move |list: &SlotList| -> AnyView {
         let (from, to) = bounds(window.get_untracked());
         let to = to.min(list.bookable_until);
@@ -296,6 +301,8 @@ pub fn SlotPicker(
                 }.into_any(),
             })}
         </Suspense>
+        // A patient who may not book another sees why, and nothing to fill in.
+        <Show when=move || !blocked()>
         {is_new.then(|| view! {
             <div class="field">
                 <label for="booking-reason">"Reason for the visit (optional)"</label>
@@ -340,6 +347,7 @@ pub fn SlotPicker(
                 }}
             </button>
         </div>
+        </Show>
     }
 }
 
