@@ -405,6 +405,71 @@ pub struct SlotList {
     pub booking_blocked: Option<String>,
 }
 
+/// `POST /api/doctors/me/time-off`: a range off, from and to local date-times in the
+/// doctor's time zone (`2026-12-24T13:00`); partial days allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewTimeOff {
+    #[serde(
+        deserialize_with = "crate::time::local_minute",
+        serialize_with = "crate::time::write_local_minute"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-24T13:00"))]
+    pub from: chrono::NaiveDateTime,
+    #[serde(
+        deserialize_with = "crate::time::local_minute",
+        serialize_with = "crate::time::write_local_minute"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-24T13:00"))]
+    pub to: chrono::NaiveDateTime,
+    /// For the doctor only (patients are told the doctor is away): at most 200
+    /// characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Time off over booked appointments is refused (409 `appointments-affected`,
+    /// listing them) unless this is `true`, which cancels them and emails each patient.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_affected: bool,
+}
+
+/// A range of a doctor's time off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TimeOff {
+    pub id: Uuid,
+    /// As entered: local date-times in `timeZone`.
+    #[serde(
+        deserialize_with = "crate::time::local_minute",
+        serialize_with = "crate::time::write_local_minute"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub from: chrono::NaiveDateTime,
+    #[serde(
+        deserialize_with = "crate::time::local_minute",
+        serialize_with = "crate::time::write_local_minute"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub to: chrono::NaiveDateTime,
+    pub time_zone: String,
+    /// The same range as instants.
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub ends_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `GET /api/doctors/me/time-off`: the ranges not yet over, soonest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TimeOffList {
+    pub time_off: Vec<TimeOff>,
+}
+
 /// `GET/PUT /api/doctors/me/booking-rules`: when and how much patients may book a
 /// doctor. Public in each doctor's slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -131,3 +131,55 @@ mod tests {
         }
     }
 }
+
+/// A local date-time to the minute, as a browser's `datetime-local` field writes it:
+/// `2026-12-24T13:00` (seconds, if given, must be `:00`). `None` otherwise.
+pub fn parse_local_minute(s: &str) -> Option<chrono::NaiveDateTime> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<u32> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let sep = |at: usize, c: u8| b.get(at) == Some(&c);
+    let whole = match b.len() {
+        16 => true,
+        19 => sep(16, b':') && num(17, 2) == Some(0),
+        _ => false,
+    };
+    if !(whole && sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':')) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?.and_hms_opt(
+        num(11, 2)?,
+        num(14, 2)?,
+        0,
+    )
+}
+
+/// Serde: [`parse_local_minute`].
+pub fn local_minute<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::NaiveDateTime, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_local_minute(&s).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "expected a local date and time like 2026-12-24T13:00, found {s:?}"
+        ))
+    })
+}
+
+/// Serde: `2026-12-24T13:00`.
+pub fn write_local_minute<S: serde::Serializer>(
+    t: &chrono::NaiveDateTime,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use chrono::{Datelike, Timelike};
+    s.serialize_str(&format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    ))
+}

@@ -96,6 +96,7 @@ fn insert(
     check_time(&rules, &doctor_name, start, now)?;
     check_hours(&load_hours(conn, req.doctor_id)?, &doctor_name, start, end)?;
     let doctor = (req.doctor_id, doctor_name.as_str());
+    check_time_off(conn, doctor, start, end)?;
     if let Some(refusal) = open_limit(conn, &rules, doctor, patient_id, clinic_max, now)? {
         return Err(refusal);
     }

@@ -105,6 +105,7 @@ impl Change<'_> {
             start,
             end,
         )?;
+        check_time_off(conn, (row.doctor_id.0, &doctor_name), start, end)?;
         models::appointments::set_time(conn, self.id, start, end).map_err(overlap_error)?;
         let times = (Some(row.scheduled_for.0), Some(start));
         self.record(conn, AppointmentAction::Rescheduled, (None, None), times)

@@ -153,7 +153,8 @@ pub async fn slots(
             };
             let earliest = from.max(now + Duration::minutes(i64::from(rules.min_notice_minutes)));
             let bookable_until = now + Duration::days(i64::from(rules.horizon_days));
-            let booked = models::appointments::booked_between(conn, doctor, from, to)?;
+            let mut booked = models::appointments::booked_between(conn, doctor, from, to)?;
+            booked.extend(models::time_off::between(conn, doctor, from, to)?);
             let published = hours.published();
             let open = published && booking_blocked.is_none() && earliest < to;
             Ok(SlotList {

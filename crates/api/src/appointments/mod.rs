@@ -271,6 +271,7 @@ mod hours;
 mod notify;
 mod reading;
 mod rules;
+mod time_off;
 mod withdraw;
 
 pub use booking::*;
@@ -280,6 +281,8 @@ use notify::*;
 pub use reading::*;
 use rules::*;
 pub use rules::{booking_rules, set_booking_rules};
+use time_off::check_time_off;
+pub use time_off::{add_time_off, remove_time_off, time_off};
 pub(crate) use withdraw::*;
 
 #[cfg(test)]

@@ -158,6 +158,21 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
+    time_off (id) {
+        id -> Uuid,
+        doctor_id -> Uuid,
+        starts_at -> UtcTime,
+        ends_at -> UtcTime,
+        time_zone -> Text,
+        note -> Nullable<Text>,
+        created_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
     invitations (id) {
         id -> Uuid,
         email -> Text,
@@ -320,6 +335,7 @@ diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(schedule_exceptions -> doctors (doctor_id));
 diesel::joinable!(working_hours -> doctors (doctor_id));
 diesel::joinable!(booking_rules -> doctors (doctor_id));
+diesel::joinable!(time_off -> doctors (doctor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -328,6 +344,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointment_events,
     appointments,
     booking_rules,
+    time_off,
     doctors,
     follows,
     idempotency_keys,

@@ -5,7 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use mediconnect_shared::{
     Appointment, AppointmentChange, AppointmentHistory, AppointmentList, AppointmentQuery,
-    BookingRules, NewAppointment, PageQuery, Problem, Schedule, SlotList, SlotQuery,
+    BookingRules, NewAppointment, NewTimeOff, PageQuery, Problem, Schedule, SlotList, SlotQuery,
+    TimeOff, TimeOffList,
 };
 use uuid::Uuid;
 
@@ -29,6 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(put_schedule)
         .service(get_booking_rules)
         .service(put_booking_rules)
+        .service(list_time_off)
+        .service(add_time_off)
+        .service(remove_time_off)
         .service(slots)
         .service(doctor_hours);
 }
@@ -383,6 +387,99 @@ pub async fn put_booking_rules(
 ) -> Result<HttpResponse, ApiError> {
     let rules = appointments::set_booking_rules(&state, doctor, body.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(rules))
+}
+
+/// The signed-in doctor's time off that is not over yet, soonest first.
+#[utoipa::path(
+    get,
+    operation_id = "listMyTimeOff",
+    path = "/api/doctors/me/time-off",
+    tag = "appointments",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ranges", body = TimeOffList),
+        NotSignedIn,
+        NotADoctor,
+    )
+)]
+#[get("/doctors/me/time-off")]
+pub async fn list_time_off(
+    state: web::Data<AppState>,
+    doctor: DoctorUser,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(appointments::time_off(&state, doctor).await?))
+}
+
+/// Adds a range of time off, from and to local date-times in the doctor's time zone.
+/// No slot is offered in it and nothing can be booked. Booked appointments inside are
+/// listed in a 409 unless `cancelAffected: true` is sent, which cancels them (each
+/// patient is emailed that the doctor is away, with a calendar update).
+#[utoipa::path(
+    post,
+    operation_id = "addTimeOff",
+    path = "/api/doctors/me/time-off",
+    tag = "appointments",
+    security(("bearer" = [])),
+    request_body = NewTimeOff,
+    responses(
+        (status = 201, description = "The range", body = TimeOff),
+        MalformedJson,
+        NotSignedIn,
+        NotADoctor,
+        (
+            status = 409,
+            description = "Booked appointments inside (`appointments-affected`): the \
+                           problem's `affected` lists them, and nothing was saved",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+        (
+            status = 422,
+            description = "An end before the start or in the past, a range over 366 days, \
+                           or a note over 200 characters",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[post("/doctors/me/time-off")]
+pub async fn add_time_off(
+    state: web::Data<AppState>,
+    doctor: DoctorUser,
+    body: Json<NewTimeOff>,
+) -> Result<HttpResponse, ApiError> {
+    let range = appointments::add_time_off(&state, doctor, body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Created()).json(range))
+}
+
+/// Removes a range of the signed-in doctor's time off.
+#[utoipa::path(
+    delete,
+    operation_id = "removeTimeOff",
+    path = "/api/doctors/me/time-off/{id}",
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        NotSignedIn,
+        NotADoctor,
+        (
+            status = 404,
+            description = "No such time off of this doctor",
+            body = Problem,
+            content_type = "application/problem+json"
+        ),
+    )
+)]
+#[delete("/doctors/me/time-off/{id}")]
+pub async fn remove_time_off(
+    state: web::Data<AppState>,
+    doctor: DoctorUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    appointments::remove_time_off(&state, doctor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A doctor's published hours: weekly hours and upcoming exceptions, in the doctor's

@@ -26,5 +26,6 @@ mod ops;
 mod recovery;
 mod schema;
 mod spa;
+mod time_off;
 mod users;
 mod verification;

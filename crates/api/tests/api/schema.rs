@@ -71,6 +71,14 @@ async fn every_column_of_every_table_loads(backend: Backend) {
             .select(alert_audience::all_columns)
             .load::<(bool, i64)>(conn)
             .unwrap();
+        booking_rules::table
+            .select(booking_rules::all_columns)
+            .load::<(DbId, i32, i32, i32, i32, DbTime)>(conn)
+            .unwrap();
+        time_off::table
+            .select(time_off::all_columns)
+            .load::<(DbId, DbId, DbTime, DbTime, String, Option<String>, DbTime)>(conn)
+            .unwrap();
         follows::table
             .select(follows::all_columns)
             .load::<(DbId, DbId, DbTime)>(conn)

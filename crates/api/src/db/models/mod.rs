@@ -18,5 +18,6 @@ pub mod presence_intervals;
 pub mod presence_leases;
 pub mod refresh_tokens;
 pub mod schedule_exceptions;
+pub mod time_off;
 pub mod users;
 pub mod working_hours;

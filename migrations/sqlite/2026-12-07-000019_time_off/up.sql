@@ -1,0 +1,13 @@
+-- A doctor's time off: a range of instants (entered in the doctor's time zone, kept
+-- as UTC) in which no slot is offered and nothing can be booked.
+CREATE TABLE time_off (
+    id         TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
+    doctor_id  TEXT NOT NULL REFERENCES doctors (id) ON DELETE CASCADE,
+    starts_at  TEXT NOT NULL,
+    ends_at    TEXT NOT NULL,
+    time_zone  TEXT NOT NULL,
+    note       TEXT,
+    created_at TEXT NOT NULL,
+    CHECK (ends_at > starts_at)
+);
+CREATE INDEX time_off_doctor_idx ON time_off (doctor_id, ends_at);
