@@ -73,3 +73,54 @@ test('a doctor sets booking rules; a patient at the limit is told why instead of
     await doctorContext.close();
     await patientContext.close();
   });
+
+test('a doctor takes time off over a booking: asked first, then the patient sees it cancelled ' +
+  'live', async ({ browser, request }) => {
+  const doctorName = unique('Dr. Leave');
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Dermatology');
+  const patientName = unique('Pat Leave');
+  const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
+  const token = (
+    await (
+      await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
+    ).json()
+  ).token;
+  const found = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
+  const start = new Date(Date.now() + 4 * 86_400_000);
+  start.setUTCHours(12, 0, 0, 0);
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: found.doctors[0].id, scheduledFor: start.toISOString() },
+  });
+  expect(booked.status()).toBe(201);
+
+  const patientContext = await browser.newContext();
+  const patient = await patientContext.newPage();
+  await signIn(patient, patientEmail);
+  await patient.getByRole('link', { name: 'Appointments', exact: true }).click();
+  const mine = patient.locator('[data-test="appointment"]', { hasText: doctorName });
+  await expect(mine).toContainText('Scheduled');
+
+  const doctorContext = await browser.newContext();
+  const doctor = await doctorContext.newPage();
+  await signIn(doctor, doctorEmail);
+  await doctor.getByRole('link', { name: 'Hours' }).click();
+  // The hours' zone is the browser's until hours are published: UTC here.
+  const day = start.toISOString().slice(0, 10);
+  await doctor.getByLabel('From', { exact: true }).last().fill(`${day}T08:00`);
+  await doctor.getByLabel('To', { exact: true }).fill(`${day}T18:00`);
+  await doctor.getByLabel('Note (only you see it)').fill('Conference');
+  await doctor.getByRole('button', { name: 'Add time off' }).click();
+  const alert = doctor.getByRole('alert');
+  await expect(alert).toContainText('This time off holds 1 booked appointment.');
+  await expect(mine).toContainText('Scheduled');
+  await alert.getByRole('button', { name: 'Cancel it and add the time off' }).click();
+  await expect(doctor.locator('[data-test="time-off"]')).toContainText(/, 08:00 to .*, 18:00/);
+  await expect(doctor.locator('[data-test="time-off"]')).toContainText('(Conference)');
+  // The patient's page changes by itself.
+  await expect(mine).toContainText('Cancelled');
+  await doctorContext.close();
+  await patientContext.close();
+});

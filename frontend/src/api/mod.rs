@@ -16,10 +16,10 @@ use gloo_net::http::Method;
 use mediconnect_shared::{
     AcceptInvitation, Appointment, AppointmentChange, AppointmentList, AppointmentQuery,
     BookingRules, ChangeEmailRequest, ChangePasswordRequest, Doctor, DoctorList, DoctorQuery,
-    FollowedDoctors, LoginRequest, LoginResponse, NewAppointment, Notice, OnlineDoctors,
-    PasswordResetConfirm, PasswordResetRequest, ProfileResponse, RefreshRequest, RegisterRequest,
-    RegisterResponse, Schedule, SlotList, SpecializationSummary, StatusUpdate,
-    UpdateProfileRequest, UserSummary, VerifyEmailRequest,
+    FollowedDoctors, LoginRequest, LoginResponse, NewAppointment, NewTimeOff, Notice,
+    OnlineDoctors, PasswordResetConfirm, PasswordResetRequest, ProfileResponse, RefreshRequest,
+    RegisterRequest, RegisterResponse, Schedule, SlotList, SpecializationSummary, StatusUpdate,
+    TimeOff, TimeOffList, UpdateProfileRequest, UserSummary, VerifyEmailRequest,
 };
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
@@ -222,6 +222,19 @@ pub async fn slots(
         return client::authed(Method::GET, &path, None::<&()>).await;
     }
     client::send_json(Method::GET, &path, None::<&()>, None).await
+}
+
+/// The signed-in doctor's time off not yet over.
+pub async fn time_off() -> Result<TimeOffList, ApiError> {
+    client::authed(Method::GET, "/api/doctors/me/time-off", None::<&()>).await
+}
+
+pub async fn add_time_off(range: &NewTimeOff) -> Result<TimeOff, ApiError> {
+    client::authed(Method::POST, "/api/doctors/me/time-off", Some(range)).await
+}
+
+pub async fn remove_time_off(id: Uuid) -> Result<(), ApiError> {
+    client::authed_empty(Method::DELETE, &format!("/api/doctors/me/time-off/{id}")).await
 }
 
 /// The signed-in doctor's booking rules.

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use mediconnect_shared::{BookingRules, Schedule, ScheduleException, WeeklyHours};
+use mediconnect_shared::{BookingRules, NewTimeOff, Schedule, ScheduleException, WeeklyHours};
 
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Loading, RequireAuth, ZoneNote, ZonePicker};
@@ -28,6 +28,8 @@ fn ScheduleLoader() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        <h2 id="time-off-heading">"Time off"</h2>
+        <TimeOffEditor/>
         <h2 id="rules-heading">"Booking rules"</h2>
         <Transition fallback=|| view! { <Loading message="Loading your rules…"/> }>
             {move || rules.get().map(|r| match r {
@@ -37,6 +39,195 @@ fn ScheduleLoader() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// "Thursday 24 December 2026, 13:00": a local date-time as entered.
+fn local_in_words(t: chrono::NaiveDateTime) -> String {
+    use chrono::Timelike;
+    format!(
+        "{}, {:02}:{:02}",
+        day_in_words(t.date()),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// The doctor's time off: the ranges ahead, each removable, and a form to add one.
+/// A range over booked appointments lists them, and may cancel them.
+#[component]
+fn TimeOffEditor() -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let list = ApiResource::new(move || {
+        reload.track();
+        api::time_off()
+    });
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let add = ApiAction::new(move |r: &NewTimeOff| {
+        let r = r.clone();
+        async move { api::add_time_off(&r).await }
+    });
+    let remove = ApiAction::new(move |id: &uuid::Uuid| {
+        let id = *id;
+        async move { api::remove_time_off(id).await }
+    });
+    Effect::new(move |_| {
+        if matches!(add.result(), Some(Ok(_))) {
+            from.set(String::new());
+            to.set(String::new());
+            note.set(String::new());
+            reload.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(remove.result(), Some(Ok(_))) {
+            reload.update(|n| *n += 1);
+        }
+    });
+    // A field left empty or unreadable: sent as a time that cannot be, so that the
+    // server names the field.
+    let read = |s: String| {
+        mediconnect_shared::time::parse_local_minute(&s).unwrap_or(chrono::NaiveDateTime::MIN)
+    };
+    let request = move |cancel_affected: bool| NewTimeOff {
+        from: read(from.get_untracked()),
+        to: read(to.get_untracked()),
+        note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+        cancel_affected,
+    };
+    let affected = move || {
+        add.error()
+            .filter(|e| e.is("appointments-affected"))
+            .and_then(|e| e.problem.map(|p| p.affected))
+    };
+    let field = move |name: &'static str| move || add.error().and_then(|e| e.field(name));
+    let invalid = move |name: &'static str| {
+        if field(name)().is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    };
+    let has_fields =
+        |e: &crate::api::ApiError| e.problem.as_ref().is_some_and(|p| !p.errors.is_empty());
+    view! {
+        <section class="card" aria-labelledby="time-off-heading">
+            <p class="muted">
+                "No one can book you in your time off. Times are in the time zone of your \
+                 hours."
+            </p>
+            <Transition fallback=|| view! { <Loading message="Loading your time off…"/> }>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{e.message()}</p>
+                    }.into_any(),
+                    Ok(l) if l.time_off.is_empty() => view! {
+                        <p class="empty">"No time off ahead."</p>
+                    }.into_any(),
+                    Ok(l) => view! {
+                        <ul class="time-off">
+                            {l.time_off.into_iter().map(|t| {
+                                let label = format!(
+                                    "{} to {}",
+                                    local_in_words(t.from),
+                                    local_in_words(t.to)
+                                );
+                                let aria = format!("Remove time off from {label}");
+                                view! {
+                                    <li data-test="time-off">
+                                        <span>{label}</span>
+                                        {t.note.map(|n| view! {
+                                            " "<span class="muted">{format!("({n})")}</span>
+                                        })}
+                                        " "
+                                        <button type="button" class="link-button"
+                                            aria-label=aria
+                                            on:click=move |_| { remove.dispatch(t.id); }>
+                                            "Remove"
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+            {move || remove.error().map(|e| view! {
+                <p class="alert error" role="alert">{e.message()}</p>
+            })}
+            <form class="time-off-form" novalidate on:submit=move |ev| {
+                ev.prevent_default();
+                add.dispatch(request(false));
+            }>
+                <div class="range">
+                    <label>
+                        "From"
+                        <input type="datetime-local" prop:value=move || from.get()
+                            aria-invalid=move || invalid("from")
+                            on:input=move |ev| from.set(event_target_value(&ev))/>
+                    </label>
+                    <label>
+                        "To"
+                        <input type="datetime-local" prop:value=move || to.get()
+                            aria-invalid=move || invalid("to")
+                            on:input=move |ev| to.set(event_target_value(&ev))/>
+                    </label>
+                    <label>
+                        "Note (only you see it)"
+                        <input type="text" maxlength="200" prop:value=move || note.get()
+                            on:input=move |ev| note.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                {move || {
+                    let messages: Vec<String> =
+                        ["from", "to", "note"].into_iter().filter_map(|f| field(f)()).collect();
+                    (!messages.is_empty()).then(|| view! {
+                        <p class="field-error">{messages.join(" ")}</p>
+                    })
+                }}
+                <button class="button secondary" type="submit" disabled=move || add.pending()>
+                    "Add time off"
+                </button>
+                {move || add.error().filter(|e| !has_fields(e)).map(|e| view! {
+                        <div class="alert error outcome" role="alert">
+                            {match affected() {
+                                Some(list) => {
+                                    let count = list.len();
+                                    let (what, it) = if count == 1 {
+                                        ("1 booked appointment".to_owned(), "it")
+                                    } else {
+                                        (format!("{count} booked appointments"), "them")
+                                    };
+                                    view! {
+                                        <p>{format!(
+                                            "This time off holds {what}. Change it, or cancel \
+                                             {it}: each patient is emailed that you are away."
+                                        )}</p>
+                                        <ZoneNote/>
+                                        <ul class="affected">
+                                            {list.into_iter().map(|a| view! {
+                                                <li>{format_local(a.scheduled_for)}</li>
+                                            }).collect_view()}
+                                        </ul>
+                                        <button type="button" class="button danger small"
+                                            disabled=move || add.pending()
+                                            on:click=move |_| { add.dispatch(request(true)); }>
+                                            {if count == 1 {
+                                                "Cancel it and add the time off".to_owned()
+                                            } else {
+                                                format!("Cancel these {count} and add the time off")
+                                            }}
+                                        </button>
+                                    }.into_any()
+                                }
+                                None => view! { <p>{e.message()}</p> }.into_any(),
+                            }}
+                        </div>
+                    })}
+            </form>
+        </section>
     }
 }
 
