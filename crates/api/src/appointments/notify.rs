@@ -77,33 +77,37 @@ pub(super) fn queue_mail(
         patient_tz: patient.tz,
         sequence: times_moved(conn, row.id.0)?,
     };
-    // The one who did not make the change hears of it, from the one who did.
-    let (actor_contact, other) = if actor == doctor.user_id {
-        (&doctor, (compose::Party::Patient, patient.recipient()))
+    // Both parties' calendars follow a change: the one who did not make it hears of
+    // it from the one who did, and the one who did gets the same calendar update.
+    let ((actor_party, actor_c), (other_party, other_c)) = if actor == doctor.user_id {
+        (
+            (compose::Party::Doctor, &doctor),
+            (compose::Party::Patient, &patient),
+        )
     } else {
-        (&patient, (compose::Party::Doctor, doctor.recipient()))
+        (
+            (compose::Party::Patient, &patient),
+            (compose::Party::Doctor, &doctor),
+        )
     };
+    let to_other = (other_party, other_c.recipient());
+    let to_actor = (actor_party, actor_c.recipient());
+    let (by_actor, by_you) = (
+        compose::By::Other(&actor_c.name),
+        compose::By::You(&other_c.name),
+    );
     let emails = match change {
         MailChange::Booked => {
             compose::booked(ctx, &info, patient.recipient(), doctor.recipient(), now).to_vec()
         }
-        MailChange::Moved(previous) => {
-            vec![compose::moved(
-                ctx,
-                &info,
-                previous,
-                &actor_contact.name,
-                other,
-                now,
-            )]
-        }
-        MailChange::Cancelled => vec![compose::cancelled(
-            ctx,
-            &info,
-            &actor_contact.name,
-            other,
-            now,
-        )],
+        MailChange::Moved(previous) => vec![
+            compose::moved(ctx, &info, previous, by_actor, to_other, now),
+            compose::moved(ctx, &info, previous, by_you, to_actor, now),
+        ],
+        MailChange::Cancelled => vec![
+            compose::cancelled(ctx, &info, by_actor, to_other, now),
+            compose::cancelled(ctx, &info, by_you, to_actor, now),
+        ],
         MailChange::Withdrawn(reason) => vec![compose::withdrawn(
             ctx,
             &info,

@@ -481,28 +481,55 @@ pub fn booked(
     ]
 }
 
-/// Tells the other party (`party`, `to`) that the appointment moved (a new SEQUENCE,
-/// same UID). The one who moved it is the appointment's other party, named as `actor`.
+/// Who changed an appointment, as its email to one party says: the other party (by
+/// name), or the recipient themselves (with the other party's name).
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    Other(&'a str),
+    You(&'a str),
+}
+
+impl By<'_> {
+    /// The other party's name.
+    fn name(&self) -> &str {
+        match self {
+            By::Other(n) | By::You(n) => n,
+        }
+    }
+
+    /// "Dr. Lee moved your appointment", "You moved your appointment with Dr. Lee".
+    fn headline(&self, verb: &str) -> String {
+        match self {
+            By::Other(n) => format!("{n} {verb} your appointment"),
+            By::You(n) => format!("You {verb} your appointment with {n}"),
+        }
+    }
+}
+
+/// Tells a party (`party`, `to`) that the appointment moved (a new SEQUENCE, same
+/// UID): the other party, or the one who moved it, whose calendar must follow too.
 pub fn moved(
     ctx: &MailContext,
     a: &AppointmentInfo<'_>,
     previous: DateTime<Utc>,
-    actor: &str,
+    by: By<'_>,
     (party, to): (Party, Recipient<'_>),
     now: DateTime<Utc>,
 ) -> Email {
     let when = a.when(a.start, party);
     let previous = a.when(previous, party);
     let link = format!("{}/appointments", ctx.public_url);
+    let headline = by.headline("moved");
     let values = [
         ("recipient", to.name),
-        ("actor", actor),
+        ("headline", headline.as_str()),
         ("when", when.as_str()),
         ("previous", previous.as_str()),
         ("link", link.as_str()),
     ];
     let subject = format!(
-        "Moved: your appointment with {actor} is now {}",
+        "Moved: your appointment with {} is now {}",
+        by.name(),
         a.short_start(party)
     );
     appointment_email(
@@ -515,25 +542,27 @@ pub fn moved(
     )
 }
 
-/// Tells the other party (`party`, `to`) that the appointment was cancelled
-/// (`METHOD:CANCEL`) by `actor`, the appointment's other party.
+/// Tells a party (`party`, `to`) that the appointment was cancelled (`METHOD:CANCEL`):
+/// the other party, or the one who cancelled it.
 pub fn cancelled(
     ctx: &MailContext,
     a: &AppointmentInfo<'_>,
-    actor: &str,
+    by: By<'_>,
     (party, to): (Party, Recipient<'_>),
     now: DateTime<Utc>,
 ) -> Email {
     let when = a.when(a.start, party);
     let link = format!("{}/appointments", ctx.public_url);
+    let headline = by.headline("cancelled");
     let values = [
         ("recipient", to.name),
-        ("actor", actor),
+        ("headline", headline.as_str()),
         ("when", when.as_str()),
         ("link", link.as_str()),
     ];
     let subject = format!(
-        "Cancelled: your appointment with {actor} on {}",
+        "Cancelled: your appointment with {} on {}",
+        by.name(),
         a.short_start(party)
     );
     let templates = (t::CANCELLED_TXT, t::CANCELLED_HTML);
@@ -770,7 +799,7 @@ mod tests {
         let mail = cancelled(
             &ctx(),
             &a,
-            "Pat Lee",
+            By::Other("Pat Lee"),
             (
                 Party::Doctor,
                 recipient("Dr. Alex Johnson", "alex@example.com"),
@@ -841,7 +870,7 @@ mod tests {
         let mail = cancelled(
             &ctx(),
             &a,
-            "Dr. Alex Johnson",
+            By::Other("Dr. Alex Johnson"),
             (Party::Patient, recipient("Pat Lee", "pat@example.com")),
             start,
         );
@@ -863,7 +892,7 @@ mod tests {
             &ctx(),
             &a,
             start - chrono::Duration::hours(1),
-            "Pat Lee",
+            By::Other("Pat Lee"),
             (
                 Party::Doctor,
                 recipient("Dr. Alex Johnson", "alex@example.com"),
@@ -880,5 +909,36 @@ mod tests {
                 .unwrap()
                 .contains("SUMMARY:Appointment with Pat Lee\r\n")
         );
+    }
+
+    #[test]
+    fn the_one_who_changed_it_gets_the_calendar_update_too() {
+        let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
+        let a = info(start);
+        let to_doctor = (
+            Party::Doctor,
+            recipient("Dr. Alex Johnson", "alex@example.com"),
+        );
+        let mail = cancelled(&ctx(), &a, By::You("Pat Lee"), to_doctor, start);
+        assert!(
+            mail.text
+                .contains("You cancelled your appointment with Pat Lee on Monday 4 January"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.ics.unwrap().contains("METHOD:CANCEL"));
+        let earlier = start - chrono::Duration::hours(1);
+        let to_doctor = (
+            Party::Doctor,
+            recipient("Dr. Alex Johnson", "alex@example.com"),
+        );
+        let mail = moved(&ctx(), &a, earlier, By::You("Pat Lee"), to_doctor, start);
+        assert!(
+            mail.text
+                .contains("You moved your appointment with Pat Lee:"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.ics.unwrap().contains("METHOD:REQUEST"));
     }
 }

@@ -757,7 +757,8 @@ async fn appointment_mail_carries_a_calendar_and_no_reason(backend: Backend) {
     );
     assert!(!to_patient.text().contains("Tokyo") && !to_doctor.text().contains("Tokyo"));
 
-    // The doctor moves it: the patient hears, with a new SEQUENCE and the same UID.
+    // The doctor moves it: the patient hears, with a new SEQUENCE and the same UID, and
+    // the doctor's own calendar gets the same update.
     let later = start + chrono::Duration::hours(2);
     json_ok(
         app.put(
@@ -768,14 +769,35 @@ async fn appointment_mail_carries_a_calendar_and_no_reason(backend: Backend) {
         .await,
     )
     .await;
-    let messages = smtp.wait_for(3, 10).await;
-    let moved = &messages[2];
-    assert_eq!(moved.to, std::slice::from_ref(&patient.email));
+    let messages = smtp.wait_for(4, 10).await;
+    let of = |messages: &[mediconnect_smtp_sink::Received], to: &str| {
+        messages
+            .iter()
+            .find(|m| m.to == [to.to_owned()])
+            .cloned()
+            .expect("an email to each party")
+    };
+    let moved = of(&messages[2..4], &patient.email);
     let ics = moved.calendar().unwrap();
     assert!(ics.contains(&uid) && ics.contains("SEQUENCE:1") && ics.contains("METHOD:REQUEST"));
     assert!(ics.contains(&format!("DTSTART:{}", later.format("%Y%m%dT%H%M%SZ"))));
+    assert!(
+        moved.text().contains("Dr. Calendar moved your appointment"),
+        "{}",
+        moved.text()
+    );
+    let mine = of(&messages[2..4], &doctor.email);
+    let ics = mine.calendar().unwrap();
+    assert!(ics.contains(&uid) && ics.contains("SEQUENCE:1"));
+    assert!(
+        mine.text()
+            .contains("You moved your appointment with Ned Patient"),
+        "{}",
+        mine.text()
+    );
 
-    // The patient cancels: the doctor hears, METHOD:CANCEL, same UID.
+    // The patient cancels: the doctor hears, METHOD:CANCEL, same UID; the patient's
+    // calendar drops it too.
     let res = app
         .client
         .delete(app.url(&format!(
@@ -787,13 +809,14 @@ async fn appointment_mail_carries_a_calendar_and_no_reason(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let messages = smtp.wait_for(4, 10).await;
-    let cancelled = &messages[3];
-    assert_eq!(cancelled.to, std::slice::from_ref(&doctor.email));
-    let ics = cancelled.calendar().unwrap();
-    assert!(
-        ics.contains("METHOD:CANCEL") && ics.contains(&uid) && ics.contains("STATUS:CANCELLED")
-    );
+    let messages = smtp.wait_for(6, 10).await;
+    for to in [&doctor.email, &patient.email] {
+        let cancelled = of(&messages[4..6], to);
+        let ics = cancelled.calendar().unwrap();
+        assert!(
+            ics.contains("METHOD:CANCEL") && ics.contains(&uid) && ics.contains("STATUS:CANCELLED")
+        );
+    }
 
     // Minimum necessary: the reason is in no email, and no URL carries secrets.
     for m in smtp.received() {

@@ -128,7 +128,7 @@ async fn time_off_closes_its_slots_and_refuses_bookings_inside(backend: Backend)
         }
     })
     .await;
-    assert_eq!(mails[0].to, [patient.email.clone()]);
+    assert_eq!(mails[0].to, std::slice::from_ref(&patient.email));
     let text = mails[0].text();
     assert!(text.contains("Dr. Away is away at that time."), "{text}");
     // The doctor's note is the doctor's.
