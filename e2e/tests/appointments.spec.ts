@@ -232,7 +232,12 @@ test('a busy doctor pages through upcoming appointments', async ({ browser, requ
   // Ten ahead per patient (the clinic's most), from six patients.
   const rules = await request.put('/api/doctors/me/booking-rules', {
     headers: { Authorization: `Bearer ${await tokenOf(doctorEmail)}` },
-    data: { minNoticeMinutes: 120, cancelCutoffMinutes: 0, horizonDays: 180, maxOpenPerPatient: 10 },
+    data: {
+      minNoticeMinutes: 120,
+      cancelCutoffMinutes: 0,
+      horizonDays: 180,
+      maxOpenPerPatient: 10,
+    },
   });
   expect(rules.status()).toBe(200);
   const tokens: string[] = [];

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, registerViaApi, signIn } from './helpers';
+import { PASSWORD, readMail, registerViaApi, signIn } from './helpers';
 
 function unique(prefix: string) {
   return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
@@ -124,3 +124,52 @@ test('a doctor takes time off over a booking: asked first, then the patient sees
   await doctorContext.close();
   await patientContext.close();
 });
+
+test('a doctor moves an appointment: the patient sees the new time live and may turn it down',
+  async ({ browser, request }) => {
+    const doctorName = unique('Dr. Mover');
+    const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Pediatrics');
+    const patientName = unique('Pat Moved');
+    const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
+    const token = (
+      await (
+        await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
+      ).json()
+    ).token;
+    const found = await (
+      await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+    ).json();
+    const start = new Date(Date.now() + 5 * 86_400_000);
+    start.setUTCHours(10, 0, 0, 0);
+    const booked = await request.post('/api/appointments', {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { doctorId: found.doctors[0].id, scheduledFor: start.toISOString() },
+    });
+    expect(booked.status()).toBe(201);
+
+    const patientContext = await browser.newContext();
+    const patient = await patientContext.newPage();
+    await signIn(patient, patientEmail);
+    await patient.getByRole('link', { name: 'Appointments', exact: true }).click();
+    const mine = patient.locator('[data-test="appointment"]', { hasText: doctorName });
+    await expect(mine).toContainText('10:00');
+
+    const doctorContext = await browser.newContext();
+    const doctor = await doctorContext.newPage();
+    await signIn(doctor, doctorEmail);
+    await doctor.getByRole('link', { name: 'Appointments', exact: true }).click();
+    const item = doctor.locator('[data-test="appointment"]', { hasText: patientName });
+    await item.getByRole('button', { name: 'Reschedule' }).click();
+    const dialog = doctor.getByRole('dialog', { name: 'Pick a new time' });
+    // Half an hour later the same day (a doctor without hours: any half hour).
+    await dialog.getByRole('radio', { name: '10:30' }).check();
+    await dialog.locator('[data-test="confirm-booking"]').click();
+    await expect(doctor.getByText(/^Moved to .*10:30\.$/)).toBeVisible();
+
+    await expect(mine).toContainText('10:30');
+    const mail = await readMail(patientEmail, `Moved: your appointment with ${doctorName}`);
+    expect(mail.text).toContain(`${doctorName} moved your appointment`);
+    expect(mail.text).toContain('If the new time does not suit you, cancel the appointment.');
+    await doctorContext.close();
+    await patientContext.close();
+  });

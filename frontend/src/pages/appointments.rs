@@ -513,14 +513,18 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
                             "No-show"
                         </button>
                     })}
-                    {(role == Some(Role::Patient) && !started).then(|| view! {
-                        <button
-                            type="button"
-                            class="button secondary"
-                            on:click=move |_| rescheduling.set(true)
-                        >
-                            "Reschedule"
-                        </button>
+                    // Either party may move it before it starts; the other is told,
+                    // with the new calendar entry, and may cancel if it does not suit.
+                    {(matches!(role, Some(Role::Patient | Role::Doctor)) && !started).then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="button secondary"
+                                on:click=move |_| rescheduling.set(true)
+                            >
+                                "Reschedule"
+                            </button>
+                        }
                     })}
                     // Admins read appointments but do not change them.
                     {can_cancel.then(|| view! {

@@ -520,9 +520,15 @@ pub fn moved(
     let previous = a.when(previous, party);
     let link = format!("{}/appointments", ctx.public_url);
     let headline = by.headline("moved");
+    // The one who did not choose the new time may turn it down.
+    let decline = match by {
+        By::Other(_) => "If the new time does not suit you, cancel the appointment. ",
+        By::You(_) => "",
+    };
     let values = [
         ("recipient", to.name),
         ("headline", headline.as_str()),
+        ("decline", decline),
         ("when", when.as_str()),
         ("previous", previous.as_str()),
         ("link", link.as_str()),
