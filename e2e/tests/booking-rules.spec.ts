@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, readMail, registerViaApi, signIn } from './helpers';
+import { PASSWORD, bookedPair, readMail, registerViaApi, signIn } from './helpers';
 
 function unique(prefix: string) {
   return `${prefix} ${Math.floor(Math.random() * 1e9)}`;
@@ -77,24 +77,14 @@ test('a doctor sets booking rules; a patient at the limit is told why instead of
 test('a doctor takes time off over a booking: asked first, then the patient sees it cancelled ' +
   'live', async ({ browser, request }) => {
   const doctorName = unique('Dr. Leave');
-  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Dermatology');
   const patientName = unique('Pat Leave');
-  const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
-  const token = (
-    await (
-      await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
-    ).json()
-  ).token;
-  const found = await (
-    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
-  ).json();
-  const start = new Date(Date.now() + 4 * 86_400_000);
-  start.setUTCHours(12, 0, 0, 0);
-  const booked = await request.post('/api/appointments', {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { doctorId: found.doctors[0].id, scheduledFor: start.toISOString() },
-  });
-  expect(booked.status()).toBe(201);
+  const { doctorEmail, patientEmail, start } = await bookedPair(
+    request,
+    doctorName,
+    patientName,
+    4,
+    12,
+  );
 
   const patientContext = await browser.newContext();
   const patient = await patientContext.newPage();
@@ -128,24 +118,14 @@ test('a doctor takes time off over a booking: asked first, then the patient sees
 test('a doctor moves an appointment: the patient sees the new time live and may turn it down',
   async ({ browser, request }) => {
     const doctorName = unique('Dr. Mover');
-    const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Pediatrics');
     const patientName = unique('Pat Moved');
-    const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
-    const token = (
-      await (
-        await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
-      ).json()
-    ).token;
-    const found = await (
-      await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
-    ).json();
-    const start = new Date(Date.now() + 5 * 86_400_000);
-    start.setUTCHours(10, 0, 0, 0);
-    const booked = await request.post('/api/appointments', {
-      headers: { Authorization: `Bearer ${token}` },
-      data: { doctorId: found.doctors[0].id, scheduledFor: start.toISOString() },
-    });
-    expect(booked.status()).toBe(201);
+    const { doctorEmail, patientEmail } = await bookedPair(
+      request,
+      doctorName,
+      patientName,
+      5,
+      10,
+    );
 
     const patientContext = await browser.newContext();
     const patient = await patientContext.newPage();

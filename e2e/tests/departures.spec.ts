@@ -1,28 +1,17 @@
 import { expect, test } from '@playwright/test';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, readMail, registerViaApi, signIn } from './helpers';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, bookedPair, readMail, signIn } from './helpers';
 
 test("deactivating a doctor with a booking says how many first, then cancels it and tells the " +
   'patient why', async ({ page, request }) => {
   const tag = Math.floor(Math.random() * 1e9);
   const doctorName = `Dr. Departing ${tag}`;
-  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Cardiology');
-  const found = await (
-    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
-  ).json();
-  const doctorId = found.doctors[0].id;
-  const patientEmail = await registerViaApi(request, 'PATIENT', `Pat Departing ${tag}`);
-  const token = (
-    await (
-      await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
-    ).json()
-  ).token;
-  const start = new Date(Date.now() + 3 * 86_400_000);
-  start.setUTCHours(10, 0, 0, 0);
-  const booked = await request.post('/api/appointments', {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { doctorId, scheduledFor: start.toISOString() },
-  });
-  expect(booked.status()).toBe(201);
+  const { doctorEmail, patientEmail, token } = await bookedPair(
+    request,
+    doctorName,
+    `Pat Departing ${tag}`,
+    3,
+    10,
+  );
 
   await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   await page.goto('/admin');
@@ -60,23 +49,13 @@ test('a day off over a booking lists it, and the doctor may cancel it and save',
 }) => {
   const tag = Math.floor(Math.random() * 1e9);
   const doctorName = `Dr. Day Off ${tag}`;
-  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'Dermatology');
-  const found = await (
-    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
-  ).json();
-  const patientEmail = await registerViaApi(request, 'PATIENT', `Pat Day Off ${tag}`);
-  const token = (
-    await (
-      await request.post('/api/auth/login', { data: { email: patientEmail, password: PASSWORD } })
-    ).json()
-  ).token;
-  const start = new Date(Date.now() + 5 * 86_400_000);
-  start.setUTCHours(12, 0, 0, 0);
-  const booked = await request.post('/api/appointments', {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { doctorId: found.doctors[0].id, scheduledFor: start.toISOString() },
-  });
-  expect(booked.status()).toBe(201);
+  const { doctorEmail, patientEmail, start } = await bookedPair(
+    request,
+    doctorName,
+    `Pat Day Off ${tag}`,
+    5,
+    12,
+  );
 
   await signIn(page, doctorEmail);
   await page.getByRole('link', { name: 'Hours' }).click();

@@ -90,6 +90,43 @@ export async function registerViaApi(
   return email;
 }
 
+/** A patient's access token. */
+export async function tokenFor(
+  request: import('@playwright/test').APIRequestContext,
+  email: string,
+): Promise<string> {
+  const login = await request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+  expect(login.status()).toBe(200);
+  return (await login.json()).token;
+}
+
+/**
+ * A doctor (without hours: any time is bookable) and a patient with an appointment
+ * with them `days` ahead at `hour`:00 UTC, all through the API.
+ */
+export async function bookedPair(
+  request: import('@playwright/test').APIRequestContext,
+  doctorName: string,
+  patientName: string,
+  days: number,
+  hour: number,
+) {
+  const doctorEmail = await registerViaApi(request, 'DOCTOR', doctorName, 'General Practice');
+  const patientEmail = await registerViaApi(request, 'PATIENT', patientName);
+  const token = await tokenFor(request, patientEmail);
+  const found = await (
+    await request.get(`/api/doctors?q=${encodeURIComponent(doctorName)}`)
+  ).json();
+  const start = new Date(Date.now() + days * 86_400_000);
+  start.setUTCHours(hour, 0, 0, 0);
+  const booked = await request.post('/api/appointments', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { doctorId: found.doctors[0].id, scheduledFor: start.toISOString() },
+  });
+  expect(booked.status()).toBe(201);
+  return { doctorEmail, patientEmail, token, start };
+}
+
 export const ADMIN_EMAIL = process.env.ADMIN_EMAIL ?? 'admin@e2e.mediconnect.test';
 export const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? 'e2e admin password';
 

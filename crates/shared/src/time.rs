@@ -82,56 +82,6 @@ pub(crate) fn optional_instant<'de, D: Deserializer<'de>>(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse;
-    use chrono::{DateTime, Utc};
-
-    #[test]
-    fn reads_what_chrono_reads() {
-        for s in [
-            "2026-01-04T09:30:00Z",
-            "2026-01-04T09:30:00.5Z",
-            "2026-01-04T09:30:00.123456Z",
-            "2026-01-04T09:30:00.123456789Z",
-            "2026-01-04T09:30:00.1234567891Z",
-            "2026-01-04t09:30:00z",
-            "2026-01-04 09:30:00+01:00",
-            "2026-12-31T23:30:00-09:30",
-            "2024-02-29T00:00:00+14:00",
-            "1999-12-31T23:59:60Z",
-        ] {
-            let theirs = s.parse::<DateTime<Utc>>().ok();
-            assert_eq!(parse(s), theirs, "{s}");
-            assert!(theirs.is_some(), "{s}");
-        }
-        for t in [Utc::now(), "2030-06-01T00:00:00Z".parse().unwrap()] {
-            let written = serde_json::to_string(&t).unwrap();
-            assert_eq!(parse(written.trim_matches('"')), Some(t));
-        }
-    }
-
-    #[test]
-    fn refuses_what_is_not_rfc_3339() {
-        for s in [
-            "",
-            "2026-01-04",
-            "2026-01-04T09:30Z",
-            "2026-01-04T09:30:00",
-            "2026-02-30T09:30:00Z",
-            "2026-01-04T24:00:00Z",
-            "2026-01-04T09:30:00.Z",
-            "2026-01-04T09:30:00+0100",
-            "2026-01-04T09:30:00Zjunk",
-            "2026-01-04X09:30:00Z",
-            "２026-01-04T09:30:00Z",
-            "+2026-01-04T09:30:00Z",
-        ] {
-            assert_eq!(parse(s), None, "{s}");
-        }
-    }
-}
-
 /// A local date-time to the minute, as a browser's `datetime-local` field writes it:
 /// `2026-12-24T13:00` (seconds, if given, must be `:00`). `None` otherwise.
 pub fn parse_local_minute(s: &str) -> Option<chrono::NaiveDateTime> {
@@ -182,4 +132,72 @@ pub fn write_local_minute<S: serde::Serializer>(
         t.hour(),
         t.minute()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, parse_local_minute};
+    use chrono::{DateTime, Utc};
+
+    #[test]
+    fn reads_what_chrono_reads() {
+        for s in [
+            "2026-01-04T09:30:00Z",
+            "2026-01-04T09:30:00.5Z",
+            "2026-01-04T09:30:00.123456Z",
+            "2026-01-04T09:30:00.123456789Z",
+            "2026-01-04T09:30:00.1234567891Z",
+            "2026-01-04t09:30:00z",
+            "2026-01-04 09:30:00+01:00",
+            "2026-12-31T23:30:00-09:30",
+            "2024-02-29T00:00:00+14:00",
+            "1999-12-31T23:59:60Z",
+        ] {
+            let theirs = s.parse::<DateTime<Utc>>().ok();
+            assert_eq!(parse(s), theirs, "{s}");
+            assert!(theirs.is_some(), "{s}");
+        }
+        for t in [Utc::now(), "2030-06-01T00:00:00Z".parse().unwrap()] {
+            let written = serde_json::to_string(&t).unwrap();
+            assert_eq!(parse(written.trim_matches('"')), Some(t));
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_rfc_3339() {
+        for s in [
+            "",
+            "2026-01-04",
+            "2026-01-04T09:30Z",
+            "2026-01-04T09:30:00",
+            "2026-02-30T09:30:00Z",
+            "2026-01-04T24:00:00Z",
+            "2026-01-04T09:30:00.Z",
+            "2026-01-04T09:30:00+0100",
+            "2026-01-04T09:30:00Zjunk",
+            "2026-01-04X09:30:00Z",
+            "２026-01-04T09:30:00Z",
+            "+2026-01-04T09:30:00Z",
+        ] {
+            assert_eq!(parse(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn local_minutes_are_read_as_a_browser_writes_them() {
+        let t = parse_local_minute("2026-12-24T13:05").unwrap();
+        assert_eq!(t.to_string(), "2026-12-24 13:05:00");
+        assert_eq!(parse_local_minute("2026-12-24T13:05:00"), Some(t));
+        for bad in [
+            "2026-12-24T13:05:30",
+            "2026-12-24 13:05",
+            "2026-02-30T10:00",
+            "2026-12-24T24:00",
+            "2026-12-24T13:5",
+            "2026-12-24T13:05Z",
+            "",
+        ] {
+            assert_eq!(parse_local_minute(bad), None, "{bad}");
+        }
+    }
 }

@@ -267,9 +267,10 @@ impl<'de> de::MapAccess<'de> for Fields {
 mod tests {
     use super::from_str;
     use mediconnect_shared::{
-        AdminUserList, Analytics, Appointment, AppointmentList, AuditList, Doctor, DoctorList,
-        FollowedDoctors, LoginResponse, OnlineDoctors, OutboxList, Problem, ProfileResponse,
-        RegisterResponse, Schedule, ServerMessage, SlotList, SpecializationSummary, Timeseries,
+        AdminUserList, Analytics, Appointment, AppointmentList, AuditList, BookingRules, Doctor,
+        DoctorList, FollowedDoctors, LoginResponse, OnlineDoctors, OutboxList, Problem,
+        ProfileResponse, RegisterResponse, Schedule, ServerMessage, SlotList,
+        SpecializationSummary, TimeOffList, Timeseries,
     };
     use serde::de::DeserializeOwned;
     use std::fmt::Debug;
@@ -314,6 +315,9 @@ mod tests {
             "appointment.json" => Appointment,
             "appointments.json" => AppointmentList,
             "slots.json" => SlotList,
+            "slots_blocked.json" => SlotList,
+            "booking_rules.json" => BookingRules,
+            "time_off.json" => TimeOffList,
             "schedule.json" => Schedule,
             "analytics.json" => Analytics,
             "analytics_doctor.json" => Analytics,
@@ -324,12 +328,24 @@ mod tests {
             "problem.json" => Problem,
             "problem_fields.json" => Problem,
             "problem_unexpected.json" => Problem,
+            "problem_affected.json" => Problem,
             "ws_snapshot.json" => ServerMessage,
             "ws_doctor_status.json" => ServerMessage,
             "ws_appointment.json" => ServerMessage,
             "ws_auth_ok.json" => ServerMessage,
             "ws_error.json" => ServerMessage,
         }
+    }
+
+    #[test]
+    fn reads_time_off_and_affected_appointments() {
+        let text = include_str!("../../tests/answers/time_off.json");
+        let list = from_str::<TimeOffList>(text).expect("time off");
+        assert_eq!(list.time_off[0].from.to_string(), "2026-12-24 13:00:00");
+        assert_eq!(list.time_off[1].note, None);
+        let text = include_str!("../../tests/answers/problem_affected.json");
+        let problem = from_str::<Problem>(text).expect("a problem");
+        assert_eq!(problem.affected.len(), 1);
     }
 
     #[test]

@@ -457,7 +457,11 @@ fn DepartDialog(
                     on:input=move |ev| reason.set(event_target_value(&ev))
                 ></textarea>
                 <div class="dialog-actions">
-                    <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                    <button
+                        type="button"
+                        class="button secondary"
+                        on:click=move |_| open.set(false)
+                    >
                         "Keep them"
                     </button>
                     <button type="submit" class="button danger" disabled=move || pending.get()>

@@ -21,24 +21,26 @@ fn ScheduleLoader() -> impl IntoView {
     view! {
         <h1>"Working hours"</h1>
         <Transition fallback=|| view! { <Loading message="Loading your hours…"/> }>
-            {move || schedule.get().map(|r| match r {
-                Ok(s) => view! { <ScheduleEditor initial=s/> }.into_any(),
-                Err(e) => view! {
-                    <p class="alert error" role="alert">{e.message()}</p>
-                }.into_any(),
+            {move || schedule.get().map(|r| {
+                or_alert(r, |s| view! { <ScheduleEditor initial=s/> }.into_any())
             })}
         </Transition>
         <h2 id="time-off-heading">"Time off"</h2>
         <TimeOffEditor/>
         <h2 id="rules-heading">"Booking rules"</h2>
         <Transition fallback=|| view! { <Loading message="Loading your rules…"/> }>
-            {move || rules.get().map(|r| match r {
-                Ok(r) => view! { <RulesEditor initial=r/> }.into_any(),
-                Err(e) => view! {
-                    <p class="alert error" role="alert">{e.message()}</p>
-                }.into_any(),
+            {move || rules.get().map(|r| {
+                or_alert(r, |r| view! { <RulesEditor initial=r/> }.into_any())
             })}
         </Transition>
+    }
+}
+
+/// What was loaded, shown by `show`; or why it could not be.
+fn or_alert<T>(loaded: Result<T, api::ApiError>, show: impl FnOnce(T) -> AnyView) -> AnyView {
+    match loaded {
+        Ok(value) => show(value),
+        Err(e) => view! { <p class="alert error" role="alert">{e.message()}</p> }.into_any(),
     }
 }
 

@@ -22,6 +22,12 @@ fn check_shape(req: &AppointmentChange) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether `req` cancels the appointment or moves it to another time.
+fn cancels_or_moves(row: &AppointmentRow, req: &AppointmentChange) -> bool {
+    req.status == Some(AppointmentStatus::Cancelled)
+        || req.scheduled_for.is_some_and(|s| s != row.scheduled_for.0)
+}
+
 /// Once it has started, only the doctor may end it (completed or missed): a patient
 /// who could cancel or move it then would turn a no-show into a cancellation.
 fn refuse_after_start(
@@ -30,9 +36,10 @@ fn refuse_after_start(
     req: &AppointmentChange,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let cancels = req.status == Some(AppointmentStatus::Cancelled);
-    let moves = req.scheduled_for.is_some_and(|s| s != row.scheduled_for.0);
-    if matches!(party, Party::Patient(_)) && now >= row.scheduled_for.0 && (cancels || moves) {
+    if matches!(party, Party::Patient(_))
+        && now >= row.scheduled_for.0
+        && cancels_or_moves(row, req)
+    {
         return Err(ApiError::Conflict {
             rule: "appointment-started",
             detail: "This appointment has already started: it can no longer be cancelled or \
@@ -51,9 +58,7 @@ fn refuse_after_cutoff(
     req: &AppointmentChange,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let cancels = req.status == Some(AppointmentStatus::Cancelled);
-    let moves = req.scheduled_for.is_some_and(|s| s != row.scheduled_for.0);
-    if !matches!(party, Party::Patient(_)) || !(cancels || moves) {
+    if !matches!(party, Party::Patient(_)) || !cancels_or_moves(row, req) {
         return Ok(());
     }
     let rules = models::booking_rules::of_doctor(conn, row.doctor_id.0)?;

@@ -9,15 +9,6 @@ use crate::helpers::*;
 use crate::ws::connect;
 use mediconnect_test_macros::both_backends;
 
-/// A whole hour, `days` ahead (UTC).
-fn at(days: i64, hour: u32) -> DateTime<Utc> {
-    (Utc::now() + Duration::days(days))
-        .date_naive()
-        .and_hms_opt(hour, 0, 0)
-        .unwrap()
-        .and_utc()
-}
-
 /// Reads an appointment out of a JSON answer.
 trait IntoAppointment {
     fn into_appointment(self) -> Appointment;

@@ -39,6 +39,19 @@ async fn rule_of(res: reqwest::Response, status: u16) -> (String, String) {
     (rule, p.detail.unwrap_or_default())
 }
 
+/// Every day 00:00–24:00 UTC, in hour slots.
+async fn all_day_hours(app: &TestApp, doctor: &TestUser) {
+    let weekly: Vec<Value> = (1..=7)
+        .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
+        .collect();
+    let schedule = json!({"timeZone": "UTC", "slotMinutes": 60, "weekly": weekly});
+    json_ok(
+        app.put("/api/doctors/me/schedule", Some(&doctor.token), &schedule)
+            .await,
+    )
+    .await;
+}
+
 async fn slots(app: &TestApp, doctor: Uuid, token: Option<&str>, days: i64) -> Value {
     let to = urlencode(&(Utc::now() + Duration::days(days)).to_rfc3339());
     json_ok(
@@ -117,15 +130,7 @@ async fn notice_and_horizon_refuse_by_name_and_the_slots_keep_to_them(backend: B
 
     // Every day 00:00–24:00 UTC in hour slots: the slots start a day out and end
     // within the week.
-    let weekly: Vec<Value> = (1..=7)
-        .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
-        .collect();
-    let schedule = json!({"timeZone": "UTC", "slotMinutes": 60, "weekly": weekly});
-    json_ok(
-        app.put("/api/doctors/me/schedule", Some(&doctor.token), &schedule)
-            .await,
-    )
-    .await;
+    all_day_hours(&app, &doctor).await;
     let list = slots(&app, id, None, 10).await;
     let until: DateTime<Utc> = list["bookableUntil"].as_str().unwrap().parse().unwrap();
     assert!((until - Utc::now() - Duration::days(7)).num_seconds().abs() < 60);
@@ -171,15 +176,7 @@ async fn a_patient_holds_no_more_than_the_doctor_and_the_clinic_allow(backend: B
          patient. Cancel one, or book after one has taken place."
     );
     // The patient's own slots say so and offer nothing; others' are unchanged.
-    let weekly: Vec<Value> = (1..=7)
-        .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
-        .collect();
-    let schedule = json!({"timeZone": "UTC", "slotMinutes": 60, "weekly": weekly});
-    json_ok(
-        app.put("/api/doctors/me/schedule", Some(&doctor.token), &schedule)
-            .await,
-    )
-    .await;
+    all_day_hours(&app, &doctor).await;
     let mine = slots(&app, id, Some(&patient.token), 7).await;
     assert_eq!(mine["slots"], json!([]));
     assert_eq!(mine["bookingBlocked"], detail);

@@ -3,7 +3,7 @@
 //! is cancelled, its history names who and why, its patient is emailed with the
 //! calendar entry that removes it, and both parties hear it live.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use mediconnect_api::config::Secret;
 use mediconnect_shared::Role;
 use serde_json::{Value, json};
@@ -12,15 +12,6 @@ use uuid::Uuid;
 use crate::helpers::*;
 use crate::ws::connect;
 use mediconnect_test_macros::both_backends;
-
-/// A whole hour, `days` ahead (UTC).
-fn at(days: i64, hour: u32) -> DateTime<Utc> {
-    (Utc::now() + Duration::days(days))
-        .date_naive()
-        .and_hms_opt(hour, 0, 0)
-        .unwrap()
-        .and_utc()
-}
 
 async fn doctor_id(app: &TestApp, name: &str) -> Uuid {
     let found = json_ok(app.get(&format!("/api/doctors?q={name}"), None).await).await;

@@ -586,6 +586,15 @@ where
 }
 
 /// The token that follows `marker` (a link's path and `#token=`) in `text`.
+/// A whole hour, `days` ahead (UTC).
+pub fn at(days: i64, hour: u32) -> chrono::DateTime<chrono::Utc> {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .date_naive()
+        .and_hms_opt(hour, 0, 0)
+        .unwrap()
+        .and_utc()
+}
+
 pub fn token_after(text: &str, marker: &str) -> String {
     let at = text.find(marker).expect("a link") + marker.len();
     text[at..]

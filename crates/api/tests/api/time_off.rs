@@ -10,15 +10,6 @@ use uuid::Uuid;
 use crate::helpers::*;
 use mediconnect_test_macros::both_backends;
 
-/// A whole hour, `days` ahead (UTC).
-fn at(days: i64, hour: u32) -> DateTime<Utc> {
-    (Utc::now() + Duration::days(days))
-        .date_naive()
-        .and_hms_opt(hour, 0, 0)
-        .unwrap()
-        .and_utc()
-}
-
 /// `t` as a local date-time in Tokyo (UTC+9, no DST), to the minute.
 fn tokyo(t: DateTime<Utc>) -> String {
     (t + Duration::hours(9))
