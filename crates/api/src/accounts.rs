@@ -375,7 +375,8 @@ impl ProfileChanges {
         match req.notifications {
             Some(_) if role != Role::Patient => fields.push("notifications", patient_only),
             Some(prefs) => {
-                changes.patient.notify_doctor_online = Some(DbAlerts(prefs.doctor_online))
+                changes.patient.notify_doctor_online = Some(DbAlerts(prefs.doctor_online));
+                changes.patient.appointment_reminders = Some(prefs.appointment_reminders);
             }
             None => {}
         }
@@ -414,6 +415,9 @@ pub async fn update_profile(
                 doctors::update_specialization(conn, user.id, s.as_str())?;
             }
             patients::update(conn, user.id, &changes.patient)?;
+            if changes.patient.appointment_reminders == Some(false) {
+                crate::db::models::notifications::withdraw_reminders_of_user(conn, user.id)?;
+            }
             // A listed doctor's name and specialization are public: live lists follow them.
             if let (Role::Doctor, Some(doctor)) = (
                 user.role,

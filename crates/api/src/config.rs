@@ -85,6 +85,46 @@ pub struct Config {
     /// The most booked appointments ahead one patient may hold across all doctors
     /// (`PATIENT_MAX_OPEN_BOOKINGS`, default 10; 0 for no limit).
     pub patient_max_open_bookings: u32,
+    /// How long before each appointment its patient is reminded, in minutes, latest
+    /// first (`REMINDER_OFFSETS`, default `24h,1h`; `off` for none).
+    pub reminder_offsets: Vec<u32>,
+}
+
+/// `REMINDER_OFFSETS`: `off`, or up to five times before the start, each minutes
+/// (`90m`) or hours (`24h`), from 5 minutes to 30 days; latest first.
+pub fn parse_reminder_offsets(value: &str) -> Result<Vec<u32>, String> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(Vec::new());
+    }
+    let mut offsets = Vec::new();
+    for item in value.split(',').map(str::trim) {
+        let (number, unit) = match item.char_indices().last() {
+            Some((at, 'm')) => (&item[..at], 1),
+            Some((at, 'h')) => (&item[..at], 60),
+            _ => (item, 0),
+        };
+        let minutes = number
+            .parse::<u32>()
+            .ok()
+            .filter(|_| unit > 0)
+            .and_then(|n| n.checked_mul(unit))
+            .filter(|m| (5..=30 * 24 * 60).contains(m))
+            .ok_or_else(|| {
+                format!(
+                    "REMINDER_OFFSETS: `{item}` is not a time from 5m to 720h (write minutes \
+                     as 90m, hours as 24h, comma-separated, or off)"
+                )
+            })?;
+        if !offsets.contains(&minutes) {
+            offsets.push(minutes);
+        }
+    }
+    if offsets.len() > 5 {
+        return Err("REMINDER_OFFSETS: at most 5 reminders".into());
+    }
+    offsets.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(offsets)
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/mediconnect.db";
@@ -218,6 +258,10 @@ impl Config {
                 .tz(),
             None => chrono_tz::UTC,
         };
+        let reminder_offsets = match get("REMINDER_OFFSETS") {
+            Some(v) => parse_reminder_offsets(&v).map_err(|m| anyhow::anyhow!(m))?,
+            None => vec![24 * 60, 60],
+        };
         let smtp_url = get("SMTP_URL").map(Secret::new);
         let metrics_token = get("METRICS_TOKEN");
         if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
@@ -277,6 +321,7 @@ impl Config {
             alert_max_delay,
             analytics_tz,
             patient_max_open_bookings,
+            reminder_offsets,
         })
     }
 
@@ -564,4 +609,17 @@ mod tests {
             Some("https://clinic.example")
         );
     }
+
+    #[test]
+    fn reminder_offsets_are_minutes_or_hours_latest_first() {
+        assert_eq!(parse_reminder_offsets("24h,1h"), Ok(vec![1440, 60]));
+        assert_eq!(parse_reminder_offsets(" 90m , 48h, 90m "), Ok(vec![2880, 90]));
+        assert_eq!(parse_reminder_offsets("off"), Ok(vec![]));
+        for bad in ["", "24", "1d", "4m", "721h", "h", "-1h", "1h,2h,3h,4h,5h,6h"] {
+            assert!(parse_reminder_offsets(bad).is_err(), "{bad}");
+        }
+        let error = config(&[("REMINDER_OFFSETS", "soon")]).unwrap_err().to_string();
+        assert!(error.contains("REMINDER_OFFSETS"), "{error}");
+    }
+
 }

@@ -60,11 +60,28 @@ impl DoctorOnlineAlerts {
 }
 
 /// A patient's email preferences.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPreferences {
     pub doctor_online: DoctorOnlineAlerts,
+    /// Reminder emails before each appointment (`REMINDER_OFFSETS`); `true` when
+    /// left out.
+    #[serde(default = "reminders_on")]
+    pub appointment_reminders: bool,
+}
+
+fn reminders_on() -> bool {
+    true
+}
+
+impl Default for NotificationPreferences {
+    fn default() -> Self {
+        NotificationPreferences {
+            doctor_online: DoctorOnlineAlerts::default(),
+            appointment_reminders: true,
+        }
+    }
 }
 
 /// The patient part of a profile.

@@ -132,16 +132,17 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
             .and_then(|p| p.phone_number.clone())
             .unwrap_or_default(),
     );
-    let alerts = RwSignal::new(
-        initial
-            .patient
-            .as_ref()
-            .map(|p| p.notifications.doctor_online)
-            .unwrap_or_default(),
-    );
-    // The alert choice as last loaded or saved: it is sent only when changed here, so
-    // a save of other fields does not undo an unsubscribe made from an email meanwhile.
-    let saved_alerts = StoredValue::new(alerts.get_untracked());
+    let prefs = initial
+        .patient
+        .as_ref()
+        .map(|p| p.notifications)
+        .unwrap_or_default();
+    let alerts = RwSignal::new(prefs.doctor_online);
+    let reminders = RwSignal::new(prefs.appointment_reminders);
+    // The email choices as last loaded or saved: they are sent only when changed here,
+    // so a save of other fields does not undo an unsubscribe made from an email
+    // meanwhile.
+    let saved_prefs = StoredValue::new(prefs);
     let local_error = RwSignal::new(None::<String>);
 
     let save = ApiAction::new(move |req: &UpdateProfileRequest| {
@@ -154,7 +155,7 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(updated)) = save.result() {
             if let Some(p) = &updated.patient {
-                saved_alerts.set_value(p.notifications.doctor_online);
+                saved_prefs.set_value(p.notifications);
             }
             current.set(updated);
         }
@@ -186,11 +187,11 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                 });
                 let phone = phone.get();
                 req.phone_number = Some((!phone.trim().is_empty()).then_some(phone));
-                let chosen = alerts.get();
-                req.notifications =
-                    (chosen != saved_alerts.get_value()).then_some(NotificationPreferences {
-                        doctor_online: chosen,
-                    });
+                let chosen = NotificationPreferences {
+                    doctor_online: alerts.get(),
+                    appointment_reminders: reminders.get(),
+                };
+                req.notifications = (chosen != saved_prefs.get_value()).then_some(chosen);
             }
             Role::Admin => {}
         }
@@ -263,6 +264,11 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                                 </label>
                             }).collect_view()}
                     </fieldset>
+                    <label class="choice">
+                        <input type="checkbox" prop:checked=move || reminders.get()
+                            on:change=move |ev| reminders.set(event_target_checked(&ev))/>
+                        "Email me reminders before my appointments"
+                    </label>
                 })}
                 <button class="button" type="submit" disabled=move || save.pending()>
                     {move || if save.pending() { "Saving…" } else { "Save changes" }}

@@ -96,11 +96,11 @@ pub(super) fn queue_mail(
         compose::By::Other(&actor_c.name),
         compose::By::You(&other_c.name),
     );
-    let emails = match change {
+    let emails = match &change {
         MailChange::Booked => {
             compose::booked(ctx, &info, patient.recipient(), doctor.recipient(), now).to_vec()
         }
-        MailChange::Moved(previous) => vec![
+        &MailChange::Moved(previous) => vec![
             compose::moved(ctx, &info, previous, by_actor, to_other, now),
             compose::moved(ctx, &info, previous, by_you, to_actor, now),
         ],
@@ -118,6 +118,30 @@ pub(super) fn queue_mail(
     };
     for email in &emails {
         outbox::enqueue(conn, email, now)?;
+    }
+    // Reminders follow the appointment: queued with it, re-timed when it moves,
+    // withdrawn when it is cancelled.
+    if !matches!(change, MailChange::Booked) {
+        models::notifications::withdraw_reminders(conn, row.id.0)?;
+    }
+    if matches!(change, MailChange::Booked | MailChange::Moved(_))
+        && models::patients::wants_reminders(conn, row.patient_id.0)?
+    {
+        for &minutes in &ctx.reminder_offsets {
+            let due = info.start - Duration::minutes(i64::from(minutes));
+            // One that would be due already would be late: none is sent.
+            if due <= now {
+                continue;
+            }
+            let email = compose::reminder(ctx, &info, minutes, patient.recipient(), now);
+            let slot = models::notifications::ReminderSlot {
+                appointment: row.id.0,
+                minutes: minutes as i32,
+                due,
+                expires: info.start,
+            };
+            outbox::enqueue_reminder(conn, &email, &slot, now)?;
+        }
     }
     effects.wake_mail();
     Ok(())

@@ -137,6 +137,9 @@ diesel::table! {
         html -> Nullable<Text>,
         ics -> Nullable<Text>,
         unsubscribe_url -> Nullable<Text>,
+        appointment_id -> Nullable<Uuid>,
+        reminder_minutes -> Nullable<Integer>,
+        expires_at -> Nullable<UtcTime>,
     }
 }
 
@@ -229,6 +232,7 @@ diesel::table! {
         phone_number -> Nullable<Text>,
         notify_doctor_online -> Text,
         alerts_version -> BigInt,
+        appointment_reminders -> Bool,
     }
 }
 

@@ -610,6 +610,59 @@ pub fn withdrawn(
     )
 }
 
+/// "24 hours", "1 hour", "90 minutes", "2 days".
+fn lead_in_words(minutes: u32) -> String {
+    let (n, unit) = if minutes % 1440 == 0 && minutes >= 2880 {
+        (minutes / 1440, "day")
+    } else if minutes % 60 == 0 {
+        (minutes / 60, "hour")
+    } else {
+        (minutes, "minute")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// Reminds the patient (`to`) of the appointment, `minutes` before it, with its
+/// calendar entry as it stands.
+pub fn reminder(
+    ctx: &MailContext,
+    a: &AppointmentInfo<'_>,
+    minutes: u32,
+    to: Recipient<'_>,
+    now: DateTime<Utc>,
+) -> Email {
+    let when = a.when(a.start, Party::Patient);
+    let lead = lead_in_words(minutes);
+    let link = format!("{}/appointments", ctx.public_url);
+    let profile = format!("{}/profile", ctx.public_url);
+    let values = [
+        ("recipient", to.name),
+        ("doctor", a.doctor),
+        ("specialization", a.specialization),
+        ("when", when.as_str()),
+        ("lead", lead.as_str()),
+        ("link", link.as_str()),
+        ("profile", profile.as_str()),
+    ];
+    let subject = format!(
+        "Reminder: {} on {}",
+        a.doctor,
+        a.short_start(Party::Patient)
+    );
+    appointment_email(
+        Kind::AppointmentReminder,
+        &to,
+        subject,
+        (t::REMINDER_TXT, t::REMINDER_HTML),
+        &values,
+        a.calendar(ctx, Method::Request, Party::Patient, now),
+    )
+}
+
 /// A cancellation email with the calendar entry that removes the appointment (the
 /// same UID, the next SEQUENCE).
 fn cancellation(
@@ -646,6 +699,7 @@ mod tests {
             cooldown: std::time::Duration::from_secs(3600),
             alert_max_delay: std::time::Duration::from_secs(900),
             unsubscribe_key: b"k".repeat(32),
+            reminder_offsets: vec![1440, 60],
         }
     }
 
@@ -947,4 +1001,19 @@ mod tests {
         );
         assert!(mail.ics.unwrap().contains("METHOD:REQUEST"));
     }
+
+    #[test]
+    fn a_reminder_says_when_and_how_soon() {
+        let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
+        let a = info(start);
+        let mail = reminder(&ctx(), &a, 1440, recipient("Pat Lee", "pat@example.com"), start);
+        assert!(mail.subject.starts_with("Reminder: Dr. Alex Johnson on 4 Jan"), "{}", mail.subject);
+        assert!(mail.text.contains("in 24 hours"), "{}", mail.text);
+        assert!(mail.text.contains("https://clinic.example/profile"));
+        assert!(mail.ics.unwrap().contains("METHOD:REQUEST"));
+        assert_eq!(lead_in_words(60), "1 hour");
+        assert_eq!(lead_in_words(90), "90 minutes");
+        assert_eq!(lead_in_words(2880), "2 days");
+    }
+
 }

@@ -32,6 +32,8 @@ pub struct MailContext {
     pub alert_max_delay: Duration,
     /// Signs unsubscribe links.
     pub unsubscribe_key: Vec<u8>,
+    /// Minutes before an appointment its reminders are due, latest first.
+    pub reminder_offsets: Vec<u32>,
 }
 
 impl MailContext {
@@ -45,6 +47,7 @@ impl MailContext {
             cooldown: config.notify_cooldown,
             alert_max_delay: config.alert_max_delay,
             unsubscribe_key: config.jwt_secret.expose().clone(),
+            reminder_offsets: config.reminder_offsets.clone(),
         }
     }
 

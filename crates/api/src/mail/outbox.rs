@@ -23,6 +23,26 @@ pub fn enqueue(
     email: &Email,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ApiError> {
+    queue(conn, email, None, now)
+}
+
+/// Queues a reminder, due at its time and dropped if not sent before the appointment
+/// starts. At most one per appointment and offset is queued (a unique index).
+pub fn enqueue_reminder(
+    conn: &mut AnyConnection,
+    email: &Email,
+    slot: &notifications::ReminderSlot,
+    now: DateTime<Utc>,
+) -> Result<Uuid, ApiError> {
+    queue(conn, email, Some(slot), now)
+}
+
+fn queue(
+    conn: &mut AnyConnection,
+    email: &Email,
+    reminder: Option<&notifications::ReminderSlot>,
+    now: DateTime<Utc>,
+) -> Result<Uuid, ApiError> {
     let id = Uuid::new_v4();
     let new = NewNotification {
         kind: email.kind.as_str(),
@@ -35,7 +55,7 @@ pub fn enqueue(
         ics: email.ics.as_deref(),
         unsubscribe_url: email.unsubscribe_url.as_deref(),
     };
-    notifications::insert(conn, id, &new, now)?;
+    notifications::insert(conn, id, &new, reminder, now)?;
     Ok(id)
 }
 
@@ -57,6 +77,9 @@ pub fn expire_late_alerts(
     )?)
 }
 
+/// What a dropped reminder's row says instead of an SMTP error.
+pub const OVERDUE_NOTE: &str = "expired: not sent before the appointment began";
+
 /// What an expired alert's row says instead of an SMTP error.
 pub const EXPIRED_NOTE: &str =
     "expired: not sent in time, or the doctor went offline before it could be sent";
@@ -75,6 +98,10 @@ pub fn claim(
         let expired = expire_late_alerts(conn, alert_max_delay, now)?;
         if expired > 0 {
             tracing::info!(expired, "alerts expired before they could be sent");
+        }
+        let overdue = notifications::expire_overdue(conn, now, OVERDUE_NOTE)?;
+        if overdue > 0 {
+            tracing::info!(overdue, "reminders dropped: not sent before the appointment");
         }
         let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
         Ok(notifications::lease_due(conn, limit, now, now + lease)?)

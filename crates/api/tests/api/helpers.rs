@@ -147,6 +147,7 @@ pub fn test_config(db: &TestDb) -> Config {
         alert_max_delay: std::time::Duration::from_secs(15 * 60),
         analytics_tz: chrono_tz::UTC,
         patient_max_open_bookings: 10,
+        reminder_offsets: vec![24 * 60, 60],
     }
 }
 

@@ -24,6 +24,7 @@ mod log_audit;
 mod mail;
 mod ops;
 mod recovery;
+mod reminders;
 mod schema;
 mod spa;
 mod time_off;

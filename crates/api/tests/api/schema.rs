@@ -182,6 +182,7 @@ type PatientTuple = (
     Option<String>,
     String,
     i64,
+    bool,
 );
 type AppointmentTuple = (
     DbId,
@@ -213,6 +214,9 @@ type NotificationTuple = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<DbId>,
+    Option<i32>,
+    Option<DbTime>,
 );
 type TokenTuple = (
     DbId,

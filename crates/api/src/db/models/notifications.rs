@@ -41,33 +41,89 @@ pub struct NewNotification<'a> {
     pub unsubscribe_url: Option<&'a str>,
 }
 
-/// Queues `new` as row `id`, due at once.
+/// When a reminder is due, and what it is about.
+#[derive(Debug, Clone, Copy)]
+pub struct ReminderSlot {
+    pub appointment: Uuid,
+    /// How long before the start, in minutes.
+    pub minutes: i32,
+    pub due: DateTime<Utc>,
+    /// The appointment's start: not sent from then on.
+    pub expires: DateTime<Utc>,
+}
+
+/// Queues `new` as row `id`: due at once, or, for a reminder, at its time.
 pub fn insert(
     conn: &mut AnyConnection,
     id: Uuid,
     new: &NewNotification<'_>,
+    reminder: Option<&ReminderSlot>,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::insert_into(notifications::table)
         .values((
-            notifications::id.eq(DbId(id)),
-            notifications::email.eq(new.to),
-            notifications::subject.eq(new.subject),
-            notifications::content.eq(new.text),
-            notifications::sent.eq(false),
-            notifications::created_at.eq(DbTime(now)),
-            notifications::kind.eq(new.kind),
-            notifications::user_id.eq(new.user_id.map(DbId)),
-            notifications::doctor_id.eq(new.doctor_id.map(DbId)),
-            notifications::status.eq(QUEUED),
-            notifications::attempts.eq(0),
-            notifications::next_attempt_at.eq(DbTime(now)),
-            notifications::html.eq(Some(new.html)),
-            notifications::ics.eq(new.ics),
-            notifications::unsubscribe_url.eq(new.unsubscribe_url),
+            (
+                notifications::id.eq(DbId(id)),
+                notifications::email.eq(new.to),
+                notifications::subject.eq(new.subject),
+                notifications::content.eq(new.text),
+                notifications::sent.eq(false),
+                notifications::created_at.eq(DbTime(now)),
+                notifications::kind.eq(new.kind),
+                notifications::user_id.eq(new.user_id.map(DbId)),
+                notifications::doctor_id.eq(new.doctor_id.map(DbId)),
+                notifications::status.eq(QUEUED),
+                notifications::attempts.eq(0),
+            ),
+            (
+                notifications::next_attempt_at.eq(DbTime(reminder.map_or(now, |r| r.due))),
+                notifications::html.eq(Some(new.html)),
+                notifications::ics.eq(new.ics),
+                notifications::unsubscribe_url.eq(new.unsubscribe_url),
+                notifications::appointment_id.eq(reminder.map(|r| DbId(r.appointment))),
+                notifications::reminder_minutes.eq(reminder.map(|r| r.minutes)),
+                notifications::expires_at.eq(reminder.map(|r| DbTime(r.expires))),
+            ),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Withdraws the reminders still queued about `appointment`; how many.
+pub fn withdraw_reminders(conn: &mut AnyConnection, appointment: Uuid) -> QueryResult<usize> {
+    diesel::delete(
+        notifications::table
+            .filter(notifications::appointment_id.eq(DbId(appointment)))
+            .filter(notifications::reminder_minutes.is_not_null())
+            .filter(notifications::status.eq(QUEUED)),
+    )
+    .execute(conn)
+}
+
+/// Withdraws the reminders still queued for the user `user`; how many.
+pub fn withdraw_reminders_of_user(conn: &mut AnyConnection, user: Uuid) -> QueryResult<usize> {
+    diesel::delete(
+        notifications::table
+            .filter(notifications::user_id.eq(DbId(user)))
+            .filter(notifications::reminder_minutes.is_not_null())
+            .filter(notifications::status.eq(QUEUED)),
+    )
+    .execute(conn)
+}
+
+/// Marks `expired`, with `note` as its error, every queued row whose time ran out by
+/// `now` (a reminder not sent before its appointment began). Returns how many.
+pub fn expire_overdue(conn: &mut AnyConnection, now: DateTime<Utc>, note: &str) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::status.eq(QUEUED))
+            .filter(notifications::expires_at.le(DbTime(now))),
+    )
+    .set((
+        notifications::status.eq(EXPIRED),
+        notifications::last_error.eq(Some(note)),
+    ))
+    .execute(conn)
 }
 
 /// Marks `expired`, with `note` as its error, every queued row of `kind` queued before

@@ -14,6 +14,7 @@ pub struct PatientRow {
     pub date_of_birth: Option<NaiveDate>,
     pub phone_number: Option<String>,
     pub notify_doctor_online: DbAlerts,
+    pub appointment_reminders: bool,
 }
 
 impl From<&PatientRow> for PatientProfile {
@@ -24,6 +25,7 @@ impl From<&PatientRow> for PatientProfile {
             phone_number: row.phone_number.clone(),
             notifications: NotificationPreferences {
                 doctor_online: row.notify_doctor_online.0,
+                appointment_reminders: row.appointment_reminders,
             },
         }
     }
@@ -85,6 +87,7 @@ pub struct PatientChanges {
     pub date_of_birth: Option<Option<NaiveDate>>,
     pub phone_number: Option<Option<String>>,
     pub notify_doctor_online: Option<DbAlerts>,
+    pub appointment_reminders: Option<bool>,
 }
 
 pub fn update(
@@ -95,6 +98,7 @@ pub fn update(
     if changes.date_of_birth.is_none()
         && changes.phone_number.is_none()
         && changes.notify_doctor_online.is_none()
+        && changes.appointment_reminders.is_none()
     {
         return Ok(());
     }
@@ -102,6 +106,14 @@ pub fn update(
         .set(changes)
         .execute(conn)?;
     Ok(())
+}
+
+/// Whether the patient wants reminder emails before their appointments.
+pub fn wants_reminders(conn: &mut AnyConnection, patient: Uuid) -> QueryResult<bool> {
+    patients::table
+        .find(DbId(patient))
+        .select(patients::appointment_reminders)
+        .first(conn)
 }
 
 /// A patient who may be told that a doctor is online.
