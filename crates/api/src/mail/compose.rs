@@ -612,9 +612,9 @@ pub fn withdrawn(
 
 /// "24 hours", "1 hour", "90 minutes", "2 days".
 fn lead_in_words(minutes: u32) -> String {
-    let (n, unit) = if minutes % 1440 == 0 && minutes >= 2880 {
+    let (n, unit) = if minutes.is_multiple_of(1440) && minutes >= 2880 {
         (minutes / 1440, "day")
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         (minutes / 60, "hour")
     } else {
         (minutes, "minute")
