@@ -52,6 +52,9 @@ test('every page has no serious or critical accessibility violations', async ({
   page,
   request,
 }) => {
+  // Some twenty pages, each checked by axe: longer than one flow's 30 s on a busy
+  // machine (it took 34 s once).
+  test.setTimeout(90_000);
   // Visitors.
   for (const [path, heading] of [
     ['/', 'See which doctors are available right now'],

@@ -613,13 +613,26 @@ mod tests {
     #[test]
     fn reminder_offsets_are_minutes_or_hours_latest_first() {
         assert_eq!(parse_reminder_offsets("24h,1h"), Ok(vec![1440, 60]));
-        assert_eq!(parse_reminder_offsets(" 90m , 48h, 90m "), Ok(vec![2880, 90]));
+        assert_eq!(
+            parse_reminder_offsets(" 90m , 48h, 90m "),
+            Ok(vec![2880, 90])
+        );
         assert_eq!(parse_reminder_offsets("off"), Ok(vec![]));
-        for bad in ["", "24", "1d", "4m", "721h", "h", "-1h", "1h,2h,3h,4h,5h,6h"] {
+        for bad in [
+            "",
+            "24",
+            "1d",
+            "4m",
+            "721h",
+            "h",
+            "-1h",
+            "1h,2h,3h,4h,5h,6h",
+        ] {
             assert!(parse_reminder_offsets(bad).is_err(), "{bad}");
         }
-        let error = config(&[("REMINDER_OFFSETS", "soon")]).unwrap_err().to_string();
+        let error = config(&[("REMINDER_OFFSETS", "soon")])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("REMINDER_OFFSETS"), "{error}");
     }
-
 }

@@ -1006,8 +1006,19 @@ mod tests {
     fn a_reminder_says_when_and_how_soon() {
         let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
         let a = info(start);
-        let mail = reminder(&ctx(), &a, 1440, recipient("Pat Lee", "pat@example.com"), start);
-        assert!(mail.subject.starts_with("Reminder: Dr. Alex Johnson on 4 Jan"), "{}", mail.subject);
+        let mail = reminder(
+            &ctx(),
+            &a,
+            1440,
+            recipient("Pat Lee", "pat@example.com"),
+            start,
+        );
+        assert!(
+            mail.subject
+                .starts_with("Reminder: Dr. Alex Johnson on 4 Jan"),
+            "{}",
+            mail.subject
+        );
         assert!(mail.text.contains("in 24 hours"), "{}", mail.text);
         assert!(mail.text.contains("https://clinic.example/profile"));
         assert!(mail.ics.unwrap().contains("METHOD:REQUEST"));
@@ -1015,5 +1026,4 @@ mod tests {
         assert_eq!(lead_in_words(90), "90 minutes");
         assert_eq!(lead_in_words(2880), "2 days");
     }
-
 }

@@ -101,7 +101,10 @@ pub fn claim(
         }
         let overdue = notifications::expire_overdue(conn, now, OVERDUE_NOTE)?;
         if overdue > 0 {
-            tracing::info!(overdue, "reminders dropped: not sent before the appointment");
+            tracing::info!(
+                overdue,
+                "reminders dropped: not sent before the appointment"
+            );
         }
         let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
         Ok(notifications::lease_due(conn, limit, now, now + lease)?)

@@ -497,8 +497,10 @@ async fn alerts_that_would_arrive_late_expire_and_other_mail_does_not(backend: B
     let rows = eventually(10, Duration::from_millis(100), || async move {
         let rows: Vec<(String, String)> = app_ref
             .with_conn(|c| {
+                // Reminders wait for their time before the appointments.
                 notifications::table
                     .filter(notifications::kind.ne(CONFIRMATION_KIND))
+                    .filter(notifications::kind.ne("APPOINTMENT_REMINDER"))
                     .select((notifications::kind, notifications::status))
                     .order(notifications::kind.asc())
                     .load(c)
@@ -837,7 +839,7 @@ async fn the_preference_is_part_of_the_profile(backend: Backend) {
     let profile = json_ok(app.get("/api/users/profile", Some(&patient.token)).await).await;
     assert_eq!(
         profile["patient"]["notifications"],
-        json!({"doctorOnline": "all"})
+        json!({"doctorOnline": "all", "appointmentReminders": true})
     );
     let updated = json_ok(
         app.put(

@@ -80,12 +80,19 @@ async fn reminders_follow_their_appointment(backend: Backend) {
     let later = at(4, 15);
     let path = format!("/api/appointments/{a1}");
     json_ok(
-        app.put(&path, Some(&patient.token), &json!({"scheduledFor": later.to_rfc3339()}))
-            .await,
+        app.put(
+            &path,
+            Some(&patient.token),
+            &json!({"scheduledFor": later.to_rfc3339()}),
+        )
+        .await,
     )
     .await;
     let times: Vec<_> = queued(&app, a1).await.iter().map(|r| r.1).collect();
-    assert_eq!(times, vec![later - Duration::hours(24), later - Duration::hours(1)]);
+    assert_eq!(
+        times,
+        vec![later - Duration::hours(24), later - Duration::hours(1)]
+    );
     json_ok(
         app.put(&path, Some(&patient.token), &json!({"status": "CANCELLED"}))
             .await,
@@ -114,7 +121,10 @@ async fn reminders_follow_their_appointment(backend: Backend) {
     let twice = app
         .with_conn(move |c| outbox::enqueue_reminder(c, &email, &slot, Utc::now()).is_err())
         .await;
-    assert!(twice, "a second reminder for the same appointment and offset");
+    assert!(
+        twice,
+        "a second reminder for the same appointment and offset"
+    );
 }
 
 #[both_backends]
@@ -127,15 +137,29 @@ async fn a_patient_who_turns_reminders_off_gets_none(backend: Backend) {
     assert_eq!(queued(&app, a1).await.len(), 2);
 
     let prefs = json!({"notifications": {"doctorOnline": "all", "appointmentReminders": false}});
-    let profile = json_ok(app.put("/api/users/profile", Some(&patient.token), &prefs).await).await;
-    assert_eq!(profile["patient"]["notifications"]["appointmentReminders"], false);
+    let profile = json_ok(
+        app.put("/api/users/profile", Some(&patient.token), &prefs)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        profile["patient"]["notifications"]["appointmentReminders"],
+        false
+    );
     assert_eq!(queued(&app, a1).await, vec![]);
     let a2 = book(&app, &patient, id, at(3, 11)).await;
     assert_eq!(queued(&app, a2).await, vec![]);
     // Left out, the choice is "on" (older clients send only doctorOnline).
     let prefs = json!({"notifications": {"doctorOnline": "followed"}});
-    let profile = json_ok(app.put("/api/users/profile", Some(&patient.token), &prefs).await).await;
-    assert_eq!(profile["patient"]["notifications"]["appointmentReminders"], true);
+    let profile = json_ok(
+        app.put("/api/users/profile", Some(&patient.token), &prefs)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        profile["patient"]["notifications"]["appointmentReminders"],
+        true
+    );
 }
 
 #[both_backends]
@@ -156,7 +180,10 @@ async fn a_due_reminder_is_sent_and_a_late_one_never(backend: Backend) {
         smtp.received()
             .into_iter()
             .filter(|m| m.to == [patient.email.clone()])
-            .filter(|m| m.header("Subject").is_some_and(|s| s.starts_with("Reminder:")))
+            .filter(|m| {
+                m.header("Subject")
+                    .is_some_and(|s| s.starts_with("Reminder:"))
+            })
             .collect::<Vec<_>>()
     };
 
@@ -165,16 +192,23 @@ async fn a_due_reminder_is_sent_and_a_late_one_never(backend: Backend) {
     book(&app, &patient, id, start).await;
     let sent = eventually(20, std::time::Duration::from_millis(200), || async {
         let sent = reminders(&smtp);
-        if sent.is_empty() { Err("no reminder yet".to_owned()) } else { Ok(sent) }
+        if sent.is_empty() {
+            Err("no reminder yet".to_owned())
+        } else {
+            Ok(sent)
+        }
     })
     .await;
     let text = sent[0].text();
-    assert!(text.contains("Dr. Prompt") && text.contains("in 5 minutes"), "{text}");
+    assert!(
+        text.contains("Dr. Prompt") && text.contains("in 5 minutes"),
+        "{text}"
+    );
     assert!(sent[0].calendar().unwrap().contains("METHOD:REQUEST"));
 
     // One whose appointment began before it could be sent (a mail outage, say) is
     // dropped, never sent late.
-    let later = book(&app, &patient, id, start + Duration::minutes(10)).await;
+    let later = book(&app, &patient, id, start + Duration::minutes(40)).await;
     let past = Utc::now() - Duration::seconds(1);
     app.with_conn(move |c| {
         diesel::update(
@@ -189,7 +223,7 @@ async fn a_due_reminder_is_sent_and_a_late_one_never(backend: Backend) {
     })
     .await;
     // Another booking wakes the mailer.
-    book(&app, &patient, id, start + Duration::minutes(40)).await;
+    book(&app, &patient, id, start + Duration::minutes(80)).await;
     let status = eventually(10, std::time::Duration::from_millis(100), || async {
         let status: String = app
             .with_conn(move |c| {
@@ -200,7 +234,11 @@ async fn a_due_reminder_is_sent_and_a_late_one_never(backend: Backend) {
                     .unwrap()
             })
             .await;
-        if status == "queued" { Err("still queued".to_owned()) } else { Ok(status) }
+        if status == "queued" {
+            Err("still queued".to_owned())
+        } else {
+            Ok(status)
+        }
     })
     .await;
     assert_eq!(status, "expired");

@@ -113,7 +113,11 @@ pub fn withdraw_reminders_of_user(conn: &mut AnyConnection, user: Uuid) -> Query
 
 /// Marks `expired`, with `note` as its error, every queued row whose time ran out by
 /// `now` (a reminder not sent before its appointment began). Returns how many.
-pub fn expire_overdue(conn: &mut AnyConnection, now: DateTime<Utc>, note: &str) -> QueryResult<usize> {
+pub fn expire_overdue(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    note: &str,
+) -> QueryResult<usize> {
     diesel::update(
         notifications::table
             .filter(notifications::status.eq(QUEUED))
