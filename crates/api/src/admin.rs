@@ -121,7 +121,7 @@ pub fn depart(
     (cancel, reason): (bool, Option<&str>),
     now: chrono::DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    use crate::appointments::{ahead, count_appointments, refuse_unless, withdraw};
+    use crate::appointments::{ahead, count_appointments, it_or_them, refuse_unless, withdraw};
     let rows = ahead(conn, doctor, now)?;
     let name = doctors::name(conn, doctor)?;
     refuse_unless(cancel, &rows, "doctor-has-appointments", |n| {
@@ -129,7 +129,7 @@ pub fn depart(
             "{name} has {} ahead. Send cancelAppointments: true to cancel {} (each \
              patient is emailed, with the reason if you give one).",
             count_appointments(n),
-            if n == 1 { "it" } else { "them" },
+            it_or_them(n),
         )
     })?;
     if let Some(doctor) = doctors::go_offline(conn, doctor, now)? {

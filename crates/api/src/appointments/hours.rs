@@ -60,8 +60,8 @@ pub async fn set_schedule(
                         "These hours leave {} outside them. Keep hours that include {}, \
                          or send cancelAffected: true to cancel {} (each patient is emailed).",
                         count_appointments(n),
-                        if n == 1 { "it" } else { "them" },
-                        if n == 1 { "it" } else { "them" },
+                        it_or_them(n),
+                        it_or_them(n),
                     )
                 },
             )?;

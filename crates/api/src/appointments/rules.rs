@@ -10,20 +10,7 @@ use crate::domain::Fields;
 
 /// "2 hours", "90 minutes", "1 day".
 pub(crate) fn span_in_words(minutes: u32) -> String {
-    let plural = |n: u32, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
-    };
-    if minutes >= 1440 && minutes.is_multiple_of(1440) {
-        plural(minutes / 1440, "day")
-    } else if minutes >= 60 && minutes.is_multiple_of(60) {
-        plural(minutes / 60, "hour")
-    } else {
-        plural(minutes, "minute")
-    }
+    crate::domain::span_in_words(minutes, 1440)
 }
 
 /// The rules, checked field by field.

@@ -98,7 +98,7 @@ pub async fn add_time_off(
                     "This time off holds {}. Change it, or send cancelAffected: true to \
                      cancel {} (each patient is emailed).",
                     count_appointments(n),
-                    if n == 1 { "it" } else { "them" },
+                    it_or_them(n),
                 )
             })?;
             let row = TimeOffRow {

@@ -55,6 +55,11 @@ pub(crate) fn count_appointments(n: usize) -> String {
     }
 }
 
+/// "it" for one appointment, "them" for more.
+pub(crate) fn it_or_them(n: usize) -> &'static str {
+    if n == 1 { "it" } else { "them" }
+}
+
 /// Cancels each of `rows`, by the user `by`, for `reason`.
 pub(crate) fn withdraw(
     conn: &mut AnyConnection,

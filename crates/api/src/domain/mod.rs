@@ -120,6 +120,23 @@ pub(crate) fn at_most<'a>(input: &'a str, what: &str, max: usize) -> Result<&'a 
     Ok(trimmed)
 }
 
+/// A span of `minutes` in words: "90 minutes", "2 hours", and whole days from
+/// `days_from` minutes on ("1 day" with 1440, "24 hours" then "2 days" with 2880).
+pub(crate) fn span_in_words(minutes: u32, days_from: u32) -> String {
+    let (n, unit) = if minutes >= days_from.max(1440) && minutes.is_multiple_of(1440) {
+        (minutes / 1440, "day")
+    } else if minutes >= 60 && minutes.is_multiple_of(60) {
+        (minutes / 60, "hour")
+    } else {
+        (minutes, "minute")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
 /// Trims and checks a one-line free-text value: length in characters, no control
 /// characters.
 pub(crate) fn single_line(input: &str, what: &str, max: usize) -> Result<String, String> {

@@ -610,20 +610,9 @@ pub fn withdrawn(
     )
 }
 
-/// "24 hours", "1 hour", "90 minutes", "2 days".
+/// "24 hours", "1 hour", "90 minutes", "2 days": a day is said as hours.
 fn lead_in_words(minutes: u32) -> String {
-    let (n, unit) = if minutes.is_multiple_of(1440) && minutes >= 2880 {
-        (minutes / 1440, "day")
-    } else if minutes.is_multiple_of(60) {
-        (minutes / 60, "hour")
-    } else {
-        (minutes, "minute")
-    };
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
+    crate::domain::span_in_words(minutes, 2880)
 }
 
 /// Reminds the patient (`to`) of the appointment, `minutes` before it, with its

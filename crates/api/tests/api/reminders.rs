@@ -244,3 +244,24 @@ async fn a_due_reminder_is_sent_and_a_late_one_never(backend: Backend) {
     assert_eq!(status, "expired");
     assert_eq!(reminders(&smtp).len(), 1);
 }
+
+/// Appointments cancelled for the doctor's reasons (here, time off) take their
+/// reminders with them.
+#[both_backends]
+async fn reminders_go_with_an_appointment_the_doctor_withdraws(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let doctor = app.doctor("Dr. Away Soon", "Oncology").await;
+    let patient = app.user(Role::Patient).await;
+    let id = doctor_id(&app, "Away").await;
+    let start = at(3, 10);
+    let a1 = book(&app, &patient, id, start).await;
+    assert_eq!(queued(&app, a1).await.len(), 2);
+    let day = start.format("%Y-%m-%d");
+    let range = json!({"from": format!("{day}T00:00"), "to": format!("{day}T23:00"),
+        "cancelAffected": true});
+    let res = app
+        .post("/api/doctors/me/time-off", Some(&doctor.token), &range)
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(queued(&app, a1).await, vec![]);
+}
