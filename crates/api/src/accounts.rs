@@ -341,6 +341,7 @@ struct ProfileChanges {
     name: Option<PersonName>,
     zone: Option<Zone>,
     specialization: Option<Specialization>,
+    daily_agenda: Option<bool>,
     patient: patients::PatientChanges,
 }
 
@@ -360,6 +361,12 @@ impl ProfileChanges {
             } else {
                 fields.push("specialization", "Only doctors have a specialization");
             }
+        }
+        match req.daily_agenda {
+            Some(_) if role != Role::Doctor => {
+                fields.push("dailyAgenda", "Only doctors have a daily agenda")
+            }
+            on => changes.daily_agenda = on,
         }
         let patient_only = "Only patients have this field";
         match req.date_of_birth {
@@ -413,6 +420,9 @@ pub async fn update_profile(
             }
             if let Some(s) = &changes.specialization {
                 doctors::update_specialization(conn, user.id, s.as_str())?;
+            }
+            if let Some(on) = changes.daily_agenda {
+                doctors::set_daily_agenda(conn, user.id, on)?;
             }
             patients::update(conn, user.id, &changes.patient)?;
             if changes.patient.appointment_reminders == Some(false) {

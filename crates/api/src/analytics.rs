@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use mediconnect_shared::{
     Analytics, AppointmentStatus, AppointmentsByStatus, Bucket, DoctorFigures, Metric,
@@ -21,14 +21,7 @@ use crate::state::AppState;
 /// The instant a local day starts (the first instant, if midnight is skipped by DST).
 pub fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let mut local = midnight;
-    for _ in 0..=180 {
-        if let Some(t) = tz.from_local_datetime(&local).earliest() {
-            return t.with_timezone(&Utc);
-        }
-        local += Duration::minutes(1);
-    }
-    midnight.and_utc()
+    crate::domain::zone::instant(tz, midnight).unwrap_or_else(|| midnight.and_utc())
 }
 
 /// An online interval; `None` is still open.

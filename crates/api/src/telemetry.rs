@@ -37,6 +37,16 @@ where
         .map_err(ApiError::internal)
 }
 
+/// The path as logged: a calendar feed's address is its credential, and is logged as
+/// its pattern.
+fn loggable_path(path: &str) -> String {
+    if path.starts_with("/api/calendar/") {
+        "/api/calendar/{token}.ics".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
 /// Every request: an id (returned as `X-Request-Id` and on every log line of the
 /// request, through its span, also inside `web::block`), its metrics by route
 /// pattern, and one log line: method, path without the query string (which may hold
@@ -55,7 +65,7 @@ pub async fn observe(
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!("request", request_id = %id);
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = loggable_path(req.path());
     let metrics = req
         .app_data::<actix_web::web::Data<crate::metrics::Metrics>>()
         .map(|m| m.clone().into_inner());

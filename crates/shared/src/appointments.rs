@@ -501,3 +501,16 @@ impl Default for BookingRules {
         }
     }
 }
+
+/// `GET/POST /api/users/calendar-feed`: the address of the user's private calendar
+/// feed (iCalendar), for a calendar app to subscribe to. Anyone with the address can
+/// read the feed: it is shown only to its owner, and making a new one kills the old.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarFeed {
+    /// The feed's address (`.../api/calendar/{token}.ics`).
+    pub url: String,
+    /// When this address was made.
+    pub created_at: DateTime<Utc>,
+}

@@ -24,6 +24,10 @@ pub struct DoctorProfile {
     /// Why an admin turned the account down, when they did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
+    /// An email at 07:00 (the doctor's time zone) listing the day's appointments, on
+    /// days that have any.
+    #[serde(default)]
+    pub daily_agenda: bool,
 }
 
 /// Which "doctor is online" emails a patient wants.
@@ -166,6 +170,9 @@ pub struct UpdateProfileRequest {
     /// Patients only: email preferences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<NotificationPreferences>,
+    /// Doctors only: the daily agenda email, on or off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_agenda: Option<bool>,
 }
 
 /// `PUT /api/users/email`: a new address, confirmed by the current password. The

@@ -7,8 +7,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::tools::{self, output, run};
-use crate::{Result, cache_dir, say};
+use crate::{Result, say};
 
 /// Pinned: a newer schemathesis may add checks; upgrading is a deliberate change.
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
@@ -16,26 +15,9 @@ const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 const CHECKS: &str = "not_a_server_error,response_schema_conformance,status_code_conformance,\
                       negative_data_rejection,ignored_auth";
 
-fn venv() -> PathBuf {
-    cache_dir().join("schemathesis-venv")
-}
-
 pub fn ensure_schemathesis() -> Result<PathBuf> {
-    let bin = venv().join("bin").join("schemathesis");
-    let wanted = SCHEMATHESIS.trim_start_matches("schemathesis==");
-    if output(Command::new(&bin).arg("--version")).is_some_and(|v| v.contains(wanted)) {
-        return Ok(bin);
-    }
-    say(&format!(
-        "Installing {SCHEMATHESIS} from the Python package index into a private venv"
-    ));
-    let make_venv = || run(Command::new("python3").args(["-m", "venv"]).arg(venv()));
-    if !venv().join("bin").join("pip").exists() && make_venv().is_err() {
-        tools::apt_install(&["python3-venv"], "Python's venv module, for schemathesis")?;
-        make_venv()?;
-    }
-    run(Command::new(venv().join("bin").join("pip")).args(["install", "--quiet", SCHEMATHESIS]))?;
-    Ok(bin)
+    let venv = crate::python::ensure("schemathesis-venv", SCHEMATHESIS, "the API fuzzer")?;
+    Ok(venv.join("bin").join("schemathesis"))
 }
 
 /// A POST with a JSON body over plain HTTP/1.1; returns the response body.

@@ -8,6 +8,7 @@ mod bench;
 mod coverage;
 mod fuzz;
 mod postgres;
+mod python;
 mod split;
 mod steps;
 mod tools;

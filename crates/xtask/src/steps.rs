@@ -164,6 +164,11 @@ impl Report {
     }
 }
 
+/// The venv of the iCalendar parser the calendar feed's tests read it with, and its
+/// pinned package (the tests find it at this name in the cache when run by hand).
+const ICALENDAR: &str = "icalendar-venv";
+const ICALENDAR_PACKAGE: &str = "icalendar==7.3.2";
+
 pub fn test(args: &[String]) -> Result {
     if let Some(extra) = args.first() {
         return Err(format!(
@@ -180,6 +185,7 @@ pub fn test(args: &[String]) -> Result {
     tools::ensure_e2e_packages()?;
     tools::ensure_llvm_cov()?;
     tools::ensure_cargo_deny()?;
+    let icalendar = crate::python::ensure(ICALENDAR, ICALENDAR_PACKAGE, "to read calendar feeds")?;
 
     say("cargo fmt --check");
     report.stage(
@@ -242,7 +248,11 @@ pub fn test(args: &[String]) -> Result {
             let mut cmd = coverage::test_command(&[]);
             cmd.env("MEDICONNECT_TEST_PG_URL", &cluster.url)
                 .env("MEDICONNECT_PG_BIN", cluster.bin_dir())
-                .env("MEDICONNECT_TEST_LOG_FILE", &log);
+                .env("MEDICONNECT_TEST_LOG_FILE", &log)
+                .env(
+                    "MEDICONNECT_TEST_ICALENDAR_PYTHON",
+                    icalendar.join("bin").join("python"),
+                );
             let counts = run_counting(&mut cmd, parse_cargo_test_line);
             drop(cluster);
             counts

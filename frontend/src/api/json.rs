@@ -267,9 +267,9 @@ impl<'de> de::MapAccess<'de> for Fields {
 mod tests {
     use super::from_str;
     use mediconnect_shared::{
-        AdminUserList, Analytics, Appointment, AppointmentList, AuditList, BookingRules, Doctor,
-        DoctorList, FollowedDoctors, LoginResponse, OnlineDoctors, OutboxList, Problem,
-        ProfileResponse, RegisterResponse, Schedule, ServerMessage, SlotList,
+        AdminUserList, Analytics, Appointment, AppointmentList, AuditList, BookingRules,
+        CalendarFeed, Doctor, DoctorList, FollowedDoctors, LoginResponse, OnlineDoctors,
+        OutboxList, Problem, ProfileResponse, RegisterResponse, Schedule, ServerMessage, SlotList,
         SpecializationSummary, TimeOffList, Timeseries,
     };
     use serde::de::DeserializeOwned;
@@ -318,6 +318,7 @@ mod tests {
             "slots_blocked.json" => SlotList,
             "booking_rules.json" => BookingRules,
             "time_off.json" => TimeOffList,
+            "calendar_feed.json" => CalendarFeed,
             "schedule.json" => Schedule,
             "analytics.json" => Analytics,
             "analytics_doctor.json" => Analytics,

@@ -15,8 +15,8 @@ pub use session::{access_token, follow_other_tabs, on_session_change, refresh, r
 use gloo_net::http::Method;
 use mediconnect_shared::{
     AcceptInvitation, Appointment, AppointmentChange, AppointmentList, AppointmentQuery,
-    BookingRules, ChangeEmailRequest, ChangePasswordRequest, Doctor, DoctorList, DoctorQuery,
-    FollowedDoctors, LoginRequest, LoginResponse, NewAppointment, NewTimeOff, Notice,
+    BookingRules, CalendarFeed, ChangeEmailRequest, ChangePasswordRequest, Doctor, DoctorList,
+    DoctorQuery, FollowedDoctors, LoginRequest, LoginResponse, NewAppointment, NewTimeOff, Notice,
     OnlineDoctors, PasswordResetConfirm, PasswordResetRequest, ProfileResponse, RefreshRequest,
     RegisterRequest, RegisterResponse, Schedule, SlotList, SpecializationSummary, StatusUpdate,
     TimeOff, TimeOffList, UpdateProfileRequest, UserSummary, VerifyEmailRequest,
@@ -235,6 +235,24 @@ pub async fn add_time_off(range: &NewTimeOff) -> Result<TimeOff, ApiError> {
 
 pub async fn remove_time_off(id: Uuid) -> Result<(), ApiError> {
     client::authed_empty(Method::DELETE, &format!("/api/doctors/me/time-off/{id}")).await
+}
+
+/// The signed-in user's calendar feed; `None` if they have none.
+pub async fn calendar_feed() -> Result<Option<CalendarFeed>, ApiError> {
+    match client::authed(Method::GET, "/api/users/calendar-feed", None::<&()>).await {
+        Ok(feed) => Ok(Some(feed)),
+        Err(e) if e.status == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new address for the signed-in user's calendar feed (the old one stops working).
+pub async fn new_calendar_feed() -> Result<CalendarFeed, ApiError> {
+    client::authed(Method::POST, "/api/users/calendar-feed", None::<&()>).await
+}
+
+pub async fn remove_calendar_feed() -> Result<(), ApiError> {
+    client::authed_empty(Method::DELETE, "/api/users/calendar-feed").await
 }
 
 /// The signed-in doctor's booking rules.

@@ -1,8 +1,8 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use mediconnect_shared::{
-    ChangeEmailRequest, ChangePasswordRequest, DoctorOnlineAlerts, NotificationPreferences,
-    ProfileResponse, Role, UpdateProfileRequest,
+    CalendarFeed, ChangeEmailRequest, ChangePasswordRequest, DoctorOnlineAlerts,
+    NotificationPreferences, ProfileResponse, Role, UpdateProfileRequest,
 };
 
 use crate::api::{self, ApiAction, ApiResource};
@@ -101,6 +101,197 @@ fn ProfileView(profile: ProfileResponse) -> impl IntoView {
         <EditProfile current=current/>
         <ChangeEmail current=current/>
         <ChangePassword/>
+        {(current.get_untracked().role != Role::Admin).then(|| view! { <CalendarFeedCard/> })}
+    }
+}
+
+/// Copies `text` to the clipboard; whether it could.
+async fn copy(text: String) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(&text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
+/// The private calendar feed: its address to subscribe to, a new one, or none.
+#[component]
+fn CalendarFeedCard() -> impl IntoView {
+    let feed = ApiResource::new(api::calendar_feed);
+    // The feed as last answered by a change, over what was loaded.
+    let changed: RwSignal<Option<Option<CalendarFeed>>> = RwSignal::new(None);
+    let renew = ApiAction::new(|_: &()| async move { api::new_calendar_feed().await });
+    let remove = ApiAction::new(|_: &()| async move { api::remove_calendar_feed().await });
+    let confirming = RwSignal::new(false);
+    let copied: RwSignal<Option<bool>> = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(Ok(f)) = renew.result() {
+            changed.set(Some(Some(f)));
+            confirming.set(false);
+            copied.set(None);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.result() {
+            changed.set(Some(None));
+            confirming.set(false);
+        }
+    });
+    let failure = move || {
+        renew
+            .error()
+            .or_else(|| remove.error())
+            .map(|e| e.message())
+    };
+    let current = move || match changed.get() {
+        Some(f) => Some(Ok(f)),
+        None => feed.get(),
+    };
+    let busy = move || renew.pending() || remove.pending();
+    view! {
+        <section class="card feed" aria-labelledby="feed-heading">
+            <h2 id="feed-heading">"Calendar feed"</h2>
+            <p class="muted">
+                "Subscribe to your appointments in your calendar app (Google Calendar, Apple \
+                 Calendar, Outlook). It lists them from 30 days back, updates by itself about \
+                 every hour, and never shows visit reasons. Anyone with the address can read it: \
+                 keep it to yourself."
+            </p>
+            <FormError message=Signal::derive(failure)/>
+            <Transition fallback=|| view! { <Loading message="Loading your calendar feed…"/> }>
+                {move || current().map(|result| match result {
+                    Err(e) => view! {
+                        <div class="alert error" role="alert">
+                            <p>{e.message()}</p>
+                            <button class="button secondary" on:click=move |_| feed.refetch()>
+                                "Try again"
+                            </button>
+                        </div>
+                    }.into_any(),
+                    Ok(None) => view! {
+                        <p data-test="feed-none">"You have no calendar feed."</p>
+                        <button
+                            class="button"
+                            type="button"
+                            disabled=busy
+                            on:click=move |_| renew.dispatch(())
+                        >
+                            {move || if renew.pending() { "Making…" } else { "Make a feed address" }}
+                        </button>
+                    }.into_any(),
+                    Ok(Some(f)) => {
+                        let url = f.url.clone();
+                        let webcal = url.replacen("https://", "webcal://", 1)
+                            .replacen("http://", "webcal://", 1);
+                        let to_copy = url.clone();
+                        view! {
+                            <div class="field">
+                                <label for="feed-url">"Feed address"</label>
+                                <input
+                                    id="feed-url"
+                                    type="text"
+                                    readonly=true
+                                    value=url
+                                    data-test="feed-url"
+                                    aria-describedby="feed-made"
+                                    on:focus=move |ev| {
+                                        use wasm_bindgen::JsCast;
+                                        if let Some(input) = ev.target().and_then(|t| {
+                                            t.dyn_into::<web_sys::HtmlInputElement>().ok()
+                                        }) {
+                                            input.select();
+                                        }
+                                    }
+                                />
+                                <p class="hint" id="feed-made">
+                                    {format!("Made on {}.", long_date(&local(f.created_at)))}
+                                </p>
+                            </div>
+                            <div class="actions">
+                                <button
+                                    class="button"
+                                    type="button"
+                                    on:click=move |_| {
+                                        let text = to_copy.clone();
+                                        leptos::task::spawn_local(async move {
+                                            copied.set(Some(copy(text).await));
+                                        });
+                                    }
+                                >
+                                    "Copy address"
+                                </button>
+                                <a class="button secondary" href=webcal>"Open in calendar app"</a>
+                            </div>
+                            <p role="status" class="muted">
+                                {move || match copied.get() {
+                                    Some(true) => "Copied. Paste it where your calendar app \
+                                        asks for a calendar from the internet (\"subscribe\").",
+                                    Some(false) => "Could not copy: select the address and \
+                                        copy it yourself.",
+                                    None => "",
+                                }}
+                            </p>
+                            <Show
+                                when=move || confirming.get()
+                                fallback=move || view! {
+                                    <div class="actions">
+                                        <button
+                                            class="button secondary"
+                                            type="button"
+                                            disabled=busy
+                                            on:click=move |_| confirming.set(true)
+                                        >
+                                            "Make a new address"
+                                        </button>
+                                        <button
+                                            class="button secondary"
+                                            type="button"
+                                            disabled=busy
+                                            on:click=move |_| remove.dispatch(())
+                                        >
+                                            {move || if remove.pending() {
+                                                "Turning off…"
+                                            } else {
+                                                "Turn the feed off"
+                                            }}
+                                        </button>
+                                    </div>
+                                }
+                            >
+                                <div class="alert warn" role="alert">
+                                    <p>
+                                        "The current address stops working at once: calendars \
+                                         subscribed to it stop updating until you subscribe \
+                                         again with the new one."
+                                    </p>
+                                    <div class="actions">
+                                        <button
+                                            class="button"
+                                            type="button"
+                                            disabled=busy
+                                            on:click=move |_| renew.dispatch(())
+                                        >
+                                            {move || if renew.pending() {
+                                                "Making…"
+                                            } else {
+                                                "Make a new address"
+                                            }}
+                                        </button>
+                                        <button
+                                            class="button secondary"
+                                            type="button"
+                                            on:click=move |_| confirming.set(false)
+                                        >
+                                            "Keep this one"
+                                        </button>
+                                    </div>
+                                </div>
+                            </Show>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 
@@ -137,6 +328,7 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
         .as_ref()
         .map(|p| p.notifications)
         .unwrap_or_default();
+    let agenda = RwSignal::new(initial.doctor.as_ref().is_some_and(|d| d.daily_agenda));
     let alerts = RwSignal::new(prefs.doctor_online);
     let reminders = RwSignal::new(prefs.appointment_reminders);
     // The email choices as last loaded or saved: they are sent only when changed here,
@@ -171,7 +363,10 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
             ..Default::default()
         };
         match role {
-            Role::Doctor => req.specialization = Some(specialization.get()),
+            Role::Doctor => {
+                req.specialization = Some(specialization.get());
+                req.daily_agenda = Some(agenda.get());
+            }
             Role::Patient => {
                 let dob = date_of_birth.get();
                 req.date_of_birth = Some(if dob.trim().is_empty() {
@@ -228,6 +423,16 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                         value=specialization
                         error=field_error("specialization")
                     />
+                    <label class="choice">
+                        <input type="checkbox" prop:checked=move || agenda.get()
+                            aria-describedby="agenda-hint"
+                            on:change=move |ev| agenda.set(event_target_checked(&ev))/>
+                        "Email me my day's appointments every morning"
+                    </label>
+                    <p class="hint" id="agenda-hint">
+                        "At 07:00 in your time zone, on days with appointments: times and \
+                         patients' names, without visit reasons."
+                    </p>
                 })}
                 {(role == Role::Patient).then(|| view! {
                     <Field

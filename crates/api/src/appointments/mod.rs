@@ -267,6 +267,7 @@ fn event(
 
 mod booking;
 mod changes;
+mod feed;
 mod hours;
 mod notify;
 mod reading;
@@ -276,6 +277,7 @@ mod withdraw;
 
 pub use booking::*;
 pub use changes::*;
+pub use feed::{calendar_document, calendar_feed, new_calendar_feed, remove_calendar_feed};
 pub use hours::*;
 use notify::*;
 pub use reading::*;

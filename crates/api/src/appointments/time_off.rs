@@ -2,7 +2,6 @@
 //! is offered and nothing can be booked. Time off over booked appointments is refused
 //! with a 409 that lists them, unless the doctor says to cancel them.
 
-use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use mediconnect_shared::{NewTimeOff, TimeOff, TimeOffList};
 
@@ -14,15 +13,7 @@ const MAX_DAYS: i64 = 366;
 /// The longest note, in characters.
 const NOTE_MAX: usize = 200;
 
-/// The instant a local time names: a repeated one at its first occurrence, a skipped
-/// one at the end of the gap.
-fn instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-    (0..=180).find_map(|m| {
-        tz.from_local_datetime(&(local + Duration::minutes(m)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    })
-}
+use crate::domain::zone::instant;
 
 fn to_dto(row: TimeOffRow) -> TimeOff {
     let tz = Zone::stored(&row.time_zone);
@@ -171,7 +162,7 @@ pub(super) fn check_time_off(
 mod tests {
     use super::*;
 
-    fn local(s: &str) -> NaiveDateTime {
+    fn local(s: &str) -> chrono::NaiveDateTime {
         mediconnect_shared::time::parse_local_minute(s).unwrap()
     }
 

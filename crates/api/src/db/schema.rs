@@ -98,6 +98,8 @@ diesel::table! {
         approval_status -> Text,
         license_number -> Nullable<Text>,
         rejection_reason -> Nullable<Text>,
+        daily_agenda -> Bool,
+        agenda_day -> Nullable<Date>,
     }
 }
 
@@ -140,6 +142,17 @@ diesel::table! {
         appointment_id -> Nullable<Uuid>,
         reminder_minutes -> Nullable<Integer>,
         expires_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    calendar_feeds (user_id) {
+        user_id -> Uuid,
+        secret -> Text,
+        created_at -> UtcTime,
     }
 }
 
@@ -340,6 +353,7 @@ diesel::joinable!(schedule_exceptions -> doctors (doctor_id));
 diesel::joinable!(working_hours -> doctors (doctor_id));
 diesel::joinable!(booking_rules -> doctors (doctor_id));
 diesel::joinable!(time_off -> doctors (doctor_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -348,6 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointment_events,
     appointments,
     booking_rules,
+    calendar_feeds,
     time_off,
     doctors,
     follows,

@@ -12,7 +12,7 @@ mod phone;
 #[cfg(test)]
 mod properties;
 mod specialization;
-mod zone;
+pub mod zone;
 
 pub use appointment::{AppointmentStart, VisitReason};
 pub use date_of_birth::DateOfBirth;

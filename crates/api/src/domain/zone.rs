@@ -2,7 +2,18 @@
 
 use std::str::FromStr;
 
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
+
+/// The instant a local time names in `tz`: a repeated one at its first occurrence, a
+/// skipped one at the end of the gap (`None` only for a gap over three hours).
+pub fn instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    (0..=180).find_map(|m| {
+        tz.from_local_datetime(&(local + Duration::minutes(m)))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
 
 /// A time zone of the IANA database, by its name. Parsing accepts the names the
 /// database knows (links such as `US/Eastern` included), trimmed, in any case of the

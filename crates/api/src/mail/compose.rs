@@ -358,37 +358,93 @@ impl AppointmentInfo<'_> {
         long_time(t, self.zone(to))
     }
 
-    /// The calendar entry for one of the two parties, named after the other one
-    /// (a doctor's calendar says who comes, a patient's whom they see), with both as
-    /// attendees, where it is, and what it is; never the visit reason.
+    /// The calendar entry for one of the two parties (see [`calendar_text`]), with both
+    /// as attendees.
     fn calendar(&self, ctx: &MailContext, method: Method, to: Party, now: DateTime<Utc>) -> String {
-        let summary = match to {
-            Party::Doctor => format!("Appointment with {}", self.patient),
-            Party::Patient => format!("Appointment with {} ({})", self.doctor, self.specialization),
-        };
-        let link = format!("{}/appointments", ctx.public_url);
-        let description = format!(
-            "{} minutes with {}, {}, and {}, booked on MediConnect. See or change it: {link}",
-            self.minutes, self.doctor, self.specialization, self.patient
+        let text = calendar_text(
+            ctx,
+            (self.doctor, self.specialization, self.patient),
+            self.minutes,
+            to,
         );
-        let location = format!("MediConnect, {}", ctx.public_url);
-        ics::render(&ics::Event {
+        let organizer = bare_address(&ctx.from);
+        let event = text.event(
+            format!("{}@{}", self.id, ctx.domain()),
+            self.sequence,
+            (self.start, self.end),
+            method == Method::Cancel,
+        );
+        ics::render(
             method,
-            uid: format!("{}@{}", self.id, ctx.domain()),
-            sequence: self.sequence,
-            start: self.start,
-            end: self.end,
-            summary: &summary,
-            description: &description,
-            location: &location,
-            url: &link,
-            organizer: &bare_address(&ctx.from),
-            attendees: &[
-                (self.doctor, self.doctor_email),
-                (self.patient, self.patient_email),
-            ],
+            &ics::Event {
+                organizer: Some(&organizer),
+                attendees: &[
+                    (self.doctor, self.doctor_email),
+                    (self.patient, self.patient_email),
+                ],
+                ..event
+            },
             now,
-        })
+        )
+    }
+}
+
+/// What a calendar entry says of an appointment: named after the other party (a
+/// doctor's calendar says who comes, a patient's whom they see), where it is, and what
+/// it is; never the visit reason.
+pub struct CalendarText {
+    summary: String,
+    description: String,
+    location: String,
+    link: String,
+}
+
+/// The words of `to`'s calendar entry for an appointment of `minutes` between the
+/// (doctor, specialization, patient).
+pub fn calendar_text(
+    ctx: &MailContext,
+    (doctor, specialization, patient): (&str, &str, &str),
+    minutes: u32,
+    to: Party,
+) -> CalendarText {
+    let summary = match to {
+        Party::Doctor => format!("Appointment with {patient}"),
+        Party::Patient => format!("Appointment with {doctor} ({specialization})"),
+    };
+    let link = format!("{}/appointments", ctx.public_url);
+    CalendarText {
+        description: format!(
+            "{minutes} minutes with {doctor}, {specialization}, and {patient}, booked on \
+             MediConnect. See or change it: {link}"
+        ),
+        location: format!("MediConnect, {}", ctx.public_url),
+        summary,
+        link,
+    }
+}
+
+impl CalendarText {
+    /// The entry, with no organizer and no attendees.
+    pub fn event(
+        &self,
+        uid: String,
+        sequence: u32,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+        cancelled: bool,
+    ) -> ics::Event<'_> {
+        ics::Event {
+            uid,
+            sequence,
+            start,
+            end,
+            summary: &self.summary,
+            description: &self.description,
+            location: &self.location,
+            url: &self.link,
+            cancelled,
+            organizer: None,
+            attendees: &[],
+        }
     }
 }
 
@@ -608,6 +664,90 @@ pub fn withdrawn(
         &values,
         now,
     )
+}
+
+/// One appointment of a doctor's day: its start and end, and the patient's name.
+pub struct AgendaItem<'a> {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub patient: &'a str,
+}
+
+/// The doctor's (`to`) appointments of local day `day` in `tz`, soonest first: times
+/// and patients' names, never the visit reasons (the app shows them).
+pub fn daily_agenda(
+    ctx: &MailContext,
+    to: Recipient<'_>,
+    tz: Tz,
+    day: chrono::NaiveDate,
+    items: &[AgendaItem<'_>],
+) -> Email {
+    let hm = |t: DateTime<Utc>| t.with_timezone(&tz).format("%H:%M").to_string();
+    let rows: Vec<(String, &str)> = items
+        .iter()
+        .map(|i| (format!("{}–{}", hm(i.start), hm(i.end)), i.patient))
+        .collect();
+    let text_items = rows
+        .iter()
+        .map(|(times, patient)| format!("  {times}  {patient}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let html_items: String = rows
+        .iter()
+        .map(|(times, patient)| {
+            format!(
+                "<tr><td style=\"padding:4px 16px 4px 0;font-variant-numeric:tabular-nums;\
+                 white-space:nowrap;\">{}</td><td style=\"padding:4px 0;\">{}</td></tr>",
+                t::escape_html(times),
+                t::escape_html(patient)
+            )
+        })
+        .collect();
+    let day_words = day.format("%A %-d %B %Y").to_string();
+    let zone = zone_label(tz.name());
+    let link = format!("{}/appointments", ctx.public_url);
+    let profile = format!("{}/profile", ctx.public_url);
+    let count = match items.len() {
+        1 => "1 appointment".to_owned(),
+        n => format!("{n} appointments"),
+    };
+    let first = rows.first().map(|r| r.0.clone()).unwrap_or_default();
+    let subject = format!(
+        "Today: {count}, from {}",
+        first.split('–').next().unwrap_or_default()
+    );
+    let values = [
+        ("recipient", to.name),
+        ("day", day_words.as_str()),
+        ("zone", zone.as_str()),
+        ("link", link.as_str()),
+        ("profile", profile.as_str()),
+    ];
+    let mut text_values = values.to_vec();
+    text_values.push(("items", &text_items));
+    // One pass over the HTML template: the list is HTML already, the rest is escaped.
+    let escaped: Vec<(&str, String)> = values
+        .iter()
+        .map(|(k, v)| (*k, t::escape_html(v)))
+        .collect();
+    let mut html_values: Vec<(&str, &str)> =
+        escaped.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    html_values.push(("items", &html_items));
+    Email {
+        kind: Kind::DailyAgenda,
+        user_id: Some(to.user_id),
+        doctor_id: None,
+        to: to.email.to_owned(),
+        text: t::text(t::DAILY_AGENDA_TXT, &text_values),
+        html: t::page(
+            &subject,
+            t::wrap(t::DAILY_AGENDA_HTML, &html_values),
+            t::DAILY_AGENDA_FOOTER_HTML.to_owned(),
+        ),
+        subject,
+        ics: None,
+        unsubscribe_url: None,
+    }
 }
 
 /// "24 hours", "1 hour", "90 minutes", "2 days": a day is said as hours.
@@ -989,6 +1129,50 @@ mod tests {
             mail.text
         );
         assert!(mail.ics.unwrap().contains("METHOD:REQUEST"));
+    }
+
+    #[test]
+    fn the_agenda_lists_the_day_in_the_doctors_zone_and_escapes_names() {
+        let start: DateTime<Utc> = "2027-01-04T08:00:00Z".parse().unwrap();
+        let items = [
+            AgendaItem {
+                start,
+                end: start + chrono::Duration::minutes(30),
+                patient: "Pat <b>Lee</b>",
+            },
+            AgendaItem {
+                start: start + chrono::Duration::hours(5),
+                end: start + chrono::Duration::hours(6),
+                patient: "{{items}}",
+            },
+        ];
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        let mail = daily_agenda(
+            &ctx(),
+            recipient("Dr. Alex Johnson", "a@example.com"),
+            tz,
+            day,
+            &items,
+        );
+        assert_eq!(mail.subject, "Today: 2 appointments, from 09:00");
+        assert!(
+            mail.text.contains("Monday 4 January 2027 (Berlin time)"),
+            "{}",
+            mail.text
+        );
+        assert!(
+            mail.text
+                .contains("  09:00–09:30  Pat <b>Lee</b>\n  14:00–15:00  {{items}}")
+        );
+        assert!(
+            mail.html.contains("Pat &lt;b&gt;Lee&lt;/b&gt;"),
+            "{}",
+            mail.html
+        );
+        assert!(mail.html.contains(">{{items}}</td>"), "{}", mail.html);
+        assert!(mail.ics.is_none());
+        assert_eq!(mail.kind, Kind::DailyAgenda);
     }
 
     #[test]

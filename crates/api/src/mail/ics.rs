@@ -1,5 +1,7 @@
 //! iCalendar (RFC 5545) files for appointments: `METHOD:REQUEST` for a booking or a
-//! move (with a higher SEQUENCE), `METHOD:CANCEL` with the same UID for a cancellation.
+//! move (with a higher SEQUENCE), `METHOD:CANCEL` with the same UID for a cancellation;
+//! and a subscribed feed of many (no METHOD: a published calendar). Times are UTC, which
+//! every client shows in its own zone, across any change of daylight saving time.
 
 use chrono::{DateTime, Utc};
 
@@ -19,7 +21,6 @@ impl Method {
 }
 
 pub struct Event<'a> {
-    pub method: Method,
     /// Stable across every message about the same appointment.
     pub uid: String,
     /// Grows with every change of time (and on cancellation).
@@ -32,10 +33,11 @@ pub struct Event<'a> {
     pub location: &'a str,
     /// Where to see or change it.
     pub url: &'a str,
-    pub organizer: &'a str,
-    /// Each party's name and address.
+    pub cancelled: bool,
+    /// Who sends invitations (a feed has none).
+    pub organizer: Option<&'a str>,
+    /// Each party's name and address (a feed names no one's address).
     pub attendees: &'a [(&'a str, &'a str)],
-    pub now: DateTime<Utc>,
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
@@ -72,37 +74,51 @@ fn fold(line: &str) -> String {
     out
 }
 
-pub fn render(e: &Event<'_>) -> String {
-    let status = match e.method {
-        Method::Request => "CONFIRMED",
-        Method::Cancel => "CANCELLED",
-    };
+impl Event<'_> {
+    fn lines(&self, now: DateTime<Utc>) -> Vec<String> {
+        let status = if self.cancelled {
+            "CANCELLED"
+        } else {
+            "CONFIRMED"
+        };
+        let mut lines = vec![
+            "BEGIN:VEVENT".to_owned(),
+            format!("UID:{}", self.uid),
+            format!("SEQUENCE:{}", self.sequence),
+            format!("DTSTAMP:{}", stamp(now)),
+            format!("DTSTART:{}", stamp(self.start)),
+            format!("DTEND:{}", stamp(self.end)),
+            format!("SUMMARY:{}", escape(self.summary)),
+            format!("DESCRIPTION:{}", escape(self.description)),
+            format!("LOCATION:{}", escape(self.location)),
+            format!("URL:{}", self.url),
+            format!("STATUS:{status}"),
+        ];
+        if let Some(organizer) = self.organizer {
+            lines.push(format!("ORGANIZER;CN=MediConnect:mailto:{organizer}"));
+        }
+        for (name, address) in self.attendees {
+            lines.push(format!(
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT:mailto:{address}",
+                quote_param(name)
+            ));
+        }
+        lines.push("END:VEVENT".to_owned());
+        lines
+    }
+}
+
+fn calendar(head: &[String], events: &[&Event<'_>], now: DateTime<Utc>) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
         "PRODID:-//MediConnect//Appointments//EN".to_owned(),
         "CALSCALE:GREGORIAN".to_owned(),
-        format!("METHOD:{}", e.method.as_str()),
-        "BEGIN:VEVENT".to_owned(),
-        format!("UID:{}", e.uid),
-        format!("SEQUENCE:{}", e.sequence),
-        format!("DTSTAMP:{}", stamp(e.now)),
-        format!("DTSTART:{}", stamp(e.start)),
-        format!("DTEND:{}", stamp(e.end)),
-        format!("SUMMARY:{}", escape(e.summary)),
-        format!("DESCRIPTION:{}", escape(e.description)),
-        format!("LOCATION:{}", escape(e.location)),
-        format!("URL:{}", e.url),
-        format!("STATUS:{status}"),
-        format!("ORGANIZER;CN=MediConnect:mailto:{}", e.organizer),
     ];
-    for (name, address) in e.attendees {
-        lines.push(format!(
-            "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT:mailto:{address}",
-            quote_param(name)
-        ));
+    lines.extend_from_slice(head);
+    for e in events {
+        lines.extend(e.lines(now));
     }
-    lines.push("END:VEVENT".to_owned());
     lines.push("END:VCALENDAR".to_owned());
     let mut out = String::new();
     for line in lines {
@@ -112,6 +128,22 @@ pub fn render(e: &Event<'_>) -> String {
     out
 }
 
+/// An invitation or a cancellation: one event, for an email.
+pub fn render(method: Method, e: &Event<'_>, now: DateTime<Utc>) -> String {
+    calendar(&[format!("METHOD:{}", method.as_str())], &[e], now)
+}
+
+/// A subscribed calendar named `name`, which clients refresh about hourly.
+pub fn feed(name: &str, events: &[Event<'_>], now: DateTime<Utc>) -> String {
+    let head = [
+        format!("NAME:{}", escape(name)),
+        format!("X-WR-CALNAME:{}", escape(name)),
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H".to_owned(),
+        "X-PUBLISHED-TTL:PT1H".to_owned(),
+    ];
+    calendar(&head, &events.iter().collect::<Vec<_>>(), now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,20 +151,23 @@ mod tests {
     #[test]
     fn renders_a_valid_calendar() {
         let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
-        let ics = render(&Event {
-            method: Method::Cancel,
-            uid: "abc@mediconnect".into(),
-            sequence: 2,
+        let ics = render(
+            Method::Cancel,
+            &Event {
+                uid: "abc@mediconnect".into(),
+                sequence: 2,
+                start,
+                end: start + chrono::Duration::minutes(30),
+                summary: "Appointment with Dr. A, B; C",
+                description: "30 minutes with Dr. A, Cardiology, and Pat",
+                location: "MediConnect, https://clinic.example",
+                url: "https://clinic.example/appointments",
+                cancelled: true,
+                organizer: Some("no-reply@example.com"),
+                attendees: &[("Dr. A, \"B\"", "a@example.com"), ("Pat", "p@example.com")],
+            },
             start,
-            end: start + chrono::Duration::minutes(30),
-            summary: "Appointment with Dr. A, B; C",
-            description: "30 minutes with Dr. A, Cardiology, and Pat",
-            location: "MediConnect, https://clinic.example",
-            url: "https://clinic.example/appointments",
-            organizer: "no-reply@example.com",
-            attendees: &[("Dr. A, \"B\"", "a@example.com"), ("Pat", "p@example.com")],
-            now: start,
-        });
+        );
         assert!(ics.contains("DESCRIPTION:30 minutes with Dr. A\\, Cardiology\\, and Pat\r\n"));
         assert!(ics.contains("LOCATION:MediConnect\\, https://clinic.example\r\n"));
         assert!(
@@ -145,7 +180,32 @@ mod tests {
         assert!(ics.contains("DTEND:20270104T093000Z\r\n"));
         assert!(ics.contains("SEQUENCE:2\r\n"));
         assert!(ics.contains("SUMMARY:Appointment with Dr. A\\, B\\; C\r\n"));
+        assert!(ics.contains("STATUS:CANCELLED\r\n"));
         assert!(ics.lines().all(|l| l.len() <= 75));
+    }
+
+    #[test]
+    fn a_feed_has_no_method_and_names_no_address() {
+        let start: DateTime<Utc> = "2027-01-04T09:00:00Z".parse().unwrap();
+        let event = |n: u32| Event {
+            uid: format!("{n}@mediconnect"),
+            sequence: 0,
+            start,
+            end: start + chrono::Duration::minutes(30),
+            summary: "Appointment",
+            description: "30 minutes",
+            location: "MediConnect",
+            url: "https://clinic.example/appointments",
+            cancelled: false,
+            organizer: None,
+            attendees: &[],
+        };
+        let ics = feed("MediConnect, Pat", &[event(1), event(2)], start);
+        assert!(!ics.contains("METHOD:"));
+        assert!(!ics.contains("mailto:"));
+        assert!(ics.contains("X-WR-CALNAME:MediConnect\\, Pat\r\n"));
+        assert_eq!(ics.matches("BEGIN:VEVENT\r\n").count(), 2);
+        assert!(ics.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"));
     }
 
     #[test]

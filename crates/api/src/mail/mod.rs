@@ -3,6 +3,7 @@
 //! development) with retries, "doctor is online" alerts expanded from one job per
 //! event, appointment mail with calendar files, and one-click unsubscribe.
 
+pub mod agenda;
 pub mod alerts;
 pub mod compose;
 pub mod email;

@@ -23,7 +23,17 @@ pub fn enqueue(
     email: &Email,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ApiError> {
-    queue(conn, email, None, now)
+    queue(conn, email, None, None, now)
+}
+
+/// Queues an email due at once that expires, unsent, at `expires`.
+pub fn enqueue_expiring(
+    conn: &mut AnyConnection,
+    email: &Email,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Uuid, ApiError> {
+    queue(conn, email, None, Some(expires), now)
 }
 
 /// Queues a reminder, due at its time and dropped if not sent before the appointment
@@ -34,13 +44,14 @@ pub fn enqueue_reminder(
     slot: &notifications::ReminderSlot,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ApiError> {
-    queue(conn, email, Some(slot), now)
+    queue(conn, email, Some(slot), Some(slot.expires), now)
 }
 
 fn queue(
     conn: &mut AnyConnection,
     email: &Email,
     reminder: Option<&notifications::ReminderSlot>,
+    expires: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Uuid, ApiError> {
     let id = Uuid::new_v4();
@@ -55,7 +66,7 @@ fn queue(
         ics: email.ics.as_deref(),
         unsubscribe_url: email.unsubscribe_url.as_deref(),
     };
-    notifications::insert(conn, id, &new, reminder, now)?;
+    notifications::insert(conn, id, &new, reminder, expires, now)?;
     Ok(id)
 }
 

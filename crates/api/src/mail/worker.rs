@@ -24,6 +24,8 @@ const IN_FLIGHT: usize = 16;
 const IDLE_POLL: Duration = Duration::from_secs(5);
 /// How often an idle worker deletes old finished alert jobs.
 const FORGET_EVERY: Duration = Duration::from_secs(600);
+/// How often the worker looks for daily agendas that are due.
+const AGENDA_EVERY: Duration = Duration::from_secs(60);
 
 /// The handle the rest of the server uses.
 #[derive(Clone)]
@@ -101,6 +103,7 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut forgotten_at: Option<tokio::time::Instant> = None;
+    let mut agenda_at: Option<tokio::time::Instant> = None;
     loop {
         if *stopped.borrow() {
             return;
@@ -132,6 +135,21 @@ async fn run(
                     forgotten_at = Some(tokio::time::Instant::now());
                     tracing::warn!(error = %e, "deleting old alert jobs failed");
                 }
+            }
+        }
+        if agenda_at.is_none_or(|at| at.elapsed() >= AGENDA_EVERY) {
+            agenda_at = Some(tokio::time::Instant::now());
+            let agenda_ctx = ctx.clone();
+            let queued = db
+                .write(move |c| crate::mail::agenda::queue_due(c, &agenda_ctx, Utc::now()))
+                .await;
+            match queued {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::debug!(queued = n, "daily agendas");
+                    continue;
+                }
+                Err(e) => tracing::warn!(error = %e, "queueing daily agendas failed"),
             }
         }
         let wait = match db.run(outbox::next_due).await {

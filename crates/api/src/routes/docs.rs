@@ -51,6 +51,10 @@ use utoipa_swagger_ui::SwaggerUi;
         super::appointments::list_time_off,
         super::appointments::add_time_off,
         super::appointments::remove_time_off,
+        super::calendar::get_feed,
+        super::calendar::new_feed,
+        super::calendar::remove_feed,
+        super::calendar::feed_document,
         super::appointments::slots,
         super::appointments::doctor_hours,
         super::notifications::follow,
@@ -79,7 +83,8 @@ use utoipa_swagger_ui::SwaggerUi;
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Accounts and sessions"),
-        (name = "users", description = "The signed-in user's profile"),
+        (name = "users", description = "The signed-in user's profile and private calendar \
+            feed"),
         (name = "doctors", description = "Doctors and their live status. Live updates arrive on \
             the WebSocket `GET /api/ws`: a `snapshot` of the online doctors first, then a \
             `doctor_status` message per change."),

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod appointments;
 pub mod auth;
+pub mod calendar;
 pub mod docs;
 pub mod doctors;
 pub mod health;
@@ -35,6 +36,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(auth::routes)
             .configure(users::routes)
+            .configure(calendar::routes)
             .configure(admin::routes)
             .configure(appointments::routes)
             .configure(notifications::routes)

@@ -3,7 +3,6 @@
 //! is cancelled, its history names who and why, its patient is emailed with the
 //! calendar entry that removes it, and both parties hear it live.
 
-use chrono::{DateTime, Utc};
 use mediconnect_api::config::Secret;
 use mediconnect_shared::Role;
 use serde_json::{Value, json};
@@ -12,21 +11,6 @@ use uuid::Uuid;
 use crate::helpers::*;
 use crate::ws::connect;
 use mediconnect_test_macros::both_backends;
-
-async fn doctor_id(app: &TestApp, name: &str) -> Uuid {
-    let found = json_ok(app.get(&format!("/api/doctors?q={name}"), None).await).await;
-    found["doctors"][0]["id"].as_str().unwrap().parse().unwrap()
-}
-
-async fn book(app: &TestApp, patient: &TestUser, doctor: Uuid, start: DateTime<Utc>) -> Uuid {
-    let body = json!({"doctorId": doctor, "scheduledFor": start.to_rfc3339()});
-    let booked = json_ok(
-        app.post("/api/appointments", Some(&patient.token), &body)
-            .await,
-    )
-    .await;
-    booked["id"].as_str().unwrap().parse().unwrap()
-}
 
 async fn status(app: &TestApp, who: &TestUser, id: Uuid) -> String {
     let a = json_ok(

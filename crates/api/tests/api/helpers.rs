@@ -619,3 +619,25 @@ pub async fn smtp_sink() -> mediconnect_smtp_sink::SmtpServer {
     smtp.ignore_subject(CONFIRMATION_SUBJECT);
     smtp
 }
+
+/// The id of the first doctor whose name holds `name`.
+pub async fn doctor_id(app: &TestApp, name: &str) -> Uuid {
+    let found = json_ok(app.get(&format!("/api/doctors?q={name}"), None).await).await;
+    found["doctors"][0]["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Books `doctor` at `start` for `patient`; the appointment's id.
+pub async fn book(
+    app: &TestApp,
+    patient: &TestUser,
+    doctor: Uuid,
+    start: chrono::DateTime<chrono::Utc>,
+) -> Uuid {
+    let body = json!({"doctorId": doctor, "scheduledFor": start.to_rfc3339()});
+    let booked = json_ok(
+        app.post("/api/appointments", Some(&patient.token), &body)
+            .await,
+    )
+    .await;
+    booked["id"].as_str().unwrap().parse().unwrap()
+}

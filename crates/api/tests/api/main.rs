@@ -6,10 +6,12 @@ mod process;
 mod ws;
 
 mod admin;
+mod agenda;
 mod appointments;
 mod approval;
 mod auth;
 mod booking_rules;
+mod calendar_feed;
 mod cli;
 mod departures;
 mod docs;

@@ -38,17 +38,6 @@ async fn queued(app: &TestApp, appointment: Uuid) -> Vec<(i32, DateTime<Utc>, Da
     .await
 }
 
-async fn doctor_id(app: &TestApp, name: &str) -> Uuid {
-    let found = json_ok(app.get(&format!("/api/doctors?q={name}"), None).await).await;
-    found["doctors"][0]["id"].as_str().unwrap().parse().unwrap()
-}
-
-async fn book(app: &TestApp, who: &TestUser, doctor: Uuid, at: DateTime<Utc>) -> Uuid {
-    let body = json!({"doctorId": doctor, "scheduledFor": at.to_rfc3339()});
-    let a = json_ok(app.post("/api/appointments", Some(&who.token), &body).await).await;
-    a["id"].as_str().unwrap().parse().unwrap()
-}
-
 #[both_backends]
 async fn reminders_follow_their_appointment(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -75,6 +75,10 @@ async fn every_column_of_every_table_loads(backend: Backend) {
             .select(booking_rules::all_columns)
             .load::<(DbId, i32, i32, i32, i32, DbTime)>(conn)
             .unwrap();
+        calendar_feeds::table
+            .select(calendar_feeds::all_columns)
+            .load::<(DbId, String, DbTime)>(conn)
+            .unwrap();
         time_off::table
             .select(time_off::all_columns)
             .load::<(DbId, DbId, DbTime, DbTime, String, Option<String>, DbTime)>(conn)
@@ -159,6 +163,8 @@ type DoctorTuple = (
     String,
     Option<String>,
     Option<String>,
+    bool,
+    Option<chrono::NaiveDate>,
 );
 type LeaseTuple = (DbId, DbId, i32, DbTime, bool);
 type AccountTokenTuple = (DbId, DbId, String, String, DbTime, DbTime, Option<DbTime>);

@@ -332,3 +332,47 @@ pub fn times_moved(conn: &mut AnyConnection, appointment: Uuid) -> QueryResult<i
         .count()
         .get_result(conn)
 }
+
+/// [`times_moved`] of each of `ids` that was moved at all.
+pub fn times_moved_each(
+    conn: &mut AnyConnection,
+    ids: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, i64>> {
+    let ids: Vec<DbId> = ids.iter().copied().map(DbId).collect();
+    let rows: Vec<(DbId, i64)> = appointment_events::table
+        .filter(appointment_events::appointment_id.eq_any(ids))
+        .filter(appointment_events::action.eq(DbAction(AppointmentAction::Rescheduled)))
+        .group_by(appointment_events::appointment_id)
+        .select((
+            appointment_events::appointment_id,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, n)| (id.0, n)).collect())
+}
+
+/// An appointment of a doctor's day: start, end and the patient's name.
+pub type AgendaRow = (DateTime<Utc>, DateTime<Utc>, String);
+
+/// The doctor's scheduled appointments starting in `from`..`to`, soonest first.
+pub fn agenda(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<AgendaRow>> {
+    let rows: Vec<(DbTime, DbTime, String)> = appointments::table
+        .inner_join(patients::table.inner_join(users::table))
+        .filter(appointments::doctor_id.eq(DbId(doctor)))
+        .filter(appointments::status.eq(DbStatus(AppointmentStatus::Scheduled)))
+        .filter(appointments::scheduled_for.ge(DbTime(from)))
+        .filter(appointments::scheduled_for.lt(DbTime(to)))
+        .order((appointments::scheduled_for.asc(), appointments::id.asc()))
+        .select((
+            appointments::scheduled_for,
+            appointments::ends_at,
+            users::name,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(s, e, n)| (s.0, e.0, n)).collect())
+}

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -26,6 +26,7 @@ pub struct DoctorRow {
     pub time_zone: String,
     pub approval_status: DbApproval,
     pub rejection_reason: Option<String>,
+    pub daily_agenda: bool,
 }
 
 impl From<&DoctorRow> for DoctorProfile {
@@ -37,6 +38,7 @@ impl From<&DoctorRow> for DoctorProfile {
             last_online: row.last_online.map(|t| t.0),
             approval_status: row.approval_status.0,
             rejection_reason: row.rejection_reason.clone(),
+            daily_agenda: row.daily_agenda,
         }
     }
 }
@@ -164,6 +166,73 @@ pub fn update_specialization(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Turns the doctor's daily agenda email on or off.
+pub fn set_daily_agenda(conn: &mut AnyConnection, user_id: Uuid, on: bool) -> QueryResult<()> {
+    diesel::update(doctors::table.filter(doctors::user_id.eq(DbId(user_id))))
+        .set(doctors::daily_agenda.eq(on))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A doctor who asked for the daily agenda: their id, name, address and time zone,
+/// and the last local day whose agenda was taken in hand.
+pub struct AgendaReader {
+    pub doctor_id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub time_zone: String,
+    pub last_day: Option<NaiveDate>,
+}
+
+/// The approved, active doctors who asked for the daily agenda.
+pub fn agenda_readers(conn: &mut AnyConnection) -> QueryResult<Vec<AgendaReader>> {
+    let rows: Vec<(DbId, DbId, String, String, String, Option<NaiveDate>)> = doctors::table
+        .inner_join(users::table)
+        .filter(doctors::daily_agenda.eq(true))
+        .filter(users::active.eq(true))
+        .filter(approved())
+        .select((
+            doctors::id,
+            users::id,
+            users::name,
+            users::email,
+            users::time_zone,
+            doctors::agenda_day,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, u, name, email, time_zone, last_day)| AgendaReader {
+            doctor_id: d.0,
+            user_id: u.0,
+            name,
+            email,
+            time_zone,
+            last_day,
+        })
+        .collect())
+}
+
+/// Takes the doctor's agenda of local day `day` in hand, unless it was already (by
+/// this replica or another): whether this call did.
+pub fn claim_agenda_day(
+    conn: &mut AnyConnection,
+    doctor: Uuid,
+    day: NaiveDate,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        doctors::table.filter(doctors::id.eq(DbId(doctor))).filter(
+            doctors::agenda_day
+                .is_null()
+                .or(doctors::agenda_day.lt(day)),
+        ),
+    )
+    .set(doctors::agenda_day.eq(day))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// A doctor row with the user's name, as the directory shows it.

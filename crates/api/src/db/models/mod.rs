@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod appointments;
 pub mod audit_log;
 pub mod booking_rules;
+pub mod calendar_feeds;
 pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;

@@ -52,12 +52,14 @@ pub struct ReminderSlot {
     pub expires: DateTime<Utc>,
 }
 
-/// Queues `new` as row `id`: due at once, or, for a reminder, at its time.
+/// Queues `new` as row `id`: due at once, or, for a reminder, at its time; never sent
+/// from `expires` on.
 pub fn insert(
     conn: &mut AnyConnection,
     id: Uuid,
     new: &NewNotification<'_>,
     reminder: Option<&ReminderSlot>,
+    expires: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::insert_into(notifications::table)
@@ -82,7 +84,7 @@ pub fn insert(
                 notifications::unsubscribe_url.eq(new.unsubscribe_url),
                 notifications::appointment_id.eq(reminder.map(|r| DbId(r.appointment))),
                 notifications::reminder_minutes.eq(reminder.map(|r| r.minutes)),
-                notifications::expires_at.eq(reminder.map(|r| DbTime(r.expires))),
+                notifications::expires_at.eq(expires.map(DbTime)),
             ),
         ))
         .execute(conn)?;
