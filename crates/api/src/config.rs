@@ -88,6 +88,9 @@ pub struct Config {
     /// How long before each appointment its patient is reminded, in minutes, latest
     /// first (`REMINDER_OFFSETS`, default `24h,1h`; `off` for none).
     pub reminder_offsets: Vec<u32>,
+    /// How long a time offered to a waiting patient is held for them, in minutes
+    /// (`WAITLIST_HOLD_MINUTES`, default 15).
+    pub waitlist_hold_minutes: u32,
 }
 
 /// `REMINDER_OFFSETS`: `off`, or up to five times before the start, each minutes
@@ -218,6 +221,7 @@ impl Config {
             0..=10_000,
             " (0 for no limit)",
         )? as u32;
+        let waitlist_hold_minutes = number("WAITLIST_HOLD_MINUTES", 15, 1..=1440, "")? as u32;
         let ws_max_connections_per_ip = number(
             "WS_MAX_CONNECTIONS_PER_IP",
             100,
@@ -322,6 +326,7 @@ impl Config {
             analytics_tz,
             patient_max_open_bookings,
             reminder_offsets,
+            waitlist_hold_minutes,
         })
     }
 
@@ -492,6 +497,7 @@ mod tests {
             ("NOTIFY_COOLDOWN_MINUTES", "1.5"),
             ("ALERT_MAX_DELAY_MINUTES", "0"),
             ("ALERT_MAX_DELAY_MINUTES", "1441"),
+            ("WAITLIST_HOLD_MINUTES", "0"),
         ] {
             let error = config(&[(key, bad)]).unwrap_err().to_string();
             assert!(

@@ -94,6 +94,12 @@ impl Application {
             mail_ctx,
             limits: Arc::new(Limits::new(&config_for_limits)),
         };
+        crate::appointments::start_waitlist_sweeper(
+            state.db.clone(),
+            &state.hub,
+            state.mail_ctx.clone(),
+            state.mail.clone(),
+        );
         let server = serve(listener, state.clone())?;
         tracing::info!(
             address = %format!("http://{}:{port}", state.config.bind_addr.ip()),

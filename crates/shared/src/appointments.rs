@@ -512,5 +512,77 @@ pub struct CalendarFeed {
     /// The feed's address (`.../api/calendar/{token}.ics`).
     pub url: String,
     /// When this address was made.
+    #[serde(deserialize_with = "crate::time::instant")]
     pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/waitlist`: wait for a time with a doctor on one of the days `from` to
+/// `to` (the doctor's dates, both included). When a time in the window frees up, the
+/// earliest waiter is offered it and it is held for them for a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewWaitlistEntry {
+    pub doctor_id: Uuid,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// One of the patient's booked appointments with this doctor: only times before it
+    /// are offered, and claiming one cancels it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_than: Option<Uuid>,
+}
+
+/// A time held for a waiting patient until `expiresAt`: claim it to book it, or
+/// decline it to pass it on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WaitlistOffer {
+    pub id: Uuid,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub start: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub ends_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The `waitlist` socket message (personal): a waitlist entry of the patient's
+/// changed. With `offer`, a time is now held for them; without, an offer ended. Read
+/// `GET /api/waitlist` for the whole entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WaitlistNotice {
+    pub entry_id: Uuid,
+    pub doctor: AppointmentDoctor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<WaitlistOffer>,
+}
+
+/// A patient's place on a doctor's waitlist, with the offer open to them, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WaitlistEntry {
+    pub id: Uuid,
+    pub doctor: AppointmentDoctor,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The doctor's time zone, in which `from` and `to` are dates.
+    pub time_zone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_than: Option<Uuid>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<WaitlistOffer>,
+}
+
+/// `GET /api/waitlist`: the signed-in patient's entries, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WaitlistList {
+    pub entries: Vec<WaitlistEntry>,
 }

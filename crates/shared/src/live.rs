@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Appointment, Doctor};
+use crate::{Appointment, Doctor, WaitlistNotice};
 
 /// From the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +16,9 @@ pub enum ServerMessage {
     DoctorStatus { doctor: Doctor },
     /// An appointment of the signed-in user was booked or changed (personal).
     Appointment { appointment: Appointment },
+    /// A waitlist entry of the signed-in patient changed: a time was offered to them,
+    /// or the offer ended (personal).
+    Waitlist { waitlist: WaitlistNotice },
     /// The `auth` message was accepted: personal events now arrive on this socket.
     AuthOk,
     /// Personal events may have been lost (this replica's event feed was cut off for a
@@ -41,6 +44,7 @@ struct Wire {
     doctors: Option<Vec<Doctor>>,
     doctor: Option<Doctor>,
     appointment: Option<Appointment>,
+    waitlist: Option<WaitlistNotice>,
     message: Option<String>,
 }
 
@@ -50,6 +54,7 @@ enum Kind {
     Snapshot,
     DoctorStatus,
     Appointment,
+    Waitlist,
     AuthOk,
     Resync,
     Error,
@@ -69,6 +74,9 @@ impl TryFrom<Wire> for ServerMessage {
             },
             Kind::Appointment => ServerMessage::Appointment {
                 appointment: wire.appointment.ok_or(missing)?,
+            },
+            Kind::Waitlist => ServerMessage::Waitlist {
+                waitlist: wire.waitlist.ok_or(missing)?,
             },
             Kind::AuthOk => ServerMessage::AuthOk,
             Kind::Resync => ServerMessage::Resync,

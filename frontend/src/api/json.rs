@@ -270,7 +270,7 @@ mod tests {
         AdminUserList, Analytics, Appointment, AppointmentList, AuditList, BookingRules,
         CalendarFeed, Doctor, DoctorList, FollowedDoctors, LoginResponse, OnlineDoctors,
         OutboxList, Problem, ProfileResponse, RegisterResponse, Schedule, ServerMessage, SlotList,
-        SpecializationSummary, TimeOffList, Timeseries,
+        SpecializationSummary, TimeOffList, Timeseries, WaitlistList,
     };
     use serde::de::DeserializeOwned;
     use std::fmt::Debug;
@@ -319,6 +319,7 @@ mod tests {
             "booking_rules.json" => BookingRules,
             "time_off.json" => TimeOffList,
             "calendar_feed.json" => CalendarFeed,
+            "waitlist.json" => WaitlistList,
             "schedule.json" => Schedule,
             "analytics.json" => Analytics,
             "analytics_doctor.json" => Analytics,
@@ -335,6 +336,7 @@ mod tests {
             "ws_appointment.json" => ServerMessage,
             "ws_auth_ok.json" => ServerMessage,
             "ws_error.json" => ServerMessage,
+            "ws_waitlist.json" => ServerMessage,
         }
     }
 

@@ -13,13 +13,15 @@ pub use reactive::{ApiAction, ApiResource};
 pub use session::{access_token, follow_other_tabs, on_session_change, refresh, restore};
 
 use gloo_net::http::Method;
+use mediconnect_shared::NewWaitlistEntry;
 use mediconnect_shared::{
     AcceptInvitation, Appointment, AppointmentChange, AppointmentList, AppointmentQuery,
     BookingRules, CalendarFeed, ChangeEmailRequest, ChangePasswordRequest, Doctor, DoctorList,
     DoctorQuery, FollowedDoctors, LoginRequest, LoginResponse, NewAppointment, NewTimeOff, Notice,
     OnlineDoctors, PasswordResetConfirm, PasswordResetRequest, ProfileResponse, RefreshRequest,
     RegisterRequest, RegisterResponse, Schedule, SlotList, SpecializationSummary, StatusUpdate,
-    TimeOff, TimeOffList, UpdateProfileRequest, UserSummary, VerifyEmailRequest,
+    TimeOff, TimeOffList, UpdateProfileRequest, UserSummary, VerifyEmailRequest, WaitlistEntry,
+    WaitlistList,
 };
 use mediconnect_shared::{
     AdminUser, AdminUserList, AdminUserQuery, Analytics, ApprovalQuery, AuditList, AuditQuery,
@@ -253,6 +255,29 @@ pub async fn new_calendar_feed() -> Result<CalendarFeed, ApiError> {
 
 pub async fn remove_calendar_feed() -> Result<(), ApiError> {
     client::authed_empty(Method::DELETE, "/api/users/calendar-feed").await
+}
+
+/// The signed-in patient's waitlist entries.
+pub async fn waitlist() -> Result<WaitlistList, ApiError> {
+    client::authed(Method::GET, "/api/waitlist", None::<&()>).await
+}
+
+pub async fn join_waitlist(req: &NewWaitlistEntry) -> Result<WaitlistEntry, ApiError> {
+    client::authed(Method::POST, "/api/waitlist", Some(req)).await
+}
+
+pub async fn leave_waitlist(id: Uuid) -> Result<(), ApiError> {
+    client::authed_empty(Method::DELETE, &format!("/api/waitlist/{id}")).await
+}
+
+/// Books the time held for the patient.
+pub async fn claim_offer(id: Uuid) -> Result<Appointment, ApiError> {
+    let path = format!("/api/waitlist/offers/{id}/claim");
+    client::authed(Method::POST, &path, None::<&()>).await
+}
+
+pub async fn decline_offer(id: Uuid) -> Result<(), ApiError> {
+    client::authed_empty(Method::POST, &format!("/api/waitlist/offers/{id}/decline")).await
 }
 
 /// The signed-in doctor's booking rules.

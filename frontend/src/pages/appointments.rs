@@ -284,6 +284,7 @@ fn AppointmentsPage() -> impl IntoView {
     let live = use_live();
     let session = use_session();
     let role = move || session.user.with(|u| u.as_ref().map(|u| u.role));
+    let role_once = session.user.with_untracked(|u| u.as_ref().map(|u| u.role));
     let upcoming_pages = RwSignal::new(1u32);
     let past_pages = RwSignal::new(1u32);
     // Refetched whenever the socket reports a change to one of these appointments.
@@ -309,6 +310,9 @@ fn AppointmentsPage() -> impl IntoView {
             hidden=move || message.with(Option::is_none)>
             {move || message.get()}
         </p>
+        {(role_once == Some(Role::Patient)).then(|| view! {
+            <super::waitlist::WaitlistSection message=message/>
+        })}
         <Transition fallback=|| view! { <Loading message="Loading your appointments…"/> }>
             {move || lists.get().map(|r| match r {
                 Err(e) => view! {

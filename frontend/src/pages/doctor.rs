@@ -79,6 +79,7 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
         api::slots(id, from, from + Duration::days(14), false)
     });
     let for_booking = doctor.clone();
+    let waiting_for = doctor.name.clone();
     view! {
         <article class="doctor-page" data-test="doctor-page">
             <header class="card">
@@ -156,6 +157,9 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            {move || (role() == Some(Role::Patient)).then(|| view! {
+                <super::waitlist::WaitlistJoin doctor=id name=waiting_for.clone()/>
+            })}
         </article>
     }
 }

@@ -18,6 +18,7 @@ mod register;
 mod reset_password;
 mod schedule;
 mod verify_email;
+mod waitlist;
 
 pub use accept_invitation::AcceptInvitation;
 pub use admin::AdminPage;

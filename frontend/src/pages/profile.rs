@@ -429,7 +429,7 @@ fn EditProfile(current: RwSignal<ProfileResponse>) -> impl IntoView {
                             on:change=move |ev| agenda.set(event_target_checked(&ev))/>
                         "Email me my day's appointments every morning"
                     </label>
-                    <p class="hint" id="agenda-hint">
+                    <p class="hint choice-hint" id="agenda-hint">
                         "At 07:00 in your time zone, on days with appointments: times and \
                          patients' names, without visit reasons."
                     </p>

@@ -306,6 +306,17 @@ async fn connect_once(
                 ));
                 live.appointments_changed.update(|v| *v += 1);
             }
+            Some(ServerMessage::Waitlist { waitlist }) => {
+                if let Some(offer) = &waitlist.offer {
+                    live.announcement.set(format!(
+                        "A time with {} on {} is held for you until {}: see Appointments.",
+                        waitlist.doctor.name,
+                        crate::dates::format_local(offer.start),
+                        crate::dates::format_local(offer.expires_at),
+                    ));
+                }
+                live.appointments_changed.update(|v| *v += 1);
+            }
             Some(ServerMessage::AuthOk) => pending_auth = None,
             // The server may have lost events meant for this user: pages re-read their
             // appointments, quietly (nothing to announce).

@@ -76,7 +76,7 @@ fn claim_key(
 
 /// Inserts the booking, in the doctor's hours and refused on an overlap, with its first
 /// history entry. Returns its id.
-fn insert(
+pub(super) fn insert(
     conn: &mut AnyConnection,
     by: Uuid,
     (patient_id, clinic_max): (Uuid, u32),

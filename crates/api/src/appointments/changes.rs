@@ -195,6 +195,35 @@ impl Change<'_> {
     }
 }
 
+/// Cancels the scheduled appointment `row` for `by`, one of its parties, in the caller's
+/// transaction: its history, both parties' mail and live event.
+pub(super) fn cancel_in(
+    conn: &mut AnyConnection,
+    effects: &mut Effects,
+    ctx: &MailContext,
+    row: &AppointmentRow,
+    (by, party): (Uuid, Party),
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let change = Change {
+        id: row.id.0,
+        by,
+        party,
+        row,
+        now,
+    };
+    change.status(
+        conn,
+        AppointmentStatus::Scheduled,
+        AppointmentStatus::Cancelled,
+    )?;
+    models::appointments::touch(conn, row.id.0, now)?;
+    let row = load_one(conn, row.id.0)?.ok_or_else(not_found)?;
+    queue_mail(conn, effects, ctx, &row, MailChange::Cancelled, by, now)?;
+    let l = loaded(conn, row)?;
+    announce(conn, effects, &l)
+}
+
 pub async fn change(
     state: &AppState,
     actor: audit::Actor,
@@ -220,6 +249,11 @@ pub async fn change(
                 return Err(ApiError::Forbidden(
                     "Administrators can read appointments but not change them.".into(),
                 ));
+            }
+            // A cancellation or a move frees a time the doctor's waiters may be offered:
+            // the doctor's turn first, as every booking takes it.
+            if cancels_or_moves(&row, &req) {
+                models::appointments::take_turns(conn, row.doctor_id.0, row.patient_id.0)?;
             }
             let current = status_of(&row);
             let correcting =
@@ -248,6 +282,9 @@ pub async fn change(
             let row = load_one(conn, id)?.ok_or_else(not_found)?;
             if let Some(change) = mail {
                 queue_mail(conn, effects, &mail_ctx, &row, change, user.id, now)?;
+                // A cancelled or moved appointment frees a time: the doctor's waiters
+                // may want it.
+                offer_free(conn, effects, &mail_ctx, row.doctor_id.0, now)?;
             }
             let l = loaded(conn, row)?;
             if changed {

@@ -80,6 +80,8 @@ pub async fn set_schedule(
                 );
                 withdraw(conn, effects, &ctx, outside, doctor.0.id, &reason, now)?;
             }
+            // New hours may open times the doctor's waiters want.
+            offer_free(conn, effects, &ctx, id, now)?;
             Ok(load_hours(conn, id)?.to_dto())
         })
         .await
@@ -155,6 +157,12 @@ pub async fn slots(
             let bookable_until = now + Duration::days(i64::from(rules.horizon_days));
             let mut booked = models::appointments::booked_between(conn, doctor, from, to)?;
             booked.extend(models::time_off::between(conn, doctor, from, to)?);
+            booked.extend(models::waitlist::held_between(
+                conn,
+                doctor,
+                (from, to),
+                now,
+            )?);
             let published = hours.published();
             let open = published && booking_blocked.is_none() && earliest < to;
             Ok(SlotList {

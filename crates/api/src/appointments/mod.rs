@@ -158,6 +158,14 @@ fn overlap_error(err: diesel::result::Error) -> ApiError {
                     .into(),
             };
         }
+        if text.contains("appointments_slot_held") {
+            return ApiError::Conflict {
+                rule: "slot-held",
+                detail: "This time is held for a patient on the doctor's waitlist. Pick another \
+                         time."
+                    .into(),
+            };
+        }
         if text.contains("appointments_patient_overlap") {
             return ApiError::Conflict {
                 rule: "patient-overlap",
@@ -273,6 +281,7 @@ mod notify;
 mod reading;
 mod rules;
 mod time_off;
+mod waitlist;
 mod withdraw;
 
 pub use booking::*;
@@ -285,6 +294,11 @@ use rules::*;
 pub use rules::{booking_rules, set_booking_rules};
 use time_off::check_time_off;
 pub use time_off::{add_time_off, remove_time_off, time_off};
+use waitlist::offer_free;
+pub use waitlist::{
+    claim_offer, decline_offer, join_waitlist, leave_waitlist,
+    start_sweeper as start_waitlist_sweeper, sweep as sweep_waitlists, waitlist,
+};
 pub(crate) use withdraw::*;
 
 #[cfg(test)]

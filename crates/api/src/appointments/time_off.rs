@@ -130,14 +130,15 @@ pub async fn remove_time_off(
     doctor: DoctorUser,
     range: Uuid,
 ) -> Result<(), ApiError> {
+    let ctx = state.mail_ctx.clone();
     state
-        .db
-        .write(move |conn| {
+        .write(move |conn, effects| {
             let id = the_doctor(conn, doctor)?;
             if !rows::delete(conn, id, range)? {
                 return Err(ApiError::NotFound("There is no such time off.".into()));
             }
-            Ok(())
+            // The time is open again: the doctor's waiters may want it.
+            offer_free(conn, effects, &ctx, id, Utc::now())
         })
         .await
 }

@@ -149,6 +149,38 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::sql::{UtcTime, Uuid};
 
+    waitlist_entries (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        doctor_id -> Uuid,
+        from_date -> Date,
+        to_date -> Date,
+        earlier_than -> Nullable<Uuid>,
+        created_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    waitlist_offers (id) {
+        id -> Uuid,
+        entry_id -> Uuid,
+        doctor_id -> Uuid,
+        patient_id -> Uuid,
+        starts_at -> UtcTime,
+        ends_at -> UtcTime,
+        expires_at -> UtcTime,
+        status -> Text,
+        created_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
     calendar_feeds (user_id) {
         user_id -> Uuid,
         secret -> Text,
@@ -354,6 +386,8 @@ diesel::joinable!(working_hours -> doctors (doctor_id));
 diesel::joinable!(booking_rules -> doctors (doctor_id));
 diesel::joinable!(time_off -> doctors (doctor_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
+diesel::joinable!(waitlist_entries -> doctors (doctor_id));
+diesel::joinable!(waitlist_offers -> waitlist_entries (entry_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -363,6 +397,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointments,
     booking_rules,
     calendar_feeds,
+    waitlist_entries,
+    waitlist_offers,
     time_off,
     doctors,
     follows,

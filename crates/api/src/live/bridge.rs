@@ -32,6 +32,11 @@ pub enum LiveEvent {
         appointment: Appointment,
         users: Vec<Uuid>,
     },
+    /// A patient's waitlist entry changed (an offer came or ended): for their sockets.
+    Waitlist {
+        notice: mediconnect_shared::WaitlistNotice,
+        user: Uuid,
+    },
     /// A user's sessions were ended at `at` (Unix seconds), by deactivation or a
     /// password change: access tokens issued at or before it stop working, and the
     /// user's signed-in sockets close. (Its wire name predates password changes.)
@@ -75,6 +80,9 @@ fn apply_from(hub: &Hub, event: LiveEvent, origin: Origin) {
     match event {
         LiveEvent::Doctor { doctor } => hub.doctor_changed_from(doctor, origin),
         LiveEvent::SessionsRevoked { user, at } => hub.revoke(user, at),
+        LiveEvent::Waitlist { notice, user } => {
+            hub.send_to_user(user, &ServerMessage::Waitlist { waitlist: notice });
+        }
         LiveEvent::Appointment { appointment, users } => {
             let message = ServerMessage::Appointment { appointment };
             for user in users {

@@ -750,6 +750,51 @@ pub fn daily_agenda(
     }
 }
 
+/// A time offered to a waiting patient (`to`, in zone `tz`): with `doctor` and their
+/// specialization, from `start`, held until `until`.
+pub fn waitlist_offer(
+    ctx: &MailContext,
+    to: Recipient<'_>,
+    tz: Tz,
+    (doctor, specialization): (&str, &str),
+    start: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Email {
+    let when = long_time(start, tz);
+    let until_words = until.with_timezone(&tz).format("%H:%M").to_string();
+    let minutes = crate::domain::span_in_words(ctx.waitlist_hold_minutes, 2880);
+    let link = format!("{}/appointments", ctx.public_url);
+    let values = [
+        ("recipient", to.name),
+        ("doctor", doctor),
+        ("specialization", specialization),
+        ("when", when.as_str()),
+        ("until", until_words.as_str()),
+        ("minutes", minutes.as_str()),
+        ("link", link.as_str()),
+    ];
+    let subject = format!(
+        "A time with {doctor} is free: {} {}, held for you until {until_words}",
+        start.with_timezone(&tz).format("%-d %b, %H:%M"),
+        zone_label(tz.name())
+    );
+    Email {
+        kind: Kind::WaitlistOffer,
+        user_id: Some(to.user_id),
+        doctor_id: None,
+        to: to.email.to_owned(),
+        text: t::text(t::WAITLIST_OFFER_TXT, &values),
+        html: t::page(
+            &subject,
+            t::html(t::WAITLIST_OFFER_HTML, &values),
+            t::APPOINTMENT_FOOTER_HTML.to_owned(),
+        ),
+        subject,
+        ics: None,
+        unsubscribe_url: None,
+    }
+}
+
 /// "24 hours", "1 hour", "90 minutes", "2 days": a day is said as hours.
 fn lead_in_words(minutes: u32) -> String {
     crate::domain::span_in_words(minutes, 2880)
@@ -829,6 +874,8 @@ mod tests {
             alert_max_delay: std::time::Duration::from_secs(900),
             unsubscribe_key: b"k".repeat(32),
             reminder_offsets: vec![1440, 60],
+            waitlist_hold_minutes: 15,
+            patient_max_open_bookings: 10,
         }
     }
 

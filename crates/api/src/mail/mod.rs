@@ -35,6 +35,10 @@ pub struct MailContext {
     pub unsubscribe_key: Vec<u8>,
     /// Minutes before an appointment its reminders are due, latest first.
     pub reminder_offsets: Vec<u32>,
+    /// How long a time offered to a waiting patient is held for them, in minutes.
+    pub waitlist_hold_minutes: u32,
+    /// `PATIENT_MAX_OPEN_BOOKINGS`: no time is offered to a patient who could not book it.
+    pub patient_max_open_bookings: u32,
 }
 
 impl MailContext {
@@ -49,6 +53,8 @@ impl MailContext {
             alert_max_delay: config.alert_max_delay,
             unsubscribe_key: config.jwt_secret.expose().clone(),
             reminder_offsets: config.reminder_offsets.clone(),
+            waitlist_hold_minutes: config.waitlist_hold_minutes,
+            patient_max_open_bookings: config.patient_max_open_bookings,
         }
     }
 

@@ -51,6 +51,11 @@ use utoipa_swagger_ui::SwaggerUi;
         super::appointments::list_time_off,
         super::appointments::add_time_off,
         super::appointments::remove_time_off,
+        super::waitlist::join,
+        super::waitlist::list,
+        super::waitlist::leave,
+        super::waitlist::claim,
+        super::waitlist::decline,
         super::calendar::get_feed,
         super::calendar::new_feed,
         super::calendar::remove_feed,
@@ -89,7 +94,7 @@ use utoipa_swagger_ui::SwaggerUi;
             the WebSocket `GET /api/ws`: a `snapshot` of the online doctors first, then a \
             `doctor_status` message per change."),
         (name = "appointments", description = "Booking (never double-booked), the lifecycle, \
-            working hours and free slots"),
+            working hours, free slots, booking rules, time off and waitlists"),
         (name = "notifications", description = "Email alerts: following doctors, \
             one-click unsubscribe"),
         (name = "analytics", description = "Figures and daily time series"),

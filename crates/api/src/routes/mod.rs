@@ -15,6 +15,7 @@ pub mod query;
 pub mod responses;
 pub mod spa;
 pub mod users;
+pub mod waitlist;
 
 use actix_web::{HttpResponse, web};
 
@@ -37,6 +38,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(users::routes)
             .configure(calendar::routes)
+            .configure(waitlist::routes)
             .configure(admin::routes)
             .configure(appointments::routes)
             .configure(notifications::routes)

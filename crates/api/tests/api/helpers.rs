@@ -148,6 +148,7 @@ pub fn test_config(db: &TestDb) -> Config {
         analytics_tz: chrono_tz::UTC,
         patient_max_open_bookings: 10,
         reminder_offsets: vec![24 * 60, 60],
+        waitlist_hold_minutes: 15,
     }
 }
 

@@ -32,3 +32,4 @@ mod spa;
 mod time_off;
 mod users;
 mod verification;
+mod waitlist;

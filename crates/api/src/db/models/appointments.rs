@@ -376,3 +376,20 @@ pub fn agenda(
         .load(conn)?;
     Ok(rows.into_iter().map(|(s, e, n)| (s.0, e.0, n)).collect())
 }
+
+/// The patient's scheduled appointments that overlap `from`..`to`: start and end.
+pub fn patient_between(
+    conn: &mut AnyConnection,
+    patient: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+    let rows: Vec<(DbTime, DbTime)> = appointments::table
+        .filter(appointments::patient_id.eq(DbId(patient)))
+        .filter(appointments::status.eq(DbStatus(AppointmentStatus::Scheduled)))
+        .filter(appointments::scheduled_for.lt(DbTime(to)))
+        .filter(appointments::ends_at.gt(DbTime(from)))
+        .select((appointments::scheduled_for, appointments::ends_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(s, e)| (s.0, e.0)).collect())
+}

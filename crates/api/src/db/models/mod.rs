@@ -21,4 +21,5 @@ pub mod refresh_tokens;
 pub mod schedule_exceptions;
 pub mod time_off;
 pub mod users;
+pub mod waitlist;
 pub mod working_hours;
