@@ -99,6 +99,30 @@ fn own_booking(
     }))
 }
 
+/// Runs `f` for the signed-in patient in a write transaction, with the mail context
+/// and the time.
+async fn as_patient<T: Send + 'static>(
+    state: &AppState,
+    user: AuthUser,
+    f: impl FnOnce(
+        &mut AnyConnection,
+        &mut Effects,
+        &MailContext,
+        Uuid,
+        DateTime<Utc>,
+    ) -> Result<T, ApiError>
+    + Send
+    + 'static,
+) -> Result<T, ApiError> {
+    let ctx = state.mail_ctx.clone();
+    state
+        .write(move |conn, effects| {
+            let patient = the_patient(conn, user)?;
+            f(conn, effects, &ctx, patient, Utc::now())
+        })
+        .await
+}
+
 fn no_entry() -> ApiError {
     ApiError::NotFound("There is no such waitlist entry.".into())
 }
@@ -114,101 +138,97 @@ pub async fn join_waitlist(
     req: NewWaitlistEntry,
 ) -> Result<WaitlistEntry, ApiError> {
     let user = patient.0;
-    let ctx = state.mail_ctx.clone();
-    state
-        .write(move |conn, effects| {
-            let now = Utc::now();
-            let patient = the_patient(conn, user)?;
-            if !models::users::is_verified(conn, user.id)? {
-                return Err(ApiError::email_unverified(Role::Patient));
-            }
-            let doctor = req.doctor_id;
-            models::appointments::take_turns(conn, doctor, patient)?;
-            let Some((_, doctor_name)) = models::doctors::bookable(conn, doctor)? else {
-                return Err(ApiError::field("doctorId", "There is no such doctor"));
-            };
-            if !load_hours(conn, doctor)?.published() {
-                return Err(ApiError::field(
-                    "doctorId",
-                    format!("{doctor_name} publishes no hours: book any time you like"),
-                ));
-            }
-            let (_, zone) = models::doctors::slot_setting(conn, doctor)?;
-            let today = now.with_timezone(&Zone::stored(&zone)).date_naive();
-            let rules = models::booking_rules::of_doctor(conn, doctor)?;
-            let last = today + Duration::days(i64::from(rules.horizon_days));
-            let mut fields = crate::domain::Fields::new();
-            if req.from < today {
-                fields.push("from", "The window must not start in the past");
-            }
-            if req.to < req.from {
-                fields.push("to", "The window must not end before it starts");
-            } else if (req.to - req.from).num_days() >= MAX_WINDOW_DAYS {
-                fields.push("to", format!("A window is at most {MAX_WINDOW_DAYS} days"));
-            } else if req.to > last {
-                fields.push(
-                    "to",
-                    format!(
-                        "{doctor_name} takes bookings up to {} days ahead",
-                        rules.horizon_days
-                    ),
-                );
-            }
-            if let Some(id) = req.earlier_than {
-                match own_booking(conn, (patient, doctor), id, now)? {
-                    None => fields.push(
-                        "earlierThan",
-                        "Choose one of your booked appointments with this doctor",
-                    ),
-                    Some(a) if day_start(Zone::stored(&zone), req.from) >= a.scheduled_for.0 => {
-                        fields.push("from", "The window must start before your booking")
-                    }
-                    Some(_) => {}
+    as_patient(state, user, move |conn, effects, ctx, patient, now| {
+        if !models::users::is_verified(conn, user.id)? {
+            return Err(ApiError::email_unverified(Role::Patient));
+        }
+        let doctor = req.doctor_id;
+        models::appointments::take_turns(conn, doctor, patient)?;
+        let Some((_, doctor_name)) = models::doctors::bookable(conn, doctor)? else {
+            return Err(ApiError::field("doctorId", "There is no such doctor"));
+        };
+        if !load_hours(conn, doctor)?.published() {
+            return Err(ApiError::field(
+                "doctorId",
+                format!("{doctor_name} publishes no hours: book any time you like"),
+            ));
+        }
+        let (_, zone) = models::doctors::slot_setting(conn, doctor)?;
+        let today = now.with_timezone(&Zone::stored(&zone)).date_naive();
+        let rules = models::booking_rules::of_doctor(conn, doctor)?;
+        let last = today + Duration::days(i64::from(rules.horizon_days));
+        let mut fields = crate::domain::Fields::new();
+        if req.from < today {
+            fields.push("from", "The window must not start in the past");
+        }
+        if req.to < req.from {
+            fields.push("to", "The window must not end before it starts");
+        } else if (req.to - req.from).num_days() >= MAX_WINDOW_DAYS {
+            fields.push("to", format!("A window is at most {MAX_WINDOW_DAYS} days"));
+        } else if req.to > last {
+            fields.push(
+                "to",
+                format!(
+                    "{doctor_name} takes bookings up to {} days ahead",
+                    rules.horizon_days
+                ),
+            );
+        }
+        if let Some(id) = req.earlier_than {
+            match own_booking(conn, (patient, doctor), id, now)? {
+                None => fields.push(
+                    "earlierThan",
+                    "Choose one of your booked appointments with this doctor",
+                ),
+                Some(a) if day_start(Zone::stored(&zone), req.from) >= a.scheduled_for.0 => {
+                    fields.push("from", "The window must start before your booking")
                 }
+                Some(_) => {}
             }
-            fields.finish()?;
-            // A patient who may not book the doctor now would be offered nothing.
-            if req.earlier_than.is_none() {
-                let by = (doctor, doctor_name.as_str());
-                let clinic_max = ctx.patient_max_open_bookings;
-                if let Some(refusal) = open_limit(conn, &rules, by, patient, clinic_max, now)? {
-                    return Err(refusal);
-                }
+        }
+        fields.finish()?;
+        // A patient who may not book the doctor now would be offered nothing.
+        if req.earlier_than.is_none() {
+            let by = (doctor, doctor_name.as_str());
+            let clinic_max = ctx.patient_max_open_bookings;
+            if let Some(refusal) = open_limit(conn, &rules, by, patient, clinic_max, now)? {
+                return Err(refusal);
             }
-            if rows::count_of_patient(conn, patient)? >= MAX_ENTRIES {
-                return Err(ApiError::Conflict {
-                    rule: "waitlist-limit",
+        }
+        if rows::count_of_patient(conn, patient)? >= MAX_ENTRIES {
+            return Err(ApiError::Conflict {
+                rule: "waitlist-limit",
+                detail: format!(
+                    "You are on {MAX_ENTRIES} waitlists already. Leave one to join another."
+                ),
+            });
+        }
+        let row = EntryRow {
+            id: DbId(Uuid::new_v4()),
+            patient_id: DbId(patient),
+            doctor_id: DbId(doctor),
+            from_date: req.from,
+            to_date: req.to,
+            earlier_than: req.earlier_than.map(DbId),
+            created_at: DbTime(now),
+        };
+        rows::insert_entry(conn, &row).map_err(|e| {
+            if is_unique_violation(&e) {
+                ApiError::Conflict {
+                    rule: "already-waiting",
                     detail: format!(
-                        "You are on {MAX_ENTRIES} waitlists already. Leave one to join another."
-                    ),
-                });
-            }
-            let row = EntryRow {
-                id: DbId(Uuid::new_v4()),
-                patient_id: DbId(patient),
-                doctor_id: DbId(doctor),
-                from_date: req.from,
-                to_date: req.to,
-                earlier_than: req.earlier_than.map(DbId),
-                created_at: DbTime(now),
-            };
-            rows::insert_entry(conn, &row).map_err(|e| {
-                if is_unique_violation(&e) {
-                    ApiError::Conflict {
-                        rule: "already-waiting",
-                        detail: format!(
-                            "You are on {doctor_name}'s waitlist already. Leave it to wait for \
+                        "You are on {doctor_name}'s waitlist already. Leave it to wait for \
                              other days."
-                        ),
-                    }
-                } else {
-                    e.into()
+                    ),
                 }
-            })?;
-            offer_free(conn, effects, &ctx, doctor, now)?;
-            entry_dto(conn, &row, now)
-        })
-        .await
+            } else {
+                e.into()
+            }
+        })?;
+        offer_free(conn, effects, ctx, doctor, now)?;
+        entry_dto(conn, &row, now)
+    })
+    .await
 }
 
 /// The signed-in patient's waitlist entries, oldest first, each with its open offer.
@@ -233,21 +253,17 @@ pub async fn leave_waitlist(
     patient: PatientUser,
     id: Uuid,
 ) -> Result<(), ApiError> {
-    let ctx = state.mail_ctx.clone();
-    state
-        .write(move |conn, effects| {
-            let now = Utc::now();
-            let patient = the_patient(conn, patient.0)?;
-            let entry = rows::find_entry(conn, id)?
-                .filter(|e| e.patient_id.0 == patient)
-                .ok_or_else(no_entry)?;
-            models::appointments::take_turns(conn, entry.doctor_id.0, patient)?;
-            if !rows::delete_entry(conn, patient, id)? {
-                return Err(no_entry());
-            }
-            offer_free(conn, effects, &ctx, entry.doctor_id.0, now)
-        })
-        .await
+    as_patient(state, patient.0, move |conn, effects, ctx, patient, now| {
+        let entry = rows::find_entry(conn, id)?
+            .filter(|e| e.patient_id.0 == patient)
+            .ok_or_else(no_entry)?;
+        models::appointments::take_turns(conn, entry.doctor_id.0, patient)?;
+        if !rows::delete_entry(conn, patient, id)? {
+            return Err(no_entry());
+        }
+        offer_free(conn, effects, ctx, entry.doctor_id.0, now)
+    })
+    .await
 }
 
 /// The patient's offer `id` and its entry, if it is open; 404 for another's, 409 once
@@ -282,38 +298,34 @@ pub async fn claim_offer(
     id: Uuid,
 ) -> Result<Appointment, ApiError> {
     let user = patient.0;
-    let ctx = state.mail_ctx.clone();
     let clinic_max = state.config.patient_max_open_bookings;
-    state
-        .write(move |conn, effects| {
-            let now = Utc::now();
-            let patient = the_patient(conn, user)?;
-            let (offer, entry) = open_offer_of(conn, patient, id, now)?;
-            let doctor = offer.doctor_id.0;
-            if !rows::close_offer(conn, id, rows::CLAIMED)? {
-                return Err(no_offer());
-            }
-            if let Some(later) = entry.earlier_than
-                && let Some(row) = own_booking(conn, (patient, doctor), later.0, now)?
-            {
-                let by = (user.id, Party::Patient(patient));
-                cancel_in(conn, effects, &ctx, &row, by, now)?;
-            }
-            let req = NewAppointment {
-                doctor_id: doctor,
-                scheduled_for: offer.starts_at.0,
-                reason: None,
-            };
-            let booked = insert(conn, user.id, (patient, clinic_max), &req, None, now)?;
-            let row = load_one(conn, booked)?.ok_or_else(not_found)?;
-            queue_mail(conn, effects, &ctx, &row, MailChange::Booked, user.id, now)?;
-            let l = loaded(conn, row)?;
-            announce(conn, effects, &l)?;
-            rows::delete_entry(conn, patient, entry.id.0)?;
-            offer_free(conn, effects, &ctx, doctor, now)?;
-            Ok(for_reader(Party::Patient(patient), l.dto))
-        })
-        .await
+    as_patient(state, user, move |conn, effects, ctx, patient, now| {
+        let (offer, entry) = open_offer_of(conn, patient, id, now)?;
+        let doctor = offer.doctor_id.0;
+        if !rows::close_offer(conn, id, rows::CLAIMED)? {
+            return Err(no_offer());
+        }
+        if let Some(later) = entry.earlier_than
+            && let Some(row) = own_booking(conn, (patient, doctor), later.0, now)?
+        {
+            let by = (user.id, Party::Patient(patient));
+            cancel_in(conn, effects, ctx, &row, by, now)?;
+        }
+        let req = NewAppointment {
+            doctor_id: doctor,
+            scheduled_for: offer.starts_at.0,
+            reason: None,
+        };
+        let booked = insert(conn, user.id, (patient, clinic_max), &req, None, now)?;
+        let row = load_one(conn, booked)?.ok_or_else(not_found)?;
+        queue_mail(conn, effects, ctx, &row, MailChange::Booked, user.id, now)?;
+        let l = loaded(conn, row)?;
+        announce(conn, effects, &l)?;
+        rows::delete_entry(conn, patient, entry.id.0)?;
+        offer_free(conn, effects, ctx, doctor, now)?;
+        Ok(for_reader(Party::Patient(patient), l.dto))
+    })
+    .await
 }
 
 /// Passes an open offer on at once; the patient stays on the waitlist.
@@ -322,18 +334,14 @@ pub async fn decline_offer(
     patient: PatientUser,
     id: Uuid,
 ) -> Result<(), ApiError> {
-    let ctx = state.mail_ctx.clone();
-    state
-        .write(move |conn, effects| {
-            let now = Utc::now();
-            let patient = the_patient(conn, patient.0)?;
-            let (offer, _) = open_offer_of(conn, patient, id, now)?;
-            if !rows::close_offer(conn, id, rows::DECLINED)? {
-                return Err(no_offer());
-            }
-            offer_free(conn, effects, &ctx, offer.doctor_id.0, now)
-        })
-        .await
+    as_patient(state, patient.0, move |conn, effects, ctx, patient, now| {
+        let (offer, _) = open_offer_of(conn, patient, id, now)?;
+        if !rows::close_offer(conn, id, rows::DECLINED)? {
+            return Err(no_offer());
+        }
+        offer_free(conn, effects, ctx, offer.doctor_id.0, now)
+    })
+    .await
 }
 
 /// Marks the offers that ran out by `now` as expired and passes their times on; each

@@ -1,6 +1,6 @@
 //! Private calendar feeds: the signed-in user's feed address, and the feed itself.
 
-use crate::routes::responses::NotSignedIn;
+use crate::routes::responses::{HasNoAppointments, NotSignedIn};
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, delete, get, post, web};
 use mediconnect_shared::{CalendarFeed, Problem};
@@ -31,12 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 200, description = "The feed's address", body = CalendarFeed),
         NotSignedIn,
-        (
-            status = 403,
-            description = "An admin (who has no appointments)",
-            body = Problem,
-            content_type = "application/problem+json"
-        ),
+        HasNoAppointments,
         (
             status = 404,
             description = "No feed yet (or it was turned off)",
@@ -64,12 +59,7 @@ pub async fn get_feed(
     responses(
         (status = 201, description = "The new address", body = CalendarFeed),
         NotSignedIn,
-        (
-            status = 403,
-            description = "An admin (who has no appointments)",
-            body = Problem,
-            content_type = "application/problem+json"
-        ),
+        HasNoAppointments,
     )
 )]
 #[post("/users/calendar-feed")]
@@ -92,12 +82,7 @@ pub async fn new_feed(
     responses(
         (status = 204, description = "Turned off"),
         NotSignedIn,
-        (
-            status = 403,
-            description = "An admin (who has no appointments)",
-            body = Problem,
-            content_type = "application/problem+json"
-        ),
+        HasNoAppointments,
         (
             status = 404,
             description = "No feed to turn off",

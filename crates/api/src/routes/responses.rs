@@ -56,6 +56,14 @@ problem_response!(
     NoSuchUser, 404, "No such user"
 );
 problem_response!(
+    /// 404: no waitlist offer of the caller has this id.
+    NoSuchOffer, 404, "No such offer of the patient's"
+);
+problem_response!(
+    /// 403: an admin, who has no appointments (nor a calendar feed).
+    HasNoAppointments, 403, "An admin (who has no appointments)"
+);
+problem_response!(
     /// 422: a required field is missing.
     MissingFields, 422, "Missing fields"
 );

@@ -1,6 +1,6 @@
 //! Waitlists: joining, leaving, and claiming or declining the times offered.
 
-use crate::routes::responses::{MalformedJson, NotAPatient, NotSignedIn};
+use crate::routes::responses::{MalformedJson, NoSuchOffer, NotAPatient, NotSignedIn};
 use actix_web::{HttpResponse, delete, get, post, web};
 use mediconnect_shared::{Appointment, NewWaitlistEntry, Problem, WaitlistEntry, WaitlistList};
 use uuid::Uuid;
@@ -133,12 +133,7 @@ pub async fn leave(
         (status = 201, description = "The booked appointment", body = Appointment),
         NotSignedIn,
         NotAPatient,
-        (
-            status = 404,
-            description = "No such offer of the patient's",
-            body = Problem,
-            content_type = "application/problem+json"
-        ),
+        NoSuchOffer,
         (
             status = 409,
             description = "The offer ended (`offer-ended`: declined, run out or passed on), \
@@ -178,12 +173,7 @@ pub async fn claim(
         (status = 204, description = "Passed on"),
         NotSignedIn,
         NotAPatient,
-        (
-            status = 404,
-            description = "No such offer of the patient's",
-            body = Problem,
-            content_type = "application/problem+json"
-        ),
+        NoSuchOffer,
         (
             status = 409,
             description = "The offer ended already (`offer-ended`)",

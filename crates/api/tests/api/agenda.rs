@@ -109,15 +109,7 @@ async fn a_doctor_who_asks_gets_the_day_at_seven_once(backend: Backend) {
     .await;
     book(&app, &patient, id, berlin(day, 9, 0)).await;
     let cancelled = book(&app, &patient, id, berlin(day, 11, 0)).await;
-    json_ok(
-        app.put(
-            &format!("/api/appointments/{cancelled}"),
-            Some(&patient.token),
-            &json!({"status": "CANCELLED"}),
-        )
-        .await,
-    )
-    .await;
+    cancel(&app, &patient, cancelled).await;
     book(&app, &patient, id, berlin(next, 10, 0)).await;
     book(&app, &patient, quiet_id, berlin(day, 16, 0)).await;
 

@@ -118,15 +118,7 @@ async fn each_party_subscribes_to_their_own_appointments(backend: Backend) {
     )
     .await;
     let cancelled = book(&app, &patient, id, at(5, 9)).await;
-    json_ok(
-        app.put(
-            &format!("/api/appointments/{cancelled}"),
-            Some(&patient.token),
-            &json!({"status": "CANCELLED"}),
-        )
-        .await,
-    )
-    .await;
+    cancel(&app, &patient, cancelled).await;
     let recent = book(&app, &patient, id, at(6, 9)).await;
     let old = book(&app, &patient, id, at(7, 9)).await;
     let olives = book(&app, &other, id, at(8, 9)).await;
@@ -243,13 +235,7 @@ async fn each_party_subscribes_to_their_own_appointments(backend: Backend) {
     assert_ne!(new_url, url);
     problem(fetch(&app, &url).await, 404).await;
     assert_eq!(read(&app, &new_url).await.len(), 2);
-    let res = app
-        .client
-        .delete(app.url(FEED))
-        .bearer_auth(&patient.token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.delete(FEED, Some(&patient.token)).await;
     assert_eq!(res.status(), 204);
     problem(fetch(&app, &new_url).await, 404).await;
     problem(app.get(FEED, Some(&patient.token)).await, 404).await;

@@ -304,6 +304,14 @@ impl TestApp {
             .await
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
     pub async fn register(
         &self,
         name: &str,
@@ -641,4 +649,11 @@ pub async fn book(
     )
     .await;
     booked["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Cancels the appointment `id` as `who`, one of its parties.
+pub async fn cancel(app: &TestApp, who: &TestUser, id: Uuid) {
+    let path = format!("/api/appointments/{id}");
+    let body = json!({"status": "CANCELLED"});
+    json_ok(app.put(&path, Some(&who.token), &body).await).await;
 }

@@ -158,20 +158,12 @@ async fn time_off_closes_its_slots_and_refuses_bookings_inside(backend: Backend)
     let range_id = list["timeOff"][0]["id"].as_str().unwrap().to_owned();
     let other = app.doctor("Dr. Other", "Dermatology").await;
     let res = app
-        .client
-        .delete(app.url(&format!("{PATH}/{range_id}")))
-        .bearer_auth(&other.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(&format!("{PATH}/{range_id}"), Some(&other.token))
+        .await;
     assert_eq!(res.status(), 404);
     let res = app
-        .client
-        .delete(app.url(&format!("{PATH}/{range_id}")))
-        .bearer_auth(&doctor.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(&format!("{PATH}/{range_id}"), Some(&doctor.token))
+        .await;
     assert_eq!(res.status(), 204);
     json_ok(
         app.post("/api/appointments", Some(&patient.token), &inside)

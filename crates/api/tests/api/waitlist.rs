@@ -63,18 +63,6 @@ async fn act(app: &TestApp, who: &TestUser, offer: Uuid, what: &str) -> reqwest:
     app.post(&path, Some(&who.token), &json!({})).await
 }
 
-async fn cancel(app: &TestApp, who: &TestUser, id: Uuid) {
-    json_ok(
-        app.put(
-            &format!("/api/appointments/{id}"),
-            Some(&who.token),
-            &json!({"status": "CANCELLED"}),
-        )
-        .await,
-    )
-    .await;
-}
-
 /// How many offer emails went to `address`.
 async fn offer_mails(app: &TestApp, address: &str) -> i64 {
     let address = address.to_owned();
@@ -226,20 +214,12 @@ async fn a_freed_time_goes_to_the_earliest_waiter_held_and_passed_on(backend: Ba
         .unwrap()
         .to_owned();
     let res = app
-        .client
-        .delete(app.url(&format!("{WAITLIST}/{mine}")))
-        .bearer_auth(&second.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(&format!("{WAITLIST}/{mine}"), Some(&second.token))
+        .await;
     assert_eq!(res.status(), 404);
     let res = app
-        .client
-        .delete(app.url(&format!("{WAITLIST}/{mine}")))
-        .bearer_auth(&first.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(&format!("{WAITLIST}/{mine}"), Some(&first.token))
+        .await;
     assert_eq!(res.status(), 204);
     assert!(entries(&app, &first).await.is_empty());
 }
@@ -314,15 +294,11 @@ async fn new_hours_and_ended_time_off_offer_times(backend: Backend) {
     set_hours(&app, &doctor, hours(&[other_day, weekday(start)])).await;
     assert!(offer(&app, &patient).await.is_none());
     let res = app
-        .client
-        .delete(app.url(&format!(
-            "/api/doctors/me/time-off/{}",
-            off["id"].as_str().unwrap()
-        )))
-        .bearer_auth(&doctor.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(
+            &format!("/api/doctors/me/time-off/{}", off["id"].as_str().unwrap()),
+            Some(&doctor.token),
+        )
+        .await;
     assert_eq!(res.status(), 204);
     assert_eq!(offer(&app, &patient).await.map(|o| o.1), Some(start));
 }

@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use diesel::BoxableExpression;
 use diesel::prelude::*;
 use mediconnect_shared::{AppointmentAction, AppointmentStatus};
 use uuid::Uuid;
@@ -7,6 +8,7 @@ use crate::db::schema::{appointment_events, appointments, doctors, patients, use
 use crate::db::{AnyConnection, DbAction, DbId, DbRole, DbStatus, DbTime};
 
 type Backend = <AnyConnection as diesel::Connection>::Backend;
+type Bool = diesel::sql_types::Bool;
 
 /// An appointment row. Holds the visit reason: never logged, never serialized.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -158,8 +160,21 @@ pub fn booked_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+    let whose = Box::new(appointments::doctor_id.eq(DbId(doctor)));
+    scheduled_overlapping(conn, whose, from, to)
+}
+
+/// The start and end of each scheduled appointment matching `whose` that overlaps
+/// `from`..`to`.
+fn scheduled_overlapping(
+    conn: &mut AnyConnection,
+    whose: Box<dyn BoxableExpression<appointments::table, Backend, SqlType = Bool>>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
     let rows: Vec<(DbTime, DbTime)> = appointments::table
-        .filter(appointments::doctor_id.eq(DbId(doctor)))
+        .into_boxed()
+        .filter(whose)
         .filter(appointments::status.eq(DbStatus(AppointmentStatus::Scheduled)))
         .filter(appointments::scheduled_for.lt(DbTime(to)))
         .filter(appointments::ends_at.gt(DbTime(from)))
@@ -384,12 +399,6 @@ pub fn patient_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
-    let rows: Vec<(DbTime, DbTime)> = appointments::table
-        .filter(appointments::patient_id.eq(DbId(patient)))
-        .filter(appointments::status.eq(DbStatus(AppointmentStatus::Scheduled)))
-        .filter(appointments::scheduled_for.lt(DbTime(to)))
-        .filter(appointments::ends_at.gt(DbTime(from)))
-        .select((appointments::scheduled_for, appointments::ends_at))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(s, e)| (s.0, e.0)).collect())
+    let whose = Box::new(appointments::patient_id.eq(DbId(patient)));
+    scheduled_overlapping(conn, whose, from, to)
 }
