@@ -8,7 +8,8 @@ test('a patient subscribes to their calendar feed, then replaces the address',
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await signIn(page, patientEmail);
     await page.goto('/profile');
-    const card = page.locator('section', { has: page.getByRole('heading', { name: 'Calendar feed' }) });
+    const heading = page.getByRole('heading', { name: 'Calendar feed' });
+    const card = page.locator('section', { has: heading });
     await expect(card.getByText('You have no calendar feed.')).toBeVisible();
     await card.getByRole('button', { name: 'Make a feed address' }).click();
     const address = card.getByLabel('Feed address');

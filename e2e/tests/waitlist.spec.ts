@@ -38,7 +38,9 @@ test('a patient on the waitlist is offered a cancelled time live and books it',
 
     // The holder cancels: the time is offered to the waiter, live and by email.
     const mine = await (
-      await request.get('/api/appointments', { headers: { Authorization: `Bearer ${holderToken}` } })
+      await request.get('/api/appointments', {
+        headers: { Authorization: `Bearer ${holderToken}` },
+      })
     ).json();
     const cancelled = await request.put(`/api/appointments/${mine.appointments[0].id}`, {
       headers: { Authorization: `Bearer ${holderToken}` },

@@ -176,7 +176,11 @@ fn CalendarFeedCard() -> impl IntoView {
                             disabled=busy
                             on:click=move |_| renew.dispatch(())
                         >
-                            {move || if renew.pending() { "Making…" } else { "Make a feed address" }}
+                            {move || if renew.pending() {
+                                "Making…"
+                            } else {
+                                "Make a feed address"
+                            }}
                         </button>
                     }.into_any(),
                     Ok(Some(f)) => {

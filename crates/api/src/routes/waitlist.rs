@@ -35,7 +35,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     security(("bearer" = [])),
     request_body = NewWaitlistEntry,
     responses(
-        (status = 201, description = "The entry, with an offer if a time was free", body = WaitlistEntry),
+        (
+            status = 201,
+            description = "The entry, with an offer if a time was free",
+            body = WaitlistEntry
+        ),
         MalformedJson,
         NotSignedIn,
         NotAPatient,

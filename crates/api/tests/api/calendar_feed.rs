@@ -97,7 +97,10 @@ async fn each_party_subscribes_to_their_own_appointments(backend: Backend) {
     )
     .await;
     // Four of Pat's: one moved, one cancelled, one 10 and one 40 days ago; one of Olive's.
-    let body = |t: chrono::DateTime<Utc>| json!({"doctorId": id, "scheduledFor": t.to_rfc3339(), "reason": "Private matter"});
+    let body = |t: chrono::DateTime<Utc>| {
+        let start = t.to_rfc3339();
+        json!({"doctorId": id, "scheduledFor": start, "reason": "Private matter"})
+    };
     let moved = json_ok(
         app.post("/api/appointments", Some(&patient.token), &body(at(3, 9)))
             .await,
