@@ -18,11 +18,7 @@ use crate::db::models::{analytics, doctors, notifications as outbox, presence_in
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The instant a local day starts (the first instant, if midnight is skipped by DST).
-pub fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    crate::domain::zone::instant(tz, midnight).unwrap_or_else(|| midnight.and_utc())
-}
+pub use crate::domain::zone::day_start;
 
 /// An online interval; `None` is still open.
 pub use presence_intervals::Interval;

@@ -6,22 +6,16 @@
 //! books it (and cancels the later booking the patient named, if any) in one
 //! transaction; declining or letting it run out passes it on.
 
-use chrono::NaiveDate;
 use mediconnect_shared::{NewWaitlistEntry, WaitlistEntry, WaitlistList, WaitlistOffer};
 
 use super::*;
 use crate::db::models::waitlist::{self as rows, EntryRow, OfferRow};
-use crate::domain::zone::instant;
+use crate::domain::zone::day_start;
 
 /// The most entries one patient may have.
 const MAX_ENTRIES: i64 = 10;
 /// The longest window, in days.
 const MAX_WINDOW_DAYS: i64 = 92;
-
-fn day_start(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
-    instant(tz, midnight).unwrap_or_else(|| midnight.and_utc())
-}
 
 fn offer_dto(o: &OfferRow) -> WaitlistOffer {
     WaitlistOffer {

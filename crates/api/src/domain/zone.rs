@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The instant a local time names in `tz`: a repeated one at its first occurrence, a
@@ -13,6 +13,18 @@ pub fn instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
             .earliest()
             .map(|t| t.with_timezone(&Utc))
     })
+}
+
+/// The instant hour `hour` of local day `day` begins in `tz` (see [`instant`]; read as
+/// UTC in the impossible case of a gap over three hours).
+pub fn at_hour(tz: Tz, day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    let local = day.and_hms_opt(hour, 0, 0).expect("an hour of the day");
+    instant(tz, local).unwrap_or_else(|| local.and_utc())
+}
+
+/// The instant a local day starts (the first instant, if midnight is skipped by DST).
+pub fn day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    at_hour(tz, day, 0)
 }
 
 /// A time zone of the IANA database, by its name. Parsing accepts the names the

@@ -13,7 +13,7 @@ use super::outbox;
 use crate::db::AnyConnection;
 use crate::db::models::{appointments, doctors};
 use crate::domain::Zone;
-use crate::domain::zone::instant;
+use crate::domain::zone::at_hour as at;
 use crate::error::ApiError;
 
 /// The local hour the agenda goes out at.
@@ -21,9 +21,25 @@ pub const HOUR: u32 = 7;
 /// The local hour after which a day's agenda is no longer worth sending.
 pub const STALE_HOUR: u32 = 12;
 
-fn at(tz: Tz, day: NaiveDate, hour: u32) -> DateTime<Utc> {
-    let local = day.and_hms_opt(hour, 0, 0).expect("a valid hour");
-    instant(tz, local).unwrap_or_else(|| local.and_utc())
+/// The reader's local day, its zone and when its agenda goes stale, if `now` is between
+/// 07:00 and noon of a day whose agenda they have not had yet.
+fn due(
+    reader: &doctors::AgendaReader,
+    now: DateTime<Utc>,
+) -> Option<(Tz, NaiveDate, DateTime<Utc>)> {
+    let tz = Zone::stored(&reader.time_zone);
+    let day = now.with_timezone(&tz).date_naive();
+    let stale = at(tz, day, STALE_HOUR);
+    let waiting = reader.last_day.is_none_or(|last| last < day);
+    (waiting && now >= at(tz, day, HOUR) && now < stale).then_some((tz, day, stale))
+}
+
+/// Whether any doctor's agenda is due at `now`: a read, so that the worker opens a
+/// write transaction only when there is something to queue.
+pub fn any_due(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<bool, ApiError> {
+    Ok(doctors::agenda_readers(conn)?
+        .iter()
+        .any(|r| due(r, now).is_some()))
 }
 
 /// Queues, in the caller's transaction, the agenda of every doctor who asked for one
@@ -36,14 +52,10 @@ pub fn queue_due(
 ) -> Result<usize, ApiError> {
     let mut queued = 0;
     for reader in doctors::agenda_readers(conn)? {
-        let tz = Zone::stored(&reader.time_zone);
-        let day = now.with_timezone(&tz).date_naive();
-        let stale = at(tz, day, STALE_HOUR);
-        if now < at(tz, day, HOUR)
-            || now >= stale
-            || reader.last_day.is_some_and(|last| last >= day)
-            || !doctors::claim_agenda_day(conn, reader.doctor_id, day)?
-        {
+        let Some((tz, day, stale)) = due(&reader, now) else {
+            continue;
+        };
+        if !doctors::claim_agenda_day(conn, reader.doctor_id, day)? {
             continue;
         }
         let next = day.checked_add_days(Days::new(1)).unwrap_or(day);

@@ -140,9 +140,17 @@ async fn run(
         if agenda_at.is_none_or(|at| at.elapsed() >= AGENDA_EVERY) {
             agenda_at = Some(tokio::time::Instant::now());
             let agenda_ctx = ctx.clone();
-            let queued = db
-                .write(move |c| crate::mail::agenda::queue_due(c, &agenda_ctx, Utc::now()))
-                .await;
+            // A read first: most minutes nobody's agenda is due, and no write is needed.
+            let queued = match db
+                .run(|c| crate::mail::agenda::any_due(c, Utc::now()))
+                .await
+            {
+                Ok(true) => {
+                    db.write(move |c| crate::mail::agenda::queue_due(c, &agenda_ctx, Utc::now()))
+                        .await
+                }
+                other => other.map(|_| 0),
+            };
             match queued {
                 Ok(0) => {}
                 Ok(n) => {

@@ -169,6 +169,12 @@ async fn a_freed_time_goes_to_the_earliest_waiter_held_and_passed_on(backend: Ba
     )
     .await;
     assert!(p.kind.ends_with(":slot-held"), "{p:?}");
+    // Nor can a booking be moved onto it.
+    let next_week = book(&app, &other, id, start + Duration::days(7)).await;
+    let to_held = json!({"scheduledFor": start.to_rfc3339()});
+    let path = format!("/api/appointments/{next_week}");
+    let p = problem(app.put(&path, Some(&other.token), &to_held).await, 409).await;
+    assert!(p.kind.ends_with(":slot-held"), "{p:?}");
 
     // Another's offer is not found; declined, it passes to the next waiter at once.
     problem(act(&app, &second, offer1, "claim").await, 404).await;
