@@ -87,11 +87,13 @@ test('cancelled appointments ahead page like the rest, past the first 50', async
   const patientEmail = await registerViaApi(request, 'PATIENT', unique('Pat Many'));
   const token = await tokenOf(request, patientEmail);
   const headers = { Authorization: `Bearer ${token}` };
-  const tomorrow = new Date();
-  tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
-  tomorrow.setUTCHours(0, 0, 0, 0);
+  // From midnight two days ahead: tomorrow's midnight is within the doctor's notice
+  // (two hours) late in the UTC day.
+  const first = new Date();
+  first.setUTCDate(first.getUTCDate() + 2);
+  first.setUTCHours(0, 0, 0, 0);
   for (let i = 0; i < 51; i++) {
-    const start = new Date(tomorrow.getTime() + i * 30 * 60_000).toISOString();
+    const start = new Date(first.getTime() + i * 30 * 60_000).toISOString();
     const booked = await request.post('/api/appointments', {
       headers,
       data: { doctorId: doctor.id, scheduledFor: start },
