@@ -32,6 +32,10 @@ export default defineConfig({
             '--disable-component-update',
             '--disable-sync',
             '--no-first-run',
+            // Consult calls: a fake camera and microphone (a test pattern and a tone),
+            // used only by contexts granted the permission, and calls on this machine.
+            '--use-fake-device-for-media-stream',
+            '--allow-loopback-in-peer-connection',
           ],
         },
       },

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use crate::components::{Announcer, ConfirmBanner, Header};
 use crate::page_module;
 use crate::pages::{
-    AcceptInvitation, AdminPage, Appointments, DoctorPage, Doctors, ForgotPassword, Home, Login,
-    NotFound, Profile, Register, ResetPassword, SchedulePage, VerifyEmail,
+    AcceptInvitation, AdminPage, Appointments, ConsultRoomPage, DoctorPage, Doctors,
+    ForgotPassword, Home, Login, NotFound, Profile, Register, ResetPassword, SchedulePage,
+    VerifyEmail,
 };
 use crate::router::provide_router;
 use crate::state::follows::provide_follows;
@@ -83,6 +84,10 @@ fn page(path: &str) -> (&'static str, AnyView) {
         "/admin" => (
             "Clinic dashboard",
             page_module!(admin_page, AdminPage).into_view(),
+        ),
+        room if room.starts_with("/consult/") => (
+            "Consult",
+            page_module!(consult_page, ConsultRoomPage).into_view(),
         ),
         doctor if doctor.starts_with("/doctors/") => {
             ("Doctor", page_module!(doctor_page, DoctorPage).into_view())

@@ -135,6 +135,7 @@ pub fn depart(
     if let Some(doctor) = doctors::go_offline(conn, doctor, now)? {
         effects.announce(conn, LiveEvent::Doctor { doctor })?;
     }
+    crate::live::queue::end_queue(conn, effects, ctx, doctor, now)?;
     if !rows.is_empty() {
         let reason = reason
             .map(str::to_owned)

@@ -68,6 +68,32 @@ fn count_per_day(
     values
 }
 
+/// The median wait of the consults taken on each local day from `first` to `last`, in
+/// whole minutes (the lower middle of an even count); 0 on a day with none.
+fn median_wait_per_day(
+    tz: Tz,
+    consults: &[(DateTime<Utc>, DateTime<Utc>)],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> BTreeMap<NaiveDate, u64> {
+    let mut waits: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
+    for &(joined, taken) in consults {
+        let day = taken.with_timezone(&tz).date_naive();
+        waits
+            .entry(day)
+            .or_default()
+            .push((taken - joined).num_seconds().max(0));
+    }
+    let mut out = count_per_day(tz, &[], first, last);
+    for (day, mut secs) in waits {
+        if let Some(value) = out.get_mut(&day) {
+            secs.sort_unstable();
+            *value = (secs[(secs.len() - 1) / 2] / 60) as u64;
+        }
+    }
+    out
+}
+
 /// A count as the figures show it.
 fn n(count: i64) -> u64 {
     count.max(0) as u64
@@ -224,6 +250,15 @@ pub async fn timeseries(
                 day_start(tz, last + Duration::days(1)),
             );
             let values: BTreeMap<NaiveDate, u64> = match q.metric {
+                Metric::Consults => {
+                    let taken = crate::db::models::consults::taken_between(conn, doctor, from, to)?;
+                    let times: Vec<DateTime<Utc>> = taken.iter().map(|&(_, t)| t).collect();
+                    count_per_day(tz, &times, first, last)
+                }
+                Metric::ConsultWaitMinutes => {
+                    let taken = crate::db::models::consults::taken_between(conn, doctor, from, to)?;
+                    median_wait_per_day(tz, &taken, first, last)
+                }
                 Metric::OnlineMinutes => {
                     let intervals = presence_intervals::overlapping(conn, doctor, from, to)?;
                     minutes_per_day(tz, &intervals, first, last, now)
@@ -252,6 +287,26 @@ pub async fn timeseries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_wait_is_per_day_of_taking() {
+        let tz: Tz = "UTC".parse().unwrap();
+        let at = |s: &str| t(s);
+        let consults = [
+            (at("2026-03-02T09:00:00Z"), at("2026-03-02T09:04:00Z")),
+            (at("2026-03-02T09:00:00Z"), at("2026-03-02T09:10:30Z")),
+            (at("2026-03-02T10:00:00Z"), at("2026-03-02T10:30:00Z")),
+            (at("2026-03-02T23:50:00Z"), at("2026-03-03T00:02:00Z")),
+        ];
+        let got = median_wait_per_day(tz, &consults, d("2026-03-01"), d("2026-03-03"));
+        let want: BTreeMap<NaiveDate, u64> = [
+            (d("2026-03-01"), 0),
+            (d("2026-03-02"), 10),
+            (d("2026-03-03"), 12),
+        ]
+        .into();
+        assert_eq!(got, want);
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

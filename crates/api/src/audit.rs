@@ -100,7 +100,7 @@ pub fn insert(conn: &mut AnyConnection, e: &Event<'_>, now: DateTime<Utc>) -> Re
 }
 
 /// The kinds of the trail's actions, by their first word, for `GET /api/admin/audit?kind=`.
-pub const KINDS: &[&str] = &["auth", "user", "admin", "appointment"];
+pub const KINDS: &[&str] = &["auth", "user", "admin", "appointment", "consult"];
 
 pub fn list(
     conn: &mut AnyConnection,

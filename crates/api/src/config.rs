@@ -91,6 +91,40 @@ pub struct Config {
     /// How long a time offered to a waiting patient is held for them, in minutes
     /// (`WAITLIST_HOLD_MINUTES`, default 15).
     pub waitlist_hold_minutes: u32,
+    /// The most patients waiting in one doctor's consult queue (`CONSULT_QUEUE_MAX`,
+    /// default 10).
+    pub consult_queue_max: u32,
+    /// STUN and TURN servers for consult calls (`ICE_SERVERS`, a JSON array of
+    /// `{"urls": [...], "username"?, "credential"?}`; default none).
+    pub ice_servers: Vec<mediconnect_shared::IceServer>,
+}
+
+/// `ICE_SERVERS`: a JSON array of servers, each with one or more `stun:`, `turn:` or
+/// `turns:` URLs.
+fn ice_servers(value: Option<&str>) -> anyhow::Result<Vec<mediconnect_shared::IceServer>> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let servers: Vec<mediconnect_shared::IceServer> = serde_json::from_str(value).map_err(|e| {
+        anyhow::anyhow!(
+            "ICE_SERVERS must be a JSON array of {{\"urls\": [...], \"username\", \
+             \"credential\"}} ({e})"
+        )
+    })?;
+    for server in &servers {
+        if server.urls.is_empty() {
+            bail!("ICE_SERVERS: each server needs at least one URL");
+        }
+        for url in &server.urls {
+            if !["stun:", "turn:", "turns:"]
+                .iter()
+                .any(|s| url.starts_with(s))
+            {
+                bail!("ICE_SERVERS: `{url}` is not a stun:, turn: or turns: URL");
+            }
+        }
+    }
+    Ok(servers)
 }
 
 /// `REMINDER_OFFSETS`: `off`, or up to five times before the start, each minutes
@@ -222,6 +256,8 @@ impl Config {
             " (0 for no limit)",
         )? as u32;
         let waitlist_hold_minutes = number("WAITLIST_HOLD_MINUTES", 15, 1..=1440, "")? as u32;
+        let consult_queue_max = number("CONSULT_QUEUE_MAX", 10, 1..=1000, "")? as u32;
+        let ice_servers = ice_servers(get("ICE_SERVERS").as_deref())?;
         let ws_max_connections_per_ip = number(
             "WS_MAX_CONNECTIONS_PER_IP",
             100,
@@ -327,6 +363,8 @@ impl Config {
             patient_max_open_bookings,
             reminder_offsets,
             waitlist_hold_minutes,
+            consult_queue_max,
+            ice_servers,
         })
     }
 
@@ -431,6 +469,25 @@ mod tests {
         assert_eq!(c.presence_grace, Duration::from_secs(60));
         assert_eq!(c.ws_heartbeat, Duration::from_secs(15));
         assert_eq!(c.ws_client_timeout, Duration::from_secs(45));
+        assert!(c.ice_servers.is_empty());
+    }
+
+    #[test]
+    fn ice_servers_are_json_with_stun_or_turn_urls() {
+        let json = r#"[{"urls":["stun:stun.example.org:3478"]},
+            {"urls":["turns:turn.example.org"],"username":"u","credential":"c"}]"#;
+        let c = config(&[("ICE_SERVERS", json)]).unwrap();
+        assert_eq!(c.ice_servers.len(), 2);
+        assert_eq!(c.ice_servers[1].username.as_deref(), Some("u"));
+        for bad in [
+            "stun:x",
+            r#"[{"urls":[]}]"#,
+            r#"[{"urls":["https://x"]}]"#,
+            r#"{"urls":["stun:x"]}"#,
+        ] {
+            let e = config(&[("ICE_SERVERS", bad)]).unwrap_err().to_string();
+            assert!(e.contains("ICE_SERVERS"), "{bad}: {e}");
+        }
     }
 
     #[test]
@@ -498,6 +555,7 @@ mod tests {
             ("ALERT_MAX_DELAY_MINUTES", "0"),
             ("ALERT_MAX_DELAY_MINUTES", "1441"),
             ("WAITLIST_HOLD_MINUTES", "0"),
+            ("CONSULT_QUEUE_MAX", "0"),
         ] {
             let error = config(&[(key, bad)]).unwrap_err().to_string();
             assert!(

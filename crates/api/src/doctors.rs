@@ -116,23 +116,50 @@ pub fn require_active(conn: &mut AnyConnection, doctor: Uuid) -> Result<(), ApiE
     }
 }
 
-/// Sets the caller's status. Setting the status a doctor already has changes nothing
-/// and emits no event; a change is committed together with its event.
+/// Sets the caller's status, and whether they take instant consults (`accepting`,
+/// online only; unchanged when `None`; going offline stops them). Setting what a doctor
+/// has already changes nothing and emits no event; a change is committed together
+/// with its event.
 pub async fn set_status(
     state: &AppState,
     doctor: DoctorUser,
     online: bool,
+    accepting: Option<bool>,
 ) -> Result<Doctor, ApiError> {
+    if !online && accepting == Some(true) {
+        return Err(ApiError::field(
+            "acceptingConsults",
+            "Go online to take instant consults",
+        ));
+    }
     let user = doctor.0.id;
     let timing = state.presence_timing();
+    let ctx = state.mail_ctx.clone();
     let (doctor, changed) = state
         .write(move |conn, effects| {
             let now = Utc::now();
             let current = of_user(conn, user)?.ok_or_else(|| {
                 ApiError::NotFound("There is no doctor profile for this account.".into())
             })?;
+            let accepting_changed = match accepting {
+                Some(on) if online && on != current.accepting_consults => {
+                    crate::db::models::consults::set_accepting(conn, current.id, on)?;
+                    true
+                }
+                _ => false,
+            };
             if current.is_online == online {
-                return Ok((current, false));
+                if !accepting_changed {
+                    return Ok((current, false));
+                }
+                let doctor = of_user(conn, user)?.unwrap_or(current);
+                effects.announce(
+                    conn,
+                    LiveEvent::Doctor {
+                        doctor: doctor.clone(),
+                    },
+                )?;
+                return Ok((doctor, true));
             }
             let updated = if online {
                 if !doctors_model::is_active(conn, current.id)? {
@@ -155,7 +182,10 @@ pub async fn set_status(
                 effects.wake_mail();
                 changed.then_some(())
             } else {
-                go_offline(conn, current.id, now)?.map(|_| ())
+                let went = go_offline(conn, current.id, now)?.map(|_| ());
+                // Nobody waits for a doctor who is gone.
+                crate::live::queue::end_queue(conn, effects, &ctx, current.id, now)?;
+                went
             };
             let doctor = of_user(conn, user)?.unwrap_or(current);
             if updated.is_none() {

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod consults;
 pub mod db;
 pub mod doctors;
 pub mod domain;

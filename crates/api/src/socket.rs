@@ -19,8 +19,12 @@ use crate::limits::{RateLimiter, SocketSlot};
 use crate::live::hub::Public;
 use crate::state::AppState;
 
-/// Inbound frames larger than this are refused (the only client message is `auth`).
-pub const MAX_FRAME: usize = 4 * 1024;
+/// Inbound messages larger than this are refused: room for a call's offer
+/// ([`SIGNAL_MAX`]) in its envelope.
+pub const MAX_FRAME: usize = 20 * 1024;
+/// The longest signal payload (`data`), in bytes: an offer with audio and video is
+/// about 5 KB.
+pub const SIGNAL_MAX: usize = 16 * 1024;
 
 /// Whether a browser page at `origin` may open the socket: the server's own origin, the
 /// origin of PUBLIC_URL, or one of CORS_ORIGINS. Clients that send no Origin (not a
@@ -220,6 +224,8 @@ fn run(
         // Client messages are throttled: a burst of 20, then one every half second.
         // Made on the first message: most sockets never send one.
         let mut throttle: Option<Box<RateLimiter<()>>> = None;
+        // Call signals have their own budget: a call's start sends a burst of them.
+        let mut signal_throttle: Option<Box<RateLimiter<()>>> = None;
         let mut refused = 0u32;
 
         if send_snapshot(&mut session, hub.snapshot()).await.is_err() {
@@ -234,26 +240,41 @@ fn run(
                 inbound = stream.recv() => {
                     last_heard = Instant::now();
                     match inbound {
-                        Some(Ok(AggregatedMessage::Text(_)))
-                            if throttle
-                                .get_or_insert_with(|| Box::new(RateLimiter::with_burst(120, 20)))
-                                .check(())
-                                .is_err() =>
-                        {
-                            refused += 1;
-                            if refused > 50 {
-                                close = Some(closing(CloseCode::Policy, "too many messages"));
-                                break;
-                            }
-                            let reply = refusal("Too many messages; slow down.");
-                            if refused == 1 && session.text(frame(&reply)).await.is_err() {
-                                break;
-                            }
-                        }
                         Some(Ok(AggregatedMessage::Text(text))) => {
+                            let message = serde_json::from_str::<ClientMessage>(&text);
+                            let signal = matches!(message, Ok(ClientMessage::Signal { .. }));
+                            let budget = if signal {
+                                signal_throttle.get_or_insert_with(|| {
+                                    Box::new(RateLimiter::with_burst(1200, 100))
+                                })
+                            } else {
+                                throttle.get_or_insert_with(|| {
+                                    Box::new(RateLimiter::with_burst(120, 20))
+                                })
+                            };
+                            if budget.check(()).is_err() {
+                                refused += 1;
+                                if refused > 50 {
+                                    close = Some(closing(CloseCode::Policy, "too many messages"));
+                                    break;
+                                }
+                                let reply = refusal("Too many messages; slow down.");
+                                if refused == 1 && session.text(frame(&reply)).await.is_err() {
+                                    break;
+                                }
+                                continue;
+                            }
                             refused = 0;
-                            let reply = handle_client_message(&state, &text, &mut auth);
-                            if session.text(frame(&reply)).await.is_err() {
+                            let reply = match message {
+                                Ok(ClientMessage::Signal { consult_id, data }) => {
+                                    Box::pin(relay(&state, auth.as_deref(), consult_id, data))
+                                        .await
+                                }
+                                other => Some(handle_client_message(&state, other, &mut auth)),
+                            };
+                            if let Some(reply) = reply
+                                && session.text(frame(&reply)).await.is_err()
+                            {
                                 break;
                             }
                         }
@@ -346,7 +367,7 @@ fn run(
         }
         if let Some(a) = auth {
             hub.unregister_personal(a.user.id, a.conn);
-            if a.user.role == Role::Doctor {
+            if a.user.role != Role::Admin {
                 state.presence.socket_closed(a.user.id, clean_close);
             }
         }
@@ -366,20 +387,42 @@ impl Drop for OpenSocket {
     }
 }
 
+/// Relays a call signal from the signed-in user; a refusal to tell them, if any.
+async fn relay(
+    state: &AppState,
+    auth: Option<&Authenticated>,
+    consult: uuid::Uuid,
+    data: mediconnect_shared::SignalData,
+) -> Option<ServerMessage> {
+    let Some(auth) = auth else {
+        return Some(refusal(
+            "Sign in on this connection (auth) before sending signals.",
+        ));
+    };
+    if data.json().len() > SIGNAL_MAX {
+        return Some(refusal("The signal is too large."));
+    }
+    crate::consults::relay_signal(state, auth.user.id, consult, data)
+        .await
+        .err()
+        .map(refusal)
+}
+
 fn handle_client_message(
     state: &AppState,
-    text: &str,
+    message: Result<ClientMessage, serde_json::Error>,
     auth: &mut Option<Box<Authenticated>>,
 ) -> ServerMessage {
-    let message = match serde_json::from_str::<ClientMessage>(text) {
-        Ok(m) => m,
-        Err(_) => {
-            return ServerMessage::Error {
-                message: "Unknown message. Send {\"type\":\"auth\",\"token\":\"...\"}.".into(),
-            };
-        }
+    let Ok(message) = message else {
+        return ServerMessage::Error {
+            message: "Unknown message. Send {\"type\":\"auth\",\"token\":\"...\"}, or a \
+                      signal."
+                .into(),
+        };
     };
     match message {
+        // Relayed by the socket's loop, which awaits it.
+        ClientMessage::Signal { .. } => refusal("Signals are relayed by the socket."),
         ClientMessage::Auth { token } => {
             if auth.is_some() {
                 return ServerMessage::Error {
@@ -400,7 +443,9 @@ fn handle_client_message(
                 role: claims.role,
             };
             let (conn, personal) = state.hub.register_personal(user.id);
-            if user.role == Role::Doctor {
+            // A doctor's presence, and a waiting patient's place, last while a socket
+            // does.
+            if user.role != Role::Admin {
                 state.presence.socket_opened(user.id);
             }
             *auth = Some(Box::new(Authenticated {

@@ -68,7 +68,12 @@ impl Application {
             grace: config.presence_grace,
             refresh: config.ws_heartbeat,
         };
-        let presence = PresenceTracker::start(db.clone(), hub.clone(), timing);
+        let presence = PresenceTracker::start(
+            db.clone(),
+            hub.clone(),
+            timing,
+            MailContext::from_config(&config),
+        );
         let transport = match &config.smtp_url {
             Some(url) => Transport::smtp(url.expose())?,
             None => Transport::files(config.data_dir.join("mail"))?,

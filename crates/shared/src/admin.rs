@@ -67,6 +67,11 @@ pub enum Metric {
     Appointments,
     /// Minutes doctors were online each day.
     OnlineMinutes,
+    /// Consults now taken by a doctor each day.
+    Consults,
+    /// The median wait of the consults taken each day, from joining the queue to being
+    /// taken, in whole minutes (0 on a day with none).
+    ConsultWaitMinutes,
 }
 
 /// The query of `GET /api/analytics/timeseries`.

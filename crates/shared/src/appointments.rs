@@ -42,6 +42,28 @@ impl AppointmentStatus {
     }
 }
 
+/// How an appointment came to be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppointmentKind {
+    /// Booked ahead, for a free time.
+    #[default]
+    Booked,
+    /// A consult now (`/api/consults`), kept as COMPLETED with its real start and
+    /// length once it ended.
+    Instant,
+}
+
+impl AppointmentKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AppointmentKind::Booked => "BOOKED",
+            AppointmentKind::Instant => "INSTANT",
+        }
+    }
+}
+
 /// The doctor of an appointment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -77,6 +99,9 @@ pub struct Appointment {
     #[serde(deserialize_with = "crate::time::instant")]
     pub ends_at: DateTime<Utc>,
     pub duration_minutes: u32,
+    /// `BOOKED` (a time booked ahead) or `INSTANT` (a consult now, kept once it ended).
+    #[serde(default)]
+    pub kind: AppointmentKind,
     /// The patient's reason for the visit; shown to the patient and the doctor only
     /// (`null` for an admin).
     pub reason: Option<String>,
@@ -585,4 +610,150 @@ pub struct WaitlistEntry {
 #[serde(rename_all = "camelCase")]
 pub struct WaitlistList {
     pub entries: Vec<WaitlistEntry>,
+}
+
+/// `POST /api/consults`: ask an online doctor who accepts instant consults for one now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewConsult {
+    pub doctor_id: Uuid,
+    /// For the doctor only: at most 500 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Where a consult stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConsultStatus {
+    /// In the doctor's queue.
+    Waiting,
+    /// Taken by the doctor: the room is open.
+    Active,
+    Ended,
+    /// The patient left the queue.
+    Left,
+    /// The doctor went offline, or the patient's connection was gone too long.
+    Dropped,
+}
+
+/// A patient's consult, as they see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Consult {
+    pub id: Uuid,
+    pub doctor_id: Uuid,
+    pub status: ConsultStatus,
+    /// 1 for the head of the queue; 0 once taken.
+    pub position: u32,
+    pub estimated_wait_minutes: u32,
+}
+
+/// One patient in a doctor's queue, as the doctor sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedPatient {
+    pub consult_id: Uuid,
+    pub patient_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub waiting_since: DateTime<Utc>,
+}
+
+/// `GET /api/consults/queue`: the signed-in doctor's queue, first come first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ConsultQueue {
+    pub accepting: bool,
+    pub patients: Vec<QueuedPatient>,
+}
+
+/// `POST /api/consults/next`: the consult the doctor took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StartedConsult {
+    pub id: Uuid,
+    pub patient_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub started_at: DateTime<Utc>,
+}
+
+/// A TURN or STUN server for the consult room's calls (`ICE_SERVERS`), as the
+/// browser's `RTCIceServer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// `GET /api/consults/{id}`: a consult's room, for its two parties (and admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ConsultRoom {
+    pub id: Uuid,
+    pub status: ConsultStatus,
+    pub doctor: AppointmentDoctor,
+    pub patient_name: String,
+    /// The patient's reason: for the two parties only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The INSTANT appointment it was kept as, once ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_id: Option<Uuid>,
+    /// The caller's part: `DOCTOR` or `PATIENT` (`ADMIN` for a clinic administrator,
+    /// who may read the room's record but not join the call).
+    pub role: Role,
+    /// For the call: the servers of `ICE_SERVERS` (none: host candidates only).
+    pub ice_servers: Vec<IceServer>,
+}
+
+/// `POST /api/consults/{id}/messages`: a chat message in the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewChatMessage {
+    /// 1 to 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
+    pub text: String,
+}
+
+/// A chat message of a consult, kept with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessage {
+    pub id: Uuid,
+    pub consult_id: Uuid,
+    /// Who wrote it: `DOCTOR` or `PATIENT`.
+    pub from: Role,
+    pub text: String,
+    #[serde(deserialize_with = "crate::time::instant")]
+    pub sent_at: DateTime<Utc>,
+}
+
+/// `GET /api/consults/{id}/messages`: the room's chat, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChatList {
+    pub messages: Vec<ChatMessage>,
 }

@@ -17,6 +17,9 @@ pub struct Doctor {
     /// When the doctor last went offline; `null` if never.
     #[serde(default, deserialize_with = "crate::time::optional_instant")]
     pub last_online: Option<DateTime<Utc>>,
+    /// Online and taking instant consults now (`POST /api/consults`).
+    #[serde(default)]
+    pub accepting_consults: bool,
 }
 
 /// Page information of a list answer.
@@ -185,6 +188,10 @@ impl DoctorQuery {
 #[serde(rename_all = "camelCase")]
 pub struct StatusUpdate {
     pub is_online: bool,
+    /// While online, whether the doctor takes instant consults; left out, unchanged
+    /// (going offline always stops them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepting_consults: Option<bool>,
 }
 
 #[cfg(test)]

@@ -28,6 +28,10 @@ use mediconnect_shared::{
     DoctorApplication, DoctorApplicationList, Invitation, InvitationList, InvitationRequest,
     Metric, OutboxEntry, OutboxList, OutboxQuery, RejectDoctor, Timeseries, UserActivation,
 };
+use mediconnect_shared::{
+    ChatList, ChatMessage, Consult, ConsultQueue, ConsultRoom, NewChatMessage, NewConsult,
+    StartedConsult,
+};
 use uuid::Uuid;
 
 pub async fn register(req: &RegisterRequest) -> Result<RegisterResponse, ApiError> {
@@ -161,9 +165,76 @@ pub async fn set_status(online: bool) -> Result<Doctor, ApiError> {
     client::authed(
         Method::PUT,
         "/api/doctors/status",
-        Some(&StatusUpdate { is_online: online }),
+        Some(&StatusUpdate {
+            is_online: online,
+            accepting_consults: None,
+        }),
     )
     .await
+}
+
+/// The signed-in doctor, online, takes instant consults or stops.
+pub async fn set_accepting_consults(on: bool) -> Result<Doctor, ApiError> {
+    client::authed(
+        Method::PUT,
+        "/api/doctors/status",
+        Some(&StatusUpdate {
+            is_online: true,
+            accepting_consults: Some(on),
+        }),
+    )
+    .await
+}
+
+/// The signed-in patient joins a doctor's consult queue.
+pub async fn join_consult(req: &NewConsult) -> Result<Consult, ApiError> {
+    client::authed(Method::POST, "/api/consults", Some(req)).await
+}
+
+pub async fn leave_consult(id: Uuid) -> Result<(), ApiError> {
+    client::authed_empty(Method::DELETE, &format!("/api/consults/{id}")).await
+}
+
+/// The signed-in patient's consult waiting or under way (`None`: none).
+pub async fn current_consult() -> Result<Option<Consult>, ApiError> {
+    match client::authed(Method::GET, "/api/consults/current", None::<&()>).await {
+        Ok(c) => Ok(Some(c)),
+        Err(e) if e.status == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The signed-in doctor's consult queue.
+pub async fn consult_queue() -> Result<ConsultQueue, ApiError> {
+    client::authed(Method::GET, "/api/consults/queue", None::<&()>).await
+}
+
+/// The signed-in doctor takes the head of their queue.
+pub async fn next_consult() -> Result<StartedConsult, ApiError> {
+    client::authed(Method::POST, "/api/consults/next", None::<&()>).await
+}
+
+pub async fn consult_room(id: Uuid) -> Result<ConsultRoom, ApiError> {
+    client::authed(Method::GET, &format!("/api/consults/{id}"), None::<&()>).await
+}
+
+pub async fn end_consult(id: Uuid) -> Result<ConsultRoom, ApiError> {
+    client::authed(
+        Method::POST,
+        &format!("/api/consults/{id}/end"),
+        None::<&()>,
+    )
+    .await
+}
+
+pub async fn consult_chat(id: Uuid) -> Result<ChatList, ApiError> {
+    let path = format!("/api/consults/{id}/messages");
+    client::authed(Method::GET, &path, None::<&()>).await
+}
+
+pub async fn say_in_consult(id: Uuid, text: String) -> Result<ChatMessage, ApiError> {
+    let path = format!("/api/consults/{id}/messages");
+    client::authed(Method::POST, &path, Some(&NewChatMessage { text })).await
 }
 
 /// Books an appointment. `key` makes a retry of the same booking safe.
@@ -338,6 +409,8 @@ pub async fn timeseries(metric: Metric, days: u32) -> Result<Timeseries, ApiErro
         Metric::Registrations => "registrations",
         Metric::Appointments => "appointments",
         Metric::OnlineMinutes => "onlineMinutes",
+        Metric::Consults => "consults",
+        Metric::ConsultWaitMinutes => "consultWaitMinutes",
     };
     let path = format!("/api/analytics/timeseries?metric={metric}&days={days}");
     client::authed(Method::GET, &path, None::<&()>).await

@@ -81,6 +81,18 @@ fn AdminDashboard() -> impl IntoView {
                     title="Doctors online"
                     unit="minutes"
                 />
+                <Chart
+                    id="consults"
+                    metric=Metric::Consults
+                    title="Consults now"
+                    unit="consults"
+                />
+                <Chart
+                    id="consult-wait"
+                    metric=Metric::ConsultWaitMinutes
+                    title="Median wait for a consult"
+                    unit="minutes"
+                />
             </div>
         </section>
         <Users/>

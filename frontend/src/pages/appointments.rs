@@ -495,6 +495,9 @@ fn AppointmentItem(appointment: Appointment, message: RwSignal<Option<String>>) 
                 <span class=format!("badge status-{}", a.status.as_str().to_ascii_lowercase())>
                     {status_label(a.status)}
                 </span>
+                {(a.kind == mediconnect_shared::AppointmentKind::Instant).then(|| view! {
+                    " "<span class="badge">"Consult now"</span>
+                })}
             </p>
             {move || error().map(|e| view! { <p class="alert error" role="alert">{e}</p> })}
             <Show when=move || scheduled>

@@ -72,6 +72,7 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
             .with(|c| c.get(&id).cloned())
             .unwrap_or_else(|| loaded.clone())
     };
+    let for_consult = current.clone();
     let role = move || session.user.with(|u| u.as_ref().map(|u| u.role));
     let hours = ApiResource::new(move || api::doctor_hours(id));
     let slots = ApiResource::new(move || {
@@ -157,6 +158,11 @@ fn DoctorView(doctor: Doctor) -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            {move || {
+                let d = for_consult();
+                (role() == Some(Role::Patient) && d.is_online && d.accepting_consults)
+                    .then(|| view! { <super::consult::ConsultNow doctor=id name=d.name/> })
+            }}
             {move || (role() == Some(Role::Patient)).then(|| view! {
                 <super::waitlist::WaitlistJoin doctor=id name=waiting_for.clone()/>
             })}

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use mediconnect_shared::{ApprovalStatus, Doctor};
 
+use super::ConsultQueueCard;
 use crate::api::{self, ApiAction, ApiResource};
 use crate::components::{Loading, ZoneNote};
 use crate::dates::{minutes_label, time_label};
@@ -18,17 +19,22 @@ pub fn DoctorHome() -> impl IntoView {
                     Some(d) if d.approval_status != ApprovalStatus::Approved => view! {
                         <AwaitingApproval status=d.approval_status reason=d.rejection_reason/>
                     }.into_any(),
-                    Some(d) => view! {
+                    Some(d) => {
+                        provide_context(super::OwnDoctor(d.id));
+                        view! {
                         <StatusSwitch initial=Doctor {
                             id: d.id,
                             name: p.name.clone(),
                             specialization: d.specialization,
                             is_online: d.is_online,
                             last_online: d.last_online,
+                            accepting_consults: false,
                         }/>
+                        <ConsultQueueCard/>
                         <DoctorFiguresCard/>
                         <TodaysPatients/>
-                    }.into_any(),
+                    }.into_any()
+                    }
                     None => view! {
                         <p class="alert error">"This account has no doctor profile."</p>
                     }.into_any(),

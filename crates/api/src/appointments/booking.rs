@@ -112,6 +112,7 @@ pub(super) fn insert(
         status: DbStatus(AppointmentStatus::Scheduled),
         created_at: DbTime(now),
         updated_at: DbTime(now),
+        kind: mediconnect_shared::AppointmentKind::Booked.as_str(),
     };
     models::appointments::insert(conn, &new).map_err(overlap_error)?;
     record(

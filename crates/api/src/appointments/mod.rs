@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use mediconnect_shared::{
     Actor, Appointment, AppointmentAction, AppointmentChange, AppointmentDoctor, AppointmentEvent,
-    AppointmentHistory, AppointmentList, AppointmentPatient, AppointmentQuery, AppointmentStatus,
-    NewAppointment, Order, Pagination, Role, Schedule, SlotList, SlotQuery,
+    AppointmentHistory, AppointmentKind, AppointmentList, AppointmentPatient, AppointmentQuery,
+    AppointmentStatus, NewAppointment, Order, Pagination, Role, Schedule, SlotList, SlotQuery,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -113,6 +113,11 @@ fn to_dtos(conn: &mut AnyConnection, rows: Vec<AppointmentRow>) -> Result<Vec<Lo
                     scheduled_for: row.scheduled_for.0,
                     ends_at: row.ends_at.0,
                     duration_minutes: row.duration_minutes.max(0) as u32,
+                    kind: if row.kind == AppointmentKind::Instant.as_str() {
+                        AppointmentKind::Instant
+                    } else {
+                        AppointmentKind::Booked
+                    },
                     status: status_of(&row),
                     reason: row.reason,
                     created_at: row.created_at.0,
@@ -277,6 +282,7 @@ mod booking;
 mod changes;
 mod feed;
 mod hours;
+mod instant;
 mod notify;
 mod reading;
 mod rules;
@@ -288,6 +294,7 @@ pub use booking::*;
 pub use changes::*;
 pub use feed::{calendar_document, calendar_feed, new_calendar_feed, remove_calendar_feed};
 pub use hours::*;
+pub use instant::keep_instant;
 use notify::*;
 pub use reading::*;
 use rules::*;

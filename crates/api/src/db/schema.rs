@@ -61,6 +61,7 @@ diesel::table! {
         created_at -> UtcTime,
         updated_at -> UtcTime,
         ends_at -> UtcTime,
+        kind -> Text,
     }
 }
 
@@ -100,6 +101,7 @@ diesel::table! {
         rejection_reason -> Nullable<Text>,
         daily_agenda -> Bool,
         agenda_day -> Nullable<Date>,
+        accepting_consults -> Bool,
     }
 }
 
@@ -142,6 +144,37 @@ diesel::table! {
         appointment_id -> Nullable<Uuid>,
         reminder_minutes -> Nullable<Integer>,
         expires_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    consults (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        doctor_id -> Uuid,
+        reason -> Nullable<Text>,
+        status -> Text,
+        created_at -> UtcTime,
+        started_at -> Nullable<UtcTime>,
+        ended_at -> Nullable<UtcTime>,
+        appointment_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql::{UtcTime, Uuid};
+
+    consult_messages (id) {
+        id -> Uuid,
+        consult_id -> Uuid,
+        sender_id -> Nullable<Uuid>,
+        from_role -> Text,
+        body -> Text,
+        created_at -> UtcTime,
     }
 }
 
@@ -387,6 +420,9 @@ diesel::joinable!(booking_rules -> doctors (doctor_id));
 diesel::joinable!(time_off -> doctors (doctor_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(waitlist_entries -> doctors (doctor_id));
+diesel::joinable!(consult_messages -> consults (consult_id));
+diesel::joinable!(consults -> doctors (doctor_id));
+diesel::joinable!(consults -> patients (patient_id));
 diesel::joinable!(waitlist_offers -> waitlist_entries (entry_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -397,6 +433,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointments,
     booking_rules,
     calendar_feeds,
+    consult_messages,
+    consults,
     waitlist_entries,
     waitlist_offers,
     time_off,

@@ -37,6 +37,19 @@ pub enum LiveEvent {
         notice: mediconnect_shared::WaitlistNotice,
         user: Uuid,
     },
+    /// A personal message for each of `users` (consults: the queue, a place, a start).
+    Personal {
+        message: ServerMessage,
+        users: Vec<Uuid>,
+    },
+    /// A call signal for `user`, the other party of the consult (`data`: the payload's
+    /// JSON text, relayed as it came).
+    Signal {
+        consult_id: Uuid,
+        from: mediconnect_shared::Role,
+        data: String,
+        user: Uuid,
+    },
     /// A user's sessions were ended at `at` (Unix seconds), by deactivation or a
     /// password change: access tokens issued at or before it stop working, and the
     /// user's signed-in sockets close. (Its wire name predates password changes.)
@@ -63,12 +76,80 @@ pub fn notify_in_tx(
             event: event.clone(),
         })
         .map_err(ApiError::internal)?;
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<Text, _>(CHANNEL)
-            .bind::<Text, _>(payload)
-            .execute(pg)?;
+        for part in parts(&payload, Uuid::new_v4()) {
+            diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<Text, _>(CHANNEL)
+                .bind::<Text, _>(part)
+                .execute(pg)?;
+        }
     }
     Ok(())
+}
+
+/// The longest notification PostgreSQL takes is 8000 bytes: a longer payload (a
+/// call's offer) goes as parts of at most this many bytes, each with a header.
+const PART_MAX: usize = 7800;
+/// Begins every part of a split payload: `~<id> <index> <count> ` and the text.
+const PART_MARK: char = '~';
+
+/// `payload` as notifications: itself when it fits, or parts cut at character
+/// boundaries, in order (a transaction's notifications arrive in order).
+fn parts(payload: &str, id: Uuid) -> Vec<String> {
+    if payload.len() <= PART_MAX {
+        return vec![payload.to_owned()];
+    }
+    let mut cuts = Vec::new();
+    let mut rest = payload;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(PART_MAX);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        cuts.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    let count = cuts.len();
+    cuts.iter()
+        .enumerate()
+        .map(|(i, text)| format!("{PART_MARK}{id} {i} {count} {text}"))
+        .collect()
+}
+
+/// Joins the parts of split payloads as they arrive.
+#[derive(Default)]
+struct Joiner {
+    pending: std::collections::HashMap<Uuid, Vec<String>>,
+}
+
+/// Payloads whose parts are awaited at most: a part whose message never completes (a
+/// lost connection) is dropped when more than this many are pending.
+const PENDING_MAX: usize = 64;
+
+impl Joiner {
+    /// The whole payload, once `text` completes it (at once if it was not split).
+    fn take(&mut self, text: String) -> Option<String> {
+        let Some(part) = text.strip_prefix(PART_MARK) else {
+            return Some(text);
+        };
+        let mut fields = part.splitn(4, ' ');
+        let id: Uuid = fields.next()?.parse().ok()?;
+        let index: usize = fields.next()?.parse().ok()?;
+        let count: usize = fields.next()?.parse().ok()?;
+        let body = fields.next()?;
+        if index == 0 && self.pending.len() >= PENDING_MAX {
+            self.pending.clear();
+        }
+        let got = self.pending.entry(id).or_default();
+        if got.len() != index {
+            self.pending.remove(&id);
+            return None;
+        }
+        got.push(body.to_owned());
+        if got.len() < count {
+            return None;
+        }
+        self.pending.remove(&id).map(|parts| parts.concat())
+    }
 }
 
 /// Applies an event made on this replica to its hub (after the commit).
@@ -82,6 +163,26 @@ fn apply_from(hub: &Hub, event: LiveEvent, origin: Origin) {
         LiveEvent::SessionsRevoked { user, at } => hub.revoke(user, at),
         LiveEvent::Waitlist { notice, user } => {
             hub.send_to_user(user, &ServerMessage::Waitlist { waitlist: notice });
+        }
+        LiveEvent::Signal {
+            consult_id,
+            from,
+            data,
+            user,
+        } => {
+            if let Some(data) = mediconnect_shared::SignalData::from_json(data) {
+                let message = ServerMessage::Signal {
+                    consult_id,
+                    from,
+                    data,
+                };
+                hub.send_to_user(user, &message);
+            }
+        }
+        LiveEvent::Personal { message, users } => {
+            for user in users {
+                hub.send_to_user(user, &message);
+            }
         }
         LiveEvent::Appointment { appointment, users } => {
             let message = ServerMessage::Appointment { appointment };
@@ -192,17 +293,23 @@ fn listen(url: &str) -> Result<diesel::PgConnection, String> {
 /// hub is gone (returns false: stop).
 fn pump(conn: &mut diesel::PgConnection, hub: &std::sync::Weak<Hub>) -> bool {
     let mut since_check = std::time::Instant::now();
+    let mut joiner = Joiner::default();
     loop {
         let Some(hub) = hub.upgrade() else {
             return false;
         };
         for notification in conn.notifications_iter() {
             match notification {
-                Ok(n) => match serde_json::from_str::<Envelope>(&n.payload) {
-                    Ok(envelope) if envelope.origin == hub.replica_id => {}
-                    Ok(envelope) => apply_from(&hub, envelope.event, Origin::Replica),
-                    Err(e) => tracing::warn!(error = %e, "unreadable event"),
-                },
+                Ok(n) => {
+                    let Some(payload) = joiner.take(n.payload) else {
+                        continue;
+                    };
+                    match serde_json::from_str::<Envelope>(&payload) {
+                        Ok(envelope) if envelope.origin == hub.replica_id => {}
+                        Ok(envelope) => apply_from(&hub, envelope.event, Origin::Replica),
+                        Err(e) => tracing::warn!(error = %e, "unreadable event"),
+                    }
+                }
                 Err(_) => return true,
             }
         }
@@ -215,5 +322,41 @@ fn pump(conn: &mut diesel::PgConnection, hub: &std::sync::Weak<Hub>) -> bool {
             since_check = std::time::Instant::now();
         }
         std::thread::sleep(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_payload_goes_in_parts_that_join_again() {
+        let payload = format!("{{\"sdp\":\"{}\"}}", "ä€b".repeat(5000));
+        let parts = parts(&payload, Uuid::from_u128(1));
+        assert!(parts.len() > 2);
+        assert!(
+            parts.iter().all(|p| p.len() < 8000),
+            "each fits a notification"
+        );
+        let mut joiner = Joiner::default();
+        let (last, rest) = parts.split_last().unwrap();
+        for part in rest {
+            assert_eq!(joiner.take(part.clone()), None);
+        }
+        assert_eq!(joiner.take(last.clone()), Some(payload));
+        assert!(joiner.pending.is_empty());
+        // A short payload is sent, and read, as it is.
+        assert_eq!(super::parts("{}", Uuid::nil()), vec!["{}".to_owned()]);
+        assert_eq!(joiner.take("{}".into()), Some("{}".into()));
+    }
+
+    #[test]
+    fn a_part_out_of_order_drops_its_message() {
+        let payload = "x".repeat(PART_MAX * 2 + 5);
+        let parts = parts(&payload, Uuid::from_u128(2));
+        let mut joiner = Joiner::default();
+        assert_eq!(joiner.take(parts[1].clone()), None);
+        assert_eq!(joiner.take(parts[2].clone()), None);
+        assert!(joiner.pending.is_empty());
     }
 }

@@ -329,6 +329,7 @@ mod tests {
 
     fn doctor(name: &str, online: bool) -> Doctor {
         Doctor {
+            accepting_consults: false,
             id: Uuid::new_v4(),
             name: name.into(),
             specialization: "Cardiology".into(),

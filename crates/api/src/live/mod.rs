@@ -6,3 +6,4 @@ pub mod bridge;
 pub mod effects;
 pub mod hub;
 pub mod presence;
+pub mod queue;

@@ -11,6 +11,9 @@
 //! The grace depends on how the last socket went: closed by the client (a WebSocket
 //! Close with 1000 or 1001, as when the tab is closed) it is [`CLEAN_CLOSE_GRACE`], long
 //! enough for a reload; dropped (a network gone), it is `PRESENCE_GRACE_SECONDS`.
+//!
+//! Patients' sockets are counted the same way, for one purpose: a patient waiting in a
+//! consult queue whose sockets are all gone for the grace leaves the queue.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -73,9 +76,15 @@ pub struct PresenceTracker {
 
 impl PresenceTracker {
     /// Starts the lease writer and the sweeper.
-    pub fn start(db: Db, hub: Arc<Hub>, timing: Timing) -> Arc<PresenceTracker> {
+    /// `ctx` writes the emails of a queue that ends with its doctor.
+    pub fn start(
+        db: Db,
+        hub: Arc<Hub>,
+        timing: Timing,
+        ctx: crate::mail::MailContext,
+    ) -> Arc<PresenceTracker> {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, Arc::downgrade(&hub), timing, rx));
+        tokio::spawn(run(db, Arc::downgrade(&hub), timing, ctx, rx));
         Arc::new(PresenceTracker {
             local: Mutex::new(HashMap::new()),
             commands: tx,
@@ -98,13 +107,15 @@ impl PresenceTracker {
         });
     }
 
-    pub fn socket_opened(&self, doctor_user: Uuid) {
-        self.change(doctor_user, 1, false);
+    /// A doctor's or a patient's socket signed in.
+    pub fn socket_opened(&self, user: Uuid) {
+        self.change(user, 1, false);
     }
 
-    /// A doctor's socket ended: `clean` when the client closed it (1000, 1001).
-    pub fn socket_closed(&self, doctor_user: Uuid, clean: bool) {
-        self.change(doctor_user, -1, clean);
+    /// A doctor's or a patient's socket ended: `clean` when the client closed it (1000,
+    /// 1001).
+    pub fn socket_closed(&self, user: Uuid, clean: bool) {
+        self.change(user, -1, clean);
     }
 }
 
@@ -112,6 +123,7 @@ async fn run(
     db: Db,
     hub: std::sync::Weak<Hub>,
     timing: Timing,
+    ctx: crate::mail::MailContext,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let Some(replica) = hub.upgrade().map(|h| h.replica_id) else {
@@ -143,7 +155,12 @@ async fn run(
             }
             _ = refresh.tick() => {
                 let result = db
-                    .run(move |conn| Ok(leases::refresh(conn, replica, Utc::now())?))
+                    .run(move |conn| {
+                        let now = Utc::now();
+                        leases::refresh(conn, replica, now)?;
+                        leases::forget_idle_patients(conn, now - chrono::Duration::hours(1))?;
+                        Ok(())
+                    })
                     .await;
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "cannot refresh socket presence");
@@ -151,7 +168,7 @@ async fn run(
             }
             _ = sweep.tick() => {
                 let Some(strong) = hub.upgrade() else { return };
-                if let Err(e) = expire(&db, &strong, timing).await {
+                if let Err(e) = expire(&db, &strong, timing, &ctx).await {
                     tracing::warn!(error = %e, "presence sweep failed");
                 }
             }
@@ -201,8 +218,14 @@ fn dead_since(
     latest
 }
 
-async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError> {
+async fn expire(
+    db: &Db,
+    hub: &Arc<Hub>,
+    timing: Timing,
+    ctx: &crate::mail::MailContext,
+) -> Result<(), ApiError> {
     let hub_for_tx = hub.clone();
+    let ctx = ctx.clone();
     let (offline, effects) = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
@@ -231,8 +254,31 @@ async fn expire(db: &Db, hub: &Arc<Hub>, timing: Timing) -> Result<(), ApiError>
                     {
                         leases::forget(conn, user)?;
                         offline.push(doctor.id);
+                        let id = doctor.id;
                         effects.announce(conn, LiveEvent::Doctor { doctor })?;
+                        crate::live::queue::end_queue(conn, &mut effects, &ctx, id, now)?;
                     }
+                }
+                // Patients waiting for a consult whose sockets are gone leave the queue.
+                let mut by_consult: HashMap<Uuid, Vec<Lease>> = HashMap::new();
+                for (consult, sockets, updated_at, clean) in leases::of_waiting_patients(conn)? {
+                    by_consult
+                        .entry(consult)
+                        .or_default()
+                        .push((sockets, updated_at, clean));
+                }
+                let gone: Vec<Uuid> = by_consult
+                    .into_iter()
+                    .filter(|(_, leases)| {
+                        dead_since(leases, now, stale).is_some_and(|(since, clean)| {
+                            now - since >= if clean { clean_grace } else { grace }
+                        })
+                    })
+                    .map(|(consult, _)| consult)
+                    .collect();
+                let left = crate::live::queue::drop_absent(conn, &mut effects, &gone, now)?;
+                if left > 0 {
+                    tracing::info!(left, "patients left consult queues: no connection");
                 }
                 Ok((offline, effects))
             })

@@ -795,6 +795,37 @@ pub fn waitlist_offer(
     }
 }
 
+/// Tells a waiting patient (`to`) that the doctor went offline and their consult
+/// request ended, with a link to book the doctor instead.
+pub fn consult_dropped(
+    ctx: &MailContext,
+    to: Recipient<'_>,
+    (doctor, doctor_id): (&str, Uuid),
+) -> Email {
+    let link = format!("{}/doctors/{doctor_id}", ctx.public_url);
+    let values = [
+        ("recipient", to.name),
+        ("doctor", doctor),
+        ("link", link.as_str()),
+    ];
+    let subject = format!("{doctor} went offline: your consult request ended");
+    Email {
+        kind: Kind::ConsultDropped,
+        user_id: Some(to.user_id),
+        doctor_id: None,
+        to: to.email.to_owned(),
+        text: t::text(t::CONSULT_DROPPED_TXT, &values),
+        html: t::page(
+            &subject,
+            t::html(t::CONSULT_DROPPED_HTML, &values),
+            t::APPOINTMENT_FOOTER_HTML.to_owned(),
+        ),
+        subject,
+        ics: None,
+        unsubscribe_url: None,
+    }
+}
+
 /// "24 hours", "1 hour", "90 minutes", "2 days": a day is said as hours.
 fn lead_in_words(minutes: u32) -> String {
     crate::domain::span_in_words(minutes, 2880)

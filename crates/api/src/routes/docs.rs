@@ -51,6 +51,15 @@ use utoipa_swagger_ui::SwaggerUi;
         super::appointments::list_time_off,
         super::appointments::add_time_off,
         super::appointments::remove_time_off,
+        super::consults::join,
+        super::consults::queue,
+        super::consults::next,
+        super::consults::leave,
+        super::consults::current,
+        super::consults::room,
+        super::consults::end,
+        super::consults::chat,
+        super::consults::say,
         super::waitlist::join,
         super::waitlist::list,
         super::waitlist::leave,
@@ -95,6 +104,9 @@ use utoipa_swagger_ui::SwaggerUi;
             `doctor_status` message per change."),
         (name = "appointments", description = "Booking (never double-booked), the lifecycle, \
             working hours, free slots, booking rules, time off and waitlists"),
+        (name = "consults", description = "Consult now: the queue of an online doctor who \
+            takes instant consults, and the consult's room (a call whose signals travel on \
+            `/api/ws`, and a chat)"),
         (name = "notifications", description = "Email alerts: following doctors, \
             one-click unsubscribe"),
         (name = "analytics", description = "Figures and daily time series"),

@@ -117,7 +117,9 @@ pub async fn set_status(
     doctor: DoctorUser,
     body: Json<StatusUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let doctor = doctors::set_status(&state, doctor, body.is_online).await?;
+    let body = body.into_inner();
+    let doctor =
+        doctors::set_status(&state, doctor, body.is_online, body.accepting_consults).await?;
     Ok(HttpResponse::Ok().json(doctor))
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod appointments;
 pub mod auth;
 pub mod calendar;
+pub mod consults;
 pub mod docs;
 pub mod doctors;
 pub mod health;
@@ -39,6 +40,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(users::routes)
             .configure(calendar::routes)
             .configure(waitlist::routes)
+            .configure(consults::routes)
             .configure(admin::routes)
             .configure(appointments::routes)
             .configure(notifications::routes)

@@ -56,6 +56,14 @@ problem_response!(
     NoSuchUser, 404, "No such user"
 );
 problem_response!(
+    /// 404: no consult the caller is a party of (or, for admins, any) has this id.
+    NoSuchConsult, 404, "No such consult of the caller's"
+);
+problem_response!(
+    /// 409: the consult is not under way (not yet taken, or ended).
+    ConsultNotActive, 409, "The consult is not under way (`consult-not-active`)"
+);
+problem_response!(
     /// 404: no waitlist offer of the caller has this id.
     NoSuchOffer, 404, "No such offer of the patient's"
 );

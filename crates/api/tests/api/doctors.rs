@@ -43,7 +43,14 @@ async fn the_directory_filters_and_pages(backend: Backend) {
         .collect();
     assert_eq!(
         keys,
-        ["id", "isOnline", "lastOnline", "name", "specialization"]
+        [
+            "acceptingConsults",
+            "id",
+            "isOnline",
+            "lastOnline",
+            "name",
+            "specialization"
+        ]
     );
 
     // Specialization: exact, any letter case.

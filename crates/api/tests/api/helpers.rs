@@ -149,6 +149,8 @@ pub fn test_config(db: &TestDb) -> Config {
         patient_max_open_bookings: 10,
         reminder_offsets: vec![24 * 60, 60],
         waitlist_hold_minutes: 15,
+        consult_queue_max: 10,
+        ice_servers: Vec::new(),
     }
 }
 

@@ -176,7 +176,7 @@ async fn oversized_frames_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut socket = connect(&app).await;
     socket
-        .send_json(&json!({"type": "auth", "token": "x".repeat(5000)}))
+        .send_json(&json!({"type": "auth", "token": "x".repeat(25_000)}))
         .await;
     // The server closes the connection rather than reading it.
     assert!(socket.next_json().await.is_none());
@@ -271,6 +271,7 @@ async fn a_slow_reader_does_not_delay_a_fast_one(backend: Backend) {
         specialization: "Cardiology".into(),
         is_online: true,
         last_online: None,
+        accepting_consults: false,
     };
     // Enough traffic (20 MB) to fill the slow client's socket buffers and its queue.
     let total = 5000;
@@ -534,6 +535,61 @@ mod replicas {
             )
             .await;
         problem(refresh, 401).await;
+    }
+
+    /// A consult's call signals cross replicas: the patient on A, the doctor on B, an
+    /// offer longer than one notification (sent in parts), and the answer back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_call_signal_reaches_the_other_party_on_another_replica() {
+        let (a, b) = two_replicas(|_| {}).await;
+        let doctor = a.doctor("Dr. Far Away", "Cardiology").await;
+        let status = json!({"isOnline": true, "acceptingConsults": true});
+        json_ok(
+            a.put("/api/doctors/status", Some(&doctor.token), &status)
+                .await,
+        )
+        .await;
+        let id = doctor_id(&a, "Far Away").await;
+        let patient = a.user(Role::Patient).await;
+        json_ok(
+            a.post(
+                "/api/consults",
+                Some(&patient.token),
+                &json!({"doctorId": id}),
+            )
+            .await,
+        )
+        .await;
+        let mut on_b = connect(&b).await;
+        assert_eq!(on_b.auth(&doctor.token).await["type"], "auth_ok");
+        let mut on_a = connect(&a).await;
+        assert_eq!(on_a.auth(&patient.token).await["type"], "auth_ok");
+        let started = json_ok(
+            b.post("/api/consults/next", Some(&doctor.token), &json!({}))
+                .await,
+        )
+        .await;
+        let consult = started["id"].as_str().unwrap();
+        on_a.next_of("consult_started")
+            .await
+            .expect("the start crosses replicas");
+        let offer = json!({"type": "offer", "sdp": format!("v=0\r\n{}", "a=ü\r\n".repeat(1500))});
+        on_a.send_json(&json!({"type": "signal", "consultId": consult, "data": offer}))
+            .await;
+        let got = on_b
+            .next_of("signal")
+            .await
+            .expect("the offer crosses replicas");
+        assert_eq!(got["data"], offer);
+        assert_eq!(got["from"], "PATIENT");
+        let answer = json!({"type": "answer", "sdp": "v=0"});
+        on_b.send_json(&json!({"type": "signal", "consultId": consult, "data": answer}))
+            .await;
+        let got = on_a
+            .next_of("signal")
+            .await
+            .expect("the answer crosses back");
+        assert_eq!(got["data"], answer);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,6 +13,7 @@ mod auth;
 mod booking_rules;
 mod calendar_feed;
 mod cli;
+mod consults;
 mod departures;
 mod docs;
 mod doctors;

@@ -75,6 +75,14 @@ async fn every_column_of_every_table_loads(backend: Backend) {
             .select(booking_rules::all_columns)
             .load::<(DbId, i32, i32, i32, i32, DbTime)>(conn)
             .unwrap();
+        consults::table
+            .select(consults::all_columns)
+            .load::<ConsultTuple>(conn)
+            .unwrap();
+        consult_messages::table
+            .select(consult_messages::all_columns)
+            .load::<(DbId, DbId, Option<DbId>, String, String, DbTime)>(conn)
+            .unwrap();
         calendar_feeds::table
             .select(calendar_feeds::all_columns)
             .load::<(DbId, String, DbTime)>(conn)
@@ -165,6 +173,18 @@ type DoctorTuple = (
     Option<String>,
     bool,
     Option<chrono::NaiveDate>,
+    bool,
+);
+type ConsultTuple = (
+    DbId,
+    DbId,
+    DbId,
+    Option<String>,
+    String,
+    DbTime,
+    Option<DbTime>,
+    Option<DbTime>,
+    Option<DbId>,
 );
 type LeaseTuple = (DbId, DbId, i32, DbTime, bool);
 type AccountTokenTuple = (DbId, DbId, String, String, DbTime, DbTime, Option<DbTime>);
@@ -201,6 +221,7 @@ type AppointmentTuple = (
     DbTime,
     DbTime,
     DbTime,
+    String,
 );
 type NotificationTuple = (
     DbId,

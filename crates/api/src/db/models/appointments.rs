@@ -24,6 +24,8 @@ pub struct AppointmentRow {
     pub created_at: DbTime,
     pub updated_at: DbTime,
     pub ends_at: DbTime,
+    /// `BOOKED` or `INSTANT`.
+    pub kind: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -39,6 +41,7 @@ pub struct NewAppointmentRow<'a> {
     pub status: DbStatus,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    pub kind: &'static str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -27,6 +27,7 @@ pub struct DoctorRow {
     pub approval_status: DbApproval,
     pub rejection_reason: Option<String>,
     pub daily_agenda: bool,
+    pub accepting_consults: bool,
 }
 
 impl From<&DoctorRow> for DoctorProfile {
@@ -245,6 +246,7 @@ pub fn to_dto((row, name): DoctorWithName) -> Doctor {
         specialization: row.specialization,
         is_online: row.is_online,
         last_online: row.last_online.map(|t| t.0),
+        accepting_consults: row.is_online && row.accepting_consults,
     }
 }
 
@@ -404,6 +406,7 @@ pub fn go_offline(
     .set((
         doctors::is_online.eq(false),
         doctors::last_online.eq(Some(DbTime(now))),
+        doctors::accepting_consults.eq(false),
     ))
     .execute(conn)?;
     if changed == 0 {

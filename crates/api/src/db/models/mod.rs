@@ -8,6 +8,7 @@ pub mod appointments;
 pub mod audit_log;
 pub mod booking_rules;
 pub mod calendar_feeds;
+pub mod consults;
 pub mod doctors;
 pub mod follows;
 pub mod idempotency_keys;

@@ -1,12 +1,13 @@
 //! The `presence_leases` table: how many sockets each replica holds for a user, and
 //! when it last said so. The presence sweeper reads them to take a doctor whose
-//! sockets are all gone offline.
+//! sockets are all gone offline, and a waiting patient whose sockets are gone out of
+//! their doctor's consult queue.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{doctors, presence_leases, users};
+use crate::db::schema::{consults, doctors, patients, presence_leases, users};
 use crate::db::{AnyConnection, DbId, DbTime};
 
 /// Records that `replica` holds `sockets` for `user` (`clean`: its last socket closed
@@ -102,4 +103,41 @@ pub fn of_online_doctors(conn: &mut AnyConnection) -> QueryResult<Vec<OnlineLeas
         .into_iter()
         .map(|(d, u, sockets, at, clean)| (d.0, u.0, sockets, at.0, clean))
         .collect())
+}
+
+/// A lease of a patient waiting in a consult queue: the consult's id, then as
+/// [`OnlineLease`] the sockets held, when last written, and whether the last closed
+/// cleanly.
+pub type WaitingLease = (Uuid, i32, DateTime<Utc>, bool);
+
+/// The leases of every patient waiting in a consult queue (one with no socket ever
+/// open has none).
+pub fn of_waiting_patients(conn: &mut AnyConnection) -> QueryResult<Vec<WaitingLease>> {
+    let rows: Vec<(DbId, i32, DbTime, bool)> = consults::table
+        .inner_join(patients::table)
+        .inner_join(presence_leases::table.on(presence_leases::user_id.eq(patients::user_id)))
+        .filter(consults::status.eq(crate::db::models::consults::WAITING))
+        .select((
+            consults::id,
+            presence_leases::sockets,
+            presence_leases::updated_at,
+            presence_leases::clean_close,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, sockets, at, clean)| (c.0, sockets, at.0, clean))
+        .collect())
+}
+
+/// Deletes the leases of patients that hold no socket and were written before
+/// `before`: once their sockets are gone, they matter only to a queue's wait.
+pub fn forget_idle_patients(conn: &mut AnyConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(
+        presence_leases::table
+            .filter(presence_leases::sockets.eq(0))
+            .filter(presence_leases::updated_at.lt(DbTime(before)))
+            .filter(presence_leases::user_id.eq_any(patients::table.select(patients::user_id))),
+    )
+    .execute(conn)
 }
