@@ -37,6 +37,8 @@ pub struct Sizes {
     pub slots: usize,
     pub booking_conns: usize,
     pub cold_starts: usize,
+    /// Consults under way at once while their call signals are relayed.
+    pub consults: usize,
 }
 
 impl Sizes {
@@ -55,6 +57,7 @@ impl Sizes {
             slots: 1000,
             booking_conns: 32,
             cold_starts: 3,
+            consults: 500,
         }
     }
 
@@ -73,6 +76,7 @@ impl Sizes {
             slots: 40,
             booking_conns: 8,
             cold_starts: 1,
+            consults: 20,
         }
     }
 }

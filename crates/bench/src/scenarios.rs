@@ -281,6 +281,7 @@ pub async fn measure(spec: &Spec, sizes: &Sizes, backend: &str) -> Result<Vec<Fi
     figures.push(drain(&world, backend).await?);
     figures.push(status_ratio(&world, sizes, backend).await?);
     figures.push(booking(&world, sizes, backend).await?);
+    figures.push(signal_relay(&world, sizes, backend).await?);
 
     server.stop().await?;
     figures.push(cold_start(&spec, sizes, backend).await?);
@@ -1016,6 +1017,210 @@ async fn booking(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
             l.p99_ms
         ),
     ))
+}
+
+/// Signals each patient sends in the relay benchmark, and the pause between two.
+const SIGNALS_EACH: usize = 20;
+const SIGNAL_PACE: Duration = Duration::from_millis(100);
+
+/// A socket from `127.0.0.(2 + i % 8)`, signed in with `token`, past its snapshot and
+/// `auth_ok`.
+async fn signed_socket(
+    addr: SocketAddr,
+    i: usize,
+    token: &str,
+) -> Result<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>> {
+    use futures_util::SinkExt;
+    let source = Ipv4Addr::new(127, 0, 0, 2 + (i % 8) as u8);
+    let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    socket
+        .bind(SocketAddr::from((source, 0)))
+        .map_err(|e| format!("bind {source}: {e}"))?;
+    let stream = socket.connect(addr).await.map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/api/ws"), stream)
+        .await
+        .map_err(|e| format!("socket {i}: handshake: {e}"))?;
+    let auth = json!({"type": "auth", "token": token}).to_string();
+    ws.send(Message::Text(auth.into()))
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) if t.contains("\"auth_ok\"") => return Ok(ws),
+            Some(Ok(Message::Text(t))) if t.contains("\"error\"") => {
+                return Err(format!("socket {i}: auth refused: {t}"));
+            }
+            Some(Ok(_)) => continue,
+            other => return Err(format!("socket {i}: closed before auth_ok: {other:?}")),
+        }
+    }
+}
+
+/// Call signals relayed between the two parties of many consults at once: each doctor
+/// online and taking consults, a patient in each queue, taken; then every patient
+/// sends offers to their doctor at a steady pace, and the time from send to arrival at
+/// the doctor's socket is measured.
+async fn signal_relay(w: &World, sizes: &Sizes, backend: &str) -> Result<Figure> {
+    use futures_util::SinkExt;
+    let n = sizes.consults;
+    progress(&format!(
+        "{backend}: {n} consults, each patient signalling its doctor"
+    ));
+    let doctors = login(w.addr, (0..n).map(doctor_email).collect()).await?;
+    let patients = login(w.addr, (0..n).map(patient_email).collect()).await?;
+    let ids = {
+        let mut ids = Vec::new();
+        for token in &doctors {
+            ids.push(doctor_id(w.addr, token).await?);
+        }
+        ids
+    };
+    let accepting = json!({"isOnline": true, "acceptingConsults": true});
+    let reqs = doctors
+        .iter()
+        .map(|t| Req::put("/api/doctors/status", Some(t), &accepting))
+        .collect();
+    let (done, _) = run_all(w.addr, SETUP_CONNS, reqs).await?;
+    all_status(&done, 200, "accept consults")?;
+    let reqs = patients
+        .iter()
+        .zip(&ids)
+        .map(|(t, id)| Req::post("/api/consults", Some(t), &json!({"doctorId": id})))
+        .collect();
+    let (done, _) = run_all(w.addr, SETUP_CONNS, reqs).await?;
+    all_status(&done, 201, "join a queue")?;
+    let reqs = doctors
+        .iter()
+        .map(|t| Req::post_empty("/api/consults/next", Some(t)))
+        .collect();
+    let (done, _) = run_all(w.addr, SETUP_CONNS, reqs).await?;
+    all_status(&done, 200, "take the next patient")?;
+    let consults: Vec<String> = done
+        .iter()
+        .map(|d| {
+            serde_json::from_slice::<Value>(&d.body)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(str::to_owned))
+                .ok_or_else(|| "no consult id".to_owned())
+        })
+        .collect::<Result<_>>()?;
+    // Answers come in request order; each doctor's answer names their own patient's
+    // consult, which the patient reads back.
+    let mut by_patient = Vec::new();
+    for token in &patients {
+        let c = http::call(w.addr, "GET", "/api/consults/current", Some(token), None)
+            .await?
+            .expect(200, "the patient's consult")?
+            .json()?;
+        let id = c["id"].as_str().unwrap_or_default().to_owned();
+        if !consults.contains(&id) {
+            return Err(format!("a patient's consult {id} was not taken"));
+        }
+        by_patient.push(id);
+    }
+    progress(&format!("{backend}: opening {} signed-in sockets", 2 * n));
+    let mut doctor_sockets = Vec::new();
+    let mut patient_sockets = Vec::new();
+    for i in 0..n {
+        doctor_sockets.push(signed_socket(w.addr, 2 * i, &doctors[i]).await?);
+        patient_sockets.push(signed_socket(w.addr, 2 * i + 1, &patients[i]).await?);
+    }
+    // Each doctor's socket records the delay of every signal it receives: the payload
+    // carries its send time, on this process's clock.
+    let start = Instant::now();
+    let (tx, mut rx) = mpsc::unbounded_channel::<u64>();
+    let mut readers = Vec::new();
+    for mut ws in doctor_sockets {
+        let tx = tx.clone();
+        readers.push(tokio::spawn(async move {
+            let mut got = 0;
+            while got < SIGNALS_EACH {
+                let Some(Ok(Message::Text(t))) = ws.next().await else {
+                    break;
+                };
+                if !t.contains("\"signal\"") {
+                    continue;
+                }
+                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
+                    continue;
+                };
+                let sent = v["data"]["sentMicros"].as_u64().unwrap_or_default();
+                let now = start.elapsed().as_micros() as u64;
+                let _ = tx.send(now.saturating_sub(sent));
+                got += 1;
+            }
+        }));
+    }
+    drop(tx);
+    // An offer's size: a few kilobytes of SDP.
+    let sdp = "a=candidate:1 1 udp 2122260223 192.0.2.2 54321 typ host\r\n".repeat(40);
+    let mut senders = Vec::new();
+    for (mut ws, consult) in patient_sockets.into_iter().zip(by_patient) {
+        let sdp = sdp.clone();
+        senders.push(tokio::spawn(async move {
+            // Spread the patients over the first pause.
+            let offset = rand_offset(&consult) % SIGNAL_PACE.as_millis() as u64;
+            tokio::time::sleep(Duration::from_millis(offset)).await;
+            for seq in 0..SIGNALS_EACH {
+                let sent = start.elapsed().as_micros() as u64;
+                let m = json!({"type": "signal", "consultId": consult,
+                               "data": {"type": "offer", "seq": seq, "sentMicros": sent,
+                                        "sdp": sdp}});
+                if ws.send(Message::Text(m.to_string().into())).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(SIGNAL_PACE).await;
+            }
+            // Keep the socket until the doctors have read everything.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }));
+    }
+    let mut h = histogram();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let want = n * SIGNALS_EACH;
+    let mut got = 0;
+    while got < want {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(micros)) => {
+                h.record(micros.max(1)).map_err(|e| e.to_string())?;
+                got += 1;
+            }
+            _ => break,
+        }
+    }
+    for t in senders.into_iter().chain(readers) {
+        t.abort();
+    }
+    if got < want {
+        return Err(format!(
+            "{backend}: {got} of {want} signals arrived within a minute"
+        ));
+    }
+    let l = Latency::of(&h);
+    let rate = n as f64 * 1000.0 / SIGNAL_PACE.as_millis() as f64;
+    Ok(Figure::value(
+        "signal_relay_p99_ms",
+        &format!(
+            "Call signal relay: p99 from a patient's send to their doctor's socket, {n} \
+             consults at once"
+        ),
+        l.p99_ms,
+        "ms",
+        Target::None,
+        format!(
+            "{want} offers of {} bytes, {rate:.0} a second; p50 {:.1} ms, max {:.1} ms",
+            sdp.len(),
+            l.p50_ms,
+            l.max_ms
+        ),
+    ))
+}
+
+/// A number from 0 up, fixed for `text`: spreads the senders without a random source.
+fn rand_offset(text: &str) -> u64 {
+    text.bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
 }
 
 /// Doctor ids, from the public list (a page of 100 at a time).

@@ -11,7 +11,7 @@ use crate::tools::{self, output, run};
 use crate::{Result, root, say, target_dir};
 
 /// Every figure the report must hold, per backend (the SPA's is separate).
-pub const FIGURES: [&str; 12] = [
+pub const FIGURES: [&str; 13] = [
     "online_vs_health",
     "search_p99_ms",
     "fanout_p99_ms",
@@ -24,6 +24,7 @@ pub const FIGURES: [&str; 12] = [
     "status_p99_ratio",
     "booking_req_per_s",
     "cold_start_ms",
+    "signal_relay_p99_ms",
 ];
 
 pub fn bench(args: &[String]) -> Result {
