@@ -200,8 +200,12 @@ async fn a_due_reminder_is_sent_and_a_late_one_never(backend: Backend) {
     let later = book(&app, &patient, id, start + Duration::minutes(40)).await;
     let past = Utc::now() - Duration::seconds(1);
     app.with_conn(move |c| {
+        // The reminders only: the booking's own email, sent by now or not, has the
+        // appointment's id too.
         diesel::update(
-            notifications::table.filter(notifications::appointment_id.eq(Some(DbId(later)))),
+            notifications::table
+                .filter(notifications::appointment_id.eq(Some(DbId(later))))
+                .filter(notifications::kind.eq("APPOINTMENT_REMINDER")),
         )
         .set((
             notifications::next_attempt_at.eq(DbTime(past)),
@@ -218,6 +222,7 @@ async fn a_due_reminder_is_sent_and_a_late_one_never(backend: Backend) {
             .with_conn(move |c| {
                 notifications::table
                     .filter(notifications::appointment_id.eq(Some(DbId(later))))
+                    .filter(notifications::kind.eq("APPOINTMENT_REMINDER"))
                     .select(notifications::status)
                     .first(c)
                     .unwrap()
