@@ -131,6 +131,7 @@ async fn run(
     };
     let mut refresh = tokio::time::interval(timing.refresh);
     let mut sweep = tokio::time::interval(timing.sweep_every());
+    let mut tidy = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tokio::select! {
             command = commands.recv() => {
@@ -155,15 +156,23 @@ async fn run(
             }
             _ = refresh.tick() => {
                 let result = db
-                    .run(move |conn| {
-                        let now = Utc::now();
-                        leases::refresh(conn, replica, now)?;
-                        leases::forget_idle_patients(conn, now - chrono::Duration::hours(1))?;
-                        Ok(())
-                    })
+                    .run(move |conn| Ok(leases::refresh(conn, replica, Utc::now())?))
                     .await;
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "cannot refresh socket presence");
+                }
+            }
+            // Patients' leases whose sockets are long gone: they matter only to a
+            // queue's wait.
+            _ = tidy.tick() => {
+                let result = db
+                    .run(move |conn| {
+                        let before = Utc::now() - chrono::Duration::hours(1);
+                        Ok(leases::forget_idle_patients(conn, before)?)
+                    })
+                    .await;
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "cannot forget idle patients' presence");
                 }
             }
             _ = sweep.tick() => {
