@@ -166,9 +166,9 @@ pub fn expire_queued(
     .execute(conn)
 }
 
-/// Takes up to `limit` queued rows due at `now`, earliest first (on PostgreSQL skipping
-/// rows another transaction holds): each has its attempt counted and is not due again
-/// before `lease_until`.
+/// Takes up to `limit` queued rows due at `now` and not expired by then, earliest first
+/// (on PostgreSQL skipping rows another transaction holds): each has its attempt
+/// counted and is not due again before `lease_until`.
 pub fn lease_due(
     conn: &mut AnyConnection,
     limit: i64,
@@ -178,6 +178,12 @@ pub fn lease_due(
     let due = notifications::table
         .filter(notifications::status.eq(QUEUED))
         .filter(notifications::next_attempt_at.le(DbTime(now)))
+        // Not one whose time ran out since the last expiry pass: it is never sent late.
+        .filter(
+            notifications::expires_at
+                .is_null()
+                .or(notifications::expires_at.gt(DbTime(now))),
+        )
         .order(notifications::next_attempt_at.asc())
         .limit(limit)
         .select(notifications::id);
