@@ -20,9 +20,6 @@ use crate::live::bridge::LiveEvent;
 use crate::live::queue::{announce_queue, queue_of, status, ticket};
 use crate::state::AppState;
 
-/// The longest reason.
-const REASON_MAX: usize = 500;
-
 fn patient_of(conn: &mut AnyConnection, user: AuthUser) -> Result<Uuid, ApiError> {
     Ok(patients::find_by_user(conn, user.id)?
         .ok_or_else(|| ApiError::Forbidden("Only patients ask for consults.".into()))?
@@ -53,16 +50,7 @@ pub async fn join(
     queue_max: u32,
 ) -> Result<Consult, ApiError> {
     let user = patient.0;
-    let reason = match req.reason.as_deref().map(str::trim) {
-        Some(r) if r.chars().count() > REASON_MAX => {
-            return Err(ApiError::field(
-                "reason",
-                format!("At most {REASON_MAX} characters"),
-            ));
-        }
-        Some("") | None => None,
-        Some(r) => Some(r.to_owned()),
-    };
+    let reason = crate::appointments::parse_reason(req.reason.as_deref())?;
     state
         .write(move |conn, effects| {
             let patient = patient_of(conn, user)?;

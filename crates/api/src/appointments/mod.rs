@@ -187,7 +187,9 @@ fn check_start(start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError>
         .map_err(|m| ApiError::field("scheduledFor", m))
 }
 
-fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
+/// A visit reason as the API takes it (`reason`): trimmed, blank for none, at most 500
+/// characters, no control characters; for bookings and consults alike.
+pub fn parse_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
     VisitReason::parse(reason)
         .map(|r| r.map(VisitReason::into_inner))
         .map_err(|m| ApiError::field("reason", m))

@@ -667,3 +667,40 @@ async fn a_doctor_who_expires_ends_the_queue(backend: Backend) {
         .await;
     assert_eq!(mails, 1);
 }
+
+/// Signals have a budget of their own: a call's start (more than the 20 other client
+/// messages allowed at once) passes whole; a flood beyond it is refused.
+#[both_backends]
+async fn signals_have_a_rate_budget_of_their_own(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (doctor, patient, consult) = started_consult(&app, "Dr. Budget").await;
+    let mut doctor_ws = crate::ws::connect(&app).await;
+    assert_eq!(doctor_ws.auth(&doctor.token).await["type"], "auth_ok");
+    let mut patient_ws = crate::ws::connect(&app).await;
+    assert_eq!(patient_ws.auth(&patient.token).await["type"], "auth_ok");
+    for seq in 0..30 {
+        patient_ws
+            .send_json(&signal(&consult, json!({"candidate": seq})))
+            .await;
+    }
+    for seq in 0..30 {
+        let got = doctor_ws
+            .next_of("signal")
+            .await
+            .expect("every signal of a burst");
+        assert_eq!(got["data"]["candidate"], seq);
+    }
+    for seq in 30..200 {
+        patient_ws
+            .send_json(&signal(&consult, json!({"candidate": seq})))
+            .await;
+    }
+    let refused = patient_ws
+        .next_of("error")
+        .await
+        .expect("a flood is refused");
+    assert!(
+        refused["message"].as_str().unwrap().contains("Too many"),
+        "{refused}"
+    );
+}
